@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { DataSourceService } from '../datasources/service.js';
+import { JobService } from '../jobs/service.js';
+import type { SecretBox } from '../security/secrets.js';
+import type { Store } from '../store/store.js';
+import { errorHandler, notFoundHandler } from './errors.js';
+import { ErrorBody } from './schemas/common.js';
+import { validatorCompiler } from './validation.js';
+import { dataSourceRoutes } from './routes/datasources.js';
+import { jobRoutes } from './routes/jobs.js';
+
+export interface AppDeps {
+  store: Store;
+  secrets: SecretBox;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export const API_PREFIX = '/api/v1/mms';
+/** Request bodies above this are refused with 413 before parsing. */
+export const BODY_LIMIT = 4 * 1024 * 1024;
+
+/** Paths of the request that may carry secrets; pino replaces them before a log line is written. */
+export const REDACT = ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.*.password', '*.*.*.password'];
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: BODY_LIMIT,
+    genReqId: () => randomUUID().toUpperCase(),
+    requestIdHeader: false,
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  // The API speaks JSON only: anything else is a 415, not a string body that fails validation later.
+  app.removeContentTypeParser('text/plain');
+  // Clients (and the MMS SDKs) send `Content-Type: application/json` with no body on start/stop.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    if (body === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(Object.assign(new Error('the request body is not valid JSON'), { statusCode: 400 }), undefined);
+    }
+  });
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  app.addSchema(ErrorBody);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'OpenMMS API', version: '0.1.0', description: 'MaxCompute Migration Service (MMS) compatible API of OpenMMS.' },
+    },
+  });
+
+  const dataSources = new DataSourceService(deps.store, deps.secrets);
+  const jobs = new JobService(deps.store, dataSources);
+  await app.register(dataSourceRoutes(dataSources), { prefix: API_PREFIX });
+  await app.register(jobRoutes(jobs), { prefix: API_PREFIX });
+
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  return app;
+}

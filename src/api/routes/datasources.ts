@@ -1,0 +1,58 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { DataSourceService } from '../../datasources/service.js';
+import { Envelope, errorResponses, Id, MAX_PAGE_SIZE, Paged, SourceParams } from '../schemas/common.js';
+import {
+  CreateDataSourceBody,
+  DataSourceIdOut,
+  DataSourceOut,
+  GetDataSourceQuery,
+  ListDataSourcesQuery,
+  UpdateDataSourceBody,
+} from '../schemas/datasource.js';
+import { dataSourceOut } from '../format.js';
+
+const tags = ['Data sources'];
+
+export const dataSourceRoutes =
+  (service: DataSourceService): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.post(
+      '/datasources',
+      { schema: { operationId: 'CreateMmsDataSource', tags, body: CreateDataSourceBody, response: { 200: Envelope(DataSourceIdOut), ...errorResponses } } },
+      async (req) => ({ requestId: req.id, data: { dataSourceId: await service.create(req.body) } }),
+    );
+
+    app.get(
+      '/datasources',
+      { schema: { operationId: 'ListMmsDataSources', tags, querystring: ListDataSourcesQuery, response: { 200: Paged(DataSourceOut), ...errorResponses } } },
+      async (req) => {
+        const { name, type, pageNum = 1, pageSize = MAX_PAGE_SIZE } = req.query;
+        const { total, items } = await service.list({ name, type }, { offset: (pageNum - 1) * pageSize, limit: pageSize });
+        return { requestId: req.id, data: { total, objectList: items.map((ds) => dataSourceOut(ds, false)), pageNum, pageSize } };
+      },
+    );
+
+    app.get(
+      '/datasources/:sourceId',
+      { schema: { operationId: 'GetMmsDataSource', tags, params: SourceParams, querystring: GetDataSourceQuery, response: { 200: Envelope(DataSourceOut), ...errorResponses } } },
+      async (req) => ({ requestId: req.id, data: dataSourceOut(await service.get(req.params.sourceId), req.query.withConfig ?? false) }),
+    );
+
+    app.put(
+      '/datasources/:sourceId',
+      { schema: { operationId: 'UpdateMmsDataSource', tags, params: SourceParams, body: UpdateDataSourceBody, response: { 200: Envelope(Id), ...errorResponses } } },
+      async (req) => {
+        await service.update(req.params.sourceId, req.body);
+        return { requestId: req.id, data: req.params.sourceId };
+      },
+    );
+
+    app.delete(
+      '/datasources/:sourceId',
+      { schema: { operationId: 'DeleteMmsDataSource', tags, params: SourceParams, response: { 200: Envelope(Id), ...errorResponses } } },
+      async (req) => {
+        await service.delete(req.params.sourceId);
+        return { requestId: req.id, data: req.params.sourceId };
+      },
+    );
+  };

@@ -1,0 +1,61 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { JobService } from '../../jobs/service.js';
+import type { JobAction } from '../../engine/job-lifecycle.js';
+import { Envelope, errorResponses, Id, JobParams, Paged, SourceParams } from '../schemas/common.js';
+import { CreateJobBody, JobIdOut, JobOut, ListJobsQuery } from '../schemas/job.js';
+import { jobOut } from '../format.js';
+
+const tags = ['Jobs'];
+const DEFAULT_PAGE_SIZE = 10;
+
+export const jobRoutes =
+  (service: JobService): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.post(
+      '/datasources/:sourceId/jobs',
+      { schema: { operationId: 'CreateMmsJob', tags, params: SourceParams, body: CreateJobBody, response: { 200: Envelope(JobIdOut), ...errorResponses } } },
+      async (req) => ({ requestId: req.id, data: { jobId: await service.create(req.params.sourceId, req.body) } }),
+    );
+
+    app.get(
+      '/datasources/:sourceId/jobs',
+      { schema: { operationId: 'ListMmsJobs', tags, params: SourceParams, querystring: ListJobsQuery, response: { 200: Paged(JobOut), ...errorResponses } } },
+      async (req) => {
+        const { pageNum = 1, pageSize = DEFAULT_PAGE_SIZE, stopped, 'sorter.status': statusOrder, ...filter } = req.query;
+        const { total, rows } = await service.list(
+          req.params.sourceId,
+          { ...filter, ...(stopped !== undefined && { stopped: stopped === '1' || stopped === 'true' }) },
+          { offset: (pageNum - 1) * pageSize, limit: pageSize },
+          statusOrder,
+        );
+        return { requestId: req.id, data: { total, objectList: rows.map(jobOut), pageNum, pageSize } };
+      },
+    );
+
+    app.get(
+      '/datasources/:sourceId/jobs/:jobId',
+      { schema: { operationId: 'GetMmsJob', tags, params: JobParams, response: { 200: Envelope(JobOut), ...errorResponses } } },
+      async (req) => ({ requestId: req.id, data: jobOut(await service.get(req.params.sourceId, req.params.jobId)) }),
+    );
+
+    app.delete(
+      '/datasources/:sourceId/jobs/:jobId',
+      { schema: { operationId: 'DeleteMmsJob', tags, params: JobParams, response: { 200: Envelope(Id), ...errorResponses } } },
+      async (req) => {
+        await service.act(req.params.sourceId, req.params.jobId, 'delete');
+        return { requestId: req.id, data: req.params.jobId };
+      },
+    );
+
+    const actions: [JobAction, string][] = [['start', 'StartMmsJob'], ['stop', 'StopMmsJob'], ['retry', 'RetryMmsJob']];
+    for (const [action, operationId] of actions) {
+      app.post(
+        `/datasources/:sourceId/jobs/:jobId/${action}`,
+        { schema: { operationId, tags, params: JobParams, response: { 200: Envelope(Id), ...errorResponses } } },
+        async (req) => {
+          await service.act(req.params.sourceId, req.params.jobId, action);
+          return { requestId: req.id, data: req.params.jobId };
+        },
+      );
+    }
+  };

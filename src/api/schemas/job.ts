@@ -1,0 +1,94 @@
+import { Type } from '@sinclair/typebox';
+import { Id, Name, Nullable, ObjectName, PageQuery, StringEnum } from './common.js';
+
+const JobStatus = StringEnum(['INIT', 'DOING', 'DONE', 'FAILED']);
+const JobType = StringEnum(['Database', 'Tables', 'Partitions']);
+const Names = Type.Array(ObjectName, { maxItems: 100_000 });
+const NameMap = Type.Record(Type.String({ minLength: 1, maxLength: 512 }), Type.String({ maxLength: 512 }));
+const FilterMap = Type.Record(Type.String({ minLength: 1, maxLength: 512 }), Type.String({ maxLength: 65_536 }));
+const Others = Type.Record(Type.String(), Type.Unknown());
+/** `2025-05-06` or `2025-05-06 12:00:00`: sorts as text, so earlier eta = higher priority. */
+const Eta = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}( \\d{2}:\\d{2}(:\\d{2})?)?$' });
+
+export const CreateJobBody = Type.Object(
+  {
+    sourceId: Type.Optional(Id),
+    name: Name,
+    sourceName: Type.Optional(Type.String()),
+    srcDbName: ObjectName,
+    srcSchemaName: Type.Optional(ObjectName),
+    dstDbName: Type.Optional(ObjectName),
+    dstSchemaName: Type.Optional(ObjectName),
+    type: Type.Optional(JobType),
+    taskType: Type.Optional(Type.String({ maxLength: 64 })),
+    partitions: Type.Optional(Type.Array(Id, { maxItems: 1_000_000 })),
+    tables: Type.Optional(Names),
+    tableBlackList: Type.Optional(Names),
+    tableWhiteList: Type.Optional(Names),
+    partitionFilters: Type.Optional(FilterMap),
+    schemaOnly: Type.Optional(Type.Boolean()),
+    tableMapping: Type.Optional(NameMap),
+    increment: Type.Optional(Type.Boolean()),
+    enableVerification: Type.Optional(Type.Boolean()),
+    tunnelQuota: Type.Optional(Type.String({ maxLength: 64 })),
+    columnMapping: Type.Optional(NameMap),
+    others: Type.Optional(Others),
+    eta: Type.Optional(Eta),
+  },
+  { additionalProperties: false },
+);
+
+export const ListJobsQuery = Type.Object(
+  {
+    name: Type.Optional(Type.String({ maxLength: 128, description: 'Job name contains this text (case-insensitive).' })),
+    srcDbName: Type.Optional(ObjectName),
+    srcTableName: Type.Optional(Type.String({ maxLength: 512, description: 'The job migrates this source table.' })),
+    dstDbName: Type.Optional(ObjectName),
+    dstTableName: Type.Optional(Type.String({ maxLength: 512, description: 'The job writes this destination table.' })),
+    status: Type.Optional(JobStatus),
+    stopped: Type.Optional(StringEnum(['0', '1', 'true', 'false'])),
+    timerId: Type.Optional(Id),
+    ...PageQuery,
+    'sorter.status': Type.Optional(StringEnum(['asc', 'desc'])),
+  },
+  { additionalProperties: false },
+);
+
+const JobConfigOut = Type.Object({
+  partitions: Type.Array(Type.Integer()),
+  tables: Type.Array(Type.String()),
+  taskType: Nullable(Type.String()),
+  tableBlackList: Type.Array(Type.String()),
+  tableWhiteList: Type.Array(Type.String()),
+  partitionFilters: Type.Record(Type.String(), Type.String()),
+  schemaOnly: Type.Boolean(),
+  tableMapping: Type.Record(Type.String(), Type.String()),
+  increment: Type.Boolean(),
+  enableVerification: Type.Boolean(),
+  tunnelQuota: Nullable(Type.String()),
+  columnMapping: Type.Record(Type.String(), Type.String()),
+  others: Others,
+});
+
+/** A job exactly as ListMmsJobs documents it, field for field. */
+export const JobOut = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  sourceId: Type.Integer(),
+  dbId: Type.Integer(),
+  sourceName: Type.String(),
+  srcDbName: Type.String(),
+  srcSchemaName: Nullable(Type.String()),
+  dstDbName: Type.String(),
+  dstSchemaName: Nullable(Type.String()),
+  status: JobStatus,
+  type: JobType,
+  taskNum: Type.Integer(),
+  stopped: Type.Boolean(),
+  createTime: Type.String({ description: 'yyyy-MM-dd HH:mm:ss, UTC.' }),
+  taskDone: Type.Integer(),
+  config: JobConfigOut,
+  eta: Nullable(Type.String()),
+});
+
+export const JobIdOut = Type.Object({ jobId: Type.Integer() });

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../config.js';
+import { startServer } from '../server.js';
+
+const port = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is an integer from 0 to 65535');
+  return n;
+};
+
+const program = new Command('mms').description('OpenMMS: a self-hosted, MMS-compatible data-migration service');
+
+program
+  .command('serve')
+  .description('run the API server (embedded SQLite store unless --store-url names PostgreSQL)')
+  .option('--host <host>', 'interface to listen on (env OPENMMS_HOST, default 127.0.0.1)')
+  .option('--port <port>', 'port to listen on, 0 for any free port (env OPENMMS_PORT, default 8080)', port)
+  .option('--data-dir <dir>', 'folder for the embedded store and key (env OPENMMS_DATA_DIR, default ./data)')
+  .option('--store-url <url>', 'metadata store: sqlite:<file> or postgres://… (env OPENMMS_STORE_URL)')
+  .action(async (opts: { host?: string; port?: number; dataDir?: string; storeUrl?: string }) => {
+    const app = await startServer(loadConfig(process.env, opts));
+    const stop = async () => {
+      await app.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  console.error(`mms: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,50 @@
+/** The engines OpenMMS connects to, as source and as destination (see DESIGN.md, "Engines"). */
+export const ENGINES = ['POSTGRESQL', 'MYSQL', 'SQLITE', 'DUCKDB', 'LAKE'] as const;
+export type Engine = (typeof ENGINES)[number];
+
+/** Connection settings; which fields an engine needs is in REQUIRED_FIELDS. */
+export interface Connection {
+  host?: string;
+  port?: number;
+  user?: string;
+  /** The only secret field: sealed at rest, never returned or logged. */
+  password?: string;
+  database?: string;
+  /** File (SQLite, DuckDB) or folder (lake) on the service's file system. */
+  path?: string;
+  options?: Record<string, string | number | boolean>;
+}
+
+const REQUIRED_FIELDS: Record<Engine, (keyof Connection)[]> = {
+  POSTGRESQL: ['host', 'database'],
+  MYSQL: ['host'],
+  SQLITE: ['path'],
+  DUCKDB: ['path'],
+  LAKE: ['path'],
+};
+
+/** Fields that mean nothing for an engine; accepting them silently would hide a typo'd type. */
+const UNUSED_FIELDS: Record<Engine, (keyof Connection)[]> = {
+  POSTGRESQL: ['path'],
+  MYSQL: ['path'],
+  SQLITE: ['host', 'port', 'user', 'password', 'database'],
+  DUCKDB: ['host', 'port', 'user', 'password'],
+  LAKE: ['host', 'port', 'user', 'password'],
+};
+
+/** Returns the problems of a connection for an engine, each naming the field at `where`. */
+export function connectionProblems(engine: Engine, conn: Connection, where: string): string[] {
+  const problems: string[] = [];
+  for (const f of REQUIRED_FIELDS[engine]) {
+    if (conn[f] === undefined || conn[f] === '') problems.push(`${where}.${f} is required for ${engine}`);
+  }
+  for (const f of UNUSED_FIELDS[engine]) {
+    if (conn[f] !== undefined) problems.push(`${where}.${f} is not used by ${engine}`);
+  }
+  return problems;
+}
+
+/** Name of the destination database a job writes to when the job names none. */
+export function defaultDatabase(engine: Engine, conn: Connection): string {
+  return conn.database || (engine === 'DUCKDB' || engine === 'SQLITE' ? 'main' : 'default');
+}

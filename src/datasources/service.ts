@@ -1,0 +1,154 @@
+import type { Store } from '../store/store.js';
+import { isUniqueViolation } from '../store/store.js';
+import * as repo from '../store/datasources.js';
+import type { DataSourceRow } from '../store/schema.js';
+import { connectionProblems, defaultDatabase, type Connection, type Engine } from '../connectors/engines.js';
+import type { SecretBox } from '../security/secrets.js';
+import { conflict, invalid, notFound } from '../errors.js';
+
+export interface DataSourceConfig {
+  source: Connection;
+  destination: Connection & { type: Engine };
+}
+
+/** What a caller sends: the destination may be left out (embedded DuckDB). */
+export interface DataSourceInput {
+  name: string;
+  type: Engine;
+  config: { source: Connection; destination?: Connection & { type: Engine } };
+}
+
+export interface DataSourceChanges {
+  name?: string;
+  config?: { source?: Connection; destination?: Connection & { type: Engine } };
+}
+
+/** A data source as the service works with it: settings with secrets opened. */
+export interface DataSource {
+  row: DataSourceRow;
+  type: Engine;
+  config: DataSourceConfig;
+}
+
+type Sealed = { source?: string; destination?: string };
+const SIDES = ['source', 'destination'] as const;
+
+export const EMBEDDED_DESTINATION: DataSourceConfig['destination'] = { type: 'DUCKDB', path: 'destination.duckdb', database: 'main' };
+
+export class DataSourceService {
+  constructor(
+    private readonly store: Store,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  async create(input: DataSourceInput, now = Date.now()): Promise<number> {
+    const config: DataSourceConfig = { source: input.config.source, destination: input.config.destination ?? EMBEDDED_DESTINATION };
+    validate(input.type, config);
+    try {
+      return await repo.insertDataSource(this.store.db, {
+        name: input.name,
+        type: input.type,
+        ...this.split(config),
+        status: 'CREATED',
+        err_msg: null,
+        last_update_time: null,
+        db_num: 0,
+        table_num: 0,
+        partition_num: 0,
+        create_time: now,
+        update_time: now,
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`a data source named '${input.name}' already exists`);
+      throw err;
+    }
+  }
+
+  async get(id: number): Promise<DataSource> {
+    const row = await repo.findDataSource(this.store.db, id);
+    if (!row) throw notFound('DataSource', id);
+    return this.hydrate(row);
+  }
+
+  /**
+   * A connection given in an update replaces the stored one, except that a password left out
+   * keeps the stored password (clients never see it, so they cannot send it back).
+   */
+  async update(id: number, changes: DataSourceChanges, now = Date.now()): Promise<void> {
+    const current = await this.get(id);
+    const keepPassword = <T extends Connection>(next: T | undefined, old: T): T =>
+      next ? withPassword(next, next.password ?? old.password) : old;
+    const config: DataSourceConfig = {
+      source: keepPassword(changes.config?.source, current.config.source),
+      destination: keepPassword(changes.config?.destination, current.config.destination),
+    };
+    validate(current.type, config);
+    try {
+      await repo.updateDataSource(this.store.db, id, {
+        ...(changes.name !== undefined && { name: changes.name }),
+        ...this.split(config),
+        update_time: now,
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`a data source named '${changes.name}' already exists`);
+      throw err;
+    }
+  }
+
+  async delete(id: number): Promise<void> {
+    await this.get(id);
+    const running = await this.store.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('source_id', '=', id)
+      .where('status', '=', 'DOING')
+      .where('stopped', '=', 0)
+      .executeTakeFirst();
+    if (running) throw conflict(`data source ${id} has running job ${running.id}; stop it before deleting the data source`);
+    await repo.deleteDataSource(this.store.db, id);
+  }
+
+  async list(filter: repo.DataSourceFilter, page: { offset: number; limit: number }): Promise<{ total: number; items: DataSource[] }> {
+    const { total, rows } = await repo.listDataSources(this.store.db, filter, page);
+    return { total, items: rows.map((row) => this.hydrate(row)) };
+  }
+
+  /** Splits settings into the plain part (stored as is) and the sealed passwords. */
+  private split(config: DataSourceConfig): { config: string; secrets: string } {
+    const sealed: Sealed = {};
+    const plain: Record<string, Connection> = {};
+    for (const side of SIDES) {
+      const { password, ...rest } = config[side];
+      plain[side] = rest;
+      if (password !== undefined) sealed[side] = password;
+    }
+    return { config: JSON.stringify(plain), secrets: this.secrets.seal(JSON.stringify(sealed)) };
+  }
+
+  private hydrate(row: DataSourceRow): DataSource {
+    return { row, type: row.type as Engine, config: this.join(row) };
+  }
+
+  private join(row: DataSourceRow): DataSourceConfig {
+    const plain = JSON.parse(row.config) as DataSourceConfig;
+    const sealed = JSON.parse(this.secrets.open(row.secrets)) as Sealed;
+    return { source: withPassword(plain.source, sealed.source), destination: withPassword(plain.destination, sealed.destination) };
+  }
+}
+
+function withPassword<T extends Connection>(conn: T, password: string | undefined): T {
+  return password === undefined ? conn : { ...conn, password };
+}
+
+function validate(type: Engine, config: DataSourceConfig): void {
+  const problems = [
+    ...connectionProblems(type, config.source, 'config.source'),
+    ...connectionProblems(config.destination.type, config.destination, 'config.destination'),
+  ];
+  if (problems.length) throw invalid(problems.join('; '));
+}
+
+/** The destination database a job uses when it names none (the MMS "dstProject"). */
+export function destinationDatabase(config: DataSourceConfig): string {
+  return defaultDatabase(config.destination.type, config.destination);
+}

@@ -1,0 +1,134 @@
+import type { Store } from '../store/store.js';
+import { isUniqueViolation } from '../store/store.js';
+import * as jobs from '../store/jobs.js';
+import * as catalog from '../store/catalog.js';
+import { destinationDatabase, type DataSourceService } from '../datasources/service.js';
+import { resolveScope, type ScopeRequest } from '../planner/scope.js';
+import { applyJobAction, type JobAction } from '../engine/job-lifecycle.js';
+import { conflict, invalid, notFound } from '../errors.js';
+
+/** The body of CreateMmsJob. */
+export interface CreateJobRequest extends ScopeRequest {
+  sourceId?: number;
+  sourceName?: string;
+  name: string;
+  srcDbName: string;
+  srcSchemaName?: string;
+  dstDbName?: string;
+  dstSchemaName?: string;
+  taskType?: string;
+  schemaOnly?: boolean;
+  increment?: boolean;
+  enableVerification?: boolean;
+  tunnelQuota?: string;
+  others?: Record<string, unknown>;
+  eta?: string;
+}
+
+/** The job config as stored and returned by ListMmsJobs / GetMmsJob: every key always present. */
+export interface JobConfig {
+  partitions: number[];
+  tables: string[];
+  taskType: string | null;
+  tableBlackList: string[];
+  tableWhiteList: string[];
+  partitionFilters: Record<string, string>;
+  schemaOnly: boolean;
+  tableMapping: Record<string, string>;
+  increment: boolean;
+  enableVerification: boolean;
+  tunnelQuota: string | null;
+  columnMapping: Record<string, string>;
+  others: Record<string, unknown>;
+}
+
+export class JobService {
+  constructor(
+    private readonly store: Store,
+    private readonly dataSources: DataSourceService,
+  ) {}
+
+  async create(sourceId: number, req: CreateJobRequest, now = Date.now()): Promise<number> {
+    const source = await this.dataSources.get(sourceId);
+    if (req.sourceId !== undefined && req.sourceId !== sourceId) {
+      throw invalid(`body sourceId ${req.sourceId} does not match the path's data source ${sourceId}`);
+    }
+    if (req.sourceName !== undefined && req.sourceName !== source.row.name) {
+      throw invalid(`sourceName '${req.sourceName}' does not match data source ${sourceId} ('${source.row.name}')`);
+    }
+    const db = await catalog.findDbByName(this.store.db, sourceId, req.srcDbName);
+    if (!db) {
+      throw invalid(`srcDbName: database '${req.srcDbName}' is not in the catalog of data source ${sourceId}; run a metadata scan first`);
+    }
+    const scope = resolveScope(req, {
+      tables: await catalog.tableNames(this.store.db, db.id),
+      partitionTables: await catalog.partitionTables(this.store.db, db.id, req.partitions ?? []),
+    });
+    const config: JobConfig = {
+      partitions: req.partitions ?? [],
+      tables: req.tables ?? [],
+      taskType: req.taskType ?? null,
+      tableBlackList: req.tableBlackList ?? [],
+      tableWhiteList: req.tableWhiteList ?? [],
+      partitionFilters: req.partitionFilters ?? {},
+      schemaOnly: req.schemaOnly ?? false,
+      tableMapping: req.tableMapping ?? {},
+      // MMA's defaults: re-runs copy only what changed, and every copy is verified.
+      increment: req.increment ?? true,
+      enableVerification: req.enableVerification ?? true,
+      tunnelQuota: req.tunnelQuota ?? null,
+      columnMapping: req.columnMapping ?? {},
+      others: req.others ?? {},
+    };
+    try {
+      return await jobs.insertJob(
+        this.store.db,
+        {
+          source_id: sourceId,
+          db_id: db.id,
+          name: req.name,
+          src_db_name: req.srcDbName,
+          src_schema_name: req.srcSchemaName ?? null,
+          dst_db_name: req.dstDbName ?? destinationDatabase(source.config),
+          dst_schema_name: req.dstSchemaName ?? null,
+          type: scope.type,
+          status: 'INIT',
+          stopped: 0,
+          config: JSON.stringify(config),
+          eta: req.eta ?? null,
+          timer_id: null,
+          task_num: 0,
+          task_done: 0,
+          create_time: now,
+          update_time: now,
+        },
+        scope.tables,
+      );
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`data source ${sourceId} already has a job named '${req.name}'`);
+      throw err;
+    }
+  }
+
+  async get(sourceId: number, jobId: number): Promise<jobs.JobListRow> {
+    await this.dataSources.get(sourceId);
+    const job = await jobs.findJob(this.store.db, sourceId, jobId);
+    if (!job) throw notFound('Job', jobId);
+    return job;
+  }
+
+  async list(sourceId: number, filter: jobs.JobFilter, page: { offset: number; limit: number }, statusOrder?: 'asc' | 'desc') {
+    await this.dataSources.get(sourceId);
+    return jobs.listJobs(this.store.db, sourceId, filter, page, statusOrder);
+  }
+
+  async act(sourceId: number, jobId: number, action: JobAction, now = Date.now()): Promise<void> {
+    const job = await this.get(sourceId, jobId);
+    const current = { status: job.status, stopped: job.stopped === 1 };
+    const next = applyJobAction(jobId, current, action);
+    if (action === 'delete') return jobs.deleteJob(this.store.db, jobId);
+    if (!(await jobs.setJobState(this.store.db, jobId, current, next, now))) {
+      throw conflict(`job ${jobId} changed state while the request ran; read it again and retry`);
+    }
+  }
+}

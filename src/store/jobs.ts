@@ -1,0 +1,93 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, JobRow, JobStatus, JobTable } from './schema.js';
+import type { Insertable } from 'kysely';
+
+export interface JobFilter {
+  name?: string;
+  srcDbName?: string;
+  srcTableName?: string;
+  dstDbName?: string;
+  dstTableName?: string;
+  status?: JobStatus;
+  stopped?: boolean;
+  timerId?: number;
+}
+
+export type JobListRow = JobRow & { source_name: string };
+
+export async function insertJob(
+  db: Kysely<Database>,
+  job: Insertable<JobTable>,
+  tables: { src: string; dst: string }[],
+): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const { id } = await tx.insertInto('jobs').values(job).returning('id').executeTakeFirstOrThrow();
+    // Chunked: one job may cover thousands of tables, more than one statement's bind limit.
+    for (let i = 0; i < tables.length; i += 500) {
+      const chunk = tables.slice(i, i + 500).map((t) => ({ job_id: id, src_table_name: t.src, dst_table_name: t.dst }));
+      await tx.insertInto('job_tables').values(chunk).execute();
+    }
+    return id;
+  });
+}
+
+export function findJob(db: Kysely<Database>, sourceId: number, id: number): Promise<JobListRow | undefined> {
+  return withSourceName(db).where('j.source_id', '=', sourceId).where('j.id', '=', id).executeTakeFirst();
+}
+
+type JobStateColumns = { status: JobStatus; stopped: boolean };
+
+/** Compare-and-set: false when the job is no longer in the `from` state (a worker moved it meanwhile). */
+export async function setJobState(db: Kysely<Database>, id: number, from: JobStateColumns, to: JobStateColumns, now: number) {
+  const r = await db
+    .updateTable('jobs')
+    .set({ status: to.status, stopped: to.stopped ? 1 : 0, update_time: now })
+    .where('id', '=', id)
+    .where('status', '=', from.status)
+    .where('stopped', '=', from.stopped ? 1 : 0)
+    .executeTakeFirst();
+  return r.numUpdatedRows > 0n;
+}
+
+export async function deleteJob(db: Kysely<Database>, id: number): Promise<void> {
+  await db.deleteFrom('jobs').where('id', '=', id).execute();
+}
+
+function withSourceName(db: Kysely<Database>) {
+  return db.selectFrom('jobs as j').innerJoin('datasources as s', 's.id', 'j.source_id').selectAll('j').select('s.name as source_name');
+}
+
+/** `%`, `_` and the escape itself match literally inside a "contains" filter. */
+function containsPattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** ListMmsJobs: every filter of the MMS call, newest first unless sorted by status. */
+export async function listJobs(
+  db: Kysely<Database>,
+  sourceId: number,
+  f: JobFilter,
+  page: { offset: number; limit: number },
+  statusOrder?: 'asc' | 'desc',
+): Promise<{ total: number; rows: JobListRow[] }> {
+  let q = withSourceName(db).where('j.source_id', '=', sourceId);
+  if (f.name !== undefined) q = q.where(sql<boolean>`lower(j.name) like ${containsPattern(f.name)} escape '\\'`);
+  if (f.srcDbName !== undefined) q = q.where('j.src_db_name', '=', f.srcDbName);
+  if (f.dstDbName !== undefined) q = q.where('j.dst_db_name', '=', f.dstDbName);
+  if (f.status !== undefined) q = q.where('j.status', '=', f.status);
+  if (f.stopped !== undefined) q = q.where('j.stopped', '=', f.stopped ? 1 : 0);
+  if (f.timerId !== undefined) q = q.where('j.timer_id', '=', f.timerId);
+  for (const [column, value] of [['src_table_name', f.srcTableName], ['dst_table_name', f.dstTableName]] as const) {
+    if (value === undefined) continue;
+    q = q.where(({ exists, selectFrom }) =>
+      exists(selectFrom('job_tables as t').select('t.job_id').whereRef('t.job_id', '=', 'j.id').where(`t.${column}`, '=', value)),
+    );
+  }
+  const { total } = await q
+    .clearSelect()
+    .select((eb) => eb.fn.countAll<number>().as('total'))
+    .executeTakeFirstOrThrow();
+  if (statusOrder) q = q.orderBy('j.status', statusOrder);
+  const rows = await q.orderBy('j.id', 'desc').offset(page.offset).limit(page.limit).execute();
+  return { total: Number(total), rows };
+}

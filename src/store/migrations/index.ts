@@ -1,0 +1,37 @@
+import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
+import { initial } from './0001-initial.js';
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+/** Column types that differ between the two stores, handed to every migration. */
+export interface DialectTypes {
+  idType: 'integer' | 'serial';
+  bigint: 'integer' | 'bigint';
+  /** Primary key that is never reused after a delete (ids are handed to API clients). */
+  primaryId: (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
+}
+
+export interface StoreMigration {
+  name: string;
+  up(db: Kysely<any>, types: DialectTypes): Promise<void>;
+}
+
+/** Ordered list of schema versions; append only. */
+const migrations: StoreMigration[] = [initial];
+
+function dialectTypes(dialect: StoreDialect): DialectTypes {
+  return dialect === 'sqlite'
+    ? { idType: 'integer', bigint: 'integer', primaryId: (c) => c.primaryKey().autoIncrement() }
+    : { idType: 'serial', bigint: 'bigint', primaryId: (c) => c.primaryKey() };
+}
+
+export function migrationProvider(dialect: StoreDialect): MigrationProvider {
+  const types = dialectTypes(dialect);
+  return {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const m of migrations) out[m.name] = { up: (db) => m.up(db, types) };
+      return out;
+    },
+  };
+}

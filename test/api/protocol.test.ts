@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BODY_LIMIT } from '../../src/api/app.js';
+import { mms, TestApi } from '../support/api.js';
+
+describe('HTTP protocol: errors, limits, OpenAPI', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await TestApi.start('sqlite');
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('answers unknown calls with the error envelope', async () => {
+    const res = await api.app.inject({ url: mms('/nothing-here?x=1') });
+    expect(res.statusCode).toBe(404);
+    const body = JSON.parse(res.body);
+    expect(body).toEqual({ requestId: res.headers['x-request-id'], code: 'NotFound', message: 'no such call: GET /api/v1/mms/nothing-here' });
+  });
+
+  it('refuses an oversized body with 413 and a wrong content type with 415', async () => {
+    const big = JSON.stringify({ name: 'x'.repeat(BODY_LIMIT), type: 'SQLITE', config: { source: { path: '/a' } } });
+    const tooBig = await api.call('POST', mms('/datasources'), big);
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.body.code).toBe('PayloadTooLarge');
+    const text = await api.app.inject({ method: 'POST', url: mms('/datasources'), headers: { 'content-type': 'text/plain' }, payload: 'name=x' });
+    expect(text.statusCode).toBe(415);
+    expect(JSON.parse(text.body).code).toBe('UnsupportedMediaType');
+  });
+
+  it('refuses a body that is not an object', async () => {
+    for (const body of ['[]', '"text"', '42', 'null']) {
+      const res = await api.call('POST', mms('/datasources'), body);
+      expect(res.status, body).toBe(400);
+      expect(res.body.code).toBe('InvalidParameter');
+    }
+  });
+
+  it('serves an OpenAPI document generated from the route schemas', async () => {
+    const res = await api.call('GET', '/api/v1/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toMatch(/^3\./);
+    const list = res.body.paths['/api/v1/mms/datasources/{sourceId}/jobs'].get;
+    expect(list.operationId).toBe('ListMmsJobs');
+    expect(list.parameters.map((p: any) => p.name).sort()).toEqual(
+      ['dstDbName', 'dstTableName', 'name', 'pageNum', 'pageSize', 'sorter.status', 'sourceId', 'srcDbName', 'srcTableName', 'status', 'stopped', 'timerId'].sort(),
+    );
+    const ops = Object.values(res.body.paths).flatMap((p: any) => Object.values(p).map((o: any) => o.operationId));
+    expect(ops.sort()).toEqual(
+      ['CreateMmsDataSource', 'CreateMmsJob', 'DeleteMmsDataSource', 'DeleteMmsJob', 'GetMmsDataSource', 'GetMmsJob', 'ListMmsDataSources', 'ListMmsJobs', 'RetryMmsJob', 'StartMmsJob', 'StopMmsJob', 'UpdateMmsDataSource'].sort(),
+    );
+  });
+});

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, REDACT } from '../../src/api/app.js';
+import { SecretBox } from '../../src/security/secrets.js';
+import { createTestStore, type StoreKind, type TestStore } from './stores.js';
+
+export interface ApiResponse {
+  status: number;
+  body: any;
+  text: string;
+}
+
+/** The real app on a real store, called in-process; keeps every response and log line it saw. */
+export class TestApi {
+  readonly responses: string[] = [];
+  readonly logs: string[] = [];
+  app!: FastifyInstance;
+  testStore!: TestStore;
+
+  static async start(kind: StoreKind): Promise<TestApi> {
+    const api = new TestApi();
+    api.testStore = await createTestStore(kind);
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        api.logs.push(chunk.toString());
+        done();
+      },
+    });
+    api.app = await buildApp({
+      store: api.testStore.store,
+      secrets: new SecretBox(randomBytes(32)),
+      logger: { level: 'trace', redact: REDACT, stream },
+    });
+    return api;
+  }
+
+  get store() {
+    return this.testStore.store;
+  }
+
+  async call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+    const res = await this.app.inject({
+      method,
+      url,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    this.responses.push(JSON.stringify(res.headers) + res.body);
+    return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined, text: res.body };
+  }
+
+  async close() {
+    await this.app.close();
+    await this.testStore.drop();
+  }
+}
+
+export const mms = (path: string) => `/api/v1/mms${path}`;

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { applyJobAction, type JobAction, type JobState } from '../../src/engine/job-lifecycle.js';
+import type { JobStatus } from '../../src/store/schema.js';
+
+const all: JobStatus[] = ['INIT', 'DOING', 'DONE', 'FAILED'];
+const outcome = (status: JobStatus, stopped: boolean, action: JobAction): JobState | 'refused' => {
+  try {
+    return applyJobAction(1, { status, stopped }, action);
+  } catch {
+    return 'refused';
+  }
+};
+
+describe('job state machine', () => {
+  it('stop holds any unfinished job and is idempotent', () => {
+    for (const s of ['INIT', 'DOING', 'FAILED'] as const) {
+      expect(outcome(s, false, 'stop')).toEqual({ status: s, stopped: true });
+      expect(outcome(s, true, 'stop')).toEqual({ status: s, stopped: true });
+    }
+    expect(outcome('DONE', false, 'stop')).toBe('refused');
+  });
+
+  it('start releases a hold; a FAILED job needs retry, a DONE job a new job', () => {
+    expect(outcome('INIT', true, 'start')).toEqual({ status: 'INIT', stopped: false });
+    expect(outcome('DOING', true, 'start')).toEqual({ status: 'DOING', stopped: false });
+    expect(outcome('INIT', false, 'start')).toEqual({ status: 'INIT', stopped: false });
+    expect(outcome('FAILED', true, 'start')).toEqual({ status: 'FAILED', stopped: false });
+    expect(outcome('FAILED', false, 'start')).toBe('refused');
+    expect(outcome('DONE', true, 'start')).toBe('refused');
+  });
+
+  it('retry only re-queues a FAILED job', () => {
+    for (const stopped of [true, false]) {
+      expect(outcome('FAILED', stopped, 'retry')).toEqual({ status: 'INIT', stopped: false });
+      for (const s of ['INIT', 'DOING', 'DONE'] as const) expect(outcome(s, stopped, 'retry')).toBe('refused');
+    }
+  });
+
+  it('delete refuses only a running job', () => {
+    for (const s of all) {
+      for (const stopped of [true, false]) {
+        expect(outcome(s, stopped, 'delete') === 'refused').toBe(s === 'DOING' && !stopped);
+      }
+    }
+  });
+});

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { resolveScope } from '../../src/planner/scope.js';
+
+const catalog = { tables: ['a', 'b', 'c'], partitionTables: new Map([[10, 'a'], [11, 'a'], [20, 'b']]) };
+
+describe('job scope resolution', () => {
+  it('takes the whole database, minus the black list, or the white list', () => {
+    expect(resolveScope({}, catalog).tables.map((t) => t.src)).toEqual(['a', 'b', 'c']);
+    expect(resolveScope({ tableBlackList: ['b'] }, catalog).tables.map((t) => t.src)).toEqual(['a', 'c']);
+    expect(resolveScope({ tableWhiteList: ['c', 'a'], tableBlackList: ['a'] }, catalog).tables.map((t) => t.src)).toEqual(['c']);
+  });
+
+  it('derives the type and the tables of listed partitions, once each', () => {
+    const r = resolveScope({ partitions: [10, 11, 20] }, catalog);
+    expect(r.type).toBe('Partitions');
+    expect(r.tables.map((t) => t.src)).toEqual(['a', 'b']);
+  });
+
+  it('maps table names and refuses collisions, including with an unmapped table', () => {
+    expect(resolveScope({ tables: ['a', 'b'], tableMapping: { a: 'x' } }, catalog).tables).toEqual([
+      { src: 'a', dst: 'x' },
+      { src: 'b', dst: 'b' },
+    ]);
+    expect(() => resolveScope({ tables: ['a', 'b'], tableMapping: { a: 'b' } }, catalog)).toThrow(/would both be written to 'b'/);
+    expect(() => resolveScope({ tables: ['a'], tableMapping: { a: ' ' } }, catalog)).toThrow(/mapped to an empty name/);
+  });
+
+  it('refuses an empty partition filter', () => {
+    expect(() => resolveScope({ tables: ['a'], partitionFilters: { a: '  ' } }, catalog)).toThrow("partitionFilters['a'] is empty");
+  });
+});
