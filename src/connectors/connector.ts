@@ -1,0 +1,55 @@
+/** What a catalog scan learns of one column. */
+export interface ColumnMeta {
+  name: string;
+  /** The engine's own type name, as the engine prints it. */
+  nativeType: string;
+  /** The logical type, in text form (connectors/types/logical.ts). */
+  type: string;
+  nullable: boolean;
+  comment: string | null;
+}
+
+export interface TableMeta {
+  name: string;
+  comment: string | null;
+  columns: ColumnMeta[];
+  /** Empty for a table without partitions. */
+  partitionColumns: ColumnMeta[];
+  /** For a partitioned table these cover no rows of their own: the scan adds up its partitions. */
+  rows: number;
+  size: number;
+  lastModified: number | null;
+  /** Changes whenever the table's schema or (unpartitioned) content changes. */
+  fingerprint: string;
+}
+
+export interface PartitionMeta {
+  spec: [column: string, value: string][];
+  /** Where the partition lives: a child table or partition name, or a folder relative to the table. */
+  location: string;
+  rows: number;
+  size: number;
+  lastModified: number | null;
+  /** Changes whenever the partition's content changes. */
+  fingerprint: string;
+}
+
+/**
+ * The catalog half of a connector: what a metadata scan reads. Connectors only read here,
+ * inside read-only sessions; partitions stream in batches so no table's list is held whole.
+ */
+export interface SourceCatalog {
+  /** Proves the connection and credentials work; throws a ConnectionError otherwise. */
+  ping(): Promise<void>;
+  databases(): Promise<string[]>;
+  tables(db: string, only?: string[]): Promise<TableMeta[]>;
+  partitions(db: string, table: TableMeta): AsyncIterable<PartitionMeta[]>;
+  close(): Promise<void>;
+}
+
+/** A failure to reach or log in to an engine: the user's to fix, so the API answers 4xx. */
+export class ConnectionError extends Error {
+  override name = 'ConnectionError';
+}
+
+export const PARTITION_BATCH = 500;

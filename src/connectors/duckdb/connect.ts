@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { ConnectionError } from '../connector.js';
+
+export interface DuckSession {
+  connection: DuckDBConnection;
+  /** Rows of a query as plain objects; parameters bind as $1, $2, … */
+  all<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  close(): void;
+}
+
+/** Opens a DuckDB file (or `:memory:` for a scratch engine, e.g. to read Parquet). */
+export async function openDuck(path: string, { readOnly }: { readOnly: boolean }): Promise<DuckSession> {
+  if (path !== ':memory:' && readOnly && !existsSync(path)) throw new ConnectionError(`DuckDB file ${path} does not exist`);
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(path, readOnly && path !== ':memory:' ? { access_mode: 'READ_ONLY' } : {});
+  } catch (err) {
+    throw new ConnectionError(`cannot open DuckDB file ${path}: ${(err as Error).message}`);
+  }
+  const connection = await instance.connect();
+  return {
+    connection,
+    async all<T>(sql: string, params: unknown[] = []) {
+      const reader = await connection.runAndReadAll(sql, params as never);
+      return reader.getRowObjectsJS() as T[];
+    },
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** A string literal for the few places DuckDB takes no parameter (file lists of table functions). */
+export function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}

@@ -1,0 +1,56 @@
+import { opendir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { unescapeValue } from '../../catalog/partition-spec.js';
+
+/**
+ * The Hive layout on a local file system: `<root>/<table>/k1=v1/k2=v2/part-0.parquet` for the
+ * `default` database and `<root>/<db>.db/<table>/…` for the others, as Hive and Spark write them.
+ * Files and folders whose names start with `.` or `_` (_SUCCESS, _temporary, .crc) are not data.
+ */
+export const DEFAULT_DB = 'default';
+
+const hidden = (name: string) => name.startsWith('.') || name.startsWith('_');
+
+export async function listDirs(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of await opendir(dir)) if (e.isDirectory() && !hidden(e.name)) out.push(e.name);
+  return out.sort();
+}
+
+export function dbFolder(root: string, db: string): string {
+  return db === DEFAULT_DB ? root : join(root, `${db}.db`);
+}
+
+export interface DataFile {
+  /** Path relative to the table folder. */
+  rel: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface Leaf {
+  /** Folder relative to the table folder ('' for an unpartitioned table). */
+  rel: string;
+  spec: [string, string][];
+  files: DataFile[];
+}
+
+/** Streams the leaf folders of a table depth-first in name order, holding one folder listing at a time. */
+export async function* leaves(tableDir: string, rel = '', spec: [string, string][] = []): AsyncGenerator<Leaf> {
+  const files: DataFile[] = [];
+  const subdirs: string[] = [];
+  for await (const e of await opendir(join(tableDir, rel))) {
+    if (hidden(e.name)) continue;
+    if (e.isDirectory() && e.name.includes('=')) subdirs.push(e.name);
+    else if (e.isFile() && e.name.endsWith('.parquet')) {
+      const s = await stat(join(tableDir, rel, e.name));
+      files.push({ rel: rel ? `${rel}/${e.name}` : e.name, size: s.size, mtimeMs: s.mtimeMs });
+    }
+  }
+  if (files.length) yield { rel, spec, files: files.sort((a, b) => a.rel.localeCompare(b.rel)) };
+  for (const d of subdirs.sort()) {
+    const eq = d.indexOf('=');
+    const pair: [string, string] = [unescapeValue(d.slice(0, eq)), unescapeValue(d.slice(eq + 1))];
+    yield* leaves(tableDir, rel ? `${rel}/${d}` : d, [...spec, pair]);
+  }
+}

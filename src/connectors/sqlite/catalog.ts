@@ -1,0 +1,79 @@
+import { existsSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
+import SqliteDatabase from 'better-sqlite3';
+import type { Connection } from '../engines.js';
+import { ConnectionError, type ColumnMeta, type PartitionMeta, type SourceCatalog, type TableMeta } from '../connector.js';
+import { fingerprint } from '../fingerprint.js';
+import { formatLogical } from '../types/logical.js';
+import { fromSqlite } from './types.js';
+
+export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * A per-row checksum SQLite itself lacks, registered as a SQL function: the CRC32 of the row's
+ * values with their storage classes, so 1, 1.0 and '1' differ.
+ */
+function registerRowHash(db: SqliteDatabase.Database): void {
+  db.function('openmms_row_crc', { varargs: true, deterministic: true }, (...values: unknown[]) =>
+    crc32(JSON.stringify(values.map((v) => (Buffer.isBuffer(v) ? ['b', v.toString('base64')] : [typeof v, typeof v === 'bigint' ? String(v) : v])))),
+  );
+}
+
+/** SQLite catalog: one database, `main`; tables have no partitions. Opened read-only. */
+export class SqliteCatalog implements SourceCatalog {
+  private constructor(private readonly db: SqliteDatabase.Database) {}
+
+  static async open(conn: Connection): Promise<SqliteCatalog> {
+    const path = conn.path!;
+    if (!existsSync(path)) throw new ConnectionError(`SQLite file ${path} does not exist`);
+    try {
+      const db = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
+      db.defaultSafeIntegers(true);
+      registerRowHash(db);
+      db.prepare('SELECT count(*) FROM sqlite_schema').get();
+      return new SqliteCatalog(db);
+    } catch (err) {
+      throw new ConnectionError(`cannot open SQLite file ${path}: ${(err as Error).message}`);
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async databases(): Promise<string[]> {
+    return ['main'];
+  }
+
+  async tables(db: string, only?: string[]): Promise<TableMeta[]> {
+    if (db !== 'main') return [];
+    const tables = this.db
+      .prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`)
+      .all() as { name: string }[];
+    const out: TableMeta[] = [];
+    for (const { name } of tables) {
+      if (only && !only.includes(name)) continue;
+      const info = this.db.prepare(`SELECT name, type, "notnull" AS nn FROM pragma_table_info(?) ORDER BY cid`).all(name) as { name: string; type: string; nn: bigint }[];
+      const columns: ColumnMeta[] = info.map((c) => ({ name: c.name, nativeType: c.type, type: formatLogical(fromSqlite(c.type)), nullable: c.nn === 0n, comment: null }));
+      const args = columns.map((c) => quoteIdent(c.name)).join(', ');
+      const stats = this.db.prepare(`SELECT count(*) AS n, total(openmms_row_crc(${args})) AS h FROM ${quoteIdent(name)}`).get() as { n: bigint; h: number };
+      out.push({ name, comment: null, columns, partitionColumns: [], rows: Number(stats.n), size: this.tableSize(name), lastModified: null, fingerprint: fingerprint(columns, String(stats.n), stats.h) });
+    }
+    return out;
+  }
+
+  async *partitions(): AsyncIterable<PartitionMeta[]> {}
+
+  /** Bytes of the table's pages, where SQLite was built with the dbstat table; 0 where not. */
+  private tableSize(name: string): number {
+    try {
+      return Number(this.db.prepare('SELECT sum(pgsize) FROM dbstat WHERE name = ?').pluck().get(name) ?? 0);
+    } catch {
+      return 0;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The one logical type system every engine maps into and out of (DESIGN.md, "Engines").
+ * Text form, as stored in the catalog: `int64`, `decimal(10,2)`, `varchar(20)`, `timestamptz(6)`,
+ * `array<int32>`, `map<string,int64>`, `struct<a:int32,b:string>`.
+ */
+export type ScalarKind =
+  | 'boolean' | 'int8' | 'int16' | 'int32' | 'int64' | 'float32' | 'float64'
+  | 'string' | 'binary' | 'date' | 'time' | 'json' | 'uuid' | 'interval';
+
+export type LogicalType =
+  | { kind: ScalarKind }
+  | { kind: 'decimal'; precision: number; scale: number }
+  | { kind: 'varchar' | 'char'; length: number }
+  | { kind: 'timestamp' | 'timestamptz'; precision: number }
+  | { kind: 'array'; element: LogicalType }
+  | { kind: 'map'; key: LogicalType; value: LogicalType }
+  | { kind: 'struct'; fields: { name: string; type: LogicalType }[] };
+
+export const scalar = (kind: ScalarKind): LogicalType => ({ kind });
+export const decimal = (precision: number, scale: number): LogicalType => ({ kind: 'decimal', precision, scale });
+export const timestamp = (precision = 6, tz = false): LogicalType => ({ kind: tz ? 'timestamptz' : 'timestamp', precision });
+
+export function formatLogical(t: LogicalType): string {
+  switch (t.kind) {
+    case 'decimal':
+      return `decimal(${t.precision},${t.scale})`;
+    case 'varchar':
+    case 'char':
+      return `${t.kind}(${t.length})`;
+    case 'timestamp':
+    case 'timestamptz':
+      return `${t.kind}(${t.precision})`;
+    case 'array':
+      return `array<${formatLogical(t.element)}>`;
+    case 'map':
+      return `map<${formatLogical(t.key)},${formatLogical(t.value)}>`;
+    case 'struct':
+      return `struct<${t.fields.map((f) => `${f.name}:${formatLogical(f.type)}`).join(',')}>`;
+    default:
+      return t.kind;
+  }
+}
+
+/**
+ * One engine's native type names → logical types, kept as data: the first rule whose pattern
+ * matches the lower-cased native type wins. A native type no rule knows is carried as text.
+ */
+export type TypeRule = [pattern: RegExp, toLogical: (m: RegExpExecArray, map: (native: string) => LogicalType) => LogicalType];
+
+export function typeMapper(rules: TypeRule[]): (native: string) => LogicalType {
+  const map = (native: string): LogicalType => {
+    const text = native.trim().toLowerCase();
+    for (const [pattern, toLogical] of rules) {
+      const m = pattern.exec(text);
+      if (m) return toLogical(m, map);
+    }
+    return scalar('string');
+  };
+  return map;
+}
+
+/** Splits `a, b(1,2), c<d,e>` at top-level commas. */
+export function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(' || c === '<' || c === '[') depth++;
+    else if (c === ')' || c === '>' || c === ']') depth--;
+    else if (c === ',' && depth === 0) {
+      parts.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start).trim());
+  return parts.filter((p) => p !== '');
+}
+
+export const int = (m: RegExpExecArray, i: number, fallback: number) => (m[i] === undefined ? fallback : Number(m[i]));
