@@ -8,7 +8,7 @@ import { openStore } from './store/store.js';
 export async function startServer(config: ServiceConfig, env: NodeJS.ProcessEnv = process.env): Promise<FastifyInstance> {
   const secrets = new SecretBox(loadSecretKey(env, secretKeyFile(config)));
   const store = await openStore(config.storeUrl);
-  const app = await buildApp({ store, secrets, logger: { level: config.logLevel, redact: REDACT } });
+  const app = await buildApp({ store, secrets, dataDir: config.dataDir, logger: { level: config.logLevel, redact: REDACT } });
   app.addHook('onClose', () => store.close());
   await app.listen({ host: config.host, port: config.port });
   return app;

@@ -3,11 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import SqliteDatabase from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 
 describe('mms serve', () => {
   it('starts on the embedded store and answers ListMmsJobs over HTTP', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'openmms-cli-'));
+    new SqliteDatabase(join(dataDir, 'demo.sqlite')).close();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--data-dir', dataDir], {
       env: { ...process.env, OPENMMS_SECRET_KEY: '' },
       stdio: ['ignore', 'pipe', 'pipe'],

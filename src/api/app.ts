@@ -11,10 +11,23 @@ import { ErrorBody } from './schemas/common.js';
 import { validatorCompiler } from './validation.js';
 import { dataSourceRoutes } from './routes/datasources.js';
 import { jobRoutes } from './routes/jobs.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { CatalogService } from '../catalog/service.js';
+import { ScanService } from '../catalog/scan-service.js';
+import { testConnection } from '../connectors/index.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Background metadata scans (tests wait on `scans.idle()`). */
+    scans: ScanService;
+  }
+}
 
 export interface AppDeps {
   store: Store;
   secrets: SecretBox;
+  /** Base of relative file paths in connections (SQLite, DuckDB, lake). */
+  dataDir: string;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -59,10 +72,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
-  const dataSources = new DataSourceService(deps.store, deps.secrets);
+  const dataSources = new DataSourceService(deps.store, deps.secrets, (engine, conn, role) => testConnection(engine, conn, deps.dataDir, role));
   const jobs = new JobService(deps.store, dataSources);
+  const scans = new ScanService(deps.store, dataSources, deps.dataDir, app.log);
+  // Embedded mode: one process runs scans, so one found running was cut short by a restart.
+  await scans.failInterrupted();
+  app.addHook('onClose', () => scans.idle());
+  app.decorate('scans', scans);
   await app.register(dataSourceRoutes(dataSources), { prefix: API_PREFIX });
   await app.register(jobRoutes(jobs), { prefix: API_PREFIX });
+  await app.register(catalogRoutes(new CatalogService(deps.store, dataSources), scans), { prefix: API_PREFIX });
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));

@@ -3,11 +3,17 @@ import { destinationDatabase } from '../datasources/service.js';
 import type { Connection } from '../connectors/engines.js';
 import type { JobListRow } from '../store/jobs.js';
 import type { JobConfig } from '../jobs/service.js';
+import type { ColumnMeta } from '../connectors/connector.js';
+import type { ScanResult } from '../catalog/scan.js';
+import type { CatalogPartitionListRow, CatalogTableListRow } from '../store/catalog.js';
+import type { CatalogDbRow, MigrationStatus, ScanRow } from '../store/schema.js';
 
 /** MMS times: `yyyy-MM-dd HH:mm:ss`, here always in UTC. */
 export function formatTime(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
+
+const optionalTime = (ms: number | null) => (ms === null ? null : formatTime(ms));
 
 /** A connection as the API shows it: the password becomes a yes/no. */
 function publicConnection<T extends Connection>({ password, ...rest }: T) {
@@ -24,7 +30,7 @@ export function dataSourceOut(ds: DataSource, withConfig: boolean) {
     dstType: config.destination.type,
     dstProject,
     dstProjects: [dstProject],
-    lastUpdateTime: row.last_update_time === null ? null : formatTime(row.last_update_time),
+    lastUpdateTime: optionalTime(row.last_update_time),
     dbNum: row.db_num,
     tableNum: row.table_num,
     partitionNum: row.partition_num,
@@ -54,5 +60,41 @@ export function jobOut(row: JobListRow) {
     taskDone: row.task_done,
     config: JSON.parse(row.config) as JobConfig,
     eta: row.eta,
+  };
+}
+
+/** `yyyy-MM-dd[ HH:mm:ss]` (UTC) → epoch ms. */
+export function parseTime(text: string): number {
+  return Date.parse(`${text.length === 10 ? `${text} 00:00:00` : text}Z`.replace(' ', 'T'));
+}
+
+function catalogStats(row: { status: MigrationStatus; updated: number; dropped: number; num_rows: number; size: number; last_ddl_time: number | null }) {
+  return { status: row.status, updated: row.updated === 1, dropped: row.dropped === 1, numRows: row.num_rows, size: row.size, lastDdlTime: optionalTime(row.last_ddl_time) };
+}
+
+export function dbOut(sourceName: string, row: CatalogDbRow) {
+  return { id: row.id, sourceId: row.source_id, sourceName, name: row.name, ...catalogStats(row), tableNum: row.table_num, partitionNum: row.partition_num };
+}
+
+export function tableOut(sourceName: string, row: CatalogTableListRow) {
+  const columns = (text: string) => (JSON.parse(text) as ColumnMeta[]).map(({ name, type, nativeType, nullable, comment }) => ({ name, type, nativeType, nullable, comment }));
+  return {
+    id: row.id, sourceId: row.source_id, sourceName, dbId: row.db_id, dbName: row.db_name, name: row.name,
+    hasPartitions: row.has_partitions === 1, ...catalogStats(row),
+    partitionNum: row.n_init + row.n_doing + row.n_done + row.n_failed + row.n_part_done,
+    schema: { name: row.name, comment: row.comment, columns: columns(row.columns), partitions: columns(row.partition_columns) },
+  };
+}
+
+export function partitionOut(sourceName: string, row: CatalogPartitionListRow) {
+  return { id: row.id, sourceId: row.source_id, sourceName, dbId: row.db_id, dbName: row.db_name, tableId: row.table_id, tableName: row.table_name, value: row.value, ...catalogStats(row) };
+}
+
+export function scanOut(row: ScanRow) {
+  return {
+    id: row.id, sourceId: row.source_id, status: row.status, progress: row.progress, dbName: row.db_name,
+    tableNames: row.table_names === null ? null : (JSON.parse(row.table_names) as string[]),
+    createTime: formatTime(row.create_time), startTime: optionalTime(row.start_time), endTime: optionalTime(row.end_time),
+    errMsg: row.err_msg, result: row.result === null ? null : (JSON.parse(row.result) as ScanResult),
   };
 }

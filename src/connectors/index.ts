@@ -1,5 +1,6 @@
-import { isAbsolute, resolve } from 'node:path';
-import type { SourceCatalog } from './connector.js';
+import { mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { ConnectionError, type SourceCatalog } from './connector.js';
 import type { Connection, Engine } from './engines.js';
 import { DuckdbCatalog } from './duckdb/catalog.js';
 import { LakeCatalog } from './lake/catalog.js';
@@ -22,4 +23,27 @@ export function resolvePaths(conn: Connection, dataDir: string): Connection {
 
 export function openCatalog(engine: Engine, conn: Connection, dataDir: string): Promise<SourceCatalog> {
   return catalogs[engine](resolvePaths(conn, dataDir));
+}
+
+/**
+ * Proves a connection works before it is saved: a source must answer; a server destination must
+ * accept the login; a file destination's folder must exist or be creatable.
+ */
+export async function testConnection(engine: Engine, conn: Connection, dataDir: string, role: 'source' | 'destination'): Promise<void> {
+  const resolved = resolvePaths(conn, dataDir);
+  if (role === 'destination' && resolved.path !== undefined) {
+    const folder = engine === 'LAKE' ? resolved.path : dirname(resolved.path);
+    try {
+      mkdirSync(folder, { recursive: true });
+    } catch (err) {
+      throw new ConnectionError(`cannot create destination folder ${folder}: ${(err as Error).message}`);
+    }
+    return;
+  }
+  const catalog = await catalogs[engine](resolved);
+  try {
+    await catalog.ping();
+  } finally {
+    await catalog.close();
+  }
 }

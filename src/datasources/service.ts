@@ -4,7 +4,11 @@ import * as repo from '../store/datasources.js';
 import type { DataSourceRow } from '../store/schema.js';
 import { connectionProblems, defaultDatabase, type Connection, type Engine } from '../connectors/engines.js';
 import type { SecretBox } from '../security/secrets.js';
-import { conflict, invalid, notFound } from '../errors.js';
+import { conflict, invalid, MmsError, notFound } from '../errors.js';
+import { ConnectionError } from '../connectors/connector.js';
+
+/** Checks that a connection works; the real one is connectors/index.ts testConnection. */
+export type ConnectionTester = (engine: Engine, conn: Connection, role: 'source' | 'destination') => Promise<void>;
 
 export interface DataSourceConfig {
   source: Connection;
@@ -39,17 +43,19 @@ export class DataSourceService {
   constructor(
     private readonly store: Store,
     private readonly secrets: SecretBox,
+    private readonly testConnection: ConnectionTester,
   ) {}
 
   async create(input: DataSourceInput, now = Date.now()): Promise<number> {
     const config: DataSourceConfig = { source: input.config.source, destination: input.config.destination ?? EMBEDDED_DESTINATION };
     validate(input.type, config);
+    await this.prove(input.type, config);
     try {
       return await repo.insertDataSource(this.store.db, {
         name: input.name,
         type: input.type,
         ...this.split(config),
-        status: 'CREATED',
+        status: 'OK',
         err_msg: null,
         last_update_time: null,
         db_num: 0,
@@ -83,6 +89,7 @@ export class DataSourceService {
       destination: keepPassword(changes.config?.destination, current.config.destination),
     };
     validate(current.type, config);
+    if (changes.config) await this.prove(current.type, config);
     try {
       await repo.updateDataSource(this.store.db, id, {
         ...(changes.name !== undefined && { name: changes.name }),
@@ -111,6 +118,17 @@ export class DataSourceService {
   async list(filter: repo.DataSourceFilter, page: { offset: number; limit: number }): Promise<{ total: number; items: DataSource[] }> {
     const { total, rows } = await repo.listDataSources(this.store.db, filter, page);
     return { total, items: rows.map((row) => this.hydrate(row)) };
+  }
+
+  /** A data source is saved only once both its connections are proven to work. */
+  private async prove(type: Engine, config: DataSourceConfig): Promise<void> {
+    try {
+      await this.testConnection(type, config.source, 'source');
+      await this.testConnection(config.destination.type, config.destination, 'destination');
+    } catch (err) {
+      if (err instanceof ConnectionError) throw new MmsError(400, 'ConnectionFailed', err.message);
+      throw err;
+    }
   }
 
   /** Splits settings into the plain part (stored as is) and the sealed passwords. */

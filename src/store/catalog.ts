@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely';
-import type { CatalogDbRow, Database } from './schema.js';
+import type { CatalogDbRow, CatalogPartitionRow, CatalogTableRow, Database } from './schema.js';
+import { containsText } from './sql.js';
 
 export function findDbByName(db: Kysely<Database>, sourceId: number, name: string): Promise<CatalogDbRow | undefined> {
-  return db.selectFrom('catalog_dbs').selectAll().where('source_id', '=', sourceId).where('name', '=', name).executeTakeFirst();
+  return db.selectFrom('catalog_dbs').selectAll().where('source_id', '=', sourceId).where('name', '=', name).where('dropped', '=', 0).executeTakeFirst();
 }
 
 export async function tableNames(db: Kysely<Database>, dbId: number): Promise<string[]> {
-  const rows = await db.selectFrom('catalog_tables').select('name').where('db_id', '=', dbId).orderBy('name').execute();
+  const rows = await db.selectFrom('catalog_tables').select('name').where('db_id', '=', dbId).where('dropped', '=', 0).orderBy('name').execute();
   return rows.map((r) => r.name);
 }
 
@@ -19,8 +20,88 @@ export async function partitionTables(db: Kysely<Database>, dbId: number, ids: n
     .innerJoin('catalog_tables as t', 't.id', 'p.table_id')
     .select(['p.id', 't.name'])
     .where('p.db_id', '=', dbId)
+    .where('p.dropped', '=', 0)
     .where('p.id', 'in', ids)
     .execute();
   for (const r of rows) out.set(r.id, r.name);
   return out;
 }
+
+export interface CatalogFilter {
+  dbId?: number;
+  dbName?: string;
+  tableId?: number;
+  tableName?: string;
+  /** Name (or partition value) contains this text. */
+  name?: string;
+  status?: string[];
+  updated?: boolean;
+  hasPartitions?: boolean;
+  dropped?: boolean;
+  lastDdlTimeStart?: number;
+  lastDdlTimeEnd?: number;
+}
+
+export type CatalogSort = { field: 'num_rows' | 'size' | 'last_ddl_time'; order: 'asc' | 'desc' } | undefined;
+type Page = { offset: number; limit: number };
+
+/**
+ * The filters ListMmsDbs / ListMmsTables / ListMmsPartitions share, on alias `o` (the object)
+ * with `d` (its db) and, below db level, `t` (its table). Dropped objects are hidden unless asked for.
+ */
+function filtered<Q extends { where: (...a: any[]) => Q }>(q: Q, f: CatalogFilter, nameColumn: string, level: 'db' | 'table' | 'partition'): Q {
+  let out = q.where('o.dropped' as never, '=', f.dropped ? 1 : 0);
+  if (f.name !== undefined) out = out.where(containsText(nameColumn, f.name) as never);
+  if (f.status?.length) out = out.where('o.status' as never, 'in', f.status);
+  if (f.updated !== undefined) out = out.where('o.updated' as never, '=', f.updated ? 1 : 0);
+  if (f.lastDdlTimeStart !== undefined) out = out.where('o.last_ddl_time' as never, '>=', f.lastDdlTimeStart);
+  if (f.lastDdlTimeEnd !== undefined) out = out.where('o.last_ddl_time' as never, '<=', f.lastDdlTimeEnd);
+  if (level !== 'db') {
+    if (f.dbId !== undefined) out = out.where('d.id' as never, '=', f.dbId);
+    if (f.dbName !== undefined) out = out.where('d.name' as never, '=', f.dbName);
+  }
+  if (level === 'table' && f.hasPartitions !== undefined) out = out.where('o.has_partitions' as never, '=', f.hasPartitions ? 1 : 0);
+  if (level === 'partition') {
+    if (f.tableId !== undefined) out = out.where('t.id' as never, '=', f.tableId);
+    if (f.tableName !== undefined) out = out.where('t.name' as never, '=', f.tableName);
+  }
+  return out;
+}
+
+async function paged<Row>(q: any, sort: CatalogSort, page: Page): Promise<{ total: number; rows: Row[] }> {
+  const { total } = await q.clearSelect().select((eb: any) => eb.fn.countAll().as('total')).executeTakeFirstOrThrow();
+  let rows = q;
+  if (sort) rows = rows.orderBy(`o.${sort.field}`, sort.order);
+  rows = await rows.orderBy('o.id', 'asc').offset(page.offset).limit(page.limit).execute();
+  return { total: Number(total), rows };
+}
+
+function dbsQuery(db: Kysely<Database>, sourceId: number) {
+  return db.selectFrom('catalog_dbs as o').selectAll('o').where('o.source_id', '=', sourceId);
+}
+function tablesQuery(db: Kysely<Database>, sourceId: number) {
+  return db.selectFrom('catalog_tables as o').innerJoin('catalog_dbs as d', 'd.id', 'o.db_id').selectAll('o').select('d.name as db_name').where('o.source_id', '=', sourceId);
+}
+function partitionsQuery(db: Kysely<Database>, sourceId: number) {
+  return db
+    .selectFrom('catalog_partitions as o')
+    .innerJoin('catalog_tables as t', 't.id', 'o.table_id')
+    .innerJoin('catalog_dbs as d', 'd.id', 'o.db_id')
+    .selectAll('o')
+    .select(['d.name as db_name', 't.name as table_name'])
+    .where('o.source_id', '=', sourceId);
+}
+
+export type CatalogTableListRow = CatalogTableRow & { db_name: string };
+export type CatalogPartitionListRow = CatalogPartitionRow & { db_name: string; table_name: string };
+
+export const listDbs = (db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page) =>
+  paged<CatalogDbRow>(filtered(dbsQuery(db, sourceId), f, 'o.name', 'db'), sort, page);
+export const listTables = (db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page) =>
+  paged<CatalogTableListRow>(filtered(tablesQuery(db, sourceId), f, 'o.name', 'table'), sort, page);
+export const listPartitions = (db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page) =>
+  paged<CatalogPartitionListRow>(filtered(partitionsQuery(db, sourceId), f, 'o.value', 'partition'), sort, page);
+
+export const getDb = (db: Kysely<Database>, sourceId: number, id: number) => dbsQuery(db, sourceId).where('o.id', '=', id).executeTakeFirst();
+export const getTable = (db: Kysely<Database>, sourceId: number, id: number) => tablesQuery(db, sourceId).where('o.id', '=', id).executeTakeFirst();
+export const getPartition = (db: Kysely<Database>, sourceId: number, id: number) => partitionsQuery(db, sourceId).where('o.id', '=', id).executeTakeFirst();

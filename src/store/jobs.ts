@@ -1,6 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { Database, JobRow, JobStatus, JobTable } from './schema.js';
-import type { Insertable } from 'kysely';
+import { containsText } from './sql.js';
 
 export interface JobFilter {
   name?: string;
@@ -57,11 +57,6 @@ function withSourceName(db: Kysely<Database>) {
   return db.selectFrom('jobs as j').innerJoin('datasources as s', 's.id', 'j.source_id').selectAll('j').select('s.name as source_name');
 }
 
-/** `%`, `_` and the escape itself match literally inside a "contains" filter. */
-function containsPattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 /** ListMmsJobs: every filter of the MMS call, newest first unless sorted by status. */
 export async function listJobs(
   db: Kysely<Database>,
@@ -71,7 +66,7 @@ export async function listJobs(
   statusOrder?: 'asc' | 'desc',
 ): Promise<{ total: number; rows: JobListRow[] }> {
   let q = withSourceName(db).where('j.source_id', '=', sourceId);
-  if (f.name !== undefined) q = q.where(sql<boolean>`lower(j.name) like ${containsPattern(f.name)} escape '\\'`);
+  if (f.name !== undefined) q = q.where(containsText('j.name', f.name));
   if (f.srcDbName !== undefined) q = q.where('j.src_db_name', '=', f.srcDbName);
   if (f.dstDbName !== undefined) q = q.where('j.dst_db_name', '=', f.dstDbName);
   if (f.status !== undefined) q = q.where('j.status', '=', f.status);

@@ -12,6 +12,22 @@ export interface Database {
   catalog_partitions: CatalogPartitionTable;
   jobs: JobTable;
   job_tables: JobTableTable;
+  scans: ScanTable;
+}
+
+/** Children of a catalog row counted by migration status (roll-up, catalog/rollup.ts). */
+export interface StatusCounters {
+  n_init: Generated<number>;
+  n_doing: Generated<number>;
+  n_done: Generated<number>;
+  n_failed: Generated<number>;
+  n_part_done: Generated<number>;
+}
+
+/** Marks every catalog row carries: dropped at the source, and the scan that last saw it. */
+interface ScanMarks {
+  dropped: Generated<number>;
+  scan_id: number | null;
 }
 
 export type MigrationStatus = 'INIT' | 'DOING' | 'DONE' | 'FAILED' | 'PART_DONE';
@@ -36,7 +52,7 @@ export interface DataSourceTable {
   update_time: number;
 }
 
-export interface CatalogDbTable {
+export interface CatalogDbTable extends StatusCounters, ScanMarks {
   id: Generated<number>;
   source_id: number;
   name: string;
@@ -52,8 +68,9 @@ export interface CatalogDbTable {
   update_time: number;
 }
 
-export interface CatalogTableTable {
+export interface CatalogTableTable extends StatusCounters, ScanMarks {
   id: Generated<number>;
+  comment: string | null;
   source_id: number;
   db_id: number;
   name: string;
@@ -73,8 +90,10 @@ export interface CatalogTableTable {
   update_time: number;
 }
 
-export interface CatalogPartitionTable {
+export interface CatalogPartitionTable extends ScanMarks {
   id: Generated<number>;
+  /** Child table, partition name or folder the partition's rows live in. */
+  location: Generated<string>;
   source_id: number;
   db_id: number;
   table_id: number;
@@ -119,6 +138,25 @@ export interface JobTableTable {
   dst_table_name: string;
 }
 
+export type ScanStatus = 'INIT' | 'DOING' | 'DONE' | 'FAILED';
+
+export interface ScanTable {
+  id: Generated<number>;
+  source_id: number;
+  status: ScanStatus;
+  db_name: string | null;
+  /** JSON array of table names, or null for every table. */
+  table_names: string | null;
+  /** 0–100. */
+  progress: number;
+  /** JSON ScanResult (catalog/scan.ts) once done. */
+  result: string | null;
+  err_msg: string | null;
+  create_time: number;
+  start_time: number | null;
+  end_time: number | null;
+}
+
 export type DataSourceRow = Selectable<DataSourceTable>;
 export type NewDataSource = Insertable<DataSourceTable>;
 export type DataSourceUpdate = Updateable<DataSourceTable>;
@@ -126,3 +164,4 @@ export type CatalogDbRow = Selectable<CatalogDbTable>;
 export type CatalogTableRow = Selectable<CatalogTableTable>;
 export type CatalogPartitionRow = Selectable<CatalogPartitionTable>;
 export type JobRow = Selectable<JobTable>;
+export type ScanRow = Selectable<ScanTable>;

@@ -1,19 +1,24 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mms, TestApi } from '../support/api.js';
-import { STORE_KINDS } from '../support/stores.js';
+import { PG_ADMIN_URL, STORE_KINDS } from '../support/stores.js';
 
 const PASSWORD = 'pw-Zq8!never-shown';
 
-const pgSource = (name: string, password = PASSWORD) => ({
-  name,
-  type: 'POSTGRESQL',
-  config: { source: { host: '127.0.0.1', port: 5432, user: 'postgres', password, database: 'warehouse' } },
-});
+// The test server trusts local logins, so any password connects: enough to follow one through the API.
+const pg = new URL(PG_ADMIN_URL);
+const pgConn = { host: pg.hostname, port: Number(pg.port || 5432), user: decodeURIComponent(pg.username), database: pg.pathname.slice(1) };
+const pgSource = (name: string, password = PASSWORD) => ({ name, type: 'POSTGRESQL', config: { source: { ...pgConn, password } } });
 
 describe.each(STORE_KINDS)('data sources API on the %s store', (kind) => {
   let api: TestApi;
+  const dataDir = mkdtempSync(join(tmpdir(), 'openmms-ds-'));
   beforeAll(async () => {
-    api = await TestApi.start(kind);
+    new SqliteDatabase(join(dataDir, 'x.db')).close();
+    api = await TestApi.start(kind, dataDir);
   });
   afterAll(async () => {
     await api?.close();
@@ -30,14 +35,14 @@ describe.each(STORE_KINDS)('data sources API on the %s store', (kind) => {
     expect(plain.status).toBe(200);
     expect(plain.body.data).toMatchObject({
       id, name: 'ds-create', type: 'POSTGRESQL', dstType: 'DUCKDB', dstProject: 'main', dstProjects: ['main'],
-      lastUpdateTime: null, dbNum: 0, tableNum: 0, partitionNum: 0, status: 'CREATED', errMsg: null,
+      lastUpdateTime: null, dbNum: 0, tableNum: 0, partitionNum: 0, status: 'OK', errMsg: null,
     });
     expect(plain.body.data.createTime).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     expect(plain.body.data.config).toBeUndefined();
 
     const full = await api.call('GET', mms(`/datasources/${id}?withConfig=true`));
     expect(full.body.data.config).toEqual({
-      source: { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'warehouse', hasPassword: true },
+      source: { ...pgConn, hasPassword: true },
       destination: { type: 'DUCKDB', path: 'destination.duckdb', database: 'main', hasPassword: false },
     });
   });
@@ -51,7 +56,7 @@ describe.each(STORE_KINDS)('data sources API on the %s store', (kind) => {
 
   it('lists with filters and paging', async () => {
     for (const n of ['list-a', 'list-b', 'list-c']) await api.call('POST', mms('/datasources'), pgSource(n));
-    await api.call('POST', mms('/datasources'), { name: 'list-sqlite', type: 'SQLITE', config: { source: { path: '/tmp/x.db' } } });
+    await api.call('POST', mms('/datasources'), { name: 'list-sqlite', type: 'SQLITE', config: { source: { path: 'x.db' } } });
 
     const byType = await api.call('GET', mms('/datasources?type=SQLITE'));
     expect(byType.body.data.objectList.map((d: any) => d.name)).toEqual(['list-sqlite']);
@@ -71,15 +76,15 @@ describe.each(STORE_KINDS)('data sources API on the %s store', (kind) => {
     const id = body.data.dataSourceId;
     const update = await api.call('PUT', mms(`/datasources/${id}`), {
       name: 'ds-updated',
-      config: { source: { host: 'db.internal', user: 'etl', database: 'warehouse' } },
+      config: { source: { host: 'localhost', user: pgConn.user, database: pgConn.database } },
     });
     expect(update.status).toBe(200);
     expect(update.body.data).toBe(id);
     const after = await api.call('GET', mms(`/datasources/${id}?withConfig=true`));
     expect(after.body.data.name).toBe('ds-updated');
-    expect(after.body.data.config.source).toEqual({ host: 'db.internal', user: 'etl', database: 'warehouse', hasPassword: true });
+    expect(after.body.data.config.source).toEqual({ host: 'localhost', user: pgConn.user, database: pgConn.database, hasPassword: true });
 
-    await api.call('PUT', mms(`/datasources/${id}`), { config: { source: { host: 'db.internal', database: 'warehouse', password: '' } } });
+    await api.call('PUT', mms(`/datasources/${id}`), { config: { source: { ...pgConn, password: '' } } });
     const cleared = await api.call('GET', mms(`/datasources/${id}?withConfig=true`));
     expect(cleared.body.data.config.source.hasPassword).toBe(false);
   });
@@ -104,6 +109,21 @@ describe.each(STORE_KINDS)('data sources API on the %s store', (kind) => {
     const dup = await api.call('POST', mms('/datasources'), pgSource('dup'));
     expect(dup.status).toBe(409);
     expect(dup.body.message).toBe("a data source named 'dup' already exists");
+  });
+
+  it('refuses a connection that does not work, with the reason', async () => {
+    const refused = await api.call('POST', mms('/datasources'), { ...pgSource('unreachable'), config: { source: { ...pgConn, port: 1 } } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.code).toBe('ConnectionFailed');
+    expect(refused.body.message).toMatch(/cannot connect to PostgreSQL at 127.0.0.1:1\/postgres/);
+    const noDb = await api.call('POST', mms('/datasources'), { ...pgSource('no-db'), config: { source: { ...pgConn, database: 'no_such_database_x' } } });
+    expect(noDb.body.message).toMatch(/database "no_such_database_x" does not exist/);
+    const noFile = await api.call('POST', mms('/datasources'), { name: 'no-file', type: 'SQLITE', config: { source: { path: 'absent.sqlite' } } });
+    expect(noFile.body).toMatchObject({ code: 'ConnectionFailed', message: expect.stringMatching(/SQLite file .*absent.sqlite does not exist/) });
+    const { body } = await api.call('POST', mms('/datasources'), pgSource('ds-retest'));
+    const moved = await api.call('PUT', mms(`/datasources/${body.data.dataSourceId}`), { config: { source: { ...pgConn, port: 1 } } });
+    expect(moved.body.code).toBe('ConnectionFailed');
+    expect((await api.call('GET', mms(`/datasources/${body.data.dataSourceId}?withConfig=true`))).body.data.config.source.port).toBe(pgConn.port);
   });
 
   it('answers 404 for an unknown data source and deletes with its jobs', async () => {

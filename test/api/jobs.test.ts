@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mms, TestApi } from '../support/api.js';
 import { seedCatalog } from '../support/catalog.js';
-import { STORE_KINDS } from '../support/stores.js';
+import { PG_ADMIN_URL, STORE_KINDS } from '../support/stores.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
 import type { JobStatus } from '../../src/store/schema.js';
 
 /** Field lists of ../shared/reference/ListMmsJobs-api.txt, in its order. */
@@ -30,11 +34,17 @@ describe.each(STORE_KINDS)('jobs API on the %s store', (kind) => {
     api.store.db.updateTable('jobs').set(values).where('id', '=', id).execute();
 
   beforeAll(async () => {
-    api = await TestApi.start(kind);
+    const dataDir = mkdtempSync(join(tmpdir(), 'openmms-jobs-'));
+    new SqliteDatabase(join(dataDir, 's.db')).close();
+    api = await TestApi.start(kind, dataDir);
+    const pg = new URL(PG_ADMIN_URL);
     const ds = await api.call('POST', mms('/datasources'), {
       name: 'demo',
-      type: 'MYSQL',
-      config: { source: { host: '127.0.0.1', user: 'root', password: 'hunter2-secret' }, destination: { type: 'DUCKDB', path: 'dw.duckdb', database: 'dw' } },
+      type: 'POSTGRESQL',
+      config: {
+        source: { host: pg.hostname, user: decodeURIComponent(pg.username), password: 'hunter2-secret', database: pg.pathname.slice(1) },
+        destination: { type: 'DUCKDB', path: 'dw.duckdb', database: 'dw' },
+      },
     });
     sourceId = ds.body.data.dataSourceId;
     ({ dbId, partitionIds } = await seedCatalog(api.store, sourceId, 'sales', [
@@ -257,7 +267,7 @@ describe.each(STORE_KINDS)('jobs API on the %s store', (kind) => {
     });
 
     it('deleting the data source deletes its jobs and catalog', async () => {
-      const ds = await api.call('POST', mms('/datasources'), { name: 'short-lived', type: 'SQLITE', config: { source: { path: '/tmp/s.db' } } });
+      const ds = await api.call('POST', mms('/datasources'), { name: 'short-lived', type: 'SQLITE', config: { source: { path: 's.db' } } });
       const id = ds.body.data.dataSourceId;
       await seedCatalog(api.store, id, 'main', [{ name: 't' }]);
       const job = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'j', srcDbName: 'main' });

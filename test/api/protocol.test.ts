@@ -47,7 +47,11 @@ describe('HTTP protocol: errors, limits, OpenAPI', () => {
     );
     const ops = Object.values(res.body.paths).flatMap((p: any) => Object.values(p).map((o: any) => o.operationId));
     expect(ops.sort()).toEqual(
-      ['CreateMmsDataSource', 'CreateMmsJob', 'DeleteMmsDataSource', 'DeleteMmsJob', 'GetMmsDataSource', 'GetMmsJob', 'ListMmsDataSources', 'ListMmsJobs', 'RetryMmsJob', 'StartMmsJob', 'StopMmsJob', 'UpdateMmsDataSource'].sort(),
+      [
+        'CreateMmsDataSource', 'ListMmsDataSources', 'GetMmsDataSource', 'UpdateMmsDataSource', 'DeleteMmsDataSource',
+        'CreateMmsJob', 'ListMmsJobs', 'GetMmsJob', 'StartMmsJob', 'StopMmsJob', 'RetryMmsJob', 'DeleteMmsJob',
+        'CreateMmsFetchMetadataJob', 'GetMmsFetchMetadataJob', 'ListMmsDbs', 'GetMmsDb', 'ListMmsTables', 'GetMmsTable', 'ListMmsPartitions', 'GetMmsPartition',
+      ].sort(),
     );
   });
 });

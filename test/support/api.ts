@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, REDACT } from '../../src/api/app.js';
@@ -18,7 +19,7 @@ export class TestApi {
   app!: FastifyInstance;
   testStore!: TestStore;
 
-  static async start(kind: StoreKind): Promise<TestApi> {
+  static async start(kind: StoreKind, dataDir = tmpdir()): Promise<TestApi> {
     const api = new TestApi();
     api.testStore = await createTestStore(kind);
     const stream = new Writable({
@@ -30,6 +31,7 @@ export class TestApi {
     api.app = await buildApp({
       store: api.testStore.store,
       secrets: new SecretBox(randomBytes(32)),
+      dataDir,
       logger: { level: 'trace', redact: REDACT, stream },
     });
     return api;

@@ -76,35 +76,42 @@ export class PostgresCatalog implements SourceCatalog {
       [db, table.name],
     );
     if (!root) return;
-    // Every leaf of the partition tree, with the bound of each level on its way down.
-    const { rows: leaves } = await this.client.query<{ oid: number; name: string; bounds: string[]; parents: number[] }>(
-      `WITH RECURSIVE tree AS (
-         SELECT c.oid, c.relname, c.relkind, ARRAY[pg_get_expr(c.relpartbound, c.oid)] AS bounds, ARRAY[i.inhparent] AS parents
-           FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1
-         UNION ALL
-         SELECT c.oid, c.relname, c.relkind, t.bounds || pg_get_expr(c.relpartbound, c.oid), t.parents || i.inhparent
-           FROM tree t JOIN pg_inherits i ON i.inhparent = t.oid JOIN pg_class c ON c.oid = i.inhrelid
-       )
-       SELECT oid::int AS oid, relname AS name, bounds, parents::int[] AS parents FROM tree WHERE relkind = 'r' ORDER BY relname`,
-      [root.oid],
-    );
-    const keyCache = new Map<number, string[]>();
-    let batch: PartitionMeta[] = [];
-    for (const leaf of leaves) {
-      const spec: [string, string][] = [];
-      for (let level = 0; level < leaf.bounds.length; level++) {
-        const parent = leaf.parents[level]!;
-        if (!keyCache.has(parent)) keyCache.set(parent, await this.partitionKeyNames(parent));
-        spec.push(...specPart(keyCache.get(parent)!, parseBound(leaf.bounds[level]!)));
-      }
-      const stats = await this.contentStats(qualified(db, leaf.name), leaf.oid);
-      batch.push({ spec, location: leaf.name, rows: stats.rows, size: stats.size, lastModified: null, fingerprint: fingerprint(stats.signal) });
-      if (batch.length >= PARTITION_BATCH) {
+    // Every leaf of the partition tree, with the bound of each level on its way down, read
+    // through a cursor so a table with 100k partitions is never held whole.
+    await this.client.query('BEGIN READ ONLY');
+    try {
+      await this.client.query(
+        `DECLARE leaves NO SCROLL CURSOR FOR
+         WITH RECURSIVE tree AS (
+           SELECT c.oid, c.relname, c.relkind, ARRAY[pg_get_expr(c.relpartbound, c.oid)] AS bounds, ARRAY[i.inhparent] AS parents
+             FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1
+           UNION ALL
+           SELECT c.oid, c.relname, c.relkind, t.bounds || pg_get_expr(c.relpartbound, c.oid), t.parents || i.inhparent
+             FROM tree t JOIN pg_inherits i ON i.inhparent = t.oid JOIN pg_class c ON c.oid = i.inhrelid
+         )
+         SELECT oid::int AS oid, relname AS name, bounds, parents::int[] AS parents FROM tree WHERE relkind = 'r' ORDER BY relname`,
+        [root.oid],
+      );
+      const keyCache = new Map<number, string[]>();
+      for (;;) {
+        const { rows: leaves } = await this.client.query<{ oid: number; name: string; bounds: string[]; parents: number[] }>(`FETCH ${PARTITION_BATCH} FROM leaves`);
+        if (leaves.length === 0) break;
+        const batch: PartitionMeta[] = [];
+        for (const leaf of leaves) {
+          const spec: [string, string][] = [];
+          for (let level = 0; level < leaf.bounds.length; level++) {
+            const parent = leaf.parents[level]!;
+            if (!keyCache.has(parent)) keyCache.set(parent, await this.partitionKeyNames(parent));
+            spec.push(...specPart(keyCache.get(parent)!, parseBound(leaf.bounds[level]!)));
+          }
+          const stats = await this.contentStats(qualified(db, leaf.name), leaf.oid);
+          batch.push({ spec, location: leaf.name, rows: stats.rows, size: stats.size, lastModified: null, fingerprint: fingerprint(stats.signal) });
+        }
         yield batch;
-        batch = [];
       }
+    } finally {
+      await this.client.query('ROLLBACK');
     }
-    if (batch.length) yield batch;
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
+import { catalogScan } from './0002-catalog-scan.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -17,7 +18,7 @@ export interface StoreMigration {
 }
 
 /** Ordered list of schema versions; append only. */
-const migrations: StoreMigration[] = [initial];
+const migrations: StoreMigration[] = [initial, catalogScan];
 
 function dialectTypes(dialect: StoreDialect): DialectTypes {
   return dialect === 'sqlite'

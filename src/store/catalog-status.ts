@@ -1,0 +1,60 @@
+import type { Kysely, Transaction } from 'kysely';
+import { COUNTER, rollUp, type StatusDelta } from '../catalog/rollup.js';
+import type { Database, MigrationStatus } from './schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+type Level = 'catalog_tables' | 'catalog_dbs';
+const COUNTERS = ['n_init', 'n_doing', 'n_done', 'n_failed', 'n_part_done'] as const;
+
+/**
+ * Statuses are kept up to date incrementally: a change of children adjusts the parent's counters
+ * and, when the parent's rolled-up status changes, the grandparent's — never a re-aggregation.
+ */
+async function adjust(db: Db, level: Level, id: number, delta: StatusDelta): Promise<{ from: MigrationStatus; to: MigrationStatus } | null> {
+  const entries = Object.entries(delta).filter(([, n]) => n) as [MigrationStatus, number][];
+  if (entries.length === 0) return null;
+  await db
+    .updateTable(level)
+    .set((eb) => Object.fromEntries(entries.map(([s, n]) => [COUNTER[s], eb(COUNTER[s], '+', n)])))
+    .where('id', '=', id)
+    .execute();
+  const row = await db.selectFrom(level).select([...COUNTERS, 'status']).where('id', '=', id).executeTakeFirstOrThrow();
+  const to = rollUp(row);
+  if (to === row.status) return null;
+  await db.updateTable(level).set({ status: to }).where('id', '=', id).execute();
+  return { from: row.status, to };
+}
+
+/** Partitions of a table changed status (or appeared / disappeared): roll up to table and db. */
+export async function countPartitions(db: Db, tableId: number, delta: StatusDelta): Promise<void> {
+  const moved = await adjust(db, 'catalog_tables', tableId, delta);
+  if (!moved) return;
+  const t = await db.selectFrom('catalog_tables').select(['db_id', 'dropped']).where('id', '=', tableId).executeTakeFirstOrThrow();
+  if (!t.dropped) await countTables(db, t.db_id, { [moved.from]: -1, [moved.to]: 1 });
+}
+
+/** Tables of a database changed status (or appeared / disappeared): roll up to the db. */
+export async function countTables(db: Db, dbId: number, delta: StatusDelta): Promise<void> {
+  await adjust(db, 'catalog_dbs', dbId, delta);
+}
+
+/** Sets one partition's migration status, rolling the change up to its table and db in the same transaction. */
+export async function setPartitionStatus(db: Kysely<Database>, partitionId: number, status: MigrationStatus): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const p = await tx.selectFrom('catalog_partitions').select(['table_id', 'status', 'dropped']).where('id', '=', partitionId).executeTakeFirstOrThrow();
+    if (p.status === status) return;
+    await tx.updateTable('catalog_partitions').set({ status }).where('id', '=', partitionId).execute();
+    if (!p.dropped) await countPartitions(tx, p.table_id, { [p.status]: -1, [status]: 1 });
+  });
+}
+
+/** Sets an unpartitioned table's status (it has no partitions to roll up from) and rolls it up to its db. */
+export async function setTableStatus(db: Kysely<Database>, tableId: number, status: MigrationStatus): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const t = await tx.selectFrom('catalog_tables').select(['db_id', 'status', 'dropped', 'has_partitions']).where('id', '=', tableId).executeTakeFirstOrThrow();
+    if (t.has_partitions) throw new Error(`table ${tableId} is partitioned: its status follows its partitions`);
+    if (t.status === status) return;
+    await tx.updateTable('catalog_tables').set({ status }).where('id', '=', tableId).execute();
+    if (!t.dropped) await countTables(tx, t.db_id, { [t.status]: -1, [status]: 1 });
+  });
+}
