@@ -59,14 +59,17 @@ export function typeMapper(rules: TypeRule[]): (native: string) => LogicalType {
   return map;
 }
 
-/** Splits `a, b(1,2), c<d,e>` at top-level commas. */
+/** Splits `a, b(1,2), c<d,e>, "x,y" int` at top-level commas (not inside brackets or double quotes). */
 export function splitTopLevel(text: string): string[] {
   const parts: string[] = [];
   let depth = 0;
   let start = 0;
+  let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c === '(' || c === '<' || c === '[') depth++;
+    if (c === '"') quoted = !quoted;
+    else if (quoted) continue;
+    else if (c === '(' || c === '<' || c === '[') depth++;
     else if (c === ')' || c === '>' || c === ']') depth--;
     else if (c === ',' && depth === 0) {
       parts.push(text.slice(start, i).trim());
