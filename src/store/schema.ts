@@ -52,23 +52,28 @@ export interface DataSourceTable {
   update_time: number;
 }
 
-export interface CatalogDbTable extends StatusCounters, ScanMarks {
-  id: Generated<number>;
-  source_id: number;
-  name: string;
+/** What every catalog object (db, table, partition) records of itself. */
+interface CatalogStats {
   status: MigrationStatus;
+  /** 1 when the source changed since the object was last migrated. */
   updated: number;
-  table_num: number;
-  partition_num: number;
-  size: number;
   num_rows: number;
+  size: number;
   fingerprint: string | null;
   last_ddl_time: number | null;
   create_time: number;
   update_time: number;
 }
 
-export interface CatalogTableTable extends StatusCounters, ScanMarks {
+export interface CatalogDbTable extends CatalogStats, StatusCounters, ScanMarks {
+  id: Generated<number>;
+  source_id: number;
+  name: string;
+  table_num: number;
+  partition_num: number;
+}
+
+export interface CatalogTableTable extends CatalogStats, StatusCounters, ScanMarks {
   id: Generated<number>;
   comment: string | null;
   source_id: number;
@@ -80,17 +85,9 @@ export interface CatalogTableTable extends StatusCounters, ScanMarks {
   /** Partition columns as JSON, same shape as columns. */
   partition_columns: string;
   has_partitions: number;
-  status: MigrationStatus;
-  updated: number;
-  num_rows: number;
-  size: number;
-  fingerprint: string | null;
-  last_ddl_time: number | null;
-  create_time: number;
-  update_time: number;
 }
 
-export interface CatalogPartitionTable extends ScanMarks {
+export interface CatalogPartitionTable extends CatalogStats, ScanMarks {
   id: Generated<number>;
   /** Child table, partition name or folder the partition's rows live in. */
   location: Generated<string>;
@@ -99,14 +96,6 @@ export interface CatalogPartitionTable extends ScanMarks {
   table_id: number;
   /** Canonical text form p1=v1/p2=v2 with escaped values. */
   value: string;
-  status: MigrationStatus;
-  updated: number;
-  num_rows: number;
-  size: number;
-  fingerprint: string | null;
-  last_ddl_time: number | null;
-  create_time: number;
-  update_time: number;
 }
 
 export interface JobTable {

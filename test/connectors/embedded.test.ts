@@ -5,13 +5,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuck } from '../../src/connectors/duckdb/connect.js';
 import { openCatalog } from '../../src/connectors/index.js';
-import type { SourceCatalog, TableMeta } from '../../src/connectors/connector.js';
-
-async function allPartitions(cat: SourceCatalog, db: string, t: TableMeta) {
-  const out = [];
-  for await (const batch of cat.partitions(db, t)) out.push(...batch);
-  return out;
-}
+import { allPartitions } from '../support/catalog.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'openmms-embedded-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MysqlCatalog } from '../../src/connectors/mysql/catalog.js';
-import type { SourceCatalog, TableMeta } from '../../src/connectors/connector.js';
+import { allPartitions } from '../support/catalog.js';
 import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
-
-async function allPartitions(cat: SourceCatalog, db: string, t: TableMeta) {
-  const out = [];
-  for await (const batch of cat.partitions(db, t)) out.push(...batch);
-  return out;
-}
 
 describe('MariaDB catalog', () => {
   let db: Awaited<ReturnType<typeof createMariaDatabase>>;

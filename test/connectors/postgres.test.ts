@@ -1,14 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresCatalog } from '../../src/connectors/postgres/catalog.js';
-import type { SourceCatalog, TableMeta } from '../../src/connectors/connector.js';
+import { allPartitions } from '../support/catalog.js';
 import { createPgDatabase } from '../support/stores.js';
-
-async function allPartitions(cat: SourceCatalog, db: string, t: TableMeta) {
-  const out = [];
-  for await (const batch of cat.partitions(db, t)) out.push(...batch);
-  return out;
-}
 
 describe('PostgreSQL catalog', () => {
   let database: Awaited<ReturnType<typeof createPgDatabase>>;

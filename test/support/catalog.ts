@@ -1,5 +1,13 @@
 import type { Store } from '../../src/store/store.js';
 import { countPartitions, countTables } from '../../src/store/catalog-status.js';
+import type { PartitionMeta, SourceCatalog, TableMeta } from '../../src/connectors/connector.js';
+
+/** Every partition a connector lists for a table, its batches joined. */
+export async function allPartitions(cat: SourceCatalog, db: string, t: TableMeta): Promise<PartitionMeta[]> {
+  const out: PartitionMeta[] = [];
+  for await (const batch of cat.partitions(db, t)) out.push(...batch);
+  return out;
+}
 
 export interface SeedTable {
   name: string;

@@ -1,9 +1,21 @@
-import type { Kysely } from 'kysely';
+import type { CreateTableBuilder, Kysely } from 'kysely';
 import type { StoreMigration } from './index.js';
 
 export const initial: StoreMigration = {
   name: '0001-initial',
   async up(db: Kysely<any>, { idType, bigint, primaryId }) {
+    // What every catalog object (db, table, partition) records of itself.
+    const catalogStats = <T extends CreateTableBuilder<any, any>>(t: T) =>
+      t
+        .addColumn('status', 'varchar(16)', (c) => c.notNull().defaultTo('INIT'))
+        .addColumn('updated', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('num_rows', bigint, (c) => c.notNull().defaultTo(0))
+        .addColumn('size', bigint, (c) => c.notNull().defaultTo(0))
+        .addColumn('fingerprint', 'text')
+        .addColumn('last_ddl_time', bigint)
+        .addColumn('create_time', bigint, (c) => c.notNull())
+        .addColumn('update_time', bigint, (c) => c.notNull());
+
     await db.schema
       .createTable('datasources')
       .addColumn('id', idType, primaryId)
@@ -26,16 +38,9 @@ export const initial: StoreMigration = {
       .addColumn('id', idType, primaryId)
       .addColumn('source_id', 'integer', (c) => c.notNull().references('datasources.id').onDelete('cascade'))
       .addColumn('name', 'varchar(512)', (c) => c.notNull())
-      .addColumn('status', 'varchar(16)', (c) => c.notNull().defaultTo('INIT'))
-      .addColumn('updated', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('table_num', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('partition_num', bigint, (c) => c.notNull().defaultTo(0))
-      .addColumn('size', bigint, (c) => c.notNull().defaultTo(0))
-      .addColumn('num_rows', bigint, (c) => c.notNull().defaultTo(0))
-      .addColumn('fingerprint', 'text')
-      .addColumn('last_ddl_time', bigint)
-      .addColumn('create_time', bigint, (c) => c.notNull())
-      .addColumn('update_time', bigint, (c) => c.notNull())
+      .$call(catalogStats)
       .addUniqueConstraint('catalog_dbs_source_name', ['source_id', 'name'])
       .execute();
 
@@ -49,14 +54,7 @@ export const initial: StoreMigration = {
       .addColumn('columns', 'text', (c) => c.notNull())
       .addColumn('partition_columns', 'text', (c) => c.notNull())
       .addColumn('has_partitions', 'integer', (c) => c.notNull().defaultTo(0))
-      .addColumn('status', 'varchar(16)', (c) => c.notNull().defaultTo('INIT'))
-      .addColumn('updated', 'integer', (c) => c.notNull().defaultTo(0))
-      .addColumn('num_rows', bigint, (c) => c.notNull().defaultTo(0))
-      .addColumn('size', bigint, (c) => c.notNull().defaultTo(0))
-      .addColumn('fingerprint', 'text')
-      .addColumn('last_ddl_time', bigint)
-      .addColumn('create_time', bigint, (c) => c.notNull())
-      .addColumn('update_time', bigint, (c) => c.notNull())
+      .$call(catalogStats)
       .addUniqueConstraint('catalog_tables_db_name', ['db_id', 'name'])
       .execute();
 
@@ -67,14 +65,7 @@ export const initial: StoreMigration = {
       .addColumn('db_id', 'integer', (c) => c.notNull().references('catalog_dbs.id').onDelete('cascade'))
       .addColumn('table_id', 'integer', (c) => c.notNull().references('catalog_tables.id').onDelete('cascade'))
       .addColumn('value', 'text', (c) => c.notNull())
-      .addColumn('status', 'varchar(16)', (c) => c.notNull().defaultTo('INIT'))
-      .addColumn('updated', 'integer', (c) => c.notNull().defaultTo(0))
-      .addColumn('num_rows', bigint, (c) => c.notNull().defaultTo(0))
-      .addColumn('size', bigint, (c) => c.notNull().defaultTo(0))
-      .addColumn('fingerprint', 'text')
-      .addColumn('last_ddl_time', bigint)
-      .addColumn('create_time', bigint, (c) => c.notNull())
-      .addColumn('update_time', bigint, (c) => c.notNull())
+      .$call(catalogStats)
       .addUniqueConstraint('catalog_partitions_table_value', ['table_id', 'value'])
       .execute();
 
