@@ -63,6 +63,7 @@ export class JobService {
     const scope = resolveScope(req, {
       tables: await catalog.tableNames(this.store.db, db.id),
       partitionTables: await catalog.partitionTables(this.store.db, db.id, req.partitions ?? []),
+      partitionColumns: await catalog.partitionColumns(this.store.db, db.id, Object.keys(req.partitionFilters ?? {})),
     });
     const config: JobConfig = {
       partitions: req.partitions ?? [],

@@ -1,4 +1,5 @@
 import { invalid } from '../errors.js';
+import { compileFilter, FilterError, type FilterColumn } from './filter/compile.js';
 import type { JobType } from '../store/schema.js';
 
 /** The scope part of an MMS job config, as CreateMmsJob receives it. */
@@ -18,6 +19,8 @@ export interface ScopeCatalog {
   tables: string[];
   /** Table name of each requested partition id found in this database. */
   partitionTables: Map<number, string>;
+  /** Partition columns of the tables that have partition filters. */
+  partitionColumns: Map<string, FilterColumn[]>;
 }
 
 export interface ResolvedScope {
@@ -75,7 +78,12 @@ export function resolveScope(req: ScopeRequest, catalog: ScopeCatalog): Resolved
     }
   }
   for (const [table, expr] of Object.entries(req.partitionFilters ?? {})) {
-    if (!expr.trim()) throw invalid(`partitionFilters['${table}'] is empty`);
+    try {
+      compileFilter(expr, catalog.partitionColumns.get(table) ?? []);
+    } catch (err) {
+      if (err instanceof FilterError) throw invalid(`partitionFilters['${table}']: ${err.message}`);
+      throw err;
+    }
   }
 
   const tables = inScope.map((src) => ({ src, dst: req.tableMapping?.[src] ?? src }));

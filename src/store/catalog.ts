@@ -11,6 +11,15 @@ export async function tableNames(db: Kysely<Database>, dbId: number): Promise<st
   return rows.map((r) => r.name);
 }
 
+/** Partition columns (name and logical type) of the named tables of a database. */
+export async function partitionColumns(db: Kysely<Database>, dbId: number, tables: string[]): Promise<Map<string, { name: string; type: string }[]>> {
+  const out = new Map<string, { name: string; type: string }[]>();
+  if (tables.length === 0) return out;
+  const rows = await db.selectFrom('catalog_tables').select(['name', 'partition_columns']).where('db_id', '=', dbId).where('dropped', '=', 0).where('name', 'in', tables).execute();
+  for (const r of rows) out.set(r.name, (JSON.parse(r.partition_columns) as { name: string; type: string }[]).map(({ name, type }) => ({ name, type })));
+  return out;
+}
+
 /** Maps each of the given partition ids that belongs to the database to its table name. */
 export async function partitionTables(db: Kysely<Database>, dbId: number, ids: number[]): Promise<Map<number, string>> {
   const out = new Map<number, string>();

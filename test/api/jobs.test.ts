@@ -97,6 +97,8 @@ describe.each(STORE_KINDS)('jobs API on the %s store', (kind) => {
       [{ name: 'x', tables: ['orders', 'customers'], tableMapping: { orders: 'customers' } }, /tables 'customers' and 'orders' would both be written to 'customers'|tables 'orders' and 'customers' would both be written to 'customers'/],
       [{ name: 'x', tables: ['orders'], tableMapping: { customers: 'c' } }, /tableMapping: table 'customers' is not one of the tables this job migrates/],
       [{ name: 'x', tables: ['orders'], partitionFilters: { events: "dt = '1'" } }, /partitionFilters: table 'events' is not one of the tables/],
+      [{ name: 'x', tables: ['orders'], partitionFilters: { orders: "dt >= '2024' and (region = 'eu'" } }, /partitionFilters\['orders'\]: expected '\)' but found the end of the filter at position 32/],
+      [{ name: 'x', tables: ['orders'], partitionFilters: { orders: "day = '1'" } }, /partitionFilters\['orders'\]: 'day' is not a partition column \(partition columns: dt\) at position 1/],
       [{ name: 'x', tables: ['orders'], columnMapping: { a: 'z', b: 'z' } }, /columnMapping: columns 'a' and 'b' would both be written to 'z'/],
       [{ name: 'x', increment: 'yes' }, /parameter 'body.increment' must be boolean/],
       [{ name: 'x', eta: 'tomorrow' }, /parameter 'body.eta' must match pattern/],

@@ -1,5 +1,6 @@
 import type { Store } from '../../src/store/store.js';
 import { countPartitions, countTables } from '../../src/store/catalog-status.js';
+import { parseSpec } from '../../src/catalog/partition-spec.js';
 import type { PartitionMeta, SourceCatalog, TableMeta } from '../../src/connectors/connector.js';
 
 /** Every partition a connector lists for a table, its batches joined. */
@@ -12,6 +13,13 @@ export async function allPartitions(cat: SourceCatalog, db: string, t: TableMeta
 export interface SeedTable {
   name: string;
   partitions?: string[];
+}
+
+/** String partition columns named by the keys of the first partition value (`dt=…/region=…`). */
+function partitionColumnsOf(t: SeedTable) {
+  const first = t.partitions?.[0];
+  if (!first) return [];
+  return parseSpec(first).map(([name]) => ({ name, nativeType: 'text', type: 'string', nullable: false, comment: null }));
 }
 
 /** Puts a scanned-looking database into the catalog, counters included; returns ids by name. */
@@ -29,7 +37,7 @@ export async function seedCatalog(store: Store, sourceId: number, dbName: string
   for (const t of tables) {
     const { id: tableId } = await db
       .insertInto('catalog_tables')
-      .values({ ...stats, source_id: sourceId, db_id: dbId, name: t.name, schema_name: null, columns: '[]', partition_columns: '[]', has_partitions: t.partitions ? 1 : 0 })
+      .values({ ...stats, source_id: sourceId, db_id: dbId, name: t.name, schema_name: null, columns: '[]', partition_columns: JSON.stringify(partitionColumnsOf(t)), has_partitions: t.partitions ? 1 : 0 })
       .returning('id')
       .executeTakeFirstOrThrow();
     tableIds.set(t.name, tableId);

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { resolveScope } from '../../src/planner/scope.js';
 
-const catalog = { tables: ['a', 'b', 'c'], partitionTables: new Map([[10, 'a'], [11, 'a'], [20, 'b']]) };
+const catalog = {
+  tables: ['a', 'b', 'c'],
+  partitionTables: new Map([[10, 'a'], [11, 'a'], [20, 'b']]),
+  partitionColumns: new Map([['a', [{ name: 'dt', type: 'string' }]]]),
+};
 
 describe('job scope resolution', () => {
   it('takes the whole database, minus the black list, or the white list', () => {
@@ -25,7 +29,10 @@ describe('job scope resolution', () => {
     expect(() => resolveScope({ tables: ['a'], tableMapping: { a: ' ' } }, catalog)).toThrow(/mapped to an empty name/);
   });
 
-  it('refuses an empty partition filter', () => {
-    expect(() => resolveScope({ tables: ['a'], partitionFilters: { a: '  ' } }, catalog)).toThrow("partitionFilters['a'] is empty");
+  it('checks partition filters against the partition columns of their table', () => {
+    expect(() => resolveScope({ tables: ['a'], partitionFilters: { a: "dt >= '2024-01-01'" } }, catalog)).not.toThrow();
+    expect(() => resolveScope({ tables: ['a'], partitionFilters: { a: '  ' } }, catalog)).toThrow("partitionFilters['a']: the filter is empty at position 1");
+    expect(() => resolveScope({ tables: ['a'], partitionFilters: { a: 'dt = 1' } }, catalog)).toThrow("partitionFilters['a']: dt is a string partition column: quote the value ('1') at position 6");
+    expect(() => resolveScope({ tables: ['b'], partitionFilters: { b: "dt = '1'" } }, catalog)).toThrow(/'dt' is not a partition column \(partition columns: none/);
   });
 });
