@@ -1,0 +1,53 @@
+import type { LogicalType } from './types/logical.js';
+
+/**
+ * A value on its way from a reader to a writer, one form per logical type, chosen so nothing is lost:
+ * boolean → boolean; int8–int32, float32/64 → number; int64 → bigint; binary → Buffer;
+ * decimal, text, date (`2024-01-31`), time, timestamp (`2024-01-31 10:00:00.5`),
+ * timestamptz (`…+00`, always UTC), json, uuid, interval → string; array/map/struct → JSON text.
+ */
+export type Value = null | boolean | number | bigint | string | Buffer;
+export type Row = Value[];
+
+export interface DataColumn {
+  name: string;
+  type: LogicalType;
+}
+
+/** One unit of copy: a partition of a table, or a whole table without partitions. */
+export interface Slice {
+  /** Canonical partition value (`p1=v1/p2=v2`), null for a whole table. */
+  value: string | null;
+  /** Where the source keeps it (catalog `location`). */
+  location: string;
+  spec: [string, string][];
+}
+
+export interface SourceReader {
+  /** Streams a slice's rows in batches, the given columns in order, values as `Value`s. */
+  read(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]>;
+  close(): Promise<void>;
+}
+
+/** Name of the column that ties destination rows to their source partition (SQL destinations). */
+export const SLICE_COLUMN = '_mms_partition';
+
+export interface DestinationWriter {
+  /** Creates the table, or adds the columns it lacks (never drops or narrows one). */
+  ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean): Promise<void>;
+  /**
+   * Replaces a slice's rows with `rows`, atomically: readers see the old rows or the new ones,
+   * never a mix, and a failure midway leaves the old rows. Returns the number of rows written.
+   */
+  replace(db: string, table: string, columns: DataColumn[], slice: string | null, rows: AsyncIterable<Row[]>): Promise<number>;
+  /** Rows of a slice (or of the whole table) at the destination. */
+  count(db: string, table: string, slice: string | null): Promise<number>;
+  close(): Promise<void>;
+}
+
+export const READ_BATCH = 1000;
+
+/** JSON text of a nested value, with 64-bit integers kept exact. */
+export function nestedJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? (v >= Number.MIN_SAFE_INTEGER && v <= Number.MAX_SAFE_INTEGER ? Number(v) : v.toString()) : v));
+}

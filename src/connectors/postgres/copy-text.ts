@@ -1,0 +1,83 @@
+import { StringDecoder } from 'node:string_decoder';
+import type { Row, Value } from '../data.js';
+import type { LogicalType } from '../types/logical.js';
+
+/** PostgreSQL's COPY text format: tab-separated fields, `\N` for NULL, backslash escapes. */
+
+const UNESCAPE: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
+
+function unescapeField(f: string): string {
+  if (!f.includes('\\')) return f;
+  return f.replace(/\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)/g, (_m, e: string) => {
+    if (e[0] === 'x') return String.fromCharCode(parseInt(e.slice(1), 16));
+    if (/^[0-7]/.test(e)) return String.fromCharCode(parseInt(e, 8));
+    return UNESCAPE[e] ?? e;
+  });
+}
+
+/** Text as COPY prints it → the Value of a logical type. */
+export function fromCopyText(text: string, type: LogicalType): Value {
+  switch (type.kind) {
+    case 'boolean': return text === 't';
+    case 'int8':
+    case 'int16':
+    case 'int32':
+    case 'float32':
+    case 'float64': return Number(text);
+    case 'int64': return BigInt(text);
+    case 'binary': return Buffer.from(text.slice(2), 'hex');
+    default: return text;
+  }
+}
+
+/** Splits a COPY TO STDOUT stream into rows of Values, batch by batch. */
+export async function* readCopyRows(stream: AsyncIterable<Buffer>, types: LogicalType[], batchSize: number): AsyncGenerator<Row[]> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  let batch: Row[] = [];
+  const toRow = (line: string): Row => line.split('\t').map((f, i) => (f === '\\N' ? null : fromCopyText(unescapeField(f), types[i]!)));
+  for await (const chunk of stream) {
+    const text = rest + decoder.write(chunk);
+    const lines = text.split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) {
+      batch.push(toRow(line));
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+  }
+  rest += decoder.end();
+  if (rest) batch.push(toRow(rest));
+  if (batch.length) yield batch;
+}
+
+const ESCAPE: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const escapeText = (s: string) => s.replace(/[\\\t\n\r]/g, (c) => ESCAPE[c]!);
+
+/** A Value → one COPY FROM STDIN field for a column of the given type. */
+export function toCopyText(v: Value, type: LogicalType): string {
+  if (v === null) return '\\N';
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
+  if (typeof v === 'bigint') return v.toString();
+  if (Buffer.isBuffer(v)) return `\\\\x${v.toString('hex')}`;
+  if (type.kind === 'array') return escapeText(jsonToArrayLiteral(v));
+  return escapeText(v);
+}
+
+export function encodeCopyRow(row: Row, types: LogicalType[], tail: string[] = []): string {
+  return [...row.map((v, i) => toCopyText(v, types[i]!)), ...tail.map(escapeText)].join('\t') + '\n';
+}
+
+/** JSON array text (how nested values travel) → a PostgreSQL array literal. */
+function jsonToArrayLiteral(json: string): string {
+  const render = (v: unknown): string => {
+    if (v === null) return 'NULL';
+    if (Array.isArray(v)) return `{${v.map(render).join(',')}}`;
+    const s = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    return `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+  };
+  return render(JSON.parse(json));
+}

@@ -1,0 +1,44 @@
+import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import type { Connection } from '../engines.js';
+import { READ_BATCH, type DataColumn, type Row, type Slice, type SourceReader } from '../data.js';
+import { connectPostgres, qualified, quoteIdent } from './connect.js';
+import { readCopyRows } from './copy-text.js';
+
+/** Session settings under which COPY prints every value in one fixed, exact form. */
+export const CANONICAL_SESSION = `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 1; SET bytea_output = 'hex'`;
+
+/** Reads a table or one leaf partition with COPY … TO STDOUT, inside one read-only snapshot. */
+export class PostgresReader implements SourceReader {
+  private constructor(private readonly client: pg.Client) {}
+
+  static async open(conn: Connection): Promise<PostgresReader> {
+    const client = await connectPostgres(conn, { readOnly: true });
+    await client.query(CANONICAL_SESSION);
+    return new PostgresReader(client);
+  }
+
+  async *read(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]> {
+    // Nested values travel as JSON text; everything else in PostgreSQL's own text form.
+    const exprs = columns.map((c) => (c.type.kind === 'array' || c.type.kind === 'map' || c.type.kind === 'struct' ? `to_json(${quoteIdent(c.name)})::text` : quoteIdent(c.name)));
+    const from = qualified(db, slice ? slice.location : table);
+    await this.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const stream = this.client.query(copyTo(`COPY (SELECT ${exprs.join(', ')} FROM ${from}) TO STDOUT`));
+    let finished = false;
+    try {
+      yield* readCopyRows(stream, columns.map((c) => c.type), READ_BATCH);
+      finished = true;
+    } finally {
+      // A consumer that stops early (a stopped job) leaves COPY mid-stream: that connection is done for.
+      if (finished) await this.client.query('ROLLBACK');
+      else {
+        stream.destroy();
+        await this.client.end().catch(() => {});
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => {}); // already ended after an early stop
+  }
+}

@@ -1,0 +1,87 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresCatalog } from '../../src/connectors/postgres/catalog.js';
+import { PostgresReader } from '../../src/connectors/postgres/reader.js';
+import { PostgresWriter } from '../../src/connectors/postgres/writer.js';
+import type { DataColumn, Row } from '../../src/connectors/data.js';
+import { fromPostgres } from '../../src/connectors/postgres/types.js';
+import { createPgDatabase } from '../support/stores.js';
+import { collect } from '../support/rows.js';
+
+describe('PostgreSQL reader and writer', () => {
+  let src: Awaited<ReturnType<typeof createPgDatabase>>;
+  let admin: pg.Client;
+  let conn: { host: string; port: number; user: string; database: string };
+
+  beforeAll(async () => {
+    src = await createPgDatabase('openmms_pgcopy');
+    const url = new URL(src.url);
+    conn = { host: url.hostname, port: Number(url.port), user: decodeURIComponent(url.username), database: src.name };
+    admin = new pg.Client({ connectionString: src.url });
+    await admin.connect();
+    await admin.query(`
+      CREATE SCHEMA s;
+      CREATE TABLE s.t (b boolean, i2 smallint, i8 bigint, f4 real, f8 double precision, n numeric(30,10), t text, by bytea,
+                        d date, ts timestamp(6), tz timestamptz, j jsonb, u uuid, arr int[], iv interval);
+      INSERT INTO s.t VALUES
+        (true, -32768, -9223372036854775808, 3.4028235e38, 1.7976931348623157e308, '12345678901234567890.0123456789',
+         E'Zürich 北京 🚀 tab\\there\\nnew line \\\\ back', '\\x00ff10', '2024-02-29', '2024-01-01 10:00:00.123456',
+         '2024-01-01 10:00:00.5+02', '{"a": [1, 2, {"b": null}], "ü": "x"}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{1,NULL,3}', '1 day 02:03:04'),
+        (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+        (false, 0, 9223372036854775807, 1.17549435e-38, 0.30000000000000004, '-0.0000000001', '', '\\x', '0001-01-01', '1970-01-01 00:00:00',
+         '1970-01-01 00:00:00+00', '[]', '00000000-0000-0000-0000-000000000000', '{}', '-1 mons'),
+        (NULL, NULL, NULL, 'NaN', '-Infinity', 'NaN', repeat('長', 300000), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+    `);
+  });
+  afterAll(async () => {
+    await admin?.end();
+    await src?.drop();
+  });
+
+  async function columnsOf(table: string): Promise<DataColumn[]> {
+    const cat = await PostgresCatalog.open(conn);
+    const [meta] = await cat.tables('s', [table]);
+    await cat.close();
+    return meta!.columns.map((c) => ({ name: c.name, type: fromPostgres(c.nativeType) }));
+  }
+
+  it('copies every type to another table exactly, and replaces atomically', async () => {
+    const columns = await columnsOf('t');
+    const reader = await PostgresReader.open(conn);
+    const writer = await PostgresWriter.open(conn);
+    try {
+      const source = await collect(reader.read('s', 't', columns, null));
+      expect(source).toHaveLength(4);
+      expect(source[0]!.slice(0, 3)).toEqual([true, -32768, -9223372036854775808n]);
+      expect(source[0]![4]).toBe(1.7976931348623157e308);
+      expect(source[2]![4]).toBe(0.30000000000000004);
+      expect(source[0]![7]).toEqual(Buffer.from([0, 255, 16]));
+      expect(source[0]![10]).toBe('2024-01-01 08:00:00.5+00');
+
+      await writer.ensureTable('copy', 't', columns, true);
+      const once = async (rows: Row[]) => writer.replace('copy', 't', columns, 'p=1', (async function* () { yield rows; })());
+      expect(await once(source)).toBe(4);
+      expect(await once(source)).toBe(4); // idempotent: replaced, not appended
+      expect(await writer.count('copy', 't', 'p=1')).toBe(4);
+      const copied = await collect(reader.read('copy', 't', columns, null));
+      expect(copied).toEqual(source);
+
+      // A failure midway leaves the old rows in place.
+      const failing = (async function* () {
+        yield source.slice(0, 2);
+        throw new Error('source connection lost');
+      })();
+      await expect(writer.replace('copy', 't', columns, 'p=1', failing)).rejects.toThrow('source connection lost');
+      expect(await writer.count('copy', 't', 'p=1')).toBe(4);
+      expect(await collect(reader.read('copy', 't', columns, null))).toEqual(source);
+
+      // Additive schema evolution: a new column is added, nothing is dropped.
+      await writer.ensureTable('copy', 't', [...columns, { name: 'extra', type: { kind: 'int32' } }], true);
+      const { rows } = await admin.query(`SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = 'copy' AND table_name = 't'`);
+      expect(Number(rows[0].n)).toBe(columns.length + 2);
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
+});
