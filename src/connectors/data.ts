@@ -2,8 +2,9 @@ import type { LogicalType } from './types/logical.js';
 
 /**
  * A value on its way from a reader to a writer, one form per logical type, chosen so nothing is lost:
- * boolean → boolean; int8–int32, float32/64 → number; int64 → bigint; binary → Buffer;
- * decimal, text, date (`2024-01-31`), time, timestamp (`2024-01-31 10:00:00.5`),
+ * boolean → boolean; int8–int32, float64 → number; float32 → number holding the float32 exactly;
+ * int64 → bigint; binary → Buffer;
+ * decimal, text, date (`2024-01-31`), time, timestamp (`2024-01-31 10:00:00.5`, no trailing zeros),
  * timestamptz (`…+00`, always UTC), json, uuid, interval → string; array/map/struct → JSON text.
  */
 export type Value = null | boolean | number | bigint | string | Buffer;

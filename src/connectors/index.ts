@@ -7,6 +7,16 @@ import { LakeCatalog } from './lake/catalog.js';
 import { MysqlCatalog } from './mysql/catalog.js';
 import { PostgresCatalog } from './postgres/catalog.js';
 import { SqliteCatalog } from './sqlite/catalog.js';
+import type { DestinationWriter, SourceReader } from './data.js';
+import { DuckdbReader } from './duckdb/reader.js';
+import { DuckdbWriter } from './duckdb/writer.js';
+import { LakeReader } from './lake/reader.js';
+import { LakeWriter } from './lake/writer.js';
+import { MysqlReader } from './mysql/reader.js';
+import { MysqlWriter } from './mysql/writer.js';
+import { PostgresReader } from './postgres/reader.js';
+import { PostgresWriter } from './postgres/writer.js';
+import { SqliteReader, SqliteWriter } from './sqlite/data.js';
 
 const catalogs: Record<Engine, (conn: Connection) => Promise<SourceCatalog>> = {
   POSTGRESQL: (c) => PostgresCatalog.open(c),
@@ -15,6 +25,30 @@ const catalogs: Record<Engine, (conn: Connection) => Promise<SourceCatalog>> = {
   DUCKDB: (c) => DuckdbCatalog.open(c),
   LAKE: (c) => LakeCatalog.open(c),
 };
+
+const readers: Record<Engine, (conn: Connection) => Promise<SourceReader>> = {
+  POSTGRESQL: (c) => PostgresReader.open(c),
+  MYSQL: (c) => MysqlReader.open(c),
+  SQLITE: (c) => SqliteReader.open(c),
+  DUCKDB: (c) => DuckdbReader.open(c),
+  LAKE: (c) => LakeReader.open(c),
+};
+
+const writers: Record<Engine, (conn: Connection) => Promise<DestinationWriter>> = {
+  POSTGRESQL: (c) => PostgresWriter.open(c),
+  MYSQL: (c) => MysqlWriter.open(c),
+  SQLITE: (c) => SqliteWriter.open(c),
+  DUCKDB: (c) => DuckdbWriter.open(c),
+  LAKE: (c) => LakeWriter.open(c),
+};
+
+export function openReader(engine: Engine, conn: Connection, dataDir: string): Promise<SourceReader> {
+  return readers[engine](resolvePaths(conn, dataDir));
+}
+
+export function openWriter(engine: Engine, conn: Connection, dataDir: string): Promise<DestinationWriter> {
+  return writers[engine](resolvePaths(conn, dataDir));
+}
 
 /** File paths in a connection are relative to the service's data directory. */
 export function resolvePaths(conn: Connection, dataDir: string): Connection {

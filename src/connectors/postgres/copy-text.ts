@@ -22,8 +22,9 @@ export function fromCopyText(text: string, type: LogicalType): Value {
     case 'int8':
     case 'int16':
     case 'int32':
-    case 'float32':
     case 'float64': return Number(text);
+    // PostgreSQL prints the shortest text that reads back as the same float32: widen it exactly.
+    case 'float32': return Math.fround(Number(text));
     case 'int64': return BigInt(text);
     case 'binary': return Buffer.from(text.slice(2), 'hex');
     default: return text;

@@ -3,10 +3,11 @@ import { decimal, int, scalar, timestamp, typeMapper, type LogicalType } from '.
 /** SQLite declared column types → logical types, following SQLite's affinity rules where no name is more precise. */
 export const fromSqlite = typeMapper([
   [/^bool(ean)?$/, () => scalar('boolean')],
-  [/^(decimal|numeric)\((\d+),\s*(\d+)\)$/, (m) => decimal(int(m, 2, 38), int(m, 3, 0))],
+  [/^(?:text )?(decimal|numeric)\((\d+),\s*(\d+)\)$/, (m) => decimal(int(m, 2, 38), int(m, 3, 0))],
   [/^date$/, () => scalar('date')],
   [/^(datetime|timestamp)$/, () => timestamp(6)],
-  [/^json$/, () => scalar('json')],
+  [/^timestamptz$/, () => timestamp(6, true)],
+  [/^(text )?json$/, () => scalar('json')],
   [/int/, () => scalar('int64')],
   [/char|clob|text/, () => scalar('string')],
   [/^$|blob/, () => scalar('binary')],
@@ -24,12 +25,13 @@ export function toSqlite(t: LogicalType): string {
     case 'int64': return 'INTEGER';
     case 'float32':
     case 'float64': return 'REAL';
-    case 'decimal': return `DECIMAL(${t.precision},${t.scale})`;
+    // "TEXT …" gives text affinity: SQLite would otherwise turn '0.1000000000000000001' into a double.
+    case 'decimal': return `TEXT DECIMAL(${t.precision},${t.scale})`;
     case 'binary': return 'BLOB';
     case 'date': return 'DATE';
-    case 'timestamp':
-    case 'timestamptz': return 'TIMESTAMP';
-    case 'json': return 'JSON';
+    case 'timestamp': return 'TIMESTAMP';
+    case 'timestamptz': return 'TIMESTAMPTZ';
+    case 'json': return 'TEXT JSON';
     default: return 'TEXT';
   }
 }

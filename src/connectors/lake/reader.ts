@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import type { Connection } from '../engines.js';
+import type { DataColumn, Row, Slice, SourceReader, Value } from '../data.js';
+import { openDuck, quoteLiteral, type DuckSession } from '../duckdb/connect.js';
+import { readExpr, streamRows } from '../duckdb/values.js';
+import type { LogicalType } from '../types/logical.js';
+import { dbFolder } from './layout.js';
+
+/** A partition value from a folder name, as the Value of the partition column's type. */
+function folderValue(text: string, t: LogicalType): Value {
+  return t.kind === 'int64' ? BigInt(text) : text;
+}
+
+/**
+ * Reads the Parquet files of one partition folder (or of an unpartitioned table folder) with
+ * DuckDB; partition columns, which Hive keeps in folder names, come from the slice.
+ */
+export class LakeReader implements SourceReader {
+  private constructor(
+    private readonly root: string,
+    private readonly duck: DuckSession,
+  ) {}
+
+  static async open(conn: Connection): Promise<LakeReader> {
+    const duck = await openDuck(':memory:', { readOnly: false });
+    await duck.all(`SET TimeZone = 'UTC'`);
+    return new LakeReader(conn.path!, duck);
+  }
+
+  async *read(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]> {
+    const folder = join(dbFolder(this.root, db), table, slice?.location ?? '');
+    const fromFolder = new Map(slice?.spec ?? []);
+    const fileColumns = columns.filter((c) => !fromFolder.has(c.name));
+    const exprs = fileColumns.length ? fileColumns.map((c) => readExpr(c.name, c.type)) : ['1'];
+    const sql = `SELECT ${exprs.join(', ')} FROM read_parquet(${quoteLiteral(join(folder, '*.parquet'))}, hive_partitioning = false)`;
+    for await (const batch of streamRows(this.duck.connection, sql)) {
+      yield batch.map((fileRow) => {
+        let i = 0;
+        return columns.map((c) => (fromFolder.has(c.name) ? folderValue(fromFolder.get(c.name)!, c.type) : fileRow[i++]!));
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.duck.close();
+  }
+}

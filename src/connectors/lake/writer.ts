@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Connection } from '../engines.js';
+import type { DataColumn, DestinationWriter, Row } from '../data.js';
+import { openDuck, quoteLiteral, type DuckSession } from '../duckdb/connect.js';
+import { castExprs, stage } from '../duckdb/values.js';
+import { toDuckdb } from '../duckdb/types.js';
+import { parseSpec } from '../../catalog/partition-spec.js';
+import { dbFolder } from './layout.js';
+
+/**
+ * Writes Hive-layout Parquet: `<table>/<p1=v1/p2=v2>/part-0.parquet`, partition columns in the
+ * folder names only. A slice is written into a hidden folder beside its place and swapped in by
+ * renames, so a reader finds the old files or the new ones, never a half-written file.
+ */
+export class LakeWriter implements DestinationWriter {
+  private constructor(
+    private readonly root: string,
+    private readonly duck: DuckSession,
+  ) {}
+
+  static async open(conn: Connection): Promise<LakeWriter> {
+    const duck = await openDuck(':memory:', { readOnly: false });
+    await duck.all(`SET TimeZone = 'UTC'`);
+    return new LakeWriter(conn.path!, duck);
+  }
+
+  private tableDir(db: string, table: string): string {
+    return join(dbFolder(this.root, db), table);
+  }
+
+  async ensureTable(db: string, table: string): Promise<void> {
+    // The schema lives in the files; the folder is all there is to create.
+    await mkdir(this.tableDir(db, table), { recursive: true });
+  }
+
+  async replace(db: string, table: string, columns: DataColumn[], slice: string | null, rows: AsyncIterable<Row[]>): Promise<number> {
+    const inFolder = new Set(slice === null ? [] : parseSpec(slice).map(([k]) => k));
+    const fileColumns = columns.map((c, i) => ({ c, i })).filter(({ c }) => !inFolder.has(c.name));
+    const tableDir = this.tableDir(db, table);
+    const target = slice === null ? tableDir : join(tableDir, slice);
+    const id = randomUUID().replace(/-/g, '');
+    const fresh = join(dirname(target), `.mms-new-${id}`);
+    const old = join(dirname(target), `.mms-old-${id}`);
+    const staged = `mms_stage_${id}`;
+    await mkdir(fresh, { recursive: true });
+    try {
+      const projected = (async function* () {
+        for await (const batch of rows) yield batch.map((r) => fileColumns.map(({ i }) => r[i]!));
+      })();
+      const n = await stage(this.duck.connection, staged, fileColumns.map(({ c }) => c), projected);
+      const casts = castExprs(fileColumns.map(({ c }) => c), toDuckdb).map((e, k) => `${e} AS "${fileColumns[k]!.c.name.replace(/"/g, '""')}"`);
+      await this.duck.all(`COPY (SELECT ${casts.join(', ')} FROM temp.${staged}) TO ${quoteLiteral(join(fresh, 'part-0.parquet'))} (FORMAT PARQUET)`);
+      const hadOld = existsSync(target);
+      if (hadOld) await rename(target, old);
+      try {
+        await rename(fresh, target);
+      } catch (err) {
+        if (hadOld) await rename(old, target); // put the old files back
+        throw err;
+      }
+      await rm(old, { recursive: true, force: true });
+      return n;
+    } finally {
+      await rm(fresh, { recursive: true, force: true });
+      await this.duck.all(`DROP TABLE IF EXISTS temp.${staged}`);
+    }
+  }
+
+  async count(db: string, table: string, slice: string | null): Promise<number> {
+    const folder = slice === null ? this.tableDir(db, table) : join(this.tableDir(db, table), slice);
+    if (!existsSync(folder)) return 0;
+    const [r] = await this.duck.all<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet(${quoteLiteral(join(folder, '*.parquet'))})`);
+    return Number(r!.n);
+  }
+
+  async close(): Promise<void> {
+    this.duck.close();
+  }
+}

@@ -1,0 +1,76 @@
+import type mysql from 'mysql2/promise';
+import type { Connection } from '../engines.js';
+import { READ_BATCH, type DataColumn, type Row, type Slice, type SourceReader, type Value } from '../data.js';
+import type { LogicalType } from '../types/logical.js';
+import { connectMysql, qualified, quoteIdent } from './connect.js';
+
+type Field = { type: string; string(): string | null; buffer(): Buffer | null };
+
+/**
+ * Every value is taken as the server's text (or bytes) and converted here: the driver's own
+ * number parsing can be off in the last bit of a DOUBLE, and FLOAT's text is rounded to 6 digits,
+ * so FLOAT is read as DOUBLE (which holds it exactly) and both are parsed with Number().
+ */
+function fromText(f: Field, t: LogicalType): Value {
+  if (t.kind === 'binary' || f.type === 'BIT') {
+    const b = f.buffer();
+    if (b === null) return null;
+    if (t.kind === 'boolean') return b[0] === 1;
+    if (t.kind === 'int64') return BigInt(`0x${b.toString('hex') || '0'}`);
+    return b;
+  }
+  const s = f.string();
+  if (s === null) return null;
+  switch (t.kind) {
+    case 'int8':
+    case 'int16':
+    case 'int32':
+    case 'float64': return Number(s);
+    case 'float32': return Math.fround(Number(s));
+    case 'int64': return BigInt(s);
+    case 'boolean': return s === '1';
+    // DATETIME(6) prints every fraction digit; the common form drops trailing zeros.
+    case 'time':
+    case 'timestamp': return trimFraction(s);
+    case 'timestamptz': return `${trimFraction(s)}+00`; // the session runs in UTC
+    default: return s;
+  }
+}
+
+const trimFraction = (s: string) => s.replace(/\.(\d*?)0+$/, (_m, kept: string) => (kept ? `.${kept}` : ''));
+
+/** Reads a MySQL/MariaDB table or one partition (`PARTITION (p)`) as a stream. */
+export class MysqlReader implements SourceReader {
+  private constructor(private readonly c: mysql.Connection) {}
+
+  static async open(conn: Connection): Promise<MysqlReader> {
+    return new MysqlReader(await connectMysql(conn, { readOnly: true }));
+  }
+
+  async *read(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]> {
+    const exprs = columns.map((c) => (c.type.kind === 'float32' ? `CAST(${quoteIdent(c.name)} AS DOUBLE)` : quoteIdent(c.name)));
+    const from = `${qualified(db, table)}${slice ? ` PARTITION (${quoteIdent(slice.location)})` : ''}`;
+    await this.c.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    let i = 0;
+    const typeCast = (field: Field) => fromText(field, columns[i++ % columns.length]!.type);
+    const core = (this.c as unknown as { connection: { query(o: object): { stream(o: object): AsyncIterable<Row> } } }).connection;
+    const stream = core.query({ sql: `SELECT ${exprs.join(', ')} FROM ${from}`, rowsAsArray: true, typeCast }).stream({ highWaterMark: READ_BATCH });
+    try {
+      let batch: Row[] = [];
+      for await (const row of stream) {
+        batch.push(row);
+        if (batch.length >= READ_BATCH) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length) yield batch;
+    } finally {
+      await this.c.query('ROLLBACK').catch(() => {});
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.c.end().catch(() => {});
+  }
+}

@@ -1,0 +1,79 @@
+import type mysql from 'mysql2/promise';
+import type { Connection } from '../engines.js';
+import { SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type Value } from '../data.js';
+import type { LogicalType } from '../types/logical.js';
+import { connectMysql, qualified, quoteIdent } from './connect.js';
+import { toMysql } from './types.js';
+
+/** Rows per INSERT: well under the default 16 MB packet for ordinary rows. */
+const INSERT_ROWS = 500;
+
+/** A Value as a parameter MySQL stores exactly in a column of the given type. */
+function toParam(v: Value, t: LogicalType): unknown {
+  if (v === null) return null;
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Error(`MySQL cannot store ${v} (${t.kind})`);
+    return v;
+  }
+  if (t.kind === 'timestamptz' && typeof v === 'string') return v.replace(/\+00$/, ''); // DATETIME holding UTC
+  return v;
+}
+
+/** Writes with batched, parameterised INSERTs; a slice is replaced inside one transaction. */
+export class MysqlWriter implements DestinationWriter {
+  private constructor(private readonly c: mysql.Connection) {}
+
+  static async open(conn: Connection): Promise<MysqlWriter> {
+    return new MysqlWriter(await connectMysql(conn, { readOnly: false }));
+  }
+
+  async ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean): Promise<void> {
+    const wanted = [...columns.map((c) => [c.name, toMysql(c.type)] as const), ...(partitioned ? [[SLICE_COLUMN, 'varchar(1024)'] as const] : [])];
+    await this.c.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(db)}`);
+    const [have] = await this.c.query<mysql.RowDataPacket[]>('SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, table]);
+    const target = qualified(db, table);
+    if (have.length === 0) {
+      const index = partitioned ? `, INDEX (${quoteIdent(SLICE_COLUMN)}(255))` : '';
+      await this.c.query(`CREATE TABLE ${target} (${wanted.map(([n, t]) => `${quoteIdent(n)} ${t}`).join(', ')}${index}) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+      return;
+    }
+    const names = new Set(have.map((h) => h.name as string));
+    for (const [n, t] of wanted) if (!names.has(n)) await this.c.query(`ALTER TABLE ${target} ADD COLUMN ${quoteIdent(n)} ${t}`);
+  }
+
+  async replace(db: string, table: string, columns: DataColumn[], slice: string | null, rows: AsyncIterable<Row[]>): Promise<number> {
+    const target = qualified(db, table);
+    const names = [...columns.map((c) => quoteIdent(c.name)), ...(slice === null ? [] : [quoteIdent(SLICE_COLUMN)])];
+    const placeholders = `(${names.map(() => '?').join(', ')})`;
+    let written = 0;
+    await this.c.beginTransaction();
+    try {
+      if (slice === null) await this.c.query(`DELETE FROM ${target}`);
+      else await this.c.query(`DELETE FROM ${target} WHERE ${quoteIdent(SLICE_COLUMN)} = ?`, [slice]);
+      for await (const batch of rows) {
+        for (let i = 0; i < batch.length; i += INSERT_ROWS) {
+          const chunk = batch.slice(i, i + INSERT_ROWS);
+          const params = chunk.flatMap((r) => [...r.map((v, k) => toParam(v, columns[k]!.type)), ...(slice === null ? [] : [slice])]);
+          await this.c.query(`INSERT INTO ${target} (${names.join(', ')}) VALUES ${chunk.map(() => placeholders).join(', ')}`, params);
+        }
+        written += batch.length;
+      }
+      await this.c.commit();
+    } catch (err) {
+      await this.c.rollback().catch(() => {});
+      throw err;
+    }
+    return written;
+  }
+
+  async count(db: string, table: string, slice: string | null): Promise<number> {
+    const where = slice === null ? '' : ` WHERE ${quoteIdent(SLICE_COLUMN)} = ?`;
+    const [[r]] = await this.c.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${qualified(db, table)}${where}`, slice === null ? [] : [slice]);
+    return Number(r!.n);
+  }
+
+  async close(): Promise<void> {
+    await this.c.end().catch(() => {});
+  }
+}

@@ -1,0 +1,116 @@
+import { existsSync } from 'node:fs';
+import SqliteDatabase from 'better-sqlite3';
+import type { Connection } from '../engines.js';
+import { ConnectionError } from '../connector.js';
+import { READ_BATCH, SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type Slice, type SourceReader, type Value } from '../data.js';
+import type { LogicalType } from '../types/logical.js';
+import { quoteIdent } from './catalog.js';
+import { toSqlite } from './types.js';
+
+/** SQLite keeps values by storage class, not declared type: bring each to its logical type's form. */
+function fromSqlite(v: unknown, t: LogicalType): Value {
+  if (v === null || v === undefined) return null;
+  switch (t.kind) {
+    case 'boolean': return Number(v) !== 0;
+    case 'int8':
+    case 'int16':
+    case 'int32':
+    case 'float32':
+    case 'float64': return Number(v);
+    case 'int64': return typeof v === 'bigint' ? v : BigInt(v as number);
+    case 'binary': return Buffer.isBuffer(v) ? v : Buffer.from(String(v));
+    default: return Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+  }
+}
+
+function toSqliteValue(v: Value): unknown {
+  return typeof v === 'boolean' ? (v ? 1 : 0) : v;
+}
+
+function open(path: string, readonly: boolean): SqliteDatabase.Database {
+  if (readonly && !existsSync(path)) throw new ConnectionError(`SQLite file ${path} does not exist`);
+  const db = new SqliteDatabase(path, { readonly, fileMustExist: readonly });
+  db.defaultSafeIntegers(true);
+  if (!readonly) db.pragma('journal_mode = WAL');
+  return db;
+}
+
+/** Reads a SQLite table (SQLite tables have no partitions), in batches, inside one read transaction. */
+export class SqliteReader implements SourceReader {
+  private constructor(private readonly db: SqliteDatabase.Database) {}
+
+  static async open(conn: Connection): Promise<SqliteReader> {
+    return new SqliteReader(open(conn.path!, true));
+  }
+
+  async *read(_db: string, table: string, columns: DataColumn[], _slice: Slice | null): AsyncIterable<Row[]> {
+    const stmt = this.db.prepare(`SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(table)}`).raw(true);
+    this.db.exec('BEGIN');
+    try {
+      let batch: Row[] = [];
+      for (const r of stmt.iterate() as Iterable<unknown[]>) {
+        batch.push(r.map((v, i) => fromSqlite(v, columns[i]!.type)));
+        if (batch.length >= READ_BATCH) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length) yield batch;
+    } finally {
+      this.db.exec('COMMIT');
+    }
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+
+/** Writes a SQLite file; a slice is replaced inside one write transaction. */
+export class SqliteWriter implements DestinationWriter {
+  private constructor(private readonly db: SqliteDatabase.Database) {}
+
+  static async open(conn: Connection): Promise<SqliteWriter> {
+    return new SqliteWriter(open(conn.path!, false));
+  }
+
+  async ensureTable(_db: string, table: string, columns: DataColumn[], partitioned: boolean): Promise<void> {
+    const wanted = [...columns.map((c) => [c.name, toSqlite(c.type)] as const), ...(partitioned ? [[SLICE_COLUMN, 'TEXT'] as const] : [])];
+    const have = this.db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(table) as string[];
+    if (have.length === 0) {
+      this.db.exec(`CREATE TABLE ${quoteIdent(table)} (${wanted.map(([n, t]) => `${quoteIdent(n)} ${t}`).join(', ')})`);
+      if (partitioned) this.db.exec(`CREATE INDEX ${quoteIdent(`${table}_${SLICE_COLUMN}`)} ON ${quoteIdent(table)} (${quoteIdent(SLICE_COLUMN)})`);
+      return;
+    }
+    for (const [n, t] of wanted) if (!have.includes(n)) this.db.exec(`ALTER TABLE ${quoteIdent(table)} ADD COLUMN ${quoteIdent(n)} ${t}`);
+  }
+
+  async replace(_db: string, table: string, columns: DataColumn[], slice: string | null, rows: AsyncIterable<Row[]>): Promise<number> {
+    const names = [...columns.map((c) => quoteIdent(c.name)), ...(slice === null ? [] : [quoteIdent(SLICE_COLUMN)])];
+    const insert = this.db.prepare(`INSERT INTO ${quoteIdent(table)} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`);
+    let written = 0;
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      if (slice === null) this.db.prepare(`DELETE FROM ${quoteIdent(table)}`).run();
+      else this.db.prepare(`DELETE FROM ${quoteIdent(table)} WHERE ${quoteIdent(SLICE_COLUMN)} = ?`).run(slice);
+      for await (const batch of rows) {
+        for (const r of batch) insert.run(...r.map(toSqliteValue), ...(slice === null ? [] : [slice]));
+        written += batch.length;
+      }
+      this.db.exec('COMMIT');
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw err;
+    }
+    return written;
+  }
+
+  async count(_db: string, table: string, slice: string | null): Promise<number> {
+    const where = slice === null ? '' : ` WHERE ${quoteIdent(SLICE_COLUMN)} = ?`;
+    return Number(this.db.prepare(`SELECT count(*) FROM ${quoteIdent(table)}${where}`).pluck().get(...(slice === null ? [] : [slice])));
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
