@@ -13,6 +13,60 @@ export interface Database {
   jobs: JobTable;
   job_tables: JobTableTable;
   scans: ScanTable;
+  tasks: TaskTable;
+  task_partitions: TaskPartitionTable;
+  task_logs: TaskLogTable;
+}
+
+export type TaskStatus = 'INIT' | 'DOING' | 'DONE' | 'FAILED';
+
+/** One unit of work: a group of partitions of one table, or a whole table without partitions. */
+export interface TaskTable {
+  id: Generated<number>;
+  job_id: number;
+  source_id: number;
+  table_id: number;
+  src_db_name: string;
+  src_table_name: string;
+  dst_db_name: string;
+  dst_table_name: string;
+  status: TaskStatus;
+  attempts: Generated<number>;
+  partitions_total: number;
+  partitions_done: Generated<number>;
+  rows: Generated<number>;
+  bytes: Generated<number>;
+  /** Source bytes planned (catalog sizes), for bin-packing and progress. */
+  size: Generated<number>;
+  err_msg: string | null;
+  /** Not before this time (backoff after a transient failure). */
+  next_attempt_time: number | null;
+  start_time: number | null;
+  end_time: number | null;
+  create_time: number;
+  update_time: number;
+}
+
+export interface TaskPartitionTable {
+  task_id: number;
+  seq: number;
+  /** Catalog partition, or null for a whole table. */
+  partition_id: number | null;
+  value: string | null;
+  location: string;
+  status: TaskStatus;
+  rows: Generated<number>;
+  /** JSON: {sourceRows, destinationRows, ok}. */
+  verification: string | null;
+}
+
+export interface TaskLogTable {
+  id: Generated<number>;
+  task_id: number;
+  time: number;
+  level: 'INFO' | 'WARN' | 'ERROR';
+  message: string;
+  data: string | null;
 }
 
 /** Children of a catalog row counted by migration status (roll-up, catalog/rollup.ts). */
@@ -154,3 +208,5 @@ export type CatalogTableRow = Selectable<CatalogTableTable>;
 export type CatalogPartitionRow = Selectable<CatalogPartitionTable>;
 export type JobRow = Selectable<JobTable>;
 export type ScanRow = Selectable<ScanTable>;
+export type TaskRow = Selectable<TaskTable>;
+export type TaskLogRow = Selectable<TaskLogTable>;

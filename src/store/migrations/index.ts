@@ -1,6 +1,7 @@
 import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
 import { catalogScan } from './0002-catalog-scan.js';
+import { tasks } from './0003-tasks.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -18,7 +19,7 @@ export interface StoreMigration {
 }
 
 /** Ordered list of schema versions; append only. */
-const migrations: StoreMigration[] = [initial, catalogScan];
+const migrations: StoreMigration[] = [initial, catalogScan, tasks];
 
 function dialectTypes(dialect: StoreDialect): DialectTypes {
   return dialect === 'sqlite'
