@@ -12,14 +12,18 @@ import { validatorCompiler } from './validation.js';
 import { dataSourceRoutes } from './routes/datasources.js';
 import { jobRoutes } from './routes/jobs.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { taskRoutes } from './routes/tasks.js';
 import { CatalogService } from '../catalog/service.js';
 import { ScanService } from '../catalog/scan-service.js';
 import { testConnection } from '../connectors/index.js';
+import { Runner } from '../engine/runner.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Background metadata scans (tests wait on `scans.idle()`). */
     scans: ScanService;
+    /** The in-process job runner, when this process runs jobs. */
+    runner: Runner | null;
   }
 }
 
@@ -28,6 +32,8 @@ export interface AppDeps {
   secrets: SecretBox;
   /** Base of relative file paths in connections (SQLite, DuckDB, lake). */
   dataDir: string;
+  /** Run jobs in this process (the embedded mode); off for an API-only process. */
+  runJobs?: boolean;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -73,15 +79,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const dataSources = new DataSourceService(deps.store, deps.secrets, (engine, conn, role) => testConnection(engine, conn, deps.dataDir, role));
-  const jobs = new JobService(deps.store, dataSources);
+  const runner = deps.runJobs === false ? null : new Runner({ db: deps.store.db, dataSources, dataDir: deps.dataDir }, app.log);
+  const jobs = new JobService(deps.store, dataSources, runner);
   const scans = new ScanService(deps.store, dataSources, deps.dataDir, app.log);
   // Embedded mode: one process runs scans, so one found running was cut short by a restart.
   await scans.failInterrupted();
   app.addHook('onClose', () => scans.idle());
   app.decorate('scans', scans);
+  app.decorate('runner', runner);
+  if (runner) {
+    await runner.recover();
+    runner.start();
+    app.addHook('onClose', () => runner.close());
+  }
   await app.register(dataSourceRoutes(dataSources), { prefix: API_PREFIX });
   await app.register(jobRoutes(jobs), { prefix: API_PREFIX });
   await app.register(catalogRoutes(new CatalogService(deps.store, dataSources), scans), { prefix: API_PREFIX });
+  await app.register(taskRoutes(deps.store, dataSources), { prefix: API_PREFIX });
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));

@@ -6,7 +6,12 @@ import type { JobConfig } from '../jobs/service.js';
 import type { ColumnMeta } from '../connectors/connector.js';
 import type { ScanResult } from '../catalog/scan.js';
 import type { CatalogPartitionListRow, CatalogTableListRow } from '../store/catalog.js';
-import type { CatalogDbRow, MigrationStatus, ScanRow } from '../store/schema.js';
+import type { CatalogDbRow, MigrationStatus, ScanRow, TaskLogRow } from '../store/schema.js';
+import type { TaskListRow } from '../store/tasks.js';
+import type { Selectable } from 'kysely';
+import type { TaskPartitionTable } from '../store/schema.js';
+
+type TaskPartitionRow = Selectable<TaskPartitionTable>;
 
 /** MMS times: `yyyy-MM-dd HH:mm:ss`, here always in UTC. */
 export function formatTime(ms: number): string {
@@ -97,4 +102,22 @@ export function scanOut(row: ScanRow) {
     createTime: formatTime(row.create_time), startTime: optionalTime(row.start_time), endTime: optionalTime(row.end_time),
     errMsg: row.err_msg, result: row.result === null ? null : (JSON.parse(row.result) as ScanResult),
   };
+}
+
+export function taskOut(row: TaskListRow, partitions?: TaskPartitionRow[]) {
+  return {
+    id: row.id, jobId: row.job_id, jobName: row.job_name, sourceId: row.source_id, srcDbName: row.src_db_name, srcTableName: row.src_table_name,
+    dstDbName: row.dst_db_name, dstTableName: row.dst_table_name, status: row.status, stopped: row.stopped === 1, attempts: row.attempts,
+    partitionNum: row.partitions_total, partitionDone: row.partitions_done,
+    progress: row.partitions_total ? Math.floor((row.partitions_done * 100) / row.partitions_total) : 100,
+    rows: row.rows, bytes: row.bytes, size: row.size, errMsg: row.err_msg,
+    createTime: formatTime(row.create_time), startTime: optionalTime(row.start_time), endTime: optionalTime(row.end_time),
+    ...(partitions && {
+      partitions: partitions.map((p) => ({ partitionId: p.partition_id, value: p.value, status: p.status, rows: p.rows, verification: p.verification === null ? null : JSON.parse(p.verification) })),
+    }),
+  };
+}
+
+export function taskLogOut(row: TaskLogRow) {
+  return { id: row.id, time: formatTime(row.time), level: row.level, message: row.message, data: row.data === null ? null : JSON.parse(row.data) };
 }

@@ -27,6 +27,8 @@ export interface Slice {
 export interface SourceReader {
   /** Streams a slice's rows in batches, the given columns in order, values as `Value`s. */
   read(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]>;
+  /** Rows of a slice, counted by the source engine itself (verification never trusts the writer's tally). */
+  count(db: string, table: string, slice: Slice | null): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { ConnectionError, type SourceCatalog } from './connector.js';
+import { ConnectionError, type ColumnMeta, type SourceCatalog } from './connector.js';
+import { scalar, type LogicalType, type ScalarKind } from './types/logical.js';
+import { fromDuckdb } from './duckdb/types.js';
+import { fromMysql } from './mysql/types.js';
+import { fromPostgres } from './postgres/types.js';
+import { fromSqlite } from './sqlite/types.js';
 import type { Connection, Engine } from './engines.js';
 import { DuckdbCatalog } from './duckdb/catalog.js';
 import { LakeCatalog } from './lake/catalog.js';
@@ -41,6 +46,19 @@ const writers: Record<Engine, (conn: Connection) => Promise<DestinationWriter>> 
   DUCKDB: (c) => DuckdbWriter.open(c),
   LAKE: (c) => LakeWriter.open(c),
 };
+
+const nativeTypes: Record<Engine, (native: string) => LogicalType> = {
+  POSTGRESQL: fromPostgres,
+  MYSQL: fromMysql,
+  SQLITE: fromSqlite,
+  DUCKDB: fromDuckdb,
+  LAKE: fromDuckdb,
+};
+
+/** The logical type of a column the catalog recorded; lake partition columns carry theirs directly. */
+export function logicalType(engine: Engine, column: ColumnMeta): LogicalType {
+  return column.nativeType === 'folder' ? scalar(column.type as ScalarKind) : nativeTypes[engine](column.nativeType);
+}
 
 export function openReader(engine: Engine, conn: Connection, dataDir: string): Promise<SourceReader> {
   return readers[engine](resolvePaths(conn, dataDir));

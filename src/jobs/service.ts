@@ -42,11 +42,40 @@ export interface JobConfig {
   others: Record<string, unknown>;
 }
 
+/** What the job calls need of the engine that runs jobs. */
+export interface JobEngine {
+  /** Aborts a job's running tasks and waits for their slices in flight to roll back. */
+  stopJob(jobId: number): Promise<void>;
+  /** There may be new work. */
+  nudge(): void;
+}
+
 export class JobService {
   constructor(
     private readonly store: Store,
     private readonly dataSources: DataSourceService,
+    private readonly engine: JobEngine | null,
   ) {}
+
+  /** Refuses a job whose tables another running job is migrating. */
+  private async assertNoOverlap(sourceId: number, dbId: number, tables: string[], self: number | null): Promise<void> {
+    if (tables.length === 0) return;
+    const clash = await this.store.db
+      .selectFrom('jobs as j')
+      .innerJoin('job_tables as t', 't.job_id', 'j.id')
+      .select(['j.id', 't.src_table_name'])
+      .where('j.source_id', '=', sourceId)
+      .where('j.db_id', '=', dbId)
+      .where('j.status', '=', 'DOING')
+      .where('j.stopped', '=', 0)
+      .where('j.id', '!=', self ?? 0)
+      .where('t.src_table_name', 'in', tables)
+      .limit(5)
+      .execute();
+    if (clash.length) {
+      throw conflict(`job ${clash[0]!.id} is migrating ${clash.map((c) => `'${c.src_table_name}'`).join(', ')} right now; stop it or wait for it to finish`);
+    }
+  }
 
   async create(sourceId: number, req: CreateJobRequest, now = Date.now()): Promise<number> {
     const source = await this.dataSources.get(sourceId);
@@ -65,6 +94,7 @@ export class JobService {
       partitionTables: await catalog.partitionTables(this.store.db, db.id, req.partitions ?? []),
       partitionColumns: await catalog.partitionColumns(this.store.db, db.id, Object.keys(req.partitionFilters ?? {})),
     });
+    await this.assertNoOverlap(sourceId, db.id, scope.tables.map((t) => t.src), null);
     const config: JobConfig = {
       partitions: req.partitions ?? [],
       tables: req.tables ?? [],
@@ -82,7 +112,7 @@ export class JobService {
       others: req.others ?? {},
     };
     try {
-      return await jobs.insertJob(
+      const id = await jobs.insertJob(
         this.store.db,
         {
           source_id: sourceId,
@@ -105,6 +135,8 @@ export class JobService {
         },
         scope.tables,
       );
+      this.engine?.nudge();
+      return id;
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`data source ${sourceId} already has a job named '${req.name}'`);
       throw err;
@@ -128,8 +160,17 @@ export class JobService {
     const current = { status: job.status, stopped: job.stopped === 1 };
     const next = applyJobAction(jobId, current, action);
     if (action === 'delete') return jobs.deleteJob(this.store.db, jobId);
+    if (action === 'start') {
+      const tables = await this.store.db.selectFrom('job_tables').select('src_table_name').where('job_id', '=', jobId).execute();
+      await this.assertNoOverlap(sourceId, job.db_id, tables.map((t) => t.src_table_name), jobId);
+    }
     if (!(await jobs.setJobState(this.store.db, jobId, current, next, now))) {
       throw conflict(`job ${jobId} changed state while the request ran; read it again and retry`);
     }
+    if (action === 'retry') {
+      await this.store.db.updateTable('tasks').set({ status: 'INIT', attempts: 0, err_msg: null, next_attempt_time: null }).where('job_id', '=', jobId).where('status', '=', 'FAILED').execute();
+    }
+    if (action === 'stop') await this.engine?.stopJob(jobId);
+    else this.engine?.nudge();
   }
 }

@@ -50,6 +50,7 @@ describe('HTTP protocol: errors, limits, OpenAPI', () => {
       [
         'CreateMmsDataSource', 'ListMmsDataSources', 'GetMmsDataSource', 'UpdateMmsDataSource', 'DeleteMmsDataSource',
         'CreateMmsJob', 'ListMmsJobs', 'GetMmsJob', 'StartMmsJob', 'StopMmsJob', 'RetryMmsJob', 'DeleteMmsJob',
+        'ListMmsTasks', 'GetMmsTask', 'ListMmsTaskLogs',
         'CreateMmsFetchMetadataJob', 'GetMmsFetchMetadataJob', 'ListMmsDbs', 'GetMmsDb', 'ListMmsTables', 'GetMmsTable', 'ListMmsPartitions', 'GetMmsPartition',
       ].sort(),
     );

@@ -19,7 +19,7 @@ export class TestApi {
   app!: FastifyInstance;
   testStore!: TestStore;
 
-  static async start(kind: StoreKind, dataDir = tmpdir()): Promise<TestApi> {
+  static async start(kind: StoreKind, dataDir = tmpdir(), { runJobs = false } = {}): Promise<TestApi> {
     const api = new TestApi();
     api.testStore = await createTestStore(kind);
     const stream = new Writable({
@@ -32,6 +32,7 @@ export class TestApi {
       store: api.testStore.store,
       secrets: new SecretBox(randomBytes(32)),
       dataDir,
+      runJobs,
       logger: { level: 'trace', redact: REDACT, stream },
     });
     return api;

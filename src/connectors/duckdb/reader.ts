@@ -18,6 +18,11 @@ export class DuckdbReader implements SourceReader {
     return streamRows(this.duck.connection, `SELECT ${exprs.join(', ')} FROM ${quoteIdent(db)}.${quoteIdent(table)}`);
   }
 
+  async count(db: string, table: string): Promise<number> {
+    const [r] = await this.duck.all<{ n: bigint }>(`SELECT count(*) AS n FROM ${quoteIdent(db)}.${quoteIdent(table)}`);
+    return Number(r!.n);
+  }
+
   async close(): Promise<void> {
     this.duck.close();
   }

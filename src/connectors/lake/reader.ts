@@ -28,7 +28,7 @@ export class LakeReader implements SourceReader {
   }
 
   async *read(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]> {
-    const folder = join(dbFolder(this.root, db), table, slice?.location ?? '');
+    const folder = this.folder(db, table, slice);
     const fromFolder = new Map(slice?.spec ?? []);
     const fileColumns = columns.filter((c) => !fromFolder.has(c.name));
     const exprs = fileColumns.length ? fileColumns.map((c) => readExpr(c.name, c.type)) : ['1'];
@@ -39,6 +39,16 @@ export class LakeReader implements SourceReader {
         return columns.map((c) => (fromFolder.has(c.name) ? folderValue(fromFolder.get(c.name)!, c.type) : fileRow[i++]!));
       });
     }
+  }
+
+  /** Rows from the Parquet footers, which hold exact counts. */
+  async count(db: string, table: string, slice: Slice | null): Promise<number> {
+    const [r] = await this.duck.all<{ n: bigint | null }>(`SELECT sum(num_rows) AS n FROM parquet_file_metadata(${quoteLiteral(join(this.folder(db, table, slice), '*.parquet'))})`);
+    return Number(r?.n ?? 0);
+  }
+
+  private folder(db: string, table: string, slice: Slice | null): string {
+    return join(dbFolder(this.root, db), table, slice?.location ?? '');
   }
 
   async close(): Promise<void> {

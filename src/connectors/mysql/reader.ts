@@ -39,6 +39,8 @@ function fromText(f: Field, t: LogicalType): Value {
 
 const trimFraction = (s: string) => s.replace(/\.(\d*?)0+$/, (_m, kept: string) => (kept ? `.${kept}` : ''));
 
+const fromClause = (db: string, table: string, slice: Slice | null) => `${qualified(db, table)}${slice ? ` PARTITION (${quoteIdent(slice.location)})` : ''}`;
+
 /** Reads a MySQL/MariaDB table or one partition (`PARTITION (p)`) as a stream. */
 export class MysqlReader implements SourceReader {
   private constructor(private readonly c: mysql.Connection) {}
@@ -49,7 +51,7 @@ export class MysqlReader implements SourceReader {
 
   async *read(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]> {
     const exprs = columns.map((c) => (c.type.kind === 'float32' ? `CAST(${quoteIdent(c.name)} AS DOUBLE)` : quoteIdent(c.name)));
-    const from = `${qualified(db, table)}${slice ? ` PARTITION (${quoteIdent(slice.location)})` : ''}`;
+    const from = fromClause(db, table, slice);
     await this.c.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
     let i = 0;
     const typeCast = (field: Field) => fromText(field, columns[i++ % columns.length]!.type);
@@ -68,6 +70,11 @@ export class MysqlReader implements SourceReader {
     } finally {
       await this.c.query('ROLLBACK').catch(() => {});
     }
+  }
+
+  async count(db: string, table: string, slice: Slice | null): Promise<number> {
+    const [[r]] = await this.c.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${fromClause(db, table, slice)}`);
+    return Number(r!.n);
   }
 
   async close(): Promise<void> {

@@ -38,6 +38,11 @@ export class PostgresReader implements SourceReader {
     }
   }
 
+  async count(db: string, table: string, slice: Slice | null): Promise<number> {
+    const { rows } = await this.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified(db, slice ? slice.location : table)}`);
+    return Number(rows[0]!.n);
+  }
+
   async close(): Promise<void> {
     await this.client.end().catch(() => {}); // already ended after an early stop
   }

@@ -24,7 +24,10 @@ export class PostgresWriter implements DestinationWriter {
   async ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean): Promise<void> {
     const target = qualified(db, table);
     const wanted = [...columns.map((c) => [c.name, toPostgres(c.type)]), ...(partitioned ? [[SLICE_COLUMN, 'text']] : [])];
-    await this.client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(db)}`);
+    await this.client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(db)}`).catch((err: { code?: string }) => {
+      // Two tasks creating the same schema at once: IF NOT EXISTS is not atomic in PostgreSQL.
+      if (err.code !== '23505' && err.code !== '42P06') throw err;
+    });
     const { rows } = await this.client.query<{ name: string }>(
       'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
       [db, table],

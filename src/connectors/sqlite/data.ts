@@ -61,6 +61,10 @@ export class SqliteReader implements SourceReader {
     }
   }
 
+  async count(_db: string, table: string): Promise<number> {
+    return Number(this.db.prepare(`SELECT count(*) FROM ${quoteIdent(table)}`).pluck().get());
+  }
+
   async close(): Promise<void> {
     this.db.close();
   }

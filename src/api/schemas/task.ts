@@ -1,0 +1,54 @@
+import { Type } from '@sinclair/typebox';
+import { Id, Nullable, PageQuery, StringEnum } from './common.js';
+
+const TaskStatus = StringEnum(['INIT', 'DOING', 'DONE', 'FAILED']);
+
+export const ListTasksQuery = Type.Object(
+  { jobId: Type.Optional(Id), status: Type.Optional(TaskStatus), srcTableName: Type.Optional(Type.String()), dstTableName: Type.Optional(Type.String()), ...PageQuery },
+  { additionalProperties: false },
+);
+export const TaskParams = Type.Object({ sourceId: Id, taskId: Id }, { additionalProperties: false });
+export const LogsQuery = Type.Object({ ...PageQuery }, { additionalProperties: false });
+
+export const TaskOut = Type.Object({
+  id: Type.Integer(),
+  jobId: Type.Integer(),
+  jobName: Type.String(),
+  sourceId: Type.Integer(),
+  srcDbName: Type.String(),
+  srcTableName: Type.String(),
+  dstDbName: Type.String(),
+  dstTableName: Type.String(),
+  status: TaskStatus,
+  stopped: Type.Boolean(),
+  attempts: Type.Integer(),
+  partitionNum: Type.Integer(),
+  partitionDone: Type.Integer(),
+  progress: Type.Integer({ description: 'Percent of partitions done.' }),
+  rows: Type.Integer(),
+  bytes: Type.Integer(),
+  size: Type.Integer({ description: 'Source bytes planned.' }),
+  errMsg: Nullable(Type.String()),
+  createTime: Type.String(),
+  startTime: Nullable(Type.String()),
+  endTime: Nullable(Type.String()),
+  partitions: Type.Optional(
+    Type.Array(
+      Type.Object({
+        partitionId: Nullable(Type.Integer()),
+        value: Nullable(Type.String()),
+        status: TaskStatus,
+        rows: Type.Integer(),
+        verification: Nullable(Type.Object({ sourceRows: Type.Integer(), destinationRows: Type.Integer(), ok: Type.Boolean() })),
+      }),
+    ),
+  ),
+});
+
+export const TaskLogOut = Type.Object({
+  id: Type.Integer(),
+  time: Type.String(),
+  level: StringEnum(['INFO', 'WARN', 'ERROR']),
+  message: Type.String(),
+  data: Nullable(Type.Unknown()),
+});

@@ -1,0 +1,28 @@
+/**
+ * Transient failures (a dropped connection, a deadlock, a server restarting) are retried with
+ * backoff; anything else is the user's to fix, so it fails at once with a readable hint.
+ */
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'PROTOCOL_CONNECTION_LOST', 'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT',
+  '40001', '40P01', '57P01', '57P02', '57P03', '08000', '08003', '08006', '53300', 'SQLITE_BUSY',
+]);
+
+export function isTransient(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (typeof e?.code === 'string' && TRANSIENT_CODES.has(e.code)) return true;
+  return typeof e?.message === 'string' && /Connection terminated|connection lost|socket hang up|timeout expired/i.test(e.message);
+}
+
+export const MAX_ATTEMPTS = 3;
+
+/** Seconds to wait before attempt `n` (1-based) of a task: 2, 4, 8 … */
+export const backoffMs = (attempt: number) => 2 ** attempt * 1000;
+
+/** A hint for the common permanent failures. */
+export function hint(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err);
+  if (/permission denied|access denied/i.test(m)) return `${m} (hint: grant the data source's user read access at the source and write access at the destination)`;
+  if (/does not exist|unknown (table|database)|no such table/i.test(m)) return `${m} (hint: the source changed since the last scan; scan it again, then retry)`;
+  if (/out of range|too long|overflow|invalid input syntax/i.test(m)) return `${m} (hint: a value does not fit the destination column type; check the type mapping of this table)`;
+  return m;
+}

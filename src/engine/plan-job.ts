@@ -1,0 +1,71 @@
+import type { Kysely } from 'kysely';
+import type { ColumnMeta } from '../connectors/connector.js';
+import { parseSpec } from '../catalog/partition-spec.js';
+import { compileFilter, type PartitionFilter } from '../planner/filter/compile.js';
+import { planTasks, taskLimits, type PlanTable } from '../planner/tasks.js';
+import type { JobConfig } from '../jobs/service.js';
+import type { Database, JobRow } from '../store/schema.js';
+import { VERIFY_ONLY } from './run-task.js';
+
+/**
+ * Reads what the planner needs from the catalog, plans, and writes the tasks of a job in one
+ * transaction. A job with nothing to copy is DONE at once.
+ */
+export async function planJob(db: Kysely<Database>, job: JobRow, now = Date.now()): Promise<number> {
+  const config = JSON.parse(job.config) as JobConfig;
+  const jobTables = await db.selectFrom('job_tables').selectAll().where('job_id', '=', job.id).execute();
+  const catalogTables = await db
+    .selectFrom('catalog_tables')
+    .selectAll()
+    .where('db_id', '=', job.db_id)
+    .where('dropped', '=', 0)
+    .where('name', 'in', jobTables.length ? jobTables.map((t) => t.src_table_name) : [''])
+    .execute();
+  const tables: PlanTable[] = [];
+  const filters = new Map<string, PartitionFilter>();
+  for (const t of catalogTables) {
+    const dst = jobTables.find((j) => j.src_table_name === t.name)!.dst_table_name;
+    const partitions = t.has_partitions
+      ? (await db.selectFrom('catalog_partitions').select(['id', 'value', 'location', 'size', 'status', 'updated']).where('table_id', '=', t.id).where('dropped', '=', 0).execute()).map(
+          (p) => ({ id: p.id, value: p.value, spec: parseSpec(p.value), location: p.location, size: p.size, status: p.status, updated: p.updated === 1 }),
+        )
+      : [];
+    tables.push({ tableId: t.id, src: t.name, dst, partitioned: t.has_partitions === 1, status: t.status, updated: t.updated === 1, size: t.size, partitions });
+    const expr = config.partitionFilters[t.name];
+    if (expr) filters.set(t.name, compileFilter(expr, (JSON.parse(t.partition_columns) as ColumnMeta[]).map(({ name, type }) => ({ name, type }))));
+  }
+  const planned = planTasks(tables, {
+    // A verification-only job checks everything in scope, copied or not.
+    increment: config.increment && config.taskType !== VERIFY_ONLY,
+    filters,
+    partitionIds: job.type === 'Partitions' ? new Set(config.partitions) : null,
+    ...taskLimits(config.others),
+  });
+
+  await db.transaction().execute(async (tx) => {
+    for (const t of planned) {
+      const { id } = await tx
+        .insertInto('tasks')
+        .values({
+          job_id: job.id, source_id: job.source_id, table_id: t.tableId, src_db_name: job.src_db_name, src_table_name: t.src,
+          dst_db_name: job.dst_db_name, dst_table_name: t.dst, status: 'INIT', partitions_total: t.partitions?.length ?? 1, size: t.size,
+          err_msg: null, next_attempt_time: null, start_time: null, end_time: null, create_time: now, update_time: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const parts = t.partitions ?? [null];
+      for (let i = 0; i < parts.length; i += 500) {
+        await tx
+          .insertInto('task_partitions')
+          .values(parts.slice(i, i + 500).map((p, k) => ({ task_id: id, seq: i + k, partition_id: p?.id ?? null, value: p?.value ?? null, location: p?.location ?? '', status: 'INIT' as const })))
+          .execute();
+      }
+    }
+    await tx
+      .updateTable('jobs')
+      .set({ task_num: planned.length, task_done: 0, status: planned.length ? 'INIT' : 'DONE', update_time: now })
+      .where('id', '=', job.id)
+      .execute();
+  });
+  return planned.length;
+}

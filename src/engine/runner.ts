@@ -1,0 +1,191 @@
+import type { Kysely } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Database, JobStatus } from '../store/schema.js';
+import { setPartitionStatus, setTableStatus } from '../store/catalog-status.js';
+import { backoffMs, hint, isTransient, MAX_ATTEMPTS } from './failures.js';
+import { planJob } from './plan-job.js';
+import { runTask, StopRequested, taskLog, type TaskContext } from './run-task.js';
+
+export interface RunnerOptions {
+  /** Tasks copied at once. */
+  concurrency: number;
+  /** How often to look for work when idle. */
+  pollMs: number;
+}
+
+/**
+ * The in-process worker of the embedded mode: plans queued jobs, takes their tasks in eta order
+ * (earlier first), runs them, and rolls task results up to the job. Stopping a job aborts its
+ * running tasks at the next batch; their slice in flight rolls back.
+ */
+export class Runner {
+  private readonly running = new Map<number, { jobId: number; tableId: number; abort: AbortController; done: Promise<void> }>();
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly ctx: TaskContext,
+    private readonly log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>,
+    private readonly options: RunnerOptions = { concurrency: 2, pollMs: 500 },
+  ) {}
+
+  private get db(): Kysely<Database> {
+    return this.ctx.db;
+  }
+
+  /** Work left DOING by a process that died is put back: its slice in flight never committed. */
+  async recover(): Promise<void> {
+    const stale = await this.db.selectFrom('catalog_partitions').select('id').where('status', '=', 'DOING').execute();
+    for (const p of stale) await setPartitionStatus(this.db, p.id, 'INIT');
+    const staleTables = await this.db.selectFrom('catalog_tables').select('id').where('status', '=', 'DOING').where('has_partitions', '=', 0).execute();
+    for (const t of staleTables) await setTableStatus(this.db, t.id, 'INIT');
+    await this.db.updateTable('task_partitions').set({ status: 'INIT' }).where('status', '=', 'DOING').execute();
+    await this.db.updateTable('tasks').set({ status: 'INIT' }).where('status', '=', 'DOING').execute();
+  }
+
+  start(): void {
+    const loop = () => {
+      if (this.closed) return;
+      this.ticking = this.tick()
+        .catch((err) => this.log.error({ err }, 'runner tick failed'))
+        .finally(() => {
+          this.ticking = null;
+          if (!this.closed) this.timer = setTimeout(loop, this.options.pollMs);
+        });
+    };
+    loop();
+  }
+
+  /** Asks the runner to look for work now (after a job was created, started or retried). */
+  nudge(): void {
+    if (this.closed || this.ticking) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.start();
+  }
+
+  /** Aborts the running tasks of a job; resolves once they have rolled back. */
+  async stopJob(jobId: number): Promise<void> {
+    const mine = [...this.running.values()].filter((r) => r.jobId === jobId);
+    for (const r of mine) r.abort.abort();
+    await Promise.allSettled(mine.map((r) => r.done));
+  }
+
+  /** Stops taking work, aborts what runs, waits for it to roll back. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.ticking;
+    for (const r of this.running.values()) r.abort.abort();
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+  }
+
+  /** Resolves when no task is running and nothing is left to take (tests). */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.ticking;
+      await Promise.allSettled([...this.running.values()].map((r) => r.done));
+      if (this.running.size === 0 && !(await this.hasWork())) return;
+      this.nudge();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  private async hasWork(): Promise<boolean> {
+    const job = await this.db.selectFrom('jobs').select('id').where('stopped', '=', 0).where('status', 'in', ['INIT', 'DOING']).executeTakeFirst();
+    if (!job) return false;
+    const task = await this.nextTask();
+    const unplanned = await this.unplannedJobs();
+    return task !== undefined || unplanned.length > 0;
+  }
+
+  private unplannedJobs() {
+    return this.db
+      .selectFrom('jobs as j')
+      .selectAll('j')
+      .where('j.stopped', '=', 0)
+      .where('j.status', '=', 'INIT')
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('tasks as t').select('t.id').whereRef('t.job_id', '=', 'j.id'))))
+      .orderBy('j.id')
+      .execute();
+  }
+
+  private nextTask() {
+    return this.db
+      .selectFrom('tasks as t')
+      .innerJoin('jobs as j', 'j.id', 't.job_id')
+      .select(['t.id', 't.job_id', 't.table_id'])
+      .where('t.status', '=', 'INIT')
+      .where('j.stopped', '=', 0)
+      .where('j.status', 'in', ['INIT', 'DOING'])
+      .where((eb) => eb.or([eb('t.next_attempt_time', 'is', null), eb('t.next_attempt_time', '<=', Date.now())]))
+      .where('t.id', 'not in', [0, ...this.running.keys()])
+      // Two tasks never write the same table at once, whichever jobs they belong to.
+      .where('t.table_id', 'not in', [0, ...this.runningTables()])
+      // Earlier eta first (no eta: last), then older jobs, then task order.
+      .orderBy((eb) => eb.fn.coalesce('j.eta', eb.val('9999-12-31')), 'asc')
+      .orderBy('j.id')
+      .orderBy('t.id')
+      .executeTakeFirst();
+  }
+
+  private runningTables(): number[] {
+    return [...this.running.values()].map((r) => r.tableId);
+  }
+
+  private async tick(): Promise<void> {
+    for (const job of await this.unplannedJobs()) {
+      const n = await planJob(this.db, job);
+      this.log.info({ jobId: job.id, tasks: n }, 'job planned');
+    }
+    while (this.running.size < this.options.concurrency && !this.closed) {
+      const next = await this.nextTask();
+      if (!next) return;
+      const claimed = await this.db.updateTable('tasks').set({ status: 'DOING', start_time: Date.now(), err_msg: null }).where('id', '=', next.id).where('status', '=', 'INIT').executeTakeFirst();
+      if (claimed.numUpdatedRows === 0n) continue;
+      await this.db.updateTable('jobs').set({ status: 'DOING' }).where('id', '=', next.job_id).where('status', '=', 'INIT').execute();
+      const abort = new AbortController();
+      const done = this.execute(next.id, next.job_id, abort.signal).finally(() => {
+        this.running.delete(next.id);
+        this.nudge();
+      });
+      this.running.set(next.id, { jobId: next.job_id, tableId: next.table_id, abort, done });
+    }
+  }
+
+  private async execute(taskId: number, jobId: number, signal: AbortSignal): Promise<void> {
+    const now = () => Date.now();
+    try {
+      await runTask(this.ctx, taskId, signal);
+      await this.db.updateTable('tasks').set({ status: 'DONE', end_time: now(), update_time: now() }).where('id', '=', taskId).execute();
+    } catch (err) {
+      if (err instanceof StopRequested || signal.aborted) {
+        await this.db.updateTable('tasks').set({ status: 'INIT', update_time: now() }).where('id', '=', taskId).execute();
+        await taskLog(this.db, taskId, 'WARN', 'stopped: the partition in flight was rolled back');
+      } else {
+        const task = await this.db.selectFrom('tasks').select('attempts').where('id', '=', taskId).executeTakeFirstOrThrow();
+        const attempts = task.attempts + 1;
+        const retry = isTransient(err) && attempts < MAX_ATTEMPTS;
+        const message = hint(err);
+        await this.db
+          .updateTable('tasks')
+          .set({ status: retry ? 'INIT' : 'FAILED', attempts, err_msg: message, next_attempt_time: retry ? now() + backoffMs(attempts) : null, end_time: retry ? null : now(), update_time: now() })
+          .where('id', '=', taskId)
+          .execute();
+        await taskLog(this.db, taskId, retry ? 'WARN' : 'ERROR', retry ? `attempt ${attempts} failed, retrying: ${message}` : message);
+        this.log.warn({ taskId, jobId, err: message, retry }, 'task failed');
+      }
+    }
+    await this.rollUpJob(jobId);
+  }
+
+  /** A job's status and taskDone from its tasks' statuses. */
+  private async rollUpJob(jobId: number): Promise<void> {
+    const counts = await this.db.selectFrom('tasks').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('job_id', '=', jobId).groupBy('status').execute();
+    const n = (s: string) => Number(counts.find((c) => c.status === s)?.n ?? 0);
+    const total = counts.reduce((a, c) => a + Number(c.n), 0);
+    const status: JobStatus = n('DOING') > 0 ? 'DOING' : n('DONE') === total ? 'DONE' : n('INIT') > 0 ? (n('DONE') + n('FAILED') > 0 ? 'DOING' : 'INIT') : 'FAILED';
+    await this.db.updateTable('jobs').set({ status, task_done: n('DONE'), update_time: Date.now() }).where('id', '=', jobId).execute();
+  }
+}
