@@ -19,7 +19,7 @@ describe('mms serve', () => {
       const base = await new Promise<string>((resolve, reject) => {
         child.stdout.on('data', (d) => {
           out += d;
-          const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          const m = /OpenMMS listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
           if (m) resolve(m[1]!);
         });
         child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));

@@ -19,7 +19,10 @@ program
   .option('--data-dir <dir>', 'folder for the embedded store and key (env OPENMMS_DATA_DIR, default ./data)')
   .option('--store-url <url>', 'metadata store: sqlite:<file> or postgres://… (env OPENMMS_STORE_URL)')
   .action(async (opts: { host?: string; port?: number; dataDir?: string; storeUrl?: string }) => {
-    const app = await startServer(loadConfig(process.env, opts));
+    const config = loadConfig(process.env, opts);
+    const app = await startServer(config);
+    const { port } = app.server.address() as { port: number };
+    console.log(`OpenMMS listening at http://${config.host}:${port} (store: ${config.storeUrl.replace(/\/\/[^@/]*@/, '//…@')})`);
     const stop = async () => {
       await app.close();
       process.exit(0);

@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPgDatabase } from '../support/stores.js';
+
+/** The real server process, as `mms serve` runs it. */
+async function startServer(dataDir: string, key: string): Promise<{ child: ChildProcess; base: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--data-dir', dataDir], {
+    env: { ...process.env, OPENMMS_SECRET_KEY: key, OPENMMS_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const base = await new Promise<string>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = /OpenMMS listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve(m[1]!);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+  return { child, base };
+}
+
+describe('a server killed mid-copy', () => {
+  let src: Awaited<ReturnType<typeof createPgDatabase>>;
+  let dst: Awaited<ReturnType<typeof createPgDatabase>>;
+  beforeAll(async () => {
+    src = await createPgDatabase('openmms_crash_src');
+    dst = await createPgDatabase('openmms_crash_dst');
+    const c = new pg.Client({ connectionString: src.url });
+    await c.connect();
+    await c.query(`CREATE SCHEMA s; CREATE TABLE s.big (id bigint, pad text) PARTITION BY RANGE (id);
+                   CREATE TABLE s.big_1 PARTITION OF s.big FOR VALUES FROM (0) TO (200001);
+                   CREATE TABLE s.big_2 PARTITION OF s.big FOR VALUES FROM (200001) TO (400001);
+                   INSERT INTO s.big SELECT g, repeat('z', 300) FROM generate_series(1, 400000) g;`);
+    await c.end();
+  });
+  afterAll(async () => {
+    await src?.drop();
+    await dst?.drop();
+  });
+
+  it('finishes after a restart with every row copied once', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'openmms-crash-'));
+    const key = randomBytes(32).toString('hex');
+    const conn = (d: typeof src) => {
+      const u = new URL(d.url);
+      return { host: u.hostname, port: Number(u.port), user: decodeURIComponent(u.username), database: d.name };
+    };
+    let server = await startServer(dataDir, key);
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${server.base}/api/v1/mms${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+      const json = (await res.json()) as { data: any };
+      expect(res.status, JSON.stringify(json)).toBe(200);
+      return json.data;
+    };
+    const waitFor = async (what: () => Promise<boolean>) => {
+      for (let i = 0; i < 600; i++) {
+        if (await what()) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error('timed out');
+    };
+    try {
+      const { dataSourceId: id } = await call('POST', '/datasources', { name: 'crash', type: 'POSTGRESQL', config: { source: conn(src), destination: { type: 'POSTGRESQL', ...conn(dst) } } });
+      const { scanId } = await call('POST', `/datasources/${id}/scans`);
+      await waitFor(async () => (await call('GET', `/datasources/${id}/scans/${scanId}`)).status === 'DONE');
+      const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'crashy', srcDbName: 's', dstDbName: 'copy', others: { 'task.partition.max.num': 1 } });
+      await waitFor(async () => (await call('GET', `/datasources/${id}/tasks?jobId=${jobId}`)).objectList.some((t: any) => t.status === 'DOING'));
+
+      server.child.kill('SIGKILL');
+      await once(server.child, 'exit');
+      server = await startServer(dataDir, key);
+
+      await waitFor(async () => (await call('GET', `/datasources/${id}/jobs/${jobId}`)).status === 'DONE');
+      const c = new pg.Client({ connectionString: dst.url });
+      await c.connect();
+      const { rows } = await c.query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS d, min(id)::int AS lo, max(id)::int AS hi FROM copy.big');
+      await c.end();
+      expect(rows[0]).toEqual({ n: 400000, d: 400000, lo: 1, hi: 400000 });
+    } finally {
+      server.child.kill('SIGTERM');
+      await once(server.child, 'exit').catch(() => {});
+    }
+  }, 120_000);
+});
