@@ -224,6 +224,29 @@ describe('migrations end to end', () => {
     expect(await pgRows(dst.url, `SELECT count(*), count(DISTINCT id), sum(id) FROM stopped.big`)).toEqual([['300000', '300000', String((300000 * 300001) / 2)]]);
   });
 
+  it('schemaOnly creates the tables and copies no rows', async () => {
+    const id = await source('pg-schema', 'POSTGRESQL', pgConn(src), { type: 'POSTGRESQL', ...pgConn(dst), database: dst.name });
+    await scan(id);
+    expect((await runJob(id, { name: 'ddl', srcDbName: 'shop', dstDbName: 'ddl_only', tables: ['customers', 'orders'], schemaOnly: true })).job).toMatchObject({ status: 'DONE', taskDone: 2 });
+    expect(await pgRows(dst.url, `SELECT (SELECT count(*) FROM ddl_only.customers), (SELECT count(*) FROM ddl_only.orders)`)).toEqual([['0', '0']]);
+    const cols = await pgRows(dst.url, `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'ddl_only' AND table_name = 'orders' ORDER BY ordinal_position`);
+    expect(cols).toEqual([['id', 'bigint'], ['region', 'text'], ['dt', 'date'], ['amount', 'numeric'], ['ok', 'boolean'], ['note', 'text'], ['_mms_partition', 'text']]);
+  });
+
+  it('refuses a job on tables another running job is migrating', async () => {
+    const id = await source('pg-overlap', 'POSTGRESQL', pgConn(src), { type: 'POSTGRESQL', ...pgConn(dst), database: dst.name });
+    await scan(id);
+    const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'holder', srcDbName: 'shop', tables: ['big'], dstDbName: 'overlap' });
+    for (let i = 0; i < 200 && (await call('GET', `/datasources/${id}/jobs/${jobId}`)).status !== 'DOING'; i++) await new Promise((r) => setTimeout(r, 25));
+    const clash = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'clash', srcDbName: 'shop', dstDbName: 'overlap' });
+    expect(clash.status).toBe(409);
+    expect(clash.body.message).toBe(`job ${jobId} is migrating 'big' right now; stop it or wait for it to finish`);
+    expect((await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'apart', srcDbName: 'shop', dstDbName: 'overlap', tables: ['customers'] })).status).toBe(200);
+    await call('POST', `/datasources/${id}/jobs/${jobId}/stop`);
+    expect((await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'clash', srcDbName: 'shop', dstDbName: 'overlap', tables: ['big'] })).status).toBe(200);
+    await api.app.runner!.idle();
+  });
+
   it('verification names a corrupted destination partition', async () => {
     const id = await source('pg-verify', 'POSTGRESQL', pgConn(src), { type: 'POSTGRESQL', ...pgConn(dst), database: dst.name });
     await scan(id);
@@ -236,6 +259,9 @@ describe('migrations end to end', () => {
     expect(job.status).toBe('FAILED');
     const [task] = (await call('GET', `/datasources/${id}/tasks?jobId=${jobId}`)).objectList;
     expect(task.errMsg).toBe('verification failed for partition region=us: the source has 1000 rows, the destination 997');
+    const parts = (await call('GET', `/datasources/${id}/partitions?tableName=orders`)).objectList;
+    expect(parts.find((p: any) => p.value === 'region=us').status).toBe('FAILED');
+    expect((await call('GET', `/datasources/${id}/tables?name=orders`)).objectList[0].status).toBe('FAILED');
     const logs = (await call('GET', `/datasources/${id}/tasks/${task.id}/logs`)).objectList;
     expect(logs.at(-1)).toMatchObject({ level: 'ERROR', message: 'verification failed for partition region=us: the source has 1000 rows, the destination 997' });
     // Retry re-copies the failed task; a verify-only job still copies nothing, so it fails again: honest.
