@@ -9,12 +9,16 @@ export interface DuckSession {
   close(): void;
 }
 
-/** Opens a DuckDB file (or `:memory:` for a scratch engine, e.g. to read Parquet). */
+/**
+ * Opens a DuckDB file (or `:memory:` for a scratch engine, e.g. to read Parquet). A file is opened
+ * through DuckDB's instance cache: one process may hold a file once, so every task writing to the
+ * same file shares the instance through its own connection. `readOnly` sessions only ever read.
+ */
 export async function openDuck(path: string, { readOnly }: { readOnly: boolean }): Promise<DuckSession> {
   if (path !== ':memory:' && readOnly && !existsSync(path)) throw new ConnectionError(`DuckDB file ${path} does not exist`);
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(path, readOnly && path !== ':memory:' ? { access_mode: 'READ_ONLY' } : {});
+    instance = path === ':memory:' ? await DuckDBInstance.create(path) : await DuckDBInstance.fromCache(path);
   } catch (err) {
     throw new ConnectionError(`cannot open DuckDB file ${path}: ${(err as Error).message}`);
   }
