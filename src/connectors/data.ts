@@ -22,6 +22,11 @@ export interface Slice {
   /** Where the source keeps it (catalog `location`). */
   location: string;
   spec: [string, string][];
+  /**
+   * When set, the slice is the rows whose `column` holds `value`: how a SQL destination keeps a
+   * source partition (SLICE_COLUMN), read back to verify it.
+   */
+  column?: string;
 }
 
 export interface SourceReader {

@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
 import { parseSpec } from '../catalog/partition-spec.js';
 import type { ColumnMeta } from '../connectors/connector.js';
-import type { DataColumn, Row, Slice } from '../connectors/data.js';
+import { SLICE_COLUMN, type DataColumn, type Row, type Slice } from '../connectors/data.js';
+import type { Engine } from '../connectors/engines.js';
+import { Checksum } from './checksum.js';
 import { logicalType, openReader, openWriter } from '../connectors/index.js';
 import type { DataSourceService } from '../datasources/service.js';
 import type { JobConfig } from '../jobs/service.js';
@@ -57,9 +59,11 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
   const dstColumns = columns.map((c) => ({ name: config.columnMapping[c.name] ?? c.name, type: c.type }));
   const partitioned = table.has_partitions === 1;
 
+  const destination = source.config.destination;
+  const withChecksum = config.others['verify.checksum'] === true || config.others['verify.checksum'] === 'true';
   const reader = await openReader(source.type, source.config.source, ctx.dataDir);
   try {
-    const writer = await openWriter(source.config.destination.type, source.config.destination, ctx.dataDir);
+    const writer = await openWriter(destination.type, destination, ctx.dataDir);
     try {
       await writer.ensureTable(task.dst_db_name, task.dst_table_name, dstColumns, partitioned);
       const slices = await db.selectFrom('task_partitions').selectAll().where('task_id', '=', taskId).where('status', '!=', 'DONE').orderBy('seq').execute();
@@ -73,18 +77,40 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
         try {
           let written = 0;
           const verifyOnly = config.taskType === VERIFY_ONLY;
-          if (verifyOnly) written = await writer.count(task.dst_db_name, task.dst_table_name, slice?.value ?? null);
-          else if (!config.schemaOnly) {
-            const rows = (async function* () {
-              for await (const batch of reader.read(task.src_db_name, task.src_table_name, columns, slice)) {
+          const sourceSum = withChecksum ? new Checksum(columns) : null;
+          const stream = (batches: AsyncIterable<Row[]>, onBatch: (b: Row[]) => void) =>
+            (async function* () {
+              for await (const batch of batches) {
                 if (signal.aborted) throw new StopRequested();
-                bytes += batchBytes(batch);
+                onBatch(batch);
                 yield batch;
               }
             })();
-            written = await writer.replace(task.dst_db_name, task.dst_table_name, dstColumns, slice?.value ?? null, rows);
+          const sourceRows = () => stream(reader.read(task.src_db_name, task.src_table_name, columns, slice), (b) => {
+            bytes += batchBytes(b);
+            sourceSum?.add(b);
+          });
+          if (verifyOnly) {
+            written = await writer.count(task.dst_db_name, task.dst_table_name, slice?.value ?? null);
+            if (sourceSum) for await (const _ of sourceRows()); // the source's checksum, copying nothing
+          } else if (!config.schemaOnly) {
+            written = await writer.replace(task.dst_db_name, task.dst_table_name, dstColumns, slice?.value ?? null, sourceRows());
           }
-          const verification = (config.enableVerification || verifyOnly) && !config.schemaOnly ? await verify(reader, writer, task, slice, written) : null;
+          let verification = (config.enableVerification || verifyOnly) && !config.schemaOnly ? await verify(reader, writer, task, slice, written) : null;
+          if (verification && sourceSum) {
+            // Read the slice back from the destination and compare contents, not just counts.
+            const destinationSum = new Checksum(columns);
+            const back = await openReader(destination.type, destination, ctx.dataDir);
+            try {
+              for await (const b of stream(back.read(task.dst_db_name, task.dst_table_name, dstColumns, destinationSlice(destination.type, slice)), () => {})) destinationSum.add(b);
+            } finally {
+              await back.close();
+            }
+            verification = { ...verification, sourceChecksum: sourceSum.value, destinationChecksum: destinationSum.value };
+            if (sourceSum.value !== destinationSum.value) {
+              throw new VerificationFailed(`verification failed for ${slice ? `partition ${slice.value}` : `table ${task.src_table_name}`}: the row counts match but the contents differ (checksum ${sourceSum.value} at the source, ${destinationSum.value} at the destination)`);
+            }
+          }
           await db.transaction().execute(async (tx) => {
             await tx.updateTable('task_partitions').set({ status: 'DONE', rows: written, verification: verification && JSON.stringify(verification) }).where('task_id', '=', taskId).where('seq', '=', part.seq).execute();
             await tx
@@ -110,16 +136,33 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
   }
 }
 
+/** Where a source slice lives at the destination: a folder in a lake, rows tagged with SLICE_COLUMN elsewhere. */
+function destinationSlice(engine: Engine, slice: Slice | null): Slice | null {
+  if (!slice) return null;
+  return engine === 'LAKE' ? { ...slice, location: slice.value! } : { ...slice, column: SLICE_COLUMN };
+}
+
+/** What a slice's verification found, kept on its task partition. */
+interface Verification {
+  slice: string | null;
+  sourceRows: number;
+  destinationRows: number;
+  written: number;
+  ok: boolean;
+  sourceChecksum?: string;
+  destinationChecksum?: string;
+}
+
 async function verify(
   reader: { count(db: string, table: string, slice: Slice | null): Promise<number> },
   writer: { count(db: string, table: string, slice: string | null): Promise<number> },
   task: { src_db_name: string; src_table_name: string; dst_db_name: string; dst_table_name: string },
   slice: Slice | null,
   written: number,
-) {
+): Promise<Verification> {
   const sourceRows = await reader.count(task.src_db_name, task.src_table_name, slice);
   const destinationRows = await writer.count(task.dst_db_name, task.dst_table_name, slice?.value ?? null);
-  const result = { slice: slice?.value ?? null, sourceRows, destinationRows, written, ok: sourceRows === destinationRows };
+  const result: Verification = { slice: slice?.value ?? null, sourceRows, destinationRows, written, ok: sourceRows === destinationRows };
   if (!result.ok) {
     throw new VerificationFailed(
       `verification failed for ${slice ? `partition ${slice.value}` : `table ${task.src_table_name}`}: the source has ${sourceRows} rows, the destination ${destinationRows}`,

@@ -133,7 +133,7 @@ describe('migrations end to end', () => {
   it('PostgreSQL → DuckDB and → lake, and the lake back into DuckDB with a partition filter', async () => {
     const toDuck = await source('pg-to-duck', 'POSTGRESQL', pgConn(src), { type: 'DUCKDB', path: 'dest.duckdb', database: 'main' });
     await scan(toDuck);
-    expect((await runJob(toDuck, { name: 'to-duck', srcDbName: 'shop' })).job.status).toBe('DONE');
+    expect((await runJob(toDuck, { name: 'to-duck', srcDbName: 'shop', others: { 'verify.checksum': true } })).job.status).toBe('DONE');
     const want = await pgRows(src.url, `SELECT ${asText} FROM shop.orders ORDER BY id`);
     const duckText = `CAST(id AS VARCHAR), region, CAST(dt AS VARCHAR), CAST(amount AS VARCHAR), CAST(ok AS VARCHAR), note`;
     const inDuck = await duckRows(join(dataDir, 'dest.duckdb'), `SELECT ${duckText} FROM main.orders ORDER BY id`);
@@ -142,7 +142,7 @@ describe('migrations end to end', () => {
 
     const toLake = await source('pg-to-lake', 'POSTGRESQL', pgConn(src), { type: 'LAKE', path: 'lake-out' });
     await scan(toLake);
-    expect((await runJob(toLake, { name: 'to-lake', srcDbName: 'shop', dstDbName: 'sales', tables: ['orders'] })).job.status).toBe('DONE');
+    expect((await runJob(toLake, { name: 'to-lake', srcDbName: 'shop', dstDbName: 'sales', tables: ['orders'], others: { 'verify.checksum': true } })).job.status).toBe('DONE');
     const fromLake = await duckRows(':memory:', `SELECT ${duckText} FROM read_parquet('${join(dataDir, 'lake-out', 'sales.db', 'orders')}/*/*.parquet', hive_partitioning = true) ORDER BY id`);
     expect(fromLake).toEqual(want);
   });
@@ -157,7 +157,7 @@ describe('migrations end to end', () => {
     const id = await source('lake-to-duck', 'LAKE', { path: 'events-lake' }, { type: 'DUCKDB', path: 'events.duckdb', database: 'main' });
     await scan(id);
     const filter = "dt >= '2024-01-02' and (region = 'eu' or n > 20) and k in ('a','b')";
-    const { job } = await runJob(id, { name: 'filtered', srcDbName: 'default', tables: ['events'], partitionFilters: { events: filter } });
+    const { job } = await runJob(id, { name: 'filtered', srcDbName: 'default', tables: ['events'], partitionFilters: { events: filter }, others: { 'verify.checksum': true } });
     expect(job.status).toBe('DONE');
     const all = (await call('GET', `/datasources/${id}/partitions?pageSize=100`)).objectList.map((p: any) => p.value);
     const expected = all.filter((v: string) => {
@@ -185,7 +185,7 @@ describe('migrations end to end', () => {
       `);
       const id = await source('maria-to-pg', 'MYSQL', { ...MARIADB, database: maria.name }, { type: 'POSTGRESQL', ...pgConn(dst), database: dst.name });
       await scan(id);
-      expect((await runJob(id, { name: 'm2p', srcDbName: maria.name, dstDbName: 'from_maria' })).job.status).toBe('DONE');
+      expect((await runJob(id, { name: 'm2p', srcDbName: maria.name, dstDbName: 'from_maria', others: { 'verify.checksum': true } })).job.status).toBe('DONE');
       const [want] = await maria.admin.query(`SELECT CAST(id AS CHAR), region, CAST(dt AS CHAR), CAST(amount AS CHAR), CAST(ok AS CHAR), note FROM sales ORDER BY id`);
       const got = await pgRows(dst.url, `SELECT ${asText} FROM from_maria.sales ORDER BY id`);
       expect(got).toEqual((want as Record<string, unknown>[]).map((r) => Object.values(r).map(String)));
@@ -271,5 +271,20 @@ describe('migrations end to end', () => {
     const repair = await runJob(id, { name: 'repair', srcDbName: 'shop', dstDbName: 'verified', tables: ['orders'], increment: false });
     expect(repair.job.status).toBe('DONE');
     expect(await pgRows(dst.url, `SELECT count(*) FROM verified.orders`)).toEqual([['3000']]);
+
+    // Same row count, one value altered: only the content checksum can tell.
+    const c2 = new pg.Client({ connectionString: dst.url });
+    await c2.connect();
+    await c2.query(`UPDATE verified.orders SET note = 'tampered' WHERE id = 4`);
+    await c2.end();
+    const deep = await runJob(id, { name: 'deep-check', srcDbName: 'shop', dstDbName: 'verified', tables: ['orders'], taskType: 'MC2MC_VERIFY', others: { 'verify.checksum': true } });
+    expect(deep.job.status).toBe('FAILED');
+    const [deepTask] = (await call('GET', `/datasources/${id}/tasks?jobId=${deep.jobId}`)).objectList;
+    expect(deepTask.errMsg).toMatch(/^verification failed for partition region=us: the row counts match but the contents differ \(checksum [0-9a-f]{16} at the source, [0-9a-f]{16} at the destination\)$/);
+    const fixed = await runJob(id, { name: 'deep-copy', srcDbName: 'shop', dstDbName: 'verified', tables: ['orders'], increment: false, others: { 'verify.checksum': true } });
+    expect(fixed.job.status).toBe('DONE');
+    const [fixedTask] = (await call('GET', `/datasources/${id}/tasks?jobId=${fixed.jobId}`)).objectList;
+    const checked = (await call('GET', `/datasources/${id}/tasks/${fixedTask.id}`)).partitions;
+    expect(checked.every((p: any) => p.verification.sourceChecksum === p.verification.destinationChecksum)).toBe(true);
   });
 });

@@ -39,7 +39,15 @@ export const TaskOut = Type.Object({
         value: Nullable(Type.String()),
         status: TaskStatus,
         rows: Type.Integer(),
-        verification: Nullable(Type.Object({ sourceRows: Type.Integer(), destinationRows: Type.Integer(), ok: Type.Boolean() })),
+        verification: Nullable(
+          Type.Object({
+            sourceRows: Type.Integer(),
+            destinationRows: Type.Integer(),
+            ok: Type.Boolean(),
+            sourceChecksum: Type.Optional(Type.String()),
+            destinationChecksum: Type.Optional(Type.String()),
+          }),
+        ),
       }),
     ),
   ),

@@ -1,6 +1,6 @@
 import type { Connection } from '../engines.js';
 import type { DataColumn, Row, Slice, SourceReader } from '../data.js';
-import { openDuck, quoteIdent, type DuckSession } from './connect.js';
+import { openDuck, quoteIdent, quoteLiteral, type DuckSession } from './connect.js';
 import { readExpr, streamRows } from './values.js';
 
 /** Reads a DuckDB table (DuckDB tables have no partitions). */
@@ -13,9 +13,10 @@ export class DuckdbReader implements SourceReader {
     return new DuckdbReader(duck);
   }
 
-  read(db: string, table: string, columns: DataColumn[], _slice: Slice | null): AsyncIterable<Row[]> {
+  read(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]> {
     const exprs = columns.map((c) => readExpr(c.name, c.type));
-    return streamRows(this.duck.connection, `SELECT ${exprs.join(', ')} FROM ${quoteIdent(db)}.${quoteIdent(table)}`);
+    const where = slice?.column ? ` WHERE ${quoteIdent(slice.column)} = ${quoteLiteral(slice.value!)}` : '';
+    return streamRows(this.duck.connection, `SELECT ${exprs.join(', ')} FROM ${quoteIdent(db)}.${quoteIdent(table)}${where}`);
   }
 
   async count(db: string, table: string): Promise<number> {

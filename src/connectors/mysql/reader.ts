@@ -1,4 +1,6 @@
-import type mysql from 'mysql2/promise';
+import mysql from 'mysql2/promise';
+
+const mysqlEscape = (v: string) => mysql.escape(v);
 import type { Connection } from '../engines.js';
 import { READ_BATCH, type DataColumn, type Row, type Slice, type SourceReader, type Value } from '../data.js';
 import type { LogicalType } from '../types/logical.js';
@@ -39,7 +41,12 @@ function fromText(f: Field, t: LogicalType): Value {
 
 const trimFraction = (s: string) => s.replace(/\.(\d*?)0+$/, (_m, kept: string) => (kept ? `.${kept}` : ''));
 
-const fromClause = (db: string, table: string, slice: Slice | null) => `${qualified(db, table)}${slice ? ` PARTITION (${quoteIdent(slice.location)})` : ''}`;
+/** A source partition (`PARTITION (p)`) or the rows of a destination slice. */
+function fromClause(db: string, table: string, slice: Slice | null): string {
+  if (!slice) return qualified(db, table);
+  if (slice.column) return `${qualified(db, table)} WHERE ${quoteIdent(slice.column)} = ${mysqlEscape(slice.value!)}`;
+  return `${qualified(db, table)} PARTITION (${quoteIdent(slice.location)})`;
+}
 
 /** Reads a MySQL/MariaDB table or one partition (`PARTITION (p)`) as a stream. */
 export class MysqlReader implements SourceReader {

@@ -8,6 +8,16 @@ import { readCopyRows } from './copy-text.js';
 /** Session settings under which COPY prints every value in one fixed, exact form. */
 export const CANONICAL_SESSION = `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 1; SET bytea_output = 'hex'`;
 
+/** A string literal for COPY, which takes no parameters (standard_conforming_strings is on since 9.1). */
+const literal = (v: string) => `'${v.replace(/'/g, "''")}'`;
+
+/** The leaf partition table of a source slice, or the rows of a destination slice. */
+function fromClause(db: string, table: string, slice: Slice | null): string {
+  if (!slice) return qualified(db, table);
+  if (slice.column) return `${qualified(db, table)} WHERE ${quoteIdent(slice.column)} = ${literal(slice.value!)}`;
+  return qualified(db, slice.location);
+}
+
 /** Reads a table or one leaf partition with COPY … TO STDOUT, inside one read-only snapshot. */
 export class PostgresReader implements SourceReader {
   private constructor(private readonly client: pg.Client) {}
@@ -21,7 +31,7 @@ export class PostgresReader implements SourceReader {
   async *read(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]> {
     // Nested values travel as JSON text; everything else in PostgreSQL's own text form.
     const exprs = columns.map((c) => (c.type.kind === 'array' || c.type.kind === 'map' || c.type.kind === 'struct' ? `to_json(${quoteIdent(c.name)})::text` : quoteIdent(c.name)));
-    const from = qualified(db, slice ? slice.location : table);
+    const from = fromClause(db, table, slice);
     await this.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const stream = this.client.query(copyTo(`COPY (SELECT ${exprs.join(', ')} FROM ${from}) TO STDOUT`));
     let finished = false;
@@ -39,7 +49,7 @@ export class PostgresReader implements SourceReader {
   }
 
   async count(db: string, table: string, slice: Slice | null): Promise<number> {
-    const { rows } = await this.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified(db, slice ? slice.location : table)}`);
+    const { rows } = await this.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${fromClause(db, table, slice)}`);
     return Number(rows[0]!.n);
   }
 

@@ -43,12 +43,13 @@ export class SqliteReader implements SourceReader {
     return new SqliteReader(open(conn.path!, true));
   }
 
-  async *read(_db: string, table: string, columns: DataColumn[], _slice: Slice | null): AsyncIterable<Row[]> {
-    const stmt = this.db.prepare(`SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(table)}`).raw(true);
+  async *read(_db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]> {
+    const where = slice?.column ? ` WHERE ${quoteIdent(slice.column)} = ?` : '';
+    const stmt = this.db.prepare(`SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(table)}${where}`).raw(true);
     this.db.exec('BEGIN');
     try {
       let batch: Row[] = [];
-      for (const r of stmt.iterate() as Iterable<unknown[]>) {
+      for (const r of stmt.iterate(...(slice?.column ? [slice.value] : [])) as Iterable<unknown[]>) {
         batch.push(r.map((v, i) => fromSqlite(v, columns[i]!.type)));
         if (batch.length >= READ_BATCH) {
           yield batch;
