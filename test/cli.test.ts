@@ -4,26 +4,55 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import SqliteDatabase from 'better-sqlite3';
+import { openDuck } from '../src/connectors/duckdb/connect.js';
 import { describe, expect, it } from 'vitest';
 
+/** Starts `mms serve` with the given arguments; resolves with its base URL once it listens. */
+async function serve(args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', ...args], {
+    env: { ...process.env, OPENMMS_SECRET_KEY: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const base = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /OpenMMS listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+  return { child, base, output: () => out };
+}
+
 describe('mms serve', () => {
+  it('--demo migrates a sample partitioned source into the embedded DuckDB', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'openmms-demo-'));
+    const server = await serve(['--data-dir', dataDir, '--demo']);
+    try {
+      let job: { status: string; taskNum: number } | undefined;
+      for (let i = 0; i < 300 && job?.status !== 'DONE'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const res = await fetch(`${server.base}/api/v1/mms/datasources/1/jobs`);
+        if (res.status === 200) job = ((await res.json()) as { data: { objectList: (typeof job)[] } }).data.objectList[0];
+      }
+      expect(job).toMatchObject({ status: 'DONE', taskNum: 1 });
+      expect(server.output()).toContain('Demo: data source "demo"');
+    } finally {
+      server.child.kill('SIGTERM');
+      await once(server.child, 'exit');
+    }
+    const duck = await openDuck(join(dataDir, 'destination.duckdb'), { readOnly: true });
+    const [r] = await duck.all<{ n: bigint; parts: bigint }>('SELECT count(*) AS n, count(DISTINCT _mms_partition) AS parts FROM main.orders');
+    duck.close();
+    expect(r).toEqual({ n: 21000n, parts: 21n });
+  });
+
   it('starts on the embedded store and answers ListMmsJobs over HTTP', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'openmms-cli-'));
     new SqliteDatabase(join(dataDir, 'demo.sqlite')).close();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--data-dir', dataDir], {
-      env: { ...process.env, OPENMMS_SECRET_KEY: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const { child, base } = await serve(['--data-dir', dataDir]);
     try {
-      let out = '';
-      const base = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (d) => {
-          out += d;
-          const m = /OpenMMS listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-          if (m) resolve(m[1]!);
-        });
-        child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-      });
       const post = await fetch(`${base}/api/v1/mms/datasources`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config.js';
 import { startServer } from '../server.js';
+import { runDemo } from '../demo.js';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -18,11 +19,17 @@ program
   .option('--port <port>', 'port to listen on, 0 for any free port (env OPENMMS_PORT, default 8080)', port)
   .option('--data-dir <dir>', 'folder for the embedded store and key (env OPENMMS_DATA_DIR, default ./data)')
   .option('--store-url <url>', 'metadata store: sqlite:<file> or postgres://… (env OPENMMS_STORE_URL)')
-  .action(async (opts: { host?: string; port?: number; dataDir?: string; storeUrl?: string }) => {
+  .option('--demo', 'on first start, register a sample partitioned source and migrate it to the embedded DuckDB')
+  .action(async (opts: { host?: string; port?: number; dataDir?: string; storeUrl?: string; demo?: boolean }) => {
     const config = loadConfig(process.env, opts);
     const app = await startServer(config);
     const { port } = app.server.address() as { port: number };
-    console.log(`OpenMMS listening at http://${config.host}:${port} (store: ${config.storeUrl.replace(/\/\/[^@/]*@/, '//…@')})`);
+    const base = `http://${config.host}:${port}`;
+    console.log(`OpenMMS listening at ${base} (store: ${config.storeUrl.replace(/\/\/[^@/]*@/, '//…@')})`);
+    if (opts.demo) {
+      const id = await runDemo(app, config.dataDir);
+      console.log(`Demo: data source "demo" (a Parquet lake) migrates into ${config.dataDir}/destination.duckdb; watch it with\n  curl -s ${base}/api/v1/mms/datasources/${id}/jobs`);
+    }
     const stop = async () => {
       await app.close();
       process.exit(0);

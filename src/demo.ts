@@ -1,0 +1,48 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { openDuck } from './connectors/duckdb/connect.js';
+
+const DEMO = 'demo';
+
+/** Writes a small Hive-layout lake: orders partitioned by day and region, in the data folder. */
+async function writeDemoLake(folder: string): Promise<void> {
+  mkdirSync(folder, { recursive: true });
+  const duck = await openDuck(':memory:', { readOnly: false });
+  try {
+    await duck.all(`COPY (
+        SELECT i AS order_id, 'customer ' || (i % 97) AS customer, round(10 + (i % 500) * 1.37, 2)::DECIMAL(10,2) AS amount,
+               TIMESTAMP '2024-01-01 00:00:00' + INTERVAL (i) MINUTE AS ordered_at,
+               strftime(DATE '2024-01-01' + (i % 7)::INTEGER, '%Y-%m-%d') AS dt, ['eu', 'us', 'apac'][1 + i % 3] AS region
+        FROM range(21000) t(i))
+      TO '${join(folder, 'orders').replace(/'/g, "''")}' (FORMAT PARQUET, PARTITION_BY (dt, region))`);
+  } finally {
+    duck.close();
+  }
+}
+
+/**
+ * The one-command demo: a partitioned sample source (a Parquet lake) registered as data source
+ * `demo`, scanned, and migrated by job `demo` into the embedded DuckDB destination. Runs once;
+ * later starts find the data source and leave it be.
+ */
+export async function runDemo(app: FastifyInstance, dataDir: string): Promise<number> {
+  const call = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
+    const res = await app.inject({ method, url: `/api/v1/mms${url}`, payload: payload as object });
+    const body = res.json() as { data: any; message?: string };
+    if (res.statusCode !== 200) throw new Error(`demo: ${method} ${url}: ${body.message}`);
+    return body.data;
+  };
+  const existing = await call('GET', `/datasources?name=${DEMO}`);
+  if (existing.total > 0) return existing.objectList[0].id as number;
+  const lake = join(dataDir, 'demo-lake');
+  if (!existsSync(join(lake, 'orders'))) await writeDemoLake(lake);
+  const { dataSourceId } = await call('POST', '/datasources', { name: DEMO, type: 'LAKE', config: { source: { path: 'demo-lake' } } });
+  const { scanId } = await call('POST', `/datasources/${dataSourceId}/scans`);
+  await app.scans.idle();
+  const scan = await call('GET', `/datasources/${dataSourceId}/scans/${scanId}`);
+  if (scan.status !== 'DONE') throw new Error(`demo: the scan failed: ${scan.errMsg}`);
+  const { jobId } = await call('POST', `/datasources/${dataSourceId}/jobs`, { name: DEMO, srcDbName: 'default', others: { 'verify.checksum': true } });
+  app.log.info({ dataSourceId, jobId, partitions: scan.result.partitions }, 'demo: migrating the sample lake into the embedded DuckDB destination');
+  return dataSourceId as number;
+}
