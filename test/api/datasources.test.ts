@@ -4,13 +4,12 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mms, TestApi } from '../support/api.js';
-import { PG_ADMIN_URL, STORE_KINDS } from '../support/stores.js';
+import { PG_ADMIN_URL, pgConnection, STORE_KINDS } from '../support/stores.js';
 
 const PASSWORD = 'pw-Zq8!never-shown';
 
 // The test server trusts local logins, so any password connects: enough to follow one through the API.
-const pg = new URL(PG_ADMIN_URL);
-const pgConn = { host: pg.hostname, port: Number(pg.port || 5432), user: decodeURIComponent(pg.username), database: pg.pathname.slice(1) };
+const pgConn = pgConnection(PG_ADMIN_URL);
 const pgSource = (name: string, password = PASSWORD) => ({ name, type: 'POSTGRESQL', config: { source: { ...pgConn, password } } });
 
 describe.each(STORE_KINDS)('data sources API on the %s store', (kind) => {

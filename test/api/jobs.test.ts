@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mms, TestApi } from '../support/api.js';
 import { seedCatalog } from '../support/catalog.js';
-import { PG_ADMIN_URL, STORE_KINDS } from '../support/stores.js';
+import { PG_ADMIN_URL, pgConnection, STORE_KINDS } from '../support/stores.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,12 +37,11 @@ describe.each(STORE_KINDS)('jobs API on the %s store', (kind) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'openmms-jobs-'));
     new SqliteDatabase(join(dataDir, 's.db')).close();
     api = await TestApi.start(kind, dataDir);
-    const pg = new URL(PG_ADMIN_URL);
     const ds = await api.call('POST', mms('/datasources'), {
       name: 'demo',
       type: 'POSTGRESQL',
       config: {
-        source: { host: pg.hostname, user: decodeURIComponent(pg.username), password: 'hunter2-secret', database: pg.pathname.slice(1) },
+        source: { ...pgConnection(PG_ADMIN_URL), password: 'hunter2-secret' },
         destination: { type: 'DUCKDB', path: 'dw.duckdb', database: 'dw' },
       },
     });

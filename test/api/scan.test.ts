@@ -46,12 +46,7 @@ describe.each(STORE_KINDS)('metadata scan of PostgreSQL into the %s store', (kin
       INSERT INTO shop.orders SELECT g, (ARRAY['eu','us','asia'])[1 + g % 3], g FROM generate_series(1, 30) g;
     `);
     api = await TestApi.start(kind);
-    const url = new URL(source.url);
-    const ds = await api.call('POST', mms('/datasources'), {
-      name: 'pg-src',
-      type: 'POSTGRESQL',
-      config: { source: { host: url.hostname, port: Number(url.port), user: decodeURIComponent(url.username), database: source.name } },
-    });
+    const ds = await api.call('POST', mms('/datasources'), { name: 'pg-src', type: 'POSTGRESQL', config: { source: source.conn } });
     expect(ds.status, ds.text).toBe(200);
     sourceId = ds.body.data.dataSourceId;
   });

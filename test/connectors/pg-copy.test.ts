@@ -15,8 +15,7 @@ describe('PostgreSQL reader and writer', () => {
 
   beforeAll(async () => {
     src = await createPgDatabase('openmms_pgcopy');
-    const url = new URL(src.url);
-    conn = { host: url.hostname, port: Number(url.port), user: decodeURIComponent(url.username), database: src.name };
+    conn = src.conn;
     admin = new pg.Client({ connectionString: src.url });
     await admin.connect();
     await admin.query(`

@@ -11,8 +11,7 @@ describe('PostgreSQL catalog', () => {
 
   beforeAll(async () => {
     database = await createPgDatabase('openmms_pgcat');
-    const url = new URL(database.url);
-    conn = { host: url.hostname, port: Number(url.port), user: decodeURIComponent(url.username), database: database.name };
+    conn = database.conn;
     admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
     await admin.query(`

@@ -67,8 +67,7 @@ describe('every engine as destination and as source: values survive exactly', ()
 
   beforeAll(async () => {
     const pgDb = await createPgDatabase('openmms_rt');
-    const url = new URL(pgDb.url);
-    targets.push({ engine: 'POSTGRESQL', conn: { host: url.hostname, port: Number(url.port), user: decodeURIComponent(url.username), database: pgDb.name }, db: 'rt_db', drop: pgDb.drop });
+    targets.push({ engine: 'POSTGRESQL', conn: pgDb.conn, db: 'rt_db', drop: pgDb.drop });
     const maria = await createMariaDatabase('openmms_rt');
     targets.push({ engine: 'MYSQL', conn: { ...MARIADB, database: maria.name }, db: maria.name, drop: maria.drop });
     targets.push({ engine: 'SQLITE', conn: { path: join(dir, 'rt.sqlite') }, db: 'main' });

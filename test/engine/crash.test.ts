@@ -50,10 +50,6 @@ describe('a server killed mid-copy', () => {
   it('finishes after a restart with every row copied once', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'openmms-crash-'));
     const key = randomBytes(32).toString('hex');
-    const conn = (d: typeof src) => {
-      const u = new URL(d.url);
-      return { host: u.hostname, port: Number(u.port), user: decodeURIComponent(u.username), database: d.name };
-    };
     let server = await startServer(dataDir, key);
     const call = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${server.base}/api/v1/mms${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
@@ -69,7 +65,7 @@ describe('a server killed mid-copy', () => {
       throw new Error('timed out');
     };
     try {
-      const { dataSourceId: id } = await call('POST', '/datasources', { name: 'crash', type: 'POSTGRESQL', config: { source: conn(src), destination: { type: 'POSTGRESQL', ...conn(dst) } } });
+      const { dataSourceId: id } = await call('POST', '/datasources', { name: 'crash', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } });
       const { scanId } = await call('POST', `/datasources/${id}/scans`);
       await waitFor(async () => (await call('GET', `/datasources/${id}/scans/${scanId}`)).status === 'DONE');
       const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'crashy', srcDbName: 's', dstDbName: 'copy', others: { 'task.partition.max.num': 1 } });

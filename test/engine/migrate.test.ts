@@ -9,10 +9,7 @@ import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
 import { createPgDatabase } from '../support/stores.js';
 
 type PgDb = Awaited<ReturnType<typeof createPgDatabase>>;
-const pgConn = (d: PgDb) => {
-  const u = new URL(d.url);
-  return { host: u.hostname, port: Number(u.port), user: decodeURIComponent(u.username), database: d.name };
-};
+const pgConn = (d: PgDb) => d.conn;
 
 async function pgRows(url: string, sql: string): Promise<string[][]> {
   const c = new pg.Client({ connectionString: url });

@@ -31,13 +31,19 @@ export async function createTestStore(kind: StoreKind): Promise<TestStore> {
   return { kind, url, store, drop: async () => { await store.close(); await drop(); } };
 }
 
+/** OpenMMS connection settings for a PostgreSQL URL. */
+export function pgConnection(url: string) {
+  const u = new URL(url);
+  return { host: u.hostname, port: Number(u.port || 5432), user: decodeURIComponent(u.username), database: u.pathname.slice(1) };
+}
+
 /** Creates a PostgreSQL database with a unique name; `drop` removes it again. */
-export async function createPgDatabase(prefix: string): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+export async function createPgDatabase(prefix: string) {
   const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
   await adminQuery(`CREATE DATABASE ${name}`);
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${name}`;
-  return { url: url.toString(), name, drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { url: url.toString(), name, conn: pgConnection(url.toString()), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 async function adminQuery(text: string): Promise<void> {
