@@ -1,14 +1,14 @@
 import type { Kysely } from 'kysely';
 import { parseSpec } from '../catalog/partition-spec.js';
 import type { ColumnMeta } from '../connectors/connector.js';
-import { SLICE_COLUMN, type DataColumn, type Row, type Slice } from '../connectors/data.js';
-import type { Engine } from '../connectors/engines.js';
-import { Checksum } from './checksum.js';
+import { SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type Slice, type SourceReader } from '../connectors/data.js';
+import type { Connection, Engine } from '../connectors/engines.js';
 import { logicalType, openReader, openWriter } from '../connectors/index.js';
 import type { DataSourceService } from '../datasources/service.js';
 import type { JobConfig } from '../jobs/service.js';
 import { setPartitionStatus, setTableStatus } from '../store/catalog-status.js';
-import type { Database } from '../store/schema.js';
+import type { Database, MigrationStatus, TaskRow } from '../store/schema.js';
+import { Checksum } from './checksum.js';
 
 export interface TaskContext {
   db: Kysely<Database>;
@@ -29,6 +29,17 @@ export class VerificationFailed extends Error {
   override name = 'VerificationFailed';
 }
 
+/** What a slice's verification found, kept on its task partition. */
+interface Verification {
+  slice: string | null;
+  sourceRows: number;
+  destinationRows: number;
+  written: number;
+  ok: boolean;
+  sourceChecksum?: string;
+  destinationChecksum?: string;
+}
+
 export async function taskLog(db: Kysely<Database>, taskId: number, level: 'INFO' | 'WARN' | 'ERROR', message: string, data?: unknown) {
   await db.insertInto('task_logs').values({ task_id: taskId, time: Date.now(), level, message, data: data === undefined ? null : JSON.stringify(data) }).execute();
 }
@@ -40,10 +51,39 @@ function batchBytes(batch: Row[]): number {
   return n;
 }
 
+/** Where a source slice lives at the destination: a folder in a lake, rows tagged with SLICE_COLUMN elsewhere. */
+function destinationSlice(engine: Engine, slice: Slice | null): Slice | null {
+  if (!slice) return null;
+  return engine === 'LAKE' ? { ...slice, location: slice.value! } : { ...slice, column: SLICE_COLUMN };
+}
+
+const describe = (slice: Slice | null, table: string) => (slice ? `partition ${slice.value}` : `table ${table}`);
+
+/** Everything the slices of one task share. */
+interface TaskRun {
+  ctx: TaskContext;
+  task: TaskRow;
+  config: JobConfig;
+  signal: AbortSignal;
+  columns: DataColumn[];
+  dstColumns: DataColumn[];
+  destination: Connection & { type: Engine };
+  reader: SourceReader;
+  writer: DestinationWriter;
+}
+
+/** Passes batches on, stopping at the next batch once the job is stopped. */
+async function* guarded(run: TaskRun, batches: AsyncIterable<Row[]>, onBatch: (b: Row[]) => void): AsyncGenerator<Row[]> {
+  for await (const batch of batches) {
+    if (run.signal.aborted) throw new StopRequested();
+    onBatch(batch);
+    yield batch;
+  }
+}
+
 /**
- * Copies one task: ensures the destination table, then each slice atomically (writer.replace),
- * verifies it against a count made by the source engine, and marks it DONE in the task and the
- * catalog. Slices already DONE (an earlier, interrupted run) are skipped.
+ * Copies one task: ensures the destination table, then copies each slice not yet DONE (an earlier,
+ * interrupted run may have done some), keeping task, task partitions and catalog statuses in step.
  */
 export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSignal): Promise<void> {
   const { db } = ctx;
@@ -53,64 +93,28 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
   const source = await ctx.dataSources.get(task.source_id);
   const table = await db.selectFrom('catalog_tables').selectAll().where('id', '=', task.table_id).executeTakeFirstOrThrow();
 
-  const cols = JSON.parse(table.columns) as ColumnMeta[];
+  // Lake partition columns live in folder names, not in the files: they are read as columns too.
   const folderColumns = (JSON.parse(table.partition_columns) as ColumnMeta[]).filter((c) => c.nativeType === 'folder');
-  const columns: DataColumn[] = [...cols, ...folderColumns].map((c) => ({ name: c.name, type: logicalType(source.type, c) }));
+  const columns = [...(JSON.parse(table.columns) as ColumnMeta[]), ...folderColumns].map((c) => ({ name: c.name, type: logicalType(source.type, c) }));
   const dstColumns = columns.map((c) => ({ name: config.columnMapping[c.name] ?? c.name, type: c.type }));
   const partitioned = table.has_partitions === 1;
-
   const destination = source.config.destination;
-  const withChecksum = config.others['verify.checksum'] === true || config.others['verify.checksum'] === 'true';
+
   const reader = await openReader(source.type, source.config.source, ctx.dataDir);
   try {
     const writer = await openWriter(destination.type, destination, ctx.dataDir);
     try {
+      const run: TaskRun = { ctx, task, config, signal, columns, dstColumns, destination, reader, writer };
       await writer.ensureTable(task.dst_db_name, task.dst_table_name, dstColumns, partitioned);
-      const slices = await db.selectFrom('task_partitions').selectAll().where('task_id', '=', taskId).where('status', '!=', 'DONE').orderBy('seq').execute();
-      for (const part of slices) {
+      const parts = await db.selectFrom('task_partitions').selectAll().where('task_id', '=', taskId).where('status', '!=', 'DONE').orderBy('seq').execute();
+      for (const part of parts) {
         if (signal.aborted) throw new StopRequested();
         const slice: Slice | null = part.value === null ? null : { value: part.value, location: part.location, spec: parseSpec(part.value) };
-        const mark = (status: 'INIT' | 'DOING' | 'DONE' | 'FAILED') =>
-          part.partition_id === null ? (partitioned ? Promise.resolve() : setTableStatus(db, task.table_id, status)) : setPartitionStatus(db, part.partition_id, status);
+        const mark = (status: MigrationStatus) =>
+          part.partition_id !== null ? setPartitionStatus(db, part.partition_id, status) : partitioned ? Promise.resolve() : setTableStatus(db, task.table_id, status);
         await mark('DOING');
-        let bytes = 0;
         try {
-          let written = 0;
-          const verifyOnly = config.taskType === VERIFY_ONLY;
-          const sourceSum = withChecksum ? new Checksum(columns) : null;
-          const stream = (batches: AsyncIterable<Row[]>, onBatch: (b: Row[]) => void) =>
-            (async function* () {
-              for await (const batch of batches) {
-                if (signal.aborted) throw new StopRequested();
-                onBatch(batch);
-                yield batch;
-              }
-            })();
-          const sourceRows = () => stream(reader.read(task.src_db_name, task.src_table_name, columns, slice), (b) => {
-            bytes += batchBytes(b);
-            sourceSum?.add(b);
-          });
-          if (verifyOnly) {
-            written = await writer.count(task.dst_db_name, task.dst_table_name, slice?.value ?? null);
-            if (sourceSum) for await (const _ of sourceRows()); // the source's checksum, copying nothing
-          } else if (!config.schemaOnly) {
-            written = await writer.replace(task.dst_db_name, task.dst_table_name, dstColumns, slice?.value ?? null, sourceRows());
-          }
-          let verification = (config.enableVerification || verifyOnly) && !config.schemaOnly ? await verify(reader, writer, task, slice, written) : null;
-          if (verification && sourceSum) {
-            // Read the slice back from the destination and compare contents, not just counts.
-            const destinationSum = new Checksum(columns);
-            const back = await openReader(destination.type, destination, ctx.dataDir);
-            try {
-              for await (const b of stream(back.read(task.dst_db_name, task.dst_table_name, dstColumns, destinationSlice(destination.type, slice)), () => {})) destinationSum.add(b);
-            } finally {
-              await back.close();
-            }
-            verification = { ...verification, sourceChecksum: sourceSum.value, destinationChecksum: destinationSum.value };
-            if (sourceSum.value !== destinationSum.value) {
-              throw new VerificationFailed(`verification failed for ${slice ? `partition ${slice.value}` : `table ${task.src_table_name}`}: the row counts match but the contents differ (checksum ${sourceSum.value} at the source, ${destinationSum.value} at the destination)`);
-            }
-          }
+          const { written, bytes, verification } = await copySlice(run, slice);
           await db.transaction().execute(async (tx) => {
             await tx.updateTable('task_partitions').set({ status: 'DONE', rows: written, verification: verification && JSON.stringify(verification) }).where('task_id', '=', taskId).where('seq', '=', part.seq).execute();
             await tx
@@ -118,10 +122,11 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
               .set((eb) => ({ partitions_done: eb('partitions_done', '+', 1), rows: eb('rows', '+', written), bytes: eb('bytes', '+', bytes), update_time: Date.now() }))
               .where('id', '=', taskId)
               .execute();
+            // Copied: the source no longer differs from the destination.
+            if (part.partition_id !== null) await tx.updateTable('catalog_partitions').set({ updated: 0 }).where('id', '=', part.partition_id).execute();
+            else await tx.updateTable('catalog_tables').set({ updated: 0 }).where('id', '=', task.table_id).execute();
           });
           await mark('DONE');
-          if (part.partition_id !== null) await db.updateTable('catalog_partitions').set({ updated: 0 }).where('id', '=', part.partition_id).execute();
-          else await db.updateTable('catalog_tables').set({ updated: 0 }).where('id', '=', task.table_id).execute();
           await taskLog(db, taskId, 'INFO', `copied ${slice ? `partition ${slice.value}` : 'table'}: ${written} rows`, verification ?? undefined);
         } catch (err) {
           await mark(err instanceof StopRequested ? 'INIT' : 'FAILED');
@@ -136,37 +141,50 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
   }
 }
 
-/** Where a source slice lives at the destination: a folder in a lake, rows tagged with SLICE_COLUMN elsewhere. */
-function destinationSlice(engine: Engine, slice: Slice | null): Slice | null {
-  if (!slice) return null;
-  return engine === 'LAKE' ? { ...slice, location: slice.value! } : { ...slice, column: SLICE_COLUMN };
-}
+/** Copies (or, for a verify-only job, only checks) one slice; throws VerificationFailed on a mismatch. */
+async function copySlice(run: TaskRun, slice: Slice | null): Promise<{ written: number; bytes: number; verification: Verification | null }> {
+  const { task, config, reader, writer } = run;
+  const verifyOnly = config.taskType === VERIFY_ONLY;
+  const sourceSum = config.others['verify.checksum'] === true || config.others['verify.checksum'] === 'true' ? new Checksum(run.columns) : null;
+  let bytes = 0;
+  const sourceRows = () =>
+    guarded(run, reader.read(task.src_db_name, task.src_table_name, run.columns, slice), (b) => {
+      bytes += batchBytes(b);
+      sourceSum?.add(b);
+    });
 
-/** What a slice's verification found, kept on its task partition. */
-interface Verification {
-  slice: string | null;
-  sourceRows: number;
-  destinationRows: number;
-  written: number;
-  ok: boolean;
-  sourceChecksum?: string;
-  destinationChecksum?: string;
-}
-
-async function verify(
-  reader: { count(db: string, table: string, slice: Slice | null): Promise<number> },
-  writer: { count(db: string, table: string, slice: string | null): Promise<number> },
-  task: { src_db_name: string; src_table_name: string; dst_db_name: string; dst_table_name: string },
-  slice: Slice | null,
-  written: number,
-): Promise<Verification> {
-  const sourceRows = await reader.count(task.src_db_name, task.src_table_name, slice);
-  const destinationRows = await writer.count(task.dst_db_name, task.dst_table_name, slice?.value ?? null);
-  const result: Verification = { slice: slice?.value ?? null, sourceRows, destinationRows, written, ok: sourceRows === destinationRows };
-  if (!result.ok) {
-    throw new VerificationFailed(
-      `verification failed for ${slice ? `partition ${slice.value}` : `table ${task.src_table_name}`}: the source has ${sourceRows} rows, the destination ${destinationRows}`,
-    );
+  let written = 0;
+  if (verifyOnly) {
+    written = await writer.count(task.dst_db_name, task.dst_table_name, slice?.value ?? null);
+    if (sourceSum) for await (const _ of sourceRows()); // the source's checksum; nothing is copied
+  } else if (!config.schemaOnly) {
+    written = await writer.replace(task.dst_db_name, task.dst_table_name, run.dstColumns, slice?.value ?? null, sourceRows());
   }
-  return result;
+  if (config.schemaOnly || !(config.enableVerification || verifyOnly)) return { written, bytes, verification: null };
+
+  // The source count comes from the source engine, never from what the writer reports.
+  const sourceCount = await reader.count(task.src_db_name, task.src_table_name, slice);
+  const destinationCount = await writer.count(task.dst_db_name, task.dst_table_name, slice?.value ?? null);
+  const verification: Verification = { slice: slice?.value ?? null, sourceRows: sourceCount, destinationRows: destinationCount, written, ok: sourceCount === destinationCount };
+  if (!verification.ok) {
+    throw new VerificationFailed(`verification failed for ${describe(slice, task.src_table_name)}: the source has ${sourceCount} rows, the destination ${destinationCount}`);
+  }
+  if (sourceSum) {
+    // Read the slice back from the destination and compare contents, not just counts.
+    const destinationSum = new Checksum(run.columns);
+    const back = await openReader(run.destination.type, run.destination, run.ctx.dataDir);
+    try {
+      const rows = back.read(task.dst_db_name, task.dst_table_name, run.dstColumns, destinationSlice(run.destination.type, slice));
+      for await (const b of guarded(run, rows, () => {})) destinationSum.add(b);
+    } finally {
+      await back.close();
+    }
+    Object.assign(verification, { sourceChecksum: sourceSum.value, destinationChecksum: destinationSum.value });
+    if (sourceSum.value !== destinationSum.value) {
+      throw new VerificationFailed(
+        `verification failed for ${describe(slice, task.src_table_name)}: the row counts match but the contents differ (checksum ${sourceSum.value} at the source, ${destinationSum.value} at the destination)`,
+      );
+    }
+  }
+  return { written, bytes, verification };
 }
