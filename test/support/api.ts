@@ -18,6 +18,8 @@ export class TestApi {
   readonly logs: string[] = [];
   app!: FastifyInstance;
   testStore!: TestStore;
+  /** The key the app seals passwords with (to build services beside the app's). */
+  readonly secrets = new SecretBox(randomBytes(32));
 
   static async start(kind: StoreKind, dataDir = tmpdir(), { runJobs = false } = {}): Promise<TestApi> {
     const api = new TestApi();
@@ -30,7 +32,7 @@ export class TestApi {
     });
     api.app = await buildApp({
       store: api.testStore.store,
-      secrets: new SecretBox(randomBytes(32)),
+      secrets: api.secrets,
       dataDir,
       runJobs,
       logger: { level: 'trace', redact: REDACT, stream },

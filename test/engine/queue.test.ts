@@ -1,0 +1,44 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataSourceService } from '../../src/datasources/service.js';
+import { testConnection } from '../../src/connectors/index.js';
+import { Runner } from '../../src/engine/runner.js';
+import { mms, TestApi } from '../support/api.js';
+
+describe('the job queue', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'openmms-queue-'));
+  let api: TestApi;
+  beforeAll(async () => {
+    const db = new SqliteDatabase(join(dataDir, 'src.sqlite'));
+    db.exec(`CREATE TABLE a (id INTEGER); INSERT INTO a VALUES (1), (2); CREATE TABLE b (id INTEGER); INSERT INTO b VALUES (3);
+             CREATE TABLE c (id INTEGER); INSERT INTO c VALUES (4);`);
+    db.close();
+    api = await TestApi.start('sqlite', dataDir); // no runner: jobs wait in the queue
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('runs earlier eta first, then older jobs first', async () => {
+    const call = async (method: 'GET' | 'POST', path: string, body?: unknown) => (await api.call(method, mms(path), body)).body.data;
+    const { dataSourceId: id } = await call('POST', '/datasources', { name: 'q', type: 'SQLITE', config: { source: { path: 'src.sqlite' } } });
+    await call('POST', `/datasources/${id}/scans`);
+    await api.app.scans.idle();
+    const late = (await call('POST', `/datasources/${id}/jobs`, { name: 'late', srcDbName: 'main', tables: ['a'], eta: '2030-01-01' })).jobId;
+    const none = (await call('POST', `/datasources/${id}/jobs`, { name: 'none', srcDbName: 'main', tables: ['c'] })).jobId;
+    const early = (await call('POST', `/datasources/${id}/jobs`, { name: 'early', srcDbName: 'main', tables: ['b'], eta: '2025-01-01 08:00' })).jobId;
+
+    // One worker, so the order it takes tasks in is the order they start.
+    const dataSources = new DataSourceService(api.store, api.secrets, (e, c, r) => testConnection(e, c, dataDir, r));
+    const runner = new Runner({ db: api.store.db, dataSources, dataDir }, console, { concurrency: 1, pollMs: 20 });
+    runner.start();
+    await runner.idle();
+    await runner.close();
+    const order = await api.store.db.selectFrom('tasks').select(['job_id', 'start_time']).orderBy('start_time').orderBy('id').execute();
+    expect(order.map((t) => t.job_id)).toEqual([early, late, none]);
+    for (const j of [late, none, early]) expect((await call('GET', `/datasources/${id}/jobs/${j}`)).status).toBe('DONE');
+  });
+});
