@@ -13,6 +13,8 @@ export type Row = Value[];
 export interface DataColumn {
   name: string;
   type: LogicalType;
+  /** The source engine's own type name, where known (lets same-engine fast paths check types). */
+  native?: string;
 }
 
 /** One unit of copy: a partition of a table, or a whole table without partitions. */
@@ -50,6 +52,12 @@ export interface DestinationWriter {
   replace(db: string, table: string, columns: DataColumn[], slice: string | null, rows: AsyncIterable<Row[]>): Promise<number>;
   /** Rows of a slice (or of the whole table) at the destination. */
   count(db: string, table: string, slice: string | null): Promise<number>;
+  /**
+   * Same-engine fast path: replaces a slice straight from a reader of the same engine, the values
+   * never decoded. Null when this reader or these columns cannot take it; the caller then uses
+   * `replace`. Same atomicity as `replace`; `signal` aborts it (rolled back).
+   */
+  replaceFrom?(reader: SourceReader, from: { db: string; table: string; slice: Slice | null }, db: string, table: string, columns: DataColumn[], dstColumns: DataColumn[], slice: string | null, signal: AbortSignal): Promise<{ rows: number; bytes: number } | null>;
   close(): Promise<void>;
 }
 

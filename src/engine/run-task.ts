@@ -95,7 +95,7 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
 
   // Lake partition columns live in folder names, not in the files: they are read as columns too.
   const folderColumns = (JSON.parse(table.partition_columns) as ColumnMeta[]).filter((c) => c.nativeType === 'folder');
-  const columns = [...(JSON.parse(table.columns) as ColumnMeta[]), ...folderColumns].map((c) => ({ name: c.name, type: logicalType(source.type, c) }));
+  const columns = [...(JSON.parse(table.columns) as ColumnMeta[]), ...folderColumns].map((c) => ({ name: c.name, type: logicalType(source.type, c), native: c.nativeType }));
   const dstColumns = columns.map((c) => ({ name: config.columnMapping[c.name] ?? c.name, type: c.type }));
   const partitioned = table.has_partitions === 1;
   const destination = source.config.destination;
@@ -158,7 +158,11 @@ async function copySlice(run: TaskRun, slice: Slice | null): Promise<{ written: 
     written = await writer.count(task.dst_db_name, task.dst_table_name, slice?.value ?? null);
     if (sourceSum) for await (const _ of sourceRows()); // the source's checksum; nothing is copied
   } else if (!config.schemaOnly) {
-    written = await writer.replace(task.dst_db_name, task.dst_table_name, run.dstColumns, slice?.value ?? null, sourceRows());
+    // Same-engine fast path when no value needs to be seen on the way (a checksum does).
+    const from = { db: task.src_db_name, table: task.src_table_name, slice };
+    const fast = sourceSum ? null : await writer.replaceFrom?.(reader, from, task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, slice?.value ?? null, run.signal);
+    if (fast) bytes = fast.bytes;
+    written = fast ? fast.rows : await writer.replace(task.dst_db_name, task.dst_table_name, run.dstColumns, slice?.value ?? null, sourceRows());
   }
   if (config.schemaOnly || !(config.enableVerification || verifyOnly)) return { written, bytes, verification: null };
 

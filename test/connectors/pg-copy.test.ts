@@ -41,7 +41,7 @@ describe('PostgreSQL reader and writer', () => {
     const cat = await PostgresCatalog.open(conn);
     const [meta] = await cat.tables('s', [table]);
     await cat.close();
-    return meta!.columns.map((c) => ({ name: c.name, type: fromPostgres(c.nativeType) }));
+    return meta!.columns.map((c) => ({ name: c.name, type: fromPostgres(c.nativeType), native: c.nativeType }));
   }
 
   it('copies every type to another table exactly, and replaces atomically', async () => {
@@ -73,6 +73,17 @@ describe('PostgreSQL reader and writer', () => {
       await expect(writer.replace('copy', 't', columns, 'p=1', failing)).rejects.toThrow('source connection lost');
       expect(await writer.count('copy', 't', 'p=1')).toBe(4);
       expect(await collect(reader.read('copy', 't', columns, null))).toEqual(source);
+
+      // The same-engine fast path (COPY text straight through) gives the same table.
+      await writer.ensureTable('fast', 't', columns, true);
+      const signal = new AbortController().signal;
+      expect(await writer.replaceFrom!(reader, { db: 's', table: 't', slice: null }, 'fast', 't', columns, columns, 'p=1', signal)).toMatchObject({ rows: 4 });
+      expect(await writer.replaceFrom!(reader, { db: 's', table: 't', slice: null }, 'fast', 't', columns, columns, 'p=1', signal)).toMatchObject({ rows: 4 });
+      expect(await collect(reader.read('fast', 't', columns, null))).toEqual(source);
+      expect(await writer.count('fast', 't', 'p=1')).toBe(4);
+      // Not for a type whose text the destination type would not read back (money → numeric).
+      const money = [...columns, { name: 'm', type: { kind: 'decimal', precision: 19, scale: 2 }, native: 'money' } as const];
+      expect(await writer.replaceFrom!(reader, { db: 's', table: 't', slice: null }, 'fast', 't', money, money, 'p=1', signal)).toBeNull();
 
       // Additive schema evolution: a new column is added, nothing is dropped.
       await writer.ensureTable('copy', 't', [...columns, { name: 'extra', type: { kind: 'int32' } }], true);

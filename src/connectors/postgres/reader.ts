@@ -28,15 +28,28 @@ export class PostgresReader implements SourceReader {
     return new PostgresReader(client);
   }
 
-  async *read(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]> {
+  read(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]> {
     // Nested values travel as JSON text; everything else in PostgreSQL's own text form.
     const exprs = columns.map((c) => (c.type.kind === 'array' || c.type.kind === 'map' || c.type.kind === 'struct' ? `to_json(${quoteIdent(c.name)})::text` : quoteIdent(c.name)));
-    const from = fromClause(db, table, slice);
+    return readCopyRows(this.copyOut(`SELECT ${exprs.join(', ')} FROM ${fromClause(db, table, slice)}`), columns.map((c) => c.type), READ_BATCH);
+  }
+
+  /**
+   * A slice as raw COPY text, for a PostgreSQL destination to take as it is (the same-engine fast
+   * path); `extra` is a text value appended to every row (the destination's slice column).
+   */
+  copyText(db: string, table: string, columns: DataColumn[], slice: Slice | null, extra: string | null): AsyncIterable<Buffer> {
+    const exprs = [...columns.map((c) => quoteIdent(c.name)), ...(extra === null ? [] : [literal(extra)])];
+    return this.copyOut(`SELECT ${exprs.join(', ')} FROM ${fromClause(db, table, slice)}`);
+  }
+
+  /** COPY (query) TO STDOUT inside one read-only snapshot. */
+  private async *copyOut(query: string): AsyncGenerator<Buffer> {
     await this.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const stream = this.client.query(copyTo(`COPY (SELECT ${exprs.join(', ')} FROM ${from}) TO STDOUT`));
+    const stream = this.client.query(copyTo(`COPY (${query}) TO STDOUT`));
     let finished = false;
     try {
-      yield* readCopyRows(stream, columns.map((c) => c.type), READ_BATCH);
+      yield* stream;
       finished = true;
     } finally {
       // A consumer that stops early (a stopped job) leaves COPY mid-stream: that connection is done for.

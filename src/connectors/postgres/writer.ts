@@ -1,12 +1,19 @@
 import { once } from 'node:events';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import type { Connection } from '../engines.js';
-import { SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row } from '../data.js';
+import { SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type Slice, type SourceReader } from '../data.js';
 import { connectPostgres, qualified, quoteIdent } from './connect.js';
 import { encodeCopyRow } from './copy-text.js';
-import { CANONICAL_SESSION } from './reader.js';
+import { CANONICAL_SESSION, PostgresReader } from './reader.js';
 import { toPostgres } from './types.js';
+
+/**
+ * Source types whose COPY text the destination column (the same logical type, mapped back) reads
+ * as the same value. `money` is not one: its text carries a currency sign.
+ */
+const PASSTHROUGH_TYPES =
+  /^(boolean|smallint|integer|bigint|real|double precision|numeric(\(\d+(,\d+)?\))?|text|character varying(\(\d+\))?|character\(\d+\)|bytea|date|time(\(\d\))? without time zone|timestamp(\(\d\))? with(out)? time zone|jsonb?|uuid|interval)(\[\])?$/;
 
 /**
  * Writes with COPY … FROM STDIN. A slice is replaced inside one transaction (DELETE its rows, COPY
@@ -43,13 +50,51 @@ export class PostgresWriter implements DestinationWriter {
     }
   }
 
-  async replace(db: string, table: string, columns: DataColumn[], slice: string | null, rows: AsyncIterable<Row[]>): Promise<number> {
-    const target = qualified(db, table);
-    const names = [...columns.map((c) => quoteIdent(c.name)), ...(slice === null ? [] : [quoteIdent(SLICE_COLUMN)])];
+  replace(db: string, table: string, columns: DataColumn[], slice: string | null, rows: AsyncIterable<Row[]>): Promise<number> {
     const types = columns.map((c) => c.type);
     const tail = slice === null ? [] : [slice];
-    let written = 0;
-    let copy: ReturnType<typeof copyFrom> | undefined;
+    return this.replaceWith(db, table, columns, slice, async (copy) => {
+      let written = 0;
+      for await (const batch of rows) {
+        // Back-pressure: wait for the server to take what was sent before reading more.
+        if (!copy.write(batch.map((r) => encodeCopyRow(r, types, tail)).join(''))) await once(copy, 'drain');
+        written += batch.length;
+      }
+      return written;
+    });
+  }
+
+  async replaceFrom(
+    reader: SourceReader,
+    from: { db: string; table: string; slice: Slice | null },
+    db: string,
+    table: string,
+    columns: DataColumn[],
+    dstColumns: DataColumn[],
+    slice: string | null,
+    signal: AbortSignal,
+  ): Promise<{ rows: number; bytes: number } | null> {
+    if (!(reader instanceof PostgresReader) || !columns.every((c) => c.native !== undefined && PASSTHROUGH_TYPES.test(c.native))) return null;
+    const text = reader.copyText(from.db, from.table, columns, from.slice, slice);
+    let bytes = 0;
+    const rows = await this.replaceWith(db, table, dstColumns, slice, async (copy) => {
+      let lines = 0;
+      for await (const chunk of text) {
+        if (signal.aborted) throw new Error('stopped');
+        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++; // one line per row
+        bytes += chunk.length;
+        if (!copy.write(chunk)) await once(copy, 'drain');
+      }
+      return lines;
+    });
+    return { rows, bytes };
+  }
+
+  /** DELETE the slice's rows and COPY the new ones in one transaction; `feed` writes the COPY data. */
+  private async replaceWith(db: string, table: string, columns: DataColumn[], slice: string | null, feed: (copy: CopyStreamQuery) => Promise<number>): Promise<number> {
+    const target = qualified(db, table);
+    const names = [...columns.map((c) => quoteIdent(c.name)), ...(slice === null ? [] : [quoteIdent(SLICE_COLUMN)])];
+    let copy: CopyStreamQuery | undefined;
     await this.client.query('BEGIN');
     try {
       if (slice === null) await this.client.query(`DELETE FROM ${target}`);
@@ -57,14 +102,11 @@ export class PostgresWriter implements DestinationWriter {
       copy = this.client.query(copyFrom(`COPY ${target} (${names.join(', ')}) FROM STDIN`));
       const done = once(copy, 'finish');
       done.catch(() => {}); // awaited below; on failure the catch block reports the cause
-      for await (const batch of rows) {
-        // Back-pressure: wait for the server to take what was sent before reading more.
-        if (!copy.write(batch.map((r) => encodeCopyRow(r, types, tail)).join(''))) await once(copy, 'drain');
-        written += batch.length;
-      }
+      const written = await feed(copy);
       copy.end();
       await done;
       await this.client.query('COMMIT');
+      return written;
     } catch (err) {
       if (copy && !copy.writableFinished) {
         // Abort the COPY (the server gets CopyFail) before rolling the transaction back.
@@ -76,7 +118,6 @@ export class PostgresWriter implements DestinationWriter {
       await this.client.query('ROLLBACK').catch(() => {});
       throw err;
     }
-    return written;
   }
 
   async count(db: string, table: string, slice: string | null): Promise<number> {
