@@ -106,7 +106,7 @@ export function scanOut(row: ScanRow) {
 
 export function taskOut(row: TaskListRow, partitions?: TaskPartitionRow[]) {
   return {
-    id: row.id, jobId: row.job_id, jobName: row.job_name, sourceId: row.source_id, srcDbName: row.src_db_name, srcTableName: row.src_table_name,
+    id: row.id, jobId: row.job_id, jobName: row.job_name, run: row.run, sourceId: row.source_id, srcDbName: row.src_db_name, srcTableName: row.src_table_name,
     dstDbName: row.dst_db_name, dstTableName: row.dst_table_name, status: row.status, stopped: row.stopped === 1, attempts: row.attempts,
     partitionNum: row.partitions_total, partitionDone: row.partitions_done,
     progress: row.partitions_total ? Math.floor((row.partitions_done * 100) / row.partitions_total) : 100,

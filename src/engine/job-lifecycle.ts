@@ -4,7 +4,8 @@ import type { JobStatus } from '../store/schema.js';
 /**
  * The job state machine of StartMmsJob / StopMmsJob / RetryMmsJob / DeleteMmsJob.
  * `status` is what the job's tasks add up to (INIT → DOING → DONE | FAILED); `stopped` is the
- * user's hold on it. A queued job is INIT and not stopped: workers take it from there.
+ * user's hold on it. A queued job is INIT and not stopped: workers take it from there. Starting a
+ * DONE job runs it again: a new run, planned afresh (with increment, only what changed).
  */
 export interface JobState {
   status: JobStatus;
@@ -21,7 +22,7 @@ export function applyJobAction(id: number, state: JobState, action: JobAction): 
       if (status === 'DONE') throw conflict(`job ${id} is DONE; there is nothing to stop`);
       return { status, stopped: true };
     case 'start':
-      if (status === 'DONE') throw conflict(`job ${id} is DONE; create a new job (with increment) to migrate again`);
+      if (status === 'DONE') return { status: 'INIT', stopped: false }; // run again (increment: what changed since)
       if (status === 'FAILED' && !stopped) throw conflict(`job ${id} has FAILED; use RetryMmsJob to re-run its failed tasks`);
       return { status, stopped: false };
     case 'retry':

@@ -47,7 +47,7 @@ export async function planJob(db: Kysely<Database>, job: JobRow, now = Date.now(
       const { id } = await tx
         .insertInto('tasks')
         .values({
-          job_id: job.id, source_id: job.source_id, table_id: t.tableId, src_db_name: job.src_db_name, src_table_name: t.src,
+          job_id: job.id, run: job.run, source_id: job.source_id, table_id: t.tableId, src_db_name: job.src_db_name, src_table_name: t.src,
           dst_db_name: job.dst_db_name, dst_table_name: t.dst, status: 'INIT', partitions_total: t.partitions?.length ?? 1, size: t.size,
           err_msg: null, next_attempt_time: null, start_time: null, end_time: null, create_time: now, update_time: now,
         })

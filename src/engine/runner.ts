@@ -106,7 +106,7 @@ export class Runner {
       .selectAll('j')
       .where('j.stopped', '=', 0)
       .where('j.status', '=', 'INIT')
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('tasks as t').select('t.id').whereRef('t.job_id', '=', 'j.id'))))
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('tasks as t').select('t.id').whereRef('t.job_id', '=', 'j.id').whereRef('t.run', '=', 'j.run'))))
       .orderBy('j.id')
       .execute();
   }
@@ -114,7 +114,7 @@ export class Runner {
   private nextTask() {
     return this.db
       .selectFrom('tasks as t')
-      .innerJoin('jobs as j', 'j.id', 't.job_id')
+      .innerJoin('jobs as j', (join) => join.onRef('j.id', '=', 't.job_id').onRef('j.run', '=', 't.run'))
       .select(['t.id', 't.job_id', 't.table_id'])
       .where('t.status', '=', 'INIT')
       .where('j.stopped', '=', 0)
@@ -182,7 +182,8 @@ export class Runner {
 
   /** A job's status and taskDone from its tasks' statuses. */
   private async rollUpJob(jobId: number): Promise<void> {
-    const counts = await this.db.selectFrom('tasks').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('job_id', '=', jobId).groupBy('status').execute();
+    const { run } = await this.db.selectFrom('jobs').select('run').where('id', '=', jobId).executeTakeFirstOrThrow();
+    const counts = await this.db.selectFrom('tasks').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('job_id', '=', jobId).where('run', '=', run).groupBy('status').execute();
     const n = (s: string) => Number(counts.find((c) => c.status === s)?.n ?? 0);
     const total = counts.reduce((a, c) => a + Number(c.n), 0);
     const status: JobStatus = n('DOING') > 0 ? 'DOING' : n('DONE') === total ? 'DONE' : n('INIT') > 0 ? (n('DONE') + n('FAILED') > 0 ? 'DOING' : 'INIT') : 'FAILED';

@@ -167,8 +167,17 @@ export class JobService {
     if (!(await jobs.setJobState(this.store.db, jobId, current, next, now))) {
       throw conflict(`job ${jobId} changed state while the request ran; read it again and retry`);
     }
+    if (action === 'start' && job.status === 'DONE') {
+      await this.store.db.updateTable('jobs').set((eb) => ({ run: eb('run', '+', 1), task_num: 0, task_done: 0 })).where('id', '=', jobId).execute();
+    }
     if (action === 'retry') {
-      await this.store.db.updateTable('tasks').set({ status: 'INIT', attempts: 0, err_msg: null, next_attempt_time: null }).where('job_id', '=', jobId).where('status', '=', 'FAILED').execute();
+      await this.store.db
+        .updateTable('tasks')
+        .set({ status: 'INIT', attempts: 0, err_msg: null, next_attempt_time: null })
+        .where('job_id', '=', jobId)
+        .where('run', '=', job.run)
+        .where('status', '=', 'FAILED')
+        .execute();
     }
     if (action === 'stop') await this.engine?.stopJob(jobId);
     else this.engine?.nudge();

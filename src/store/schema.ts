@@ -24,6 +24,8 @@ export type TaskStatus = 'INIT' | 'DOING' | 'DONE' | 'FAILED';
 export interface TaskTable {
   id: Generated<number>;
   job_id: number;
+  /** The job run that planned this task. */
+  run: Generated<number>;
   source_id: number;
   table_id: number;
   src_db_name: string;
@@ -170,6 +172,8 @@ export interface JobTable {
   timer_id: number | null;
   task_num: number;
   task_done: number;
+  /** Which run of the job taskNum/taskDone and status describe (1, then +1 at each re-run). */
+  run: Generated<number>;
   create_time: number;
   update_time: number;
 }

@@ -125,6 +125,23 @@ describe('migrations end to end', () => {
     expect(await pgRows(dst.url, `SELECT note FROM rerun.orders WHERE id = 2`)).toEqual([['changed']]);
     expect(await count()).toBe('3000');
     expect((await call('GET', `/datasources/${id}/partitions?updated=true`)).total).toBe(0);
+
+    // Starting a DONE job runs it again: with increment, nothing changed means nothing to copy.
+    await call('POST', `/datasources/${id}/jobs/${jobId}/start`);
+    await api.app.runner!.idle();
+    expect(await call('GET', `/datasources/${id}/jobs/${jobId}`)).toMatchObject({ status: 'DONE', taskNum: 0, taskDone: 0 });
+    const again = new pg.Client({ connectionString: src.url });
+    await again.connect();
+    await again.query(`UPDATE shop.orders SET note = 'changed again' WHERE id = 3`); // region=eu
+    await again.end();
+    await scan(id);
+    await call('POST', `/datasources/${id}/jobs/${jobId}/start`);
+    await api.app.runner!.idle();
+    expect(await call('GET', `/datasources/${id}/jobs/${jobId}`)).toMatchObject({ status: 'DONE', taskNum: 1, taskDone: 1 });
+    const runs = (await call('GET', `/datasources/${id}/tasks?jobId=${jobId}`)).objectList.map((t: any) => t.run);
+    expect(runs).toEqual([1, 3]);
+    expect(await pgRows(dst.url, `SELECT note FROM rerun.orders WHERE id = 3`)).toEqual([['changed again']]);
+    expect(await count()).toBe('3000');
   });
 
   it('PostgreSQL → DuckDB and → lake, and the lake back into DuckDB with a partition filter', async () => {

@@ -20,13 +20,13 @@ describe('job state machine', () => {
     expect(outcome('DONE', false, 'stop')).toBe('refused');
   });
 
-  it('start releases a hold; a FAILED job needs retry, a DONE job a new job', () => {
+  it('start releases a hold or runs a DONE job again; a FAILED job needs retry', () => {
     expect(outcome('INIT', true, 'start')).toEqual({ status: 'INIT', stopped: false });
     expect(outcome('DOING', true, 'start')).toEqual({ status: 'DOING', stopped: false });
     expect(outcome('INIT', false, 'start')).toEqual({ status: 'INIT', stopped: false });
     expect(outcome('FAILED', true, 'start')).toEqual({ status: 'FAILED', stopped: false });
     expect(outcome('FAILED', false, 'start')).toBe('refused');
-    expect(outcome('DONE', true, 'start')).toBe('refused');
+    expect(outcome('DONE', false, 'start')).toEqual({ status: 'INIT', stopped: false });
   });
 
   it('retry only re-queues a FAILED job', () => {

@@ -14,6 +14,7 @@ export const TaskOut = Type.Object({
   id: Type.Integer(),
   jobId: Type.Integer(),
   jobName: Type.String(),
+  run: Type.Integer({ description: 'The run of the job that planned the task (a job runs again when started after DONE).' }),
   sourceId: Type.Integer(),
   srcDbName: Type.String(),
   srcTableName: Type.String(),

@@ -2,6 +2,7 @@ import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } fr
 import { initial } from './0001-initial.js';
 import { catalogScan } from './0002-catalog-scan.js';
 import { tasks } from './0003-tasks.js';
+import { jobRuns } from './0004-job-runs.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -19,7 +20,7 @@ export interface StoreMigration {
 }
 
 /** Ordered list of schema versions; append only. */
-const migrations: StoreMigration[] = [initial, catalogScan, tasks];
+const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns];
 
 function dialectTypes(dialect: StoreDialect): DialectTypes {
   return dialect === 'sqlite'
