@@ -93,6 +93,7 @@ export class JobService {
       tables: await catalog.tableNames(this.store.db, db.id),
       partitionTables: await catalog.partitionTables(this.store.db, db.id, req.partitions ?? []),
       partitionColumns: await catalog.partitionColumns(this.store.db, db.id, Object.keys(req.partitionFilters ?? {})),
+      columns: req.columnMapping && Object.keys(req.columnMapping).length ? await catalog.columnNames(this.store.db, db.id) : new Map(),
     });
     await this.assertNoOverlap(sourceId, db.id, scope.tables.map((t) => t.src), null);
     const config: JobConfig = {

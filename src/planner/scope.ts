@@ -21,6 +21,8 @@ export interface ScopeCatalog {
   partitionTables: Map<number, string>;
   /** Partition columns of the tables that have partition filters. */
   partitionColumns: Map<string, FilterColumn[]>;
+  /** Column names of every table of the database (to check columnMapping against). */
+  columns: Map<string, string[]>;
 }
 
 export interface ResolvedScope {
@@ -88,7 +90,19 @@ export function resolveScope(req: ScopeRequest, catalog: ScopeCatalog): Resolved
 
   const tables = inScope.map((src) => ({ src, dst: req.tableMapping?.[src] ?? src }));
   assertDistinct(tables.map((t) => [t.src, t.dst]), 'tableMapping', 'table');
-  assertDistinct(Object.entries(req.columnMapping ?? {}), 'columnMapping', 'column');
+  const mapping = req.columnMapping ?? {};
+  assertDistinct(Object.entries(mapping), 'columnMapping', 'column');
+  if (Object.keys(mapping).length) {
+    const used = new Set<string>();
+    for (const t of inScope) {
+      const names = catalog.columns.get(t) ?? [];
+      names.forEach((n) => n in mapping && used.add(n));
+      // A column renamed onto the name another column keeps would merge two columns.
+      assertDistinct(names.map((n) => [n, mapping[n] ?? n]), `columnMapping (table '${t}')`, 'column');
+    }
+    const unknown = Object.keys(mapping).filter((n) => !used.has(n));
+    if (unknown.length) throw invalid(`columnMapping: no table of this job has a column '${unknown[0]}'`);
+  }
   return { type, tables };
 }
 

@@ -20,6 +20,12 @@ export async function partitionColumns(db: Kysely<Database>, dbId: number, table
   return out;
 }
 
+/** Column names of every live table of a database. */
+export async function columnNames(db: Kysely<Database>, dbId: number): Promise<Map<string, string[]>> {
+  const rows = await db.selectFrom('catalog_tables').select(['name', 'columns']).where('db_id', '=', dbId).where('dropped', '=', 0).execute();
+  return new Map(rows.map((r) => [r.name, (JSON.parse(r.columns) as { name: string }[]).map((c) => c.name)]));
+}
+
 /** Maps each of the given partition ids that belongs to the database to its table name. */
 export async function partitionTables(db: Kysely<Database>, dbId: number, ids: number[]): Promise<Map<number, string>> {
   const out = new Map<number, string>();

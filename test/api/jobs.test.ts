@@ -48,7 +48,7 @@ describe.each(STORE_KINDS)('jobs API on the %s store', (kind) => {
     sourceId = ds.body.data.dataSourceId;
     ({ dbId, partitionIds } = await seedCatalog(api.store, sourceId, 'sales', [
       { name: 'orders', partitions: ['dt=2024-01-01', 'dt=2024-01-02', 'dt=2024-01-03'] },
-      { name: 'customers' },
+      { name: 'customers', columns: ['id', 'c-1'] },
       { name: 'events', partitions: ['dt=2024-01-01/region=eu'] },
       { name: 'audit_log' },
     ]));

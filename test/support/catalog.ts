@@ -13,6 +13,8 @@ export async function allPartitions(cat: SourceCatalog, db: string, t: TableMeta
 export interface SeedTable {
   name: string;
   partitions?: string[];
+  /** Text columns by name. */
+  columns?: string[];
 }
 
 /** String partition columns named by the keys of the first partition value (`dt=…/region=…`). */
@@ -37,7 +39,7 @@ export async function seedCatalog(store: Store, sourceId: number, dbName: string
   for (const t of tables) {
     const { id: tableId } = await db
       .insertInto('catalog_tables')
-      .values({ ...stats, source_id: sourceId, db_id: dbId, name: t.name, schema_name: null, columns: '[]', partition_columns: JSON.stringify(partitionColumnsOf(t)), has_partitions: t.partitions ? 1 : 0 })
+      .values({ ...stats, source_id: sourceId, db_id: dbId, name: t.name, schema_name: null, columns: JSON.stringify((t.columns ?? []).map((name) => ({ name, nativeType: 'text', type: 'string', nullable: true, comment: null }))), partition_columns: JSON.stringify(partitionColumnsOf(t)), has_partitions: t.partitions ? 1 : 0 })
       .returning('id')
       .executeTakeFirstOrThrow();
     tableIds.set(t.name, tableId);

@@ -5,6 +5,7 @@ const catalog = {
   tables: ['a', 'b', 'c'],
   partitionTables: new Map([[10, 'a'], [11, 'a'], [20, 'b']]),
   partitionColumns: new Map([['a', [{ name: 'dt', type: 'string' }]]]),
+  columns: new Map([['a', ['id', 'name', 'dt']], ['b', ['id', 'label']], ['c', ['x']]]),
 };
 
 describe('job scope resolution', () => {
@@ -27,6 +28,17 @@ describe('job scope resolution', () => {
     ]);
     expect(() => resolveScope({ tables: ['a', 'b'], tableMapping: { a: 'b' } }, catalog)).toThrow(/would both be written to 'b'/);
     expect(() => resolveScope({ tables: ['a'], tableMapping: { a: ' ' } }, catalog)).toThrow(/mapped to an empty name/);
+  });
+
+  it('refuses a column mapping that merges two columns or names a column no table has', () => {
+    expect(() => resolveScope({ tables: ['a', 'b'], columnMapping: { name: 'full_name', label: 'full_name' } }, catalog)).toThrow(
+      "columnMapping: columns 'name' and 'label' would both be written to 'full_name'",
+    );
+    expect(() => resolveScope({ tables: ['a'], columnMapping: { name: 'id' } }, catalog)).toThrow(
+      "columnMapping (table 'a'): columns 'id' and 'name' would both be written to 'id'",
+    );
+    expect(() => resolveScope({ tables: ['a'], columnMapping: { nope: 'x' } }, catalog)).toThrow("columnMapping: no table of this job has a column 'nope'");
+    expect(() => resolveScope({ tables: ['a', 'b'], columnMapping: { name: 'full_name' } }, catalog)).not.toThrow();
   });
 
   it('checks partition filters against the partition columns of their table', () => {
