@@ -34,7 +34,10 @@ export class Runner {
     return this.ctx.db;
   }
 
-  /** Work left DOING by a process that died is put back: its slice in flight never committed. */
+  /**
+   * Work left DOING by a process that died is put back: its slice in flight never committed.
+   * Embedded mode only: this process is the only one running tasks.
+   */
   async recover(): Promise<void> {
     const stale = await this.db.selectFrom('catalog_partitions').select('id').where('status', '=', 'DOING').execute();
     for (const p of stale) await setPartitionStatus(this.db, p.id, 'INIT');
@@ -93,11 +96,7 @@ export class Runner {
   }
 
   private async hasWork(): Promise<boolean> {
-    const job = await this.db.selectFrom('jobs').select('id').where('stopped', '=', 0).where('status', 'in', ['INIT', 'DOING']).executeTakeFirst();
-    if (!job) return false;
-    const task = await this.nextTask();
-    const unplanned = await this.unplannedJobs();
-    return task !== undefined || unplanned.length > 0;
+    return (await this.nextTask()) !== undefined || (await this.unplannedJobs()).length > 0;
   }
 
   private unplannedJobs() {
