@@ -13,6 +13,9 @@ import { dataSourceRoutes } from './routes/datasources.js';
 import { jobRoutes } from './routes/jobs.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { taskRoutes } from './routes/tasks.js';
+import { timerRoutes } from './routes/timers.js';
+import { TimerService } from '../timers/service.js';
+import { TimerScheduler } from '../engine/timer-scheduler.js';
 import { CatalogService } from '../catalog/service.js';
 import { ScanService } from '../catalog/scan-service.js';
 import { testConnection } from '../connectors/index.js';
@@ -24,6 +27,8 @@ declare module 'fastify' {
     scans: ScanService;
     /** The in-process job runner, when this process runs jobs. */
     runner: Runner | null;
+    /** The timer scheduler, when this process fires timers. */
+    scheduler: TimerScheduler | null;
   }
 }
 
@@ -34,6 +39,8 @@ export interface AppDeps {
   dataDir: string;
   /** Run jobs in this process (the embedded mode); off for an API-only process. */
   runJobs?: boolean;
+  /** How often to check timers (ms); 0 for none in this process. Default 1000. */
+  timerPollMs?: number;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -96,6 +103,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(jobRoutes(jobs), { prefix: API_PREFIX });
   await app.register(catalogRoutes(new CatalogService(deps.store, dataSources), scans), { prefix: API_PREFIX });
   await app.register(taskRoutes(deps.store, dataSources), { prefix: API_PREFIX });
+  await app.register(timerRoutes(new TimerService(deps.store, dataSources)), { prefix: API_PREFIX });
+  const scheduler = deps.timerPollMs === 0 ? null : new TimerScheduler(deps.store, jobs, app.log, deps.timerPollMs ?? 1000);
+  app.decorate('scheduler', scheduler);
+  if (scheduler) {
+    scheduler.start();
+    app.addHook('onClose', () => scheduler.close());
+  }
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));

@@ -6,7 +6,7 @@ import type { JobConfig } from '../jobs/service.js';
 import type { ColumnMeta } from '../connectors/connector.js';
 import type { ScanResult } from '../catalog/scan.js';
 import type { CatalogPartitionListRow, CatalogTableListRow } from '../store/catalog.js';
-import type { CatalogDbRow, MigrationStatus, ScanRow, TaskLogRow } from '../store/schema.js';
+import type { CatalogDbRow, MigrationStatus, ScanRow, TaskLogRow, TimerRow } from '../store/schema.js';
 import type { TaskListRow } from '../store/tasks.js';
 import type { Selectable } from 'kysely';
 import type { TaskPartitionTable } from '../store/schema.js';
@@ -120,4 +120,11 @@ export function taskOut(row: TaskListRow, partitions?: TaskPartitionRow[]) {
 
 export function taskLogOut(row: TaskLogRow) {
   return { id: row.id, time: formatTime(row.time), level: row.level, message: row.message, data: row.data === null ? null : JSON.parse(row.data) };
+}
+
+export function timerOut(row: TimerRow) {
+  return {
+    id: row.id, sourceId: row.source_id, name: row.name, scheduleType: row.schedule_type, value: row.value, timezone: row.timezone,
+    stopped: row.stopped === 1, lastTick: optionalTime(row.last_tick), createTime: formatTime(row.create_time),
+  };
 }

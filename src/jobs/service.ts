@@ -23,6 +23,8 @@ export interface CreateJobRequest extends ScopeRequest {
   tunnelQuota?: string;
   others?: Record<string, unknown>;
   eta?: string;
+  /** A timer of the same data source that re-runs the job at each tick. */
+  timerId?: number;
 }
 
 /** The job config as stored and returned by ListMmsJobs / GetMmsJob: every key always present. */
@@ -95,6 +97,10 @@ export class JobService {
       partitionColumns: await catalog.partitionColumns(this.store.db, db.id, Object.keys(req.partitionFilters ?? {})),
       columns: req.columnMapping && Object.keys(req.columnMapping).length ? await catalog.columnNames(this.store.db, db.id) : new Map(),
     });
+    if (req.timerId !== undefined) {
+      const timer = await this.store.db.selectFrom('timers').select('id').where('id', '=', req.timerId).where('source_id', '=', sourceId).executeTakeFirst();
+      if (!timer) throw invalid(`timerId: data source ${sourceId} has no timer ${req.timerId}`);
+    }
     await this.assertNoOverlap(sourceId, db.id, scope.tables.map((t) => t.src), null);
     const config: JobConfig = {
       partitions: req.partitions ?? [],
@@ -128,7 +134,7 @@ export class JobService {
           stopped: 0,
           config: JSON.stringify(config),
           eta: req.eta ?? null,
-          timer_id: null,
+          timer_id: req.timerId ?? null,
           task_num: 0,
           task_done: 0,
           create_time: now,

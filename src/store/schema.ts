@@ -16,6 +16,35 @@ export interface Database {
   tasks: TaskTable;
   task_partitions: TaskPartitionTable;
   task_logs: TaskLogTable;
+  timers: TimerTable;
+  timer_fires: TimerFireTable;
+}
+
+export type ScheduleType = 'Daily' | 'Hourly' | 'Cron';
+
+/** A schedule that re-runs its jobs (those with its timer_id), incrementally. */
+export interface TimerTable {
+  id: Generated<number>;
+  source_id: number;
+  name: string;
+  /** Daily: value HH:MM; Hourly: value MM; Cron: a cron expression (5 fields, or 6 with seconds). */
+  schedule_type: ScheduleType;
+  value: string;
+  /** IANA time zone the schedule is read in. */
+  timezone: string;
+  stopped: number;
+  /** The latest tick handled (fired or skipped), epoch ms. */
+  last_tick: number | null;
+  create_time: number;
+  update_time: number;
+}
+
+/** One row per fired tick: the primary key makes a tick fire once, however many processes see it. */
+export interface TimerFireTable {
+  timer_id: number;
+  tick: number;
+  fired_at: number;
+  jobs_started: Generated<number>;
 }
 
 export type TaskStatus = 'INIT' | 'DOING' | 'DONE' | 'FAILED';
@@ -214,3 +243,4 @@ export type JobRow = Selectable<JobTable>;
 export type ScanRow = Selectable<ScanTable>;
 export type TaskRow = Selectable<TaskTable>;
 export type TaskLogRow = Selectable<TaskLogTable>;
+export type TimerRow = Selectable<TimerTable>;

@@ -51,6 +51,7 @@ describe('HTTP protocol: errors, limits, OpenAPI', () => {
         'CreateMmsDataSource', 'ListMmsDataSources', 'GetMmsDataSource', 'UpdateMmsDataSource', 'DeleteMmsDataSource',
         'CreateMmsJob', 'ListMmsJobs', 'GetMmsJob', 'StartMmsJob', 'StopMmsJob', 'RetryMmsJob', 'DeleteMmsJob',
         'ListMmsTasks', 'GetMmsTask', 'ListMmsTaskLogs',
+        'CreateMmsTimer', 'ListMmsTimers', 'GetMmsTimer', 'UpdateMmsTimer', 'DeleteMmsTimer',
         'CreateMmsFetchMetadataJob', 'GetMmsFetchMetadataJob', 'ListMmsDbs', 'GetMmsDb', 'ListMmsTables', 'GetMmsTable', 'ListMmsPartitions', 'GetMmsPartition',
       ].sort(),
     );

@@ -18,12 +18,20 @@ export class TestApi {
   readonly logs: string[] = [];
   app!: FastifyInstance;
   testStore!: TestStore;
+  /** False when the store is shared with another TestApi (two API processes on one store). */
+  private ownsStore = true;
   /** The key the app seals passwords with (to build services beside the app's). */
-  readonly secrets = new SecretBox(randomBytes(32));
+  secrets = new SecretBox(randomBytes(32));
 
-  static async start(kind: StoreKind, dataDir = tmpdir(), { runJobs = false } = {}): Promise<TestApi> {
+  static async start(
+    kind: StoreKind,
+    dataDir = tmpdir(),
+    { runJobs = false, timerPollMs = 0, store = undefined as TestStore | undefined, secrets = undefined as SecretBox | undefined } = {},
+  ): Promise<TestApi> {
     const api = new TestApi();
-    api.testStore = await createTestStore(kind);
+    if (secrets) api.secrets = secrets;
+    api.testStore = store ?? (await createTestStore(kind));
+    api.ownsStore = store === undefined;
     const stream = new Writable({
       write(chunk, _enc, done) {
         api.logs.push(chunk.toString());
@@ -35,6 +43,7 @@ export class TestApi {
       secrets: api.secrets,
       dataDir,
       runJobs,
+      timerPollMs,
       logger: { level: 'trace', redact: REDACT, stream },
     });
     return api;
@@ -57,7 +66,7 @@ export class TestApi {
 
   async close() {
     await this.app.close();
-    await this.testStore.drop();
+    if (this.ownsStore) await this.testStore.drop();
   }
 }
 

@@ -34,6 +34,7 @@ export const CreateJobBody = Type.Object(
     columnMapping: Type.Optional(NameMap),
     others: Type.Optional(Others),
     eta: Type.Optional(Eta),
+    timerId: Type.Optional(Id),
   },
   { additionalProperties: false },
 );

@@ -3,6 +3,7 @@ import { initial } from './0001-initial.js';
 import { catalogScan } from './0002-catalog-scan.js';
 import { tasks } from './0003-tasks.js';
 import { jobRuns } from './0004-job-runs.js';
+import { timers } from './0005-timers.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -20,7 +21,7 @@ export interface StoreMigration {
 }
 
 /** Ordered list of schema versions; append only. */
-const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns];
+const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers];
 
 function dialectTypes(dialect: StoreDialect): DialectTypes {
   return dialect === 'sqlite'

@@ -1,0 +1,49 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { TimerService } from '../../timers/service.js';
+import { Envelope, errorResponses, Id, Paged, SourceParams } from '../schemas/common.js';
+import { CreateTimerBody, ListTimersQuery, TimerOut, TimerParams, UpdateTimerBody } from '../schemas/timer.js';
+import { timerOut } from '../format.js';
+
+const tags = ['Timers'];
+
+/** CreateMmsTimer, ListMmsTimers, GetMmsTimer, UpdateMmsTimer, DeleteMmsTimer. */
+export const timerRoutes =
+  (timers: TimerService): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.post(
+      '/datasources/:sourceId/timers',
+      { schema: { operationId: 'CreateMmsTimer', tags, params: SourceParams, body: CreateTimerBody, response: { 200: Envelope(Type.Object({ timerId: Id })), ...errorResponses } } },
+      async (req) => ({ requestId: req.id, data: { timerId: await timers.create(req.params.sourceId, req.body) } }),
+    );
+    app.get(
+      '/datasources/:sourceId/timers',
+      { schema: { operationId: 'ListMmsTimers', tags, params: SourceParams, querystring: ListTimersQuery, response: { 200: Paged(TimerOut), ...errorResponses } } },
+      async (req) => {
+        const { pageNum = 1, pageSize = 10 } = req.query;
+        const { total, rows } = await timers.list(req.params.sourceId, { offset: (pageNum - 1) * pageSize, limit: pageSize });
+        return { requestId: req.id, data: { total, objectList: rows.map(timerOut), pageNum, pageSize } };
+      },
+    );
+    app.get(
+      '/datasources/:sourceId/timers/:timerId',
+      { schema: { operationId: 'GetMmsTimer', tags, params: TimerParams, response: { 200: Envelope(TimerOut), ...errorResponses } } },
+      async (req) => ({ requestId: req.id, data: timerOut(await timers.get(req.params.sourceId, req.params.timerId)) }),
+    );
+    app.put(
+      '/datasources/:sourceId/timers/:timerId',
+      { schema: { operationId: 'UpdateMmsTimer', tags, params: TimerParams, body: UpdateTimerBody, response: { 200: Envelope(Id), ...errorResponses } } },
+      async (req) => {
+        await timers.update(req.params.sourceId, req.params.timerId, req.body);
+        return { requestId: req.id, data: req.params.timerId };
+      },
+    );
+    app.delete(
+      '/datasources/:sourceId/timers/:timerId',
+      { schema: { operationId: 'DeleteMmsTimer', tags, params: TimerParams, response: { 200: Envelope(Id), ...errorResponses } } },
+      async (req) => {
+        await timers.delete(req.params.sourceId, req.params.timerId);
+        return { requestId: req.id, data: req.params.timerId };
+      },
+    );
+  };

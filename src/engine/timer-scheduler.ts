@@ -1,0 +1,71 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { JobService } from '../jobs/service.js';
+import { cronOf, latestTick } from '../planner/schedule.js';
+import type { Store } from '../store/store.js';
+import { isUniqueViolation } from '../store/store.js';
+
+/**
+ * Fires timers: at each tick of a timer's schedule, its DONE jobs run again (incrementally).
+ * Any number of API processes may run a scheduler: a tick fires in the one process that records
+ * it in timer_fires first (its primary key refuses the others). Policy for ticks missed while no
+ * process ran: the latest missed tick fires once; older ones are skipped. A job still running,
+ * stopped or failed at a tick is left alone (the tick is recorded with no job started).
+ */
+export class TimerScheduler {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly jobs: JobService,
+    private readonly log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>,
+    private readonly pollMs = 1000,
+  ) {}
+
+  start(): void {
+    const loop = () => {
+      this.running = this.check()
+        .catch((err) => this.log.error({ err }, 'timer check failed'))
+        .finally(() => {
+          this.running = null;
+          if (this.timer !== null) this.timer = setTimeout(loop, this.pollMs);
+        });
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** One pass over the timers; fires each whose latest tick is newer than the last handled. */
+  async check(now = Date.now()): Promise<void> {
+    const db = this.store.db;
+    const timers = await db.selectFrom('timers').selectAll().where('stopped', '=', 0).execute();
+    for (const t of timers) {
+      const tick = latestTick(cronOf(t.schedule_type, t.value), t.timezone, now);
+      if (t.last_tick !== null && tick <= t.last_tick) continue;
+      try {
+        await db.insertInto('timer_fires').values({ timer_id: t.id, tick, fired_at: now }).execute();
+      } catch (err) {
+        if (isUniqueViolation(err)) continue; // another process fired this tick
+        throw err;
+      }
+      await db.updateTable('timers').set({ last_tick: tick }).where('id', '=', t.id).where((eb) => eb.or([eb('last_tick', 'is', null), eb('last_tick', '<', tick)])).execute();
+      let started = 0;
+      const jobs = await db.selectFrom('jobs').select(['id', 'source_id', 'status', 'stopped']).where('timer_id', '=', t.id).execute();
+      for (const j of jobs) {
+        if (j.status !== 'DONE' || j.stopped) {
+          this.log.warn({ timerId: t.id, jobId: j.id, status: j.status, stopped: j.stopped === 1 }, 'timer tick: job not DONE, not started');
+          continue;
+        }
+        await this.jobs.act(j.source_id, j.id, 'start');
+        started++;
+      }
+      await db.updateTable('timer_fires').set({ jobs_started: started }).where('timer_id', '=', t.id).where('tick', '=', tick).execute();
+      this.log.info({ timerId: t.id, tick: new Date(tick).toISOString(), started }, 'timer fired');
+    }
+  }
+}
