@@ -5,7 +5,7 @@ import { MysqlReader } from '../../src/connectors/mysql/reader.js';
 import { collect } from '../support/rows.js';
 import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
 
-describe('MariaDB catalog', () => {
+describe('MariaDB catalog and reader', () => {
   let db: Awaited<ReturnType<typeof createMariaDatabase>>;
   const open = () => MysqlCatalog.open({ ...MARIADB, database: db.name });
 
@@ -122,6 +122,17 @@ describe('MariaDB catalog', () => {
     } finally {
       await reader.close();
     }
+  });
+
+  it('lets go of a read stopped early, at once', async () => {
+    await db.admin.query('CREATE TABLE many (id int) SELECT seq AS id FROM seq_1_to_50000');
+    const reader = await MysqlReader.open({ ...MARIADB, database: db.name });
+    let batches = 0;
+    for await (const _ of reader.read(db.name, 'many', [{ name: 'id', type: { kind: 'int32' } }], null)) {
+      if (++batches === 2) break;
+    }
+    await reader.close();
+    expect(batches).toBe(2);
   });
 
   it('reads one partition', async () => {

@@ -64,6 +64,7 @@ export class MysqlReader implements SourceReader {
     const typeCast = (field: Field) => fromText(field, columns[i++ % columns.length]!.type);
     const core = (this.c as unknown as { connection: { query(o: object): { stream(o: object): AsyncIterable<Row> } } }).connection;
     const stream = core.query({ sql: `SELECT ${exprs.join(', ')} FROM ${from}`, rowsAsArray: true, typeCast }).stream({ highWaterMark: READ_BATCH });
+    let finished = false;
     try {
       let batch: Row[] = [];
       for await (const row of stream) {
@@ -74,8 +75,12 @@ export class MysqlReader implements SourceReader {
         }
       }
       if (batch.length) yield batch;
+      finished = true;
     } finally {
-      await this.c.query('ROLLBACK').catch(() => {});
+      // A consumer that stops early (a stopped job) leaves the result set mid-stream: the server
+      // would send all of it before answering anything else, so that connection is closed instead.
+      if (finished) await this.c.query('ROLLBACK').catch(() => {});
+      else this.c.destroy();
     }
   }
 
