@@ -23,49 +23,34 @@ import { PostgresReader } from './postgres/reader.js';
 import { PostgresWriter } from './postgres/writer.js';
 import { SqliteReader, SqliteWriter } from './sqlite/data.js';
 
-const catalogs: Record<Engine, (conn: Connection) => Promise<SourceCatalog>> = {
-  POSTGRESQL: (c) => PostgresCatalog.open(c),
-  MYSQL: (c) => MysqlCatalog.open(c),
-  SQLITE: (c) => SqliteCatalog.open(c),
-  DUCKDB: (c) => DuckdbCatalog.open(c),
-  LAKE: (c) => LakeCatalog.open(c),
-};
+/** What each engine brings: its catalog, reader and writer, and its native → logical type map. */
+interface EngineParts {
+  catalog(conn: Connection): Promise<SourceCatalog>;
+  reader(conn: Connection): Promise<SourceReader>;
+  writer(conn: Connection): Promise<DestinationWriter>;
+  logical(native: string): LogicalType;
+}
 
-const readers: Record<Engine, (conn: Connection) => Promise<SourceReader>> = {
-  POSTGRESQL: (c) => PostgresReader.open(c),
-  MYSQL: (c) => MysqlReader.open(c),
-  SQLITE: (c) => SqliteReader.open(c),
-  DUCKDB: (c) => DuckdbReader.open(c),
-  LAKE: (c) => LakeReader.open(c),
-};
-
-const writers: Record<Engine, (conn: Connection) => Promise<DestinationWriter>> = {
-  POSTGRESQL: (c) => PostgresWriter.open(c),
-  MYSQL: (c) => MysqlWriter.open(c),
-  SQLITE: (c) => SqliteWriter.open(c),
-  DUCKDB: (c) => DuckdbWriter.open(c),
-  LAKE: (c) => LakeWriter.open(c),
-};
-
-const nativeTypes: Record<Engine, (native: string) => LogicalType> = {
-  POSTGRESQL: fromPostgres,
-  MYSQL: fromMysql,
-  SQLITE: fromSqlite,
-  DUCKDB: fromDuckdb,
-  LAKE: fromDuckdb,
+const ENGINE_PARTS: Record<Engine, EngineParts> = {
+  POSTGRESQL: { catalog: (c) => PostgresCatalog.open(c), reader: (c) => PostgresReader.open(c), writer: (c) => PostgresWriter.open(c), logical: fromPostgres },
+  MYSQL: { catalog: (c) => MysqlCatalog.open(c), reader: (c) => MysqlReader.open(c), writer: (c) => MysqlWriter.open(c), logical: fromMysql },
+  SQLITE: { catalog: (c) => SqliteCatalog.open(c), reader: (c) => SqliteReader.open(c), writer: (c) => SqliteWriter.open(c), logical: fromSqlite },
+  DUCKDB: { catalog: (c) => DuckdbCatalog.open(c), reader: (c) => DuckdbReader.open(c), writer: (c) => DuckdbWriter.open(c), logical: fromDuckdb },
+  // A lake's schema is what DuckDB reads from its Parquet files.
+  LAKE: { catalog: (c) => LakeCatalog.open(c), reader: (c) => LakeReader.open(c), writer: (c) => LakeWriter.open(c), logical: fromDuckdb },
 };
 
 /** The logical type of a column the catalog recorded; lake partition columns carry theirs directly. */
 export function logicalType(engine: Engine, column: ColumnMeta): LogicalType {
-  return column.nativeType === 'folder' ? scalar(column.type as ScalarKind) : nativeTypes[engine](column.nativeType);
+  return column.nativeType === 'folder' ? scalar(column.type as ScalarKind) : ENGINE_PARTS[engine].logical(column.nativeType);
 }
 
 export function openReader(engine: Engine, conn: Connection, dataDir: string): Promise<SourceReader> {
-  return readers[engine](resolvePaths(conn, dataDir));
+  return ENGINE_PARTS[engine].reader(resolvePaths(conn, dataDir));
 }
 
 export function openWriter(engine: Engine, conn: Connection, dataDir: string): Promise<DestinationWriter> {
-  return writers[engine](resolvePaths(conn, dataDir));
+  return ENGINE_PARTS[engine].writer(resolvePaths(conn, dataDir));
 }
 
 /** File paths in a connection are relative to the service's data directory. */
@@ -74,7 +59,7 @@ export function resolvePaths(conn: Connection, dataDir: string): Connection {
 }
 
 export function openCatalog(engine: Engine, conn: Connection, dataDir: string): Promise<SourceCatalog> {
-  return catalogs[engine](resolvePaths(conn, dataDir));
+  return ENGINE_PARTS[engine].catalog(resolvePaths(conn, dataDir));
 }
 
 /**
@@ -92,7 +77,7 @@ export async function testConnection(engine: Engine, conn: Connection, dataDir: 
     }
     return;
   }
-  const catalog = await catalogs[engine](resolved);
+  const catalog = await ENGINE_PARTS[engine].catalog(resolved);
   try {
     await catalog.ping();
   } finally {

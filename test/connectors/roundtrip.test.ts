@@ -4,11 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection, Engine } from '../../src/connectors/engines.js';
 import { SLICE_COLUMN, type DataColumn, type Row, type Slice, type Value } from '../../src/connectors/data.js';
-import { openCatalog, openReader, openWriter } from '../../src/connectors/index.js';
-import { fromDuckdb } from '../../src/connectors/duckdb/types.js';
-import { fromMysql } from '../../src/connectors/mysql/types.js';
-import { fromPostgres } from '../../src/connectors/postgres/types.js';
-import { fromSqlite } from '../../src/connectors/sqlite/types.js';
+import { logicalType, openCatalog, openReader, openWriter } from '../../src/connectors/index.js';
 import type { LogicalType } from '../../src/connectors/types/logical.js';
 import { collect } from '../support/rows.js';
 import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
@@ -55,10 +51,6 @@ function expectedAs(engine: Engine, v: Value, from: LogicalType, to: LogicalType
 }
 const normalised = (v: Value, t: LogicalType) => (v !== null && t.kind === 'json' ? JSON.parse(v as string) : v);
 
-const nativeToLogical: Record<Engine, (native: string) => LogicalType> = {
-  POSTGRESQL: fromPostgres, MYSQL: fromMysql, SQLITE: fromSqlite, DUCKDB: fromDuckdb, LAKE: fromDuckdb,
-};
-
 interface Target { engine: Engine; conn: Connection; db: string; drop?: () => Promise<void> }
 
 describe('every engine as destination and as source: values survive exactly', () => {
@@ -98,7 +90,7 @@ describe('every engine as destination and as source: values survive exactly', ()
     await catalog.close();
     const readColumns = [...meta!.columns, ...meta!.partitionColumns]
       .filter((c) => c.name !== SLICE_COLUMN && c.name !== 'k')
-      .map((c) => ({ name: c.name, type: nativeToLogical[engine](c.nativeType) }));
+      .map((c) => ({ name: c.name, type: logicalType(engine, c) }));
     expect(readColumns.map((c) => c.name)).toEqual(COLUMNS.map((c) => c.name));
     const slice: Slice | null = engine === 'LAKE' ? { value: 'k=1', location: 'k=1', spec: [['k', '1']] } : null;
     const reader = await openReader(engine, t.conn, dir);
