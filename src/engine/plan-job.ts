@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
 import type { ColumnMeta } from '../connectors/connector.js';
 import { parseSpec } from '../catalog/partition-spec.js';
 import { compileFilter, type PartitionFilter } from '../planner/filter/compile.js';
@@ -6,6 +7,26 @@ import { planTasks, taskLimits, type PlanTable } from '../planner/tasks.js';
 import type { JobConfig } from '../jobs/service.js';
 import type { Database, JobRow } from '../store/schema.js';
 import { VERIFY_ONLY } from './run-task.js';
+
+/** Jobs queued (INIT, not stopped) whose current run has no tasks yet. */
+export function unplannedJobs(db: Kysely<Database>) {
+  return db
+    .selectFrom('jobs as j')
+    .selectAll('j')
+    .where('j.stopped', '=', 0)
+    .where('j.status', '=', 'INIT')
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('tasks as t').select('t.id').whereRef('t.job_id', '=', 'j.id').whereRef('t.run', '=', 'j.run'))))
+    .orderBy('j.id')
+    .execute();
+}
+
+/** Plans every queued job that has no tasks yet. */
+export async function planQueuedJobs(db: Kysely<Database>, log: Pick<FastifyBaseLogger, 'info'>): Promise<void> {
+  for (const job of await unplannedJobs(db)) {
+    const n = await planJob(db, job);
+    log.info({ jobId: job.id, tasks: n }, 'job planned');
+  }
+}
 
 /**
  * Reads what the planner needs from the catalog, plans, and writes the tasks of a job in one

@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Database, JobStatus } from '../store/schema.js';
+import type { Database } from '../store/schema.js';
 import { setPartitionStatus, setTableStatus } from '../store/catalog-status.js';
-import { backoffMs, hint, isTransient, MAX_ATTEMPTS } from './failures.js';
-import { planJob } from './plan-job.js';
-import { runTask, StopRequested, taskLog, type TaskContext } from './run-task.js';
+import { planQueuedJobs, unplannedJobs } from './plan-job.js';
+import type { TaskContext } from './run-task.js';
+import { executeTask } from './settle.js';
 
 export interface RunnerOptions {
   /** Tasks copied at once. */
@@ -96,18 +96,7 @@ export class Runner {
   }
 
   private async hasWork(): Promise<boolean> {
-    return (await this.nextTask()) !== undefined || (await this.unplannedJobs()).length > 0;
-  }
-
-  private unplannedJobs() {
-    return this.db
-      .selectFrom('jobs as j')
-      .selectAll('j')
-      .where('j.stopped', '=', 0)
-      .where('j.status', '=', 'INIT')
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('tasks as t').select('t.id').whereRef('t.job_id', '=', 'j.id').whereRef('t.run', '=', 'j.run'))))
-      .orderBy('j.id')
-      .execute();
+    return (await this.nextTask()) !== undefined || (await unplannedJobs(this.db)).length > 0;
   }
 
   private nextTask() {
@@ -134,10 +123,7 @@ export class Runner {
   }
 
   private async tick(): Promise<void> {
-    for (const job of await this.unplannedJobs()) {
-      const n = await planJob(this.db, job);
-      this.log.info({ jobId: job.id, tasks: n }, 'job planned');
-    }
+    await planQueuedJobs(this.db, this.log);
     while (this.running.size < this.options.concurrency && !this.closed) {
       const next = await this.nextTask();
       if (!next) return;
@@ -145,47 +131,11 @@ export class Runner {
       if (claimed.numUpdatedRows === 0n) continue;
       await this.db.updateTable('jobs').set({ status: 'DOING' }).where('id', '=', next.job_id).where('status', '=', 'INIT').execute();
       const abort = new AbortController();
-      const done = this.execute(next.id, next.job_id, abort.signal).finally(() => {
+      const done = executeTask(this.ctx, this.log, next.id, next.job_id, abort.signal).finally(() => {
         this.running.delete(next.id);
         this.nudge();
       });
       this.running.set(next.id, { jobId: next.job_id, tableId: next.table_id, abort, done });
     }
-  }
-
-  private async execute(taskId: number, jobId: number, signal: AbortSignal): Promise<void> {
-    const now = () => Date.now();
-    try {
-      await runTask(this.ctx, taskId, signal);
-      await this.db.updateTable('tasks').set({ status: 'DONE', end_time: now(), update_time: now() }).where('id', '=', taskId).execute();
-    } catch (err) {
-      if (err instanceof StopRequested || signal.aborted) {
-        await this.db.updateTable('tasks').set({ status: 'INIT', update_time: now() }).where('id', '=', taskId).execute();
-        await taskLog(this.db, taskId, 'WARN', 'stopped: the partition in flight was rolled back');
-      } else {
-        const task = await this.db.selectFrom('tasks').select('attempts').where('id', '=', taskId).executeTakeFirstOrThrow();
-        const attempts = task.attempts + 1;
-        const retry = isTransient(err) && attempts < MAX_ATTEMPTS;
-        const message = hint(err);
-        await this.db
-          .updateTable('tasks')
-          .set({ status: retry ? 'INIT' : 'FAILED', attempts, err_msg: message, next_attempt_time: retry ? now() + backoffMs(attempts) : null, end_time: retry ? null : now(), update_time: now() })
-          .where('id', '=', taskId)
-          .execute();
-        await taskLog(this.db, taskId, retry ? 'WARN' : 'ERROR', retry ? `attempt ${attempts} failed, retrying: ${message}` : message);
-        this.log.warn({ taskId, jobId, err: message, retry }, 'task failed');
-      }
-    }
-    await this.rollUpJob(jobId);
-  }
-
-  /** A job's status and taskDone from its tasks' statuses. */
-  private async rollUpJob(jobId: number): Promise<void> {
-    const { run } = await this.db.selectFrom('jobs').select('run').where('id', '=', jobId).executeTakeFirstOrThrow();
-    const counts = await this.db.selectFrom('tasks').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('job_id', '=', jobId).where('run', '=', run).groupBy('status').execute();
-    const n = (s: string) => Number(counts.find((c) => c.status === s)?.n ?? 0);
-    const total = counts.reduce((a, c) => a + Number(c.n), 0);
-    const status: JobStatus = n('DOING') > 0 ? 'DOING' : n('DONE') === total ? 'DONE' : n('INIT') > 0 ? (n('DONE') + n('FAILED') > 0 ? 'DOING' : 'INIT') : 'FAILED';
-    await this.db.updateTable('jobs').set({ status, task_done: n('DONE'), update_time: Date.now() }).where('id', '=', jobId).execute();
   }
 }
