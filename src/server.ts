@@ -8,7 +8,12 @@ import { openStore } from './store/store.js';
 export async function startServer(config: ServiceConfig, env: NodeJS.ProcessEnv = process.env): Promise<FastifyInstance> {
   const secrets = new SecretBox(loadSecretKey(env, secretKeyFile(config)));
   const store = await openStore(config.storeUrl);
-  const app = await buildApp({ store, secrets, dataDir: config.dataDir, logger: { level: config.logLevel, redact: REDACT } });
+  // Embedded mode runs jobs in this process; on a PostgreSQL store, `mms worker` processes run them.
+  const cluster = store.dialect === 'postgres';
+  const app = await buildApp({
+    store, secrets, dataDir: config.dataDir, logger: { level: config.logLevel, redact: REDACT },
+    runJobs: cluster ? 'dispatch' : true, queueUrl: cluster ? config.storeUrl : undefined,
+  });
   app.addHook('onClose', () => store.close());
   await app.listen({ host: config.host, port: config.port });
   return app;

@@ -20,6 +20,8 @@ import { CatalogService } from '../catalog/service.js';
 import { ScanService } from '../catalog/scan-service.js';
 import { testConnection } from '../connectors/index.js';
 import { Runner } from '../engine/runner.js';
+import { Dispatcher } from '../cluster/dispatcher.js';
+import { TaskQueue } from '../cluster/queue.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -37,8 +39,12 @@ export interface AppDeps {
   secrets: SecretBox;
   /** Base of relative file paths in connections (SQLite, DuckDB, lake). */
   dataDir: string;
-  /** Run jobs in this process (the embedded mode); off for an API-only process. */
-  runJobs?: boolean;
+  /**
+   * How jobs run: in this process (`true`, the embedded mode), offered to cluster workers through
+   * the queue in the PostgreSQL store at `queueUrl` (`'dispatch'`), or not from here (`false`).
+   */
+  runJobs?: boolean | 'dispatch';
+  queueUrl?: string;
   /** How often to check timers (ms); 0 for none in this process. Default 1000. */
   timerPollMs?: number;
   logger?: FastifyServerOptions['logger'];
@@ -85,8 +91,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const dataSources = new DataSourceService(deps.store, deps.secrets, (engine, conn, role) => testConnection(engine, conn, deps.dataDir, role));
-  const runner = deps.runJobs === false ? null : new Runner({ db: deps.store.db, dataSources, dataDir: deps.dataDir }, app.log);
-  const jobs = new JobService(deps.store, dataSources, runner);
+  const runner = deps.runJobs === false || deps.runJobs === 'dispatch' ? null : new Runner({ db: deps.store.db, dataSources, dataDir: deps.dataDir }, app.log);
+  let dispatcher: Dispatcher | null = null;
+  if (deps.runJobs === 'dispatch') {
+    if (!deps.queueUrl) throw new Error('cluster mode needs the PostgreSQL store URL for its task queue');
+    dispatcher = new Dispatcher(deps.store.db, await TaskQueue.open(deps.queueUrl), app.log);
+    dispatcher.start();
+    app.addHook('onClose', () => dispatcher!.close());
+  }
+  const jobs = new JobService(deps.store, dataSources, runner ?? dispatcher);
   const scans = new ScanService(deps.store, dataSources, deps.dataDir, app.log);
   // Embedded mode: one process runs scans, so one found running was cut short by a restart.
   await scans.failInterrupted();

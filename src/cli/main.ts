@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config.js';
 import { startServer } from '../server.js';
 import { runDemo } from '../demo.js';
+import { startWorker } from '../cluster/start-worker.js';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -36,6 +37,21 @@ program
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+  });
+
+program
+  .command('worker')
+  .description('run a cluster worker: takes tasks from the queue in the PostgreSQL store (needs OPENMMS_SECRET_KEY)')
+  .option('--store-url <url>', 'the PostgreSQL metadata store, as the API processes use it (env OPENMMS_STORE_URL)')
+  .option('--data-dir <dir>', 'base folder of relative file paths in connections (env OPENMMS_DATA_DIR)')
+  .option('--concurrency <n>', 'tasks copied at once', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('from 1 to 64');
+    return n;
+  }, 2)
+  .action(async (opts: { storeUrl?: string; dataDir?: string; concurrency: number }) => {
+    const worker = await startWorker(loadConfig(process.env, opts), opts.concurrency);
+    console.log(`OpenMMS worker ${worker.id} taking tasks`);
   });
 
 program.parseAsync().catch((err: unknown) => {

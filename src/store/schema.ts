@@ -72,6 +72,9 @@ export interface TaskTable {
   err_msg: string | null;
   /** Not before this time (backoff after a transient failure). */
   next_attempt_time: number | null;
+  /** Cluster mode: the worker holding the task, and until when (heartbeats extend it). */
+  lease_owner: string | null;
+  lease_until: number | null;
   start_time: number | null;
   end_time: number | null;
   create_time: number;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type mysql from 'mysql2/promise';
 import type { Connection } from '../engines.js';
 import { SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type Value } from '../data.js';
@@ -47,6 +48,9 @@ export class MysqlWriter implements DestinationWriter {
     const names = [...columns.map((c) => quoteIdent(c.name)), ...(slice === null ? [] : [quoteIdent(SLICE_COLUMN)])];
     const placeholders = `(${names.map(() => '?').join(', ')})`;
     let written = 0;
+    // Two writers of one slice take turns (see the PostgreSQL writer); MySQL lock names stop at 64 characters.
+    const lock = `openmms:${createHash('sha256').update(`${db}.${table}/${slice ?? ''}`).digest('hex').slice(0, 40)}`;
+    await this.c.query('SELECT GET_LOCK(?, 3600)', [lock]);
     await this.c.beginTransaction();
     try {
       if (slice === null) await this.c.query(`DELETE FROM ${target}`);
@@ -63,6 +67,8 @@ export class MysqlWriter implements DestinationWriter {
     } catch (err) {
       await this.c.rollback().catch(() => {});
       throw err;
+    } finally {
+      await this.c.query('SELECT RELEASE_LOCK(?)', [lock]).catch(() => {});
     }
     return written;
   }

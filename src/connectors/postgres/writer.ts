@@ -97,6 +97,9 @@ export class PostgresWriter implements DestinationWriter {
     let copy: CopyStreamQuery | undefined;
     await this.client.query('BEGIN');
     try {
+      // Two writers of one slice (a worker presumed dead that is not) take turns, so the second
+      // DELETE sees the first's rows: replaced, never doubled.
+      await this.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`openmms:${db}.${table}/${slice ?? ''}`]);
       if (slice === null) await this.client.query(`DELETE FROM ${target}`);
       else await this.client.query(`DELETE FROM ${target} WHERE ${quoteIdent(SLICE_COLUMN)} = $1`, [slice]);
       copy = this.client.query(copyFrom(`COPY ${target} (${names.join(', ')}) FROM STDIN`));

@@ -4,6 +4,7 @@ import { catalogScan } from './0002-catalog-scan.js';
 import { tasks } from './0003-tasks.js';
 import { jobRuns } from './0004-job-runs.js';
 import { timers } from './0005-timers.js';
+import { taskLeases } from './0006-task-leases.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -21,7 +22,7 @@ export interface StoreMigration {
 }
 
 /** Ordered list of schema versions; append only. */
-const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers];
+const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases];
 
 function dialectTypes(dialect: StoreDialect): DialectTypes {
   return dialect === 'sqlite'
