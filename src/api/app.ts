@@ -91,7 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const dataSources = new DataSourceService(deps.store, deps.secrets, (engine, conn, role) => testConnection(engine, conn, deps.dataDir, role));
-  const runner = deps.runJobs === false || deps.runJobs === 'dispatch' ? null : new Runner({ db: deps.store.db, dataSources, dataDir: deps.dataDir }, app.log);
+  const runner = deps.runJobs === false || deps.runJobs === 'dispatch' ? null : new Runner({ db: deps.store.db, dialect: deps.store.dialect, dataSources, dataDir: deps.dataDir }, app.log);
   let dispatcher: Dispatcher | null = null;
   if (deps.runJobs === 'dispatch') {
     if (!deps.queueUrl) throw new Error('cluster mode needs the PostgreSQL store URL for its task queue');

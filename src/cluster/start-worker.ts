@@ -15,7 +15,7 @@ export async function startWorker(config: ServiceConfig, concurrency: number, en
   const secrets = new SecretBox(loadSecretKey(env, secretKeyFile(config)));
   const store = await openStore(config.storeUrl);
   const dataSources = new DataSourceService(store, secrets, (engine, conn, role) => testConnection(engine, conn, config.dataDir, role));
-  const worker = new Worker({ db: store.db, dataSources, dataDir: config.dataDir }, await TaskQueue.open(config.storeUrl), log, { ...DEFAULT_WORKER_OPTIONS, concurrency });
+  const worker = new Worker({ db: store.db, dialect: 'postgres', dataSources, dataDir: config.dataDir }, await TaskQueue.open(config.storeUrl), log, { ...DEFAULT_WORKER_OPTIONS, concurrency });
   await worker.start();
   const stop = async () => {
     await worker.close();

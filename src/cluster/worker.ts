@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { TaskContext } from '../engine/run-task.js';
 import { executeTask, type EngineLog } from '../engine/settle.js';
+import { claimExclusively, withinLimits } from '../engine/limits.js';
 import type { TaskQueue } from './queue.js';
 
 export interface WorkerOptions {
@@ -53,23 +54,8 @@ export class Worker {
 
   private async handle(taskId: number): Promise<void> {
     const { db } = this.ctx;
-    const now = Date.now();
-    const claimed = await db
-      .updateTable('tasks')
-      .set({ status: 'DOING', lease_owner: this.id, lease_until: now + this.options.leaseMs, start_time: now, err_msg: null, update_time: now })
-      .where('id', '=', taskId)
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('status', '=', 'INIT'), eb.or([eb('next_attempt_time', 'is', null), eb('next_attempt_time', '<=', now)])]),
-          eb.and([eb('status', '=', 'DOING'), eb('lease_until', '<', now)]), // its worker is gone
-        ]),
-      )
-      .where(({ exists, selectFrom }) =>
-        exists(selectFrom('jobs as j').select('j.id').whereRef('j.id', '=', 'tasks.job_id').whereRef('j.run', '=', 'tasks.run').where('j.stopped', '=', 0)),
-      )
-      .executeTakeFirst();
-    // Not ours to run (done, held by a live worker, stopped, backing off): the dispatcher re-offers it if that changes.
-    if (claimed.numUpdatedRows === 0n) return;
+    // Not ours to run (done, held by a live worker, stopped, backing off, over a limit): the dispatcher re-offers it if that changes.
+    if (!(await this.claim(taskId))) return;
     const { job_id: jobId } = await db.selectFrom('tasks').select('job_id').where('id', '=', taskId).executeTakeFirstOrThrow();
     await db.updateTable('jobs').set({ status: 'DOING' }).where('id', '=', jobId).where('status', '=', 'INIT').execute();
 
@@ -85,6 +71,32 @@ export class Worker {
       this.running.delete(taskId);
       await db.updateTable('tasks').set({ lease_owner: null, lease_until: null }).where('id', '=', taskId).where('lease_owner', '=', this.id).execute();
     }
+  }
+
+  /** Takes the task if it is free (or its worker's lease lapsed) and its limits allow. */
+  private async claim(taskId: number): Promise<boolean> {
+    const { db } = this.ctx;
+    const now = Date.now();
+    const task = await db.selectFrom('tasks').select('source_id').where('id', '=', taskId).executeTakeFirst();
+    if (!task) return false;
+    return claimExclusively(db, 'postgres', async (tx) => {
+      if (!(await withinLimits(tx, task.source_id, taskId, now))) return false;
+      const r = await tx
+        .updateTable('tasks')
+        .set({ status: 'DOING', lease_owner: this.id, lease_until: now + this.options.leaseMs, start_time: now, err_msg: null, update_time: now })
+        .where('id', '=', taskId)
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('status', '=', 'INIT'), eb.or([eb('next_attempt_time', 'is', null), eb('next_attempt_time', '<=', now)])]),
+            eb.and([eb('status', '=', 'DOING'), eb('lease_until', '<', now)]), // its worker is gone
+          ]),
+        )
+        .where(({ exists, selectFrom }) =>
+          exists(selectFrom('jobs as j').select('j.id').whereRef('j.id', '=', 'tasks.job_id').whereRef('j.run', '=', 'tasks.run').where('j.stopped', '=', 0)),
+        )
+        .executeTakeFirst();
+      return r.numUpdatedRows > 0n;
+    });
   }
 
   /** Extends the lease; aborts the task when the lease was lost or the job stopped. */

@@ -41,6 +41,10 @@ export function connectionProblems(engine: Engine, conn: Connection, where: stri
   for (const f of UNUSED_FIELDS[engine]) {
     if (conn[f] !== undefined) problems.push(`${where}.${f} is not used by ${engine}`);
   }
+  const limit = conn.options?.maxConcurrentTasks;
+  if (limit !== undefined && !(Number.isInteger(limit) && (limit as number) > 0)) {
+    problems.push(`${where}.options.maxConcurrentTasks must be a whole number above 0`);
+  }
   return problems;
 }
 

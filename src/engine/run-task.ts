@@ -12,6 +12,7 @@ import { Checksum } from './checksum.js';
 
 export interface TaskContext {
   db: Kysely<Database>;
+  dialect: 'sqlite' | 'postgres';
   dataSources: DataSourceService;
   dataDir: string;
 }

@@ -5,6 +5,7 @@ import { setPartitionStatus, setTableStatus } from '../store/catalog-status.js';
 import { planQueuedJobs, unplannedJobs } from './plan-job.js';
 import type { TaskContext } from './run-task.js';
 import { executeTask } from './settle.js';
+import { claimExclusively, withinLimits } from './limits.js';
 
 export interface RunnerOptions {
   /** Tasks copied at once. */
@@ -99,16 +100,16 @@ export class Runner {
     return (await this.nextTask()) !== undefined || (await unplannedJobs(this.db)).length > 0;
   }
 
-  private nextTask() {
+  private nextTask(skip: number[] = []) {
     return this.db
       .selectFrom('tasks as t')
       .innerJoin('jobs as j', (join) => join.onRef('j.id', '=', 't.job_id').onRef('j.run', '=', 't.run'))
-      .select(['t.id', 't.job_id', 't.table_id'])
+      .select(['t.id', 't.job_id', 't.table_id', 't.source_id'])
       .where('t.status', '=', 'INIT')
       .where('j.stopped', '=', 0)
       .where('j.status', 'in', ['INIT', 'DOING'])
       .where((eb) => eb.or([eb('t.next_attempt_time', 'is', null), eb('t.next_attempt_time', '<=', Date.now())]))
-      .where('t.id', 'not in', [0, ...this.running.keys()])
+      .where('t.id', 'not in', [0, ...this.running.keys(), ...skip])
       // Two tasks never write the same table at once, whichever jobs they belong to.
       .where('t.table_id', 'not in', [0, ...this.runningTables()])
       // Earlier eta first (no eta: last), then older jobs, then task order.
@@ -124,11 +125,19 @@ export class Runner {
 
   private async tick(): Promise<void> {
     await planQueuedJobs(this.db, this.log);
+    const overLimit: number[] = [];
     while (this.running.size < this.options.concurrency && !this.closed) {
-      const next = await this.nextTask();
+      const next = await this.nextTask(overLimit);
       if (!next) return;
-      const claimed = await this.db.updateTable('tasks').set({ status: 'DOING', start_time: Date.now(), err_msg: null }).where('id', '=', next.id).where('status', '=', 'INIT').executeTakeFirst();
-      if (claimed.numUpdatedRows === 0n) continue;
+      const claimed = await claimExclusively(this.db, this.ctx.dialect, async (tx) => {
+        if (!(await withinLimits(tx, next.source_id, next.id))) return false;
+        const r = await tx.updateTable('tasks').set({ status: 'DOING', start_time: Date.now(), err_msg: null }).where('id', '=', next.id).where('status', '=', 'INIT').executeTakeFirst();
+        return r.numUpdatedRows > 0n;
+      });
+      if (!claimed) {
+        overLimit.push(next.id); // its data source is at its limit (or another claimed it): try the next
+        continue;
+      }
       await this.db.updateTable('jobs').set({ status: 'DOING' }).where('id', '=', next.job_id).where('status', '=', 'INIT').execute();
       const abort = new AbortController();
       const done = executeTask(this.ctx, this.log, next.id, next.job_id, abort.signal).finally(() => {

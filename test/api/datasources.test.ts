@@ -93,6 +93,7 @@ describe.each(STORE_KINDS)('data sources API on the %s store', (kind) => {
       [{ ...pgSource('bad-type'), type: 'ORACLE' }, 400, /parameter 'body.type' must be equal to one of the allowed values: POSTGRESQL, MYSQL/],
       [{ name: 'no-host', type: 'POSTGRESQL', config: { source: { database: 'x' } } }, 400, /config.source.host is required for POSTGRESQL/],
       [{ name: 'sqlite-host', type: 'SQLITE', config: { source: { path: '/tmp/a.db', host: 'h' } } }, 400, /config.source.host is not used by SQLITE/],
+      [{ name: 'limit', type: 'SQLITE', config: { source: { path: 'x.db', options: { maxConcurrentTasks: 0 } } } }, 400, /config.source.options.maxConcurrentTasks must be a whole number above 0/],
       [{ ...pgSource('extra'), color: 'red' }, 400, /unknown parameter 'body.color'/],
       [{ ...pgSource('port-type'), config: { source: { host: 'h', database: 'd', port: '5432' } } }, 400, /body.config.source.port' must be integer/],
       [{ type: 'POSTGRESQL', config: pgSource('x').config }, 400, /missing parameter 'body.name'/],

@@ -33,12 +33,46 @@ describe('the job queue', () => {
 
     // One worker, so the order it takes tasks in is the order they start.
     const dataSources = new DataSourceService(api.store, api.secrets, (e, c, r) => testConnection(e, c, dataDir, r));
-    const runner = new Runner({ db: api.store.db, dataSources, dataDir }, console, { concurrency: 1, pollMs: 20 });
+    const runner = new Runner({ db: api.store.db, dialect: 'sqlite', dataSources, dataDir }, console, { concurrency: 1, pollMs: 20 });
     runner.start();
     await runner.idle();
     await runner.close();
     const order = await api.store.db.selectFrom('tasks').select(['job_id', 'start_time']).orderBy('start_time').orderBy('id').execute();
     expect(order.map((t) => t.job_id)).toEqual([early, late, none]);
     for (const j of [late, none, early]) expect((await call('GET', `/datasources/${id}/jobs/${j}`)).status).toBe('DONE');
+  });
+});
+
+describe('concurrency limits', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'openmms-limits-'));
+  let api: TestApi;
+  beforeAll(async () => {
+    const db = new SqliteDatabase(join(dataDir, 'src.sqlite'));
+    for (const t of ['t1', 't2', 't3', 't4']) {
+      db.exec(`CREATE TABLE ${t} (id INTEGER, pad TEXT);
+               WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) INSERT INTO ${t} SELECT i, hex(randomblob(200)) FROM n;`);
+    }
+    db.close();
+    api = await TestApi.start('sqlite', dataDir);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('never run more tasks against a data source than its maxConcurrentTasks', async () => {
+    const call = async (method: 'GET' | 'POST', path: string, body?: unknown) => (await api.call(method, mms(path), body)).body.data;
+    const { dataSourceId: id } = await call('POST', '/datasources', { name: 'limited', type: 'SQLITE', config: { source: { path: 'src.sqlite', options: { maxConcurrentTasks: 1 } } } });
+    await call('POST', `/datasources/${id}/scans`);
+    await api.app.scans.idle();
+    const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'all', srcDbName: 'main' });
+    const dataSources = new DataSourceService(api.store, api.secrets, (e, c, r) => testConnection(e, c, dataDir, r));
+    const runner = new Runner({ db: api.store.db, dialect: 'sqlite', dataSources, dataDir }, console, { concurrency: 3, pollMs: 20 });
+    runner.start();
+    await runner.idle();
+    await runner.close();
+    expect((await call('GET', `/datasources/${id}/jobs/${jobId}`)).status).toBe('DONE');
+    const spans = await api.store.db.selectFrom('tasks').select(['start_time', 'end_time']).where('job_id', '=', jobId).orderBy('start_time').execute();
+    expect(spans).toHaveLength(4);
+    for (let i = 1; i < spans.length; i++) expect(spans[i]!.start_time!).toBeGreaterThanOrEqual(spans[i - 1]!.end_time!);
   });
 });
