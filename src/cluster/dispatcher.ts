@@ -56,7 +56,7 @@ export class Dispatcher implements JobEngine {
   }
 
   async dispatch(now = Date.now()): Promise<void> {
-    await planQueuedJobs(this.db, this.log);
+    await planQueuedJobs(this.db, 'postgres', this.log);
     const offers = await this.db
       .selectFrom('tasks as t')
       .innerJoin('jobs as j', (join) => join.onRef('j.id', '=', 't.job_id').onRef('j.run', '=', 't.run'))

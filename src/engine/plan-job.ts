@@ -21,9 +21,9 @@ export function unplannedJobs(db: Kysely<Database>) {
 }
 
 /** Plans every queued job that has no tasks yet. */
-export async function planQueuedJobs(db: Kysely<Database>, log: Pick<FastifyBaseLogger, 'info'>): Promise<void> {
+export async function planQueuedJobs(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', log: Pick<FastifyBaseLogger, 'info'>): Promise<void> {
   for (const job of await unplannedJobs(db)) {
-    const n = await planJob(db, job);
+    const n = await planJob(db, dialect, job);
     log.info({ jobId: job.id, tasks: n }, 'job planned');
   }
 }
@@ -32,7 +32,7 @@ export async function planQueuedJobs(db: Kysely<Database>, log: Pick<FastifyBase
  * Reads what the planner needs from the catalog, plans, and writes the tasks of a job in one
  * transaction. A job with nothing to copy is DONE at once.
  */
-export async function planJob(db: Kysely<Database>, job: JobRow, now = Date.now()): Promise<number> {
+export async function planJob(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', job: JobRow, now = Date.now()): Promise<number> {
   const config = JSON.parse(job.config) as JobConfig;
   const jobTables = await db.selectFrom('job_tables').selectAll().where('job_id', '=', job.id).execute();
   const catalogTables = await db
@@ -63,7 +63,13 @@ export async function planJob(db: Kysely<Database>, job: JobRow, now = Date.now(
     ...taskLimits(config.others),
   });
 
-  await db.transaction().execute(async (tx) => {
+  return db.transaction().execute(async (tx) => {
+    // Several API processes may plan at once: the job row lock makes one of them do it.
+    const current = tx.selectFrom('jobs').select(['run', 'status']).where('id', '=', job.id);
+    const locked = await (dialect === 'postgres' ? current.forUpdate() : current).executeTakeFirst();
+    if (!locked || locked.run !== job.run || locked.status !== 'INIT') return 0;
+    const already = await tx.selectFrom('tasks').select('id').where('job_id', '=', job.id).where('run', '=', job.run).executeTakeFirst();
+    if (already) return 0;
     for (const t of planned) {
       const { id } = await tx
         .insertInto('tasks')
@@ -87,6 +93,6 @@ export async function planJob(db: Kysely<Database>, job: JobRow, now = Date.now(
       .set({ task_num: planned.length, task_done: 0, status: planned.length ? 'INIT' : 'DONE', update_time: now })
       .where('id', '=', job.id)
       .execute();
+    return planned.length;
   });
-  return planned.length;
 }

@@ -124,7 +124,7 @@ export class Runner {
   }
 
   private async tick(): Promise<void> {
-    await planQueuedJobs(this.db, this.log);
+    await planQueuedJobs(this.db, this.ctx.dialect, this.log);
     const overLimit: number[] = [];
     while (this.running.size < this.options.concurrency && !this.closed) {
       const next = await this.nextTask(overLimit);

@@ -35,15 +35,22 @@ export async function executeTask(ctx: TaskContext, log: EngineLog, taskId: numb
       log.warn({ taskId, jobId, err: message, retry }, 'task failed');
     }
   }
-  await rollUpJob(db, jobId);
+  await rollUpJob(db, jobId, ctx.dialect);
 }
 
-/** A job's status and taskDone from the statuses of its current run's tasks. */
-export async function rollUpJob(db: Kysely<Database>, jobId: number): Promise<void> {
-  const { run } = await db.selectFrom('jobs').select('run').where('id', '=', jobId).executeTakeFirstOrThrow();
-  const counts = await db.selectFrom('tasks').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('job_id', '=', jobId).where('run', '=', run).groupBy('status').execute();
-  const n = (s: string) => Number(counts.find((c) => c.status === s)?.n ?? 0);
-  const total = counts.reduce((a, c) => a + Number(c.n), 0);
-  const status: JobStatus = n('DOING') > 0 ? 'DOING' : n('DONE') === total ? 'DONE' : n('INIT') > 0 ? (n('DONE') + n('FAILED') > 0 ? 'DOING' : 'INIT') : 'FAILED';
-  await db.updateTable('jobs').set({ status, task_done: n('DONE'), update_time: Date.now() }).where('id', '=', jobId).execute();
+/**
+ * A job's status and taskDone from the statuses of its current run's tasks. The job row is locked
+ * first, so when workers finish tasks of one job at once, the last to roll up counts every task
+ * the others finished (it cannot overwrite a newer count with an older one).
+ */
+export async function rollUpJob(db: Kysely<Database>, jobId: number, dialect: 'sqlite' | 'postgres'): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const lock = tx.selectFrom('jobs').select('run').where('id', '=', jobId);
+    const { run } = await (dialect === 'postgres' ? lock.forUpdate() : lock).executeTakeFirstOrThrow();
+    const counts = await tx.selectFrom('tasks').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('job_id', '=', jobId).where('run', '=', run).groupBy('status').execute();
+    const n = (s: string) => Number(counts.find((c) => c.status === s)?.n ?? 0);
+    const total = counts.reduce((a, c) => a + Number(c.n), 0);
+    const status: JobStatus = n('DOING') > 0 ? 'DOING' : n('DONE') === total ? 'DONE' : n('INIT') > 0 ? (n('DONE') + n('FAILED') > 0 ? 'DOING' : 'INIT') : 'FAILED';
+    await tx.updateTable('jobs').set({ status, task_done: n('DONE'), update_time: Date.now() }).where('id', '=', jobId).execute();
+  });
 }

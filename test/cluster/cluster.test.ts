@@ -1,37 +1,25 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mmsClient, SERVING, spawnMms, stopAll, until, WORKING } from '../support/processes.js';
 import { createPgDatabase } from '../support/stores.js';
 
 type Db = Awaited<ReturnType<typeof createPgDatabase>>;
-
-/** Starts `mms <args>` and resolves once it prints `ready`. */
-async function mms(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d;
-      const m = ready.exec(out);
-      if (m) resolve(m);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d) => (out += d));
-    child.once('exit', (code) => reject(new Error(`mms ${args[0]} exited with ${code}: ${out}`)));
-  });
-  return { child, match };
-}
 
 describe('cluster mode', () => {
   let store: Db;
   let src: Db;
   let dst: Db;
   const children: ChildProcess[] = [];
+  const dataDir = mkdtempSync(join(tmpdir(), 'openmms-cluster-'));
+  const env = () => ({ OPENMMS_SECRET_KEY: key, OPENMMS_LOG_LEVEL: 'warn', OPENMMS_STORE_URL: store.url, OPENMMS_DATA_DIR: dataDir });
+  const key = randomBytes(32).toString('hex');
 
   beforeAll(async () => {
     [store, src, dst] = await Promise.all([createPgDatabase('openmms_cl_store'), createPgDatabase('openmms_cl_src'), createPgDatabase('openmms_cl_dst')]);
@@ -43,74 +31,60 @@ describe('cluster mode', () => {
     await c.end();
   });
   afterAll(async () => {
-    const alive = children.filter((child) => child.exitCode === null && child.signalCode === null);
-    for (const child of alive) child.kill('SIGKILL');
-    await Promise.all(alive.map((child) => once(child, 'exit')));
+    await stopAll(children);
     await Promise.all([store?.drop(), src?.drop(), dst?.drop()]);
   });
 
   it('3 workers copy 120 partitions; a worker killed mid-copy, and one stopped, have their tasks finished by the last', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'openmms-cluster-'));
-    const env = { OPENMMS_SECRET_KEY: randomBytes(32).toString('hex'), OPENMMS_LOG_LEVEL: 'warn', OPENMMS_STORE_URL: store.url, OPENMMS_DATA_DIR: dataDir };
-    const api = await mms(['serve', '--port', '0'], env, /OpenMMS listening at (http:\/\/127\.0\.0\.1:\d+)/);
+    const api = await spawnMms(['serve', '--port', '0'], env(), SERVING);
     children.push(api.child);
-    const base = api.match[1]!;
+    const call = mmsClient(api.match[1]!);
     const workers: { child: ChildProcess; id: string }[] = [];
     for (let i = 0; i < 3; i++) {
-      const w = await mms(['worker', '--concurrency', '2'], env, /OpenMMS worker (\S+) taking tasks/);
+      const w = await spawnMms(['worker', '--concurrency', '2'], env(), WORKING);
       children.push(w.child);
       workers.push({ child: w.child, id: w.match[1]! });
     }
-    const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${base}/api/v1/mms${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-      const json = (await res.json()) as { data: any };
-      expect(res.status, JSON.stringify(json)).toBe(200);
-      return json.data;
-    };
-    const until = async (what: () => Promise<boolean>, seconds: number) => {
-      for (let i = 0; i < seconds * 10; i++) {
-        if (await what()) return;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error('timed out');
-    };
 
     const { dataSourceId: id } = await call('POST', '/datasources', { name: 'cl', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } });
     const { scanId } = await call('POST', `/datasources/${id}/scans`);
     await until(async () => (await call('GET', `/datasources/${id}/scans/${scanId}`)).status === 'DONE', 60);
     const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'big', srcDbName: 's', dstDbName: 'copy', others: { 'task.partition.max.num': 5 } });
 
-    // Kill the first worker seen holding a task.
     const storeDb = new pg.Client({ connectionString: store.url });
     await storeDb.connect();
-    let victim: (typeof workers)[number] | undefined;
-    await until(async () => {
-      const { rows } = await storeDb.query(`SELECT lease_owner FROM tasks WHERE status = 'DOING' AND lease_owner IS NOT NULL`);
-      victim = workers.find((w) => rows.some((r) => r.lease_owner === w.id));
-      return victim !== undefined;
-    }, 60);
-    victim!.child.kill('SIGKILL');
-    await once(victim!.child, 'exit');
+    const holding = async (candidates: typeof workers) => {
+      let found: (typeof workers)[number] | undefined;
+      await until(async () => {
+        const { rows } = await storeDb.query(`SELECT lease_owner FROM tasks WHERE status = 'DOING' AND lease_owner IS NOT NULL`);
+        found = candidates.find((w) => rows.some((r) => r.lease_owner === w.id));
+        return found !== undefined;
+      }, 60);
+      return found!;
+    };
+    // Kill the first worker seen holding a task.
+    const victim = await holding(workers);
+    victim.child.kill('SIGKILL');
+    await once(victim.child, 'exit');
 
     // Another worker asked to stop (SIGTERM) hands its tasks back at once: no lease to wait out.
-    let polite: (typeof workers)[number] | undefined;
-    await until(async () => {
-      const { rows } = await storeDb.query(`SELECT lease_owner FROM tasks WHERE status = 'DOING' AND lease_owner IS NOT NULL`);
-      polite = workers.find((w) => w !== victim && rows.some((r) => r.lease_owner === w.id));
-      return polite !== undefined;
-    }, 60);
+    const polite = await holding(workers.filter((w) => w !== victim));
     const asked = Date.now();
-    polite!.child.kill('SIGTERM');
-    await once(polite!.child, 'exit');
+    polite.child.kill('SIGTERM');
+    await once(polite.child, 'exit');
     expect(Date.now() - asked).toBeLessThan(20_000);
-    const { rows: held } = await storeDb.query(`SELECT count(*)::int AS n FROM tasks WHERE lease_owner = $1`, [polite!.id]);
+    const { rows: held } = await storeDb.query(`SELECT count(*)::int AS n FROM tasks WHERE lease_owner = $1`, [polite.id]);
     expect(held[0].n).toBe(0);
 
-    await until(async () => (await call('GET', `/datasources/${id}/jobs/${jobId}`)).status === 'DONE', 150);
-    const job = await call('GET', `/datasources/${id}/jobs/${jobId}`);
-    expect(job).toMatchObject({ status: 'DONE', taskNum: 24, taskDone: 24 });
-    const parts = await call('GET', `/datasources/${id}/partitions?tableName=big&status=DONE&pageSize=1`);
-    expect(parts.total).toBe(120);
+    await until(async () => (await call('GET', `/datasources/${id}/jobs/${jobId}`)).status === 'DONE', 150).catch(async (err) => {
+      const { rows } = await storeDb.query('SELECT id, status, lease_owner, lease_until, attempts, err_msg, partitions_done FROM tasks ORDER BY id');
+      console.log(JSON.stringify({ now: Date.now(), job: await call('GET', `/datasources/${id}/jobs/${jobId}`), rows }, null, 1).slice(0, 6000));
+      throw err;
+    });
+    const final = await call('GET', `/datasources/${id}/jobs/${jobId}`);
+    const { rows: taskStates } = await storeDb.query('SELECT status, count(*)::int AS n FROM tasks GROUP BY status');
+    expect({ ...final, config: undefined, taskStates }).toMatchObject({ status: 'DONE', taskNum: 24, taskDone: 24 });
+    expect((await call('GET', `/datasources/${id}/partitions?tableName=big&status=DONE&pageSize=1`)).total).toBe(120);
     await storeDb.end();
 
     const d = new pg.Client({ connectionString: dst.url });
@@ -119,4 +93,34 @@ describe('cluster mode', () => {
     await d.end();
     expect(rows[0]).toEqual({ n: 360000, ids: 360000, total: String((359999 * 360000) / 2) });
   }, 240_000);
+
+  it('a fast timer starts its job once per tick with two API processes running', async () => {
+    const db = new SqliteDatabase(join(dataDir, 'tiny.sqlite'));
+    db.exec('CREATE TABLE t (id INTEGER); INSERT INTO t VALUES (1), (2)');
+    db.close();
+    const apis = [await spawnMms(['serve', '--port', '0'], env(), SERVING), await spawnMms(['serve', '--port', '0'], env(), SERVING)];
+    const worker = await spawnMms(['worker'], env(), WORKING);
+    children.push(...apis.map((a) => a.child), worker.child);
+    const call = mmsClient(apis[0]!.match[1]!);
+    const { dataSourceId: id } = await call('POST', '/datasources', { name: 'tiny', type: 'SQLITE', config: { source: { path: 'tiny.sqlite' }, destination: { type: 'DUCKDB', path: 'tiny.duckdb' } } });
+    const { scanId } = await call('POST', `/datasources/${id}/scans`);
+    await until(async () => (await call('GET', `/datasources/${id}/scans/${scanId}`)).status === 'DONE', 30);
+    const { timerId } = await call('POST', `/datasources/${id}/timers`, { scheduleType: 'Cron', value: '*/3 * * * * *' });
+    const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'ticking', srcDbName: 'main', timerId });
+    await new Promise((r) => setTimeout(r, 10_000));
+    await call('PUT', `/datasources/${id}/timers/${timerId}`, { stopped: true });
+    await until(async () => (await call('GET', `/datasources/${id}/jobs/${jobId}`)).status === 'DONE', 30);
+
+    const s = new pg.Client({ connectionString: store.url });
+    await s.connect();
+    const { rows: fires } = await s.query('SELECT tick, jobs_started FROM timer_fires WHERE timer_id = $1 ORDER BY tick', [timerId]);
+    const { rows: [job] } = await s.query('SELECT run FROM jobs WHERE id = $1', [jobId]);
+    await s.end();
+    expect(fires.length).toBeGreaterThanOrEqual(2);
+    // Ticks 3 s apart, each recorded once, and each started the job at most once.
+    for (let i = 1; i < fires.length; i++) expect(Number(fires[i].tick) - Number(fires[i - 1].tick)).toBeGreaterThanOrEqual(3000);
+    expect(fires.every((f) => f.jobs_started <= 1)).toBe(true);
+    expect(job.run - 1).toBe(fires.reduce((n, f) => n + f.jobs_started, 0));
+    expect(job.run).toBeGreaterThan(1);
+  }, 120_000);
 });

@@ -1,0 +1,55 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+
+export interface MmsProcess {
+  child: ChildProcess;
+  /** What the `ready` pattern matched. */
+  match: RegExpExecArray;
+  output(): string;
+}
+
+/** Runs the real `mms` command (from source) and resolves once its output matches `ready`. */
+export async function spawnMms(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<MmsProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = ready.exec(out);
+      if (m) resolve(m);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`mms ${args[0]} exited with ${code}: ${out}`)));
+  });
+  return { child, match, output: () => out };
+}
+
+export const SERVING = /OpenMMS listening at (http:\/\/127\.0\.0\.1:\d+)/;
+export const WORKING = /OpenMMS worker (\S+) taking tasks/;
+
+/** Stops processes that still run (SIGKILL unless told otherwise) and waits for them. */
+export async function stopAll(children: ChildProcess[], signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  const alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  for (const c of alive) c.kill(signal);
+  await Promise.all(alive.map((c) => once(c, 'exit')));
+}
+
+/** A JSON client for one server's MMS API that fails the test on any non-200 answer. */
+export function mmsClient(base: string) {
+  return async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${base}/api/v1/mms${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+    const json = (await res.json()) as { data: any; message?: string };
+    if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${json.message}`);
+    return json.data;
+  };
+}
+
+/** Polls until `what` holds, every 100 ms, for at most `seconds`. */
+export async function until(what: () => Promise<boolean>, seconds: number): Promise<void> {
+  for (let i = 0; i < seconds * 10; i++) {
+    if (await what()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('timed out');
+}
