@@ -1,29 +1,16 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import SqliteDatabase from 'better-sqlite3';
 import { openDuck } from '../src/connectors/duckdb/connect.js';
+import { SERVING, spawnMms } from './support/processes.js';
 import { describe, expect, it } from 'vitest';
 
-/** Starts `mms serve` with the given arguments; resolves with its base URL once it listens. */
-async function serve(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', ...args], {
-    env: { ...process.env, OPENMMS_SECRET_KEY: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const base = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /OpenMMS listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-  return { child, base, output: () => out };
-}
+const serve = async (args: string[]) => {
+  const p = await spawnMms(['serve', '--port', '0', ...args], { OPENMMS_SECRET_KEY: '' }, SERVING);
+  return { child: p.child, base: p.match[1]!, output: p.output };
+};
 
 describe('mms serve', () => {
   it('--demo migrates a sample partitioned source into the embedded DuckDB', async () => {

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,25 +6,12 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgDatabase } from '../support/stores.js';
+import { mmsClient, SERVING, spawnMms, until } from '../support/processes.js';
 
 /** The real server process, as `mms serve` runs it. */
-async function startServer(dataDir: string, key: string): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--data-dir', dataDir], {
-    env: { ...process.env, OPENMMS_SECRET_KEY: key, OPENMMS_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const base = await new Promise<string>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d;
-      const m = /OpenMMS listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve(m[1]!);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-  return { child, base };
+async function startServer(dataDir: string, key: string) {
+  const p = await spawnMms(['serve', '--port', '0', '--data-dir', dataDir], { OPENMMS_SECRET_KEY: key, OPENMMS_LOG_LEVEL: 'warn' }, SERVING);
+  return { child: p.child, base: p.match[1]! };
 }
 
 describe('a server killed mid-copy', () => {
@@ -51,19 +37,8 @@ describe('a server killed mid-copy', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'openmms-crash-'));
     const key = randomBytes(32).toString('hex');
     let server = await startServer(dataDir, key);
-    const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${server.base}/api/v1/mms${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-      const json = (await res.json()) as { data: any };
-      expect(res.status, JSON.stringify(json)).toBe(200);
-      return json.data;
-    };
-    const waitFor = async (what: () => Promise<boolean>) => {
-      for (let i = 0; i < 600; i++) {
-        if (await what()) return;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error('timed out');
-    };
+    const call = (method: string, path: string, body?: unknown) => mmsClient(server.base)(method, path, body);
+    const waitFor = (what: () => Promise<boolean>) => until(what, 30);
     try {
       const { dataSourceId: id } = await call('POST', '/datasources', { name: 'crash', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } });
       const { scanId } = await call('POST', `/datasources/${id}/scans`);

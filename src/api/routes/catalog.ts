@@ -3,6 +3,7 @@ import type { CatalogService } from '../../catalog/service.js';
 import type { ScanService } from '../../catalog/scan-service.js';
 import type { CatalogFilter, CatalogSort } from '../../store/catalog.js';
 import { invalid } from '../../errors.js';
+import { paging } from '../paging.js';
 import { Envelope, errorResponses, Paged, SourceParams } from '../schemas/common.js';
 import {
   CreateScanBody, DbOut, DbParams, ListDbsQuery, ListPartitionsQuery, ListTablesQuery, PartitionOut, PartitionParams, ScanOut, ScanParams, TableOut, TableParams,
@@ -11,7 +12,6 @@ import { dbOut, parseTime, partitionOut, scanOut, tableOut } from '../format.js'
 import { Type } from '@sinclair/typebox';
 
 const tags = ['Catalog'];
-const DEFAULT_PAGE_SIZE = 10;
 const SORTERS = { 'sorter.numRows': 'num_rows', 'sorter.size': 'size', 'sorter.lastDdlTime': 'last_ddl_time' } as const;
 
 type CommonQuery = {
@@ -24,13 +24,12 @@ function listArgs<Q extends CommonQuery>(q: Q, extra: Partial<CatalogFilter>) {
   const sorts = (Object.keys(SORTERS) as (keyof typeof SORTERS)[]).filter((k) => q[k] !== undefined);
   if (sorts.length > 1) throw invalid(`sort by one field at a time (got ${sorts.join(', ')})`);
   const sort: CatalogSort = sorts[0] ? { field: SORTERS[sorts[0]], order: q[sorts[0]]! } : undefined;
-  const { pageNum = 1, pageSize = DEFAULT_PAGE_SIZE } = q;
   const filter: CatalogFilter = {
     ...extra, status: q.status, updated: q.updated, dropped: q.dropped,
     lastDdlTimeStart: q.lastDdlTimeStart === undefined ? undefined : parseTime(q.lastDdlTimeStart),
     lastDdlTimeEnd: q.lastDdlTimeEnd === undefined ? undefined : parseTime(q.lastDdlTimeEnd),
   };
-  return { filter, sort, page: { offset: (pageNum - 1) * pageSize, limit: pageSize }, pageNum, pageSize };
+  return { filter, sort, ...paging(q) };
 }
 
 export const catalogRoutes =

@@ -10,6 +10,7 @@ import {
   UpdateDataSourceBody,
 } from '../schemas/datasource.js';
 import { dataSourceOut } from '../format.js';
+import { paging } from '../paging.js';
 
 const tags = ['Data sources'];
 
@@ -26,8 +27,9 @@ export const dataSourceRoutes =
       '/datasources',
       { schema: { operationId: 'ListMmsDataSources', tags, querystring: ListDataSourcesQuery, response: { 200: Paged(DataSourceOut), ...errorResponses } } },
       async (req) => {
-        const { name, type, pageNum = 1, pageSize = MAX_PAGE_SIZE } = req.query;
-        const { total, items } = await service.list({ name, type }, { offset: (pageNum - 1) * pageSize, limit: pageSize });
+        const { name, type } = req.query;
+        const { pageNum, pageSize, page } = paging(req.query, MAX_PAGE_SIZE);
+        const { total, items } = await service.list({ name, type }, page);
         return { requestId: req.id, data: { total, objectList: items.map((ds) => dataSourceOut(ds, false)), pageNum, pageSize } };
       },
     );

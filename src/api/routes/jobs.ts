@@ -4,9 +4,9 @@ import type { JobAction } from '../../engine/job-lifecycle.js';
 import { Envelope, errorResponses, Id, JobParams, Paged, SourceParams } from '../schemas/common.js';
 import { CreateJobBody, JobIdOut, JobOut, ListJobsQuery } from '../schemas/job.js';
 import { jobOut } from '../format.js';
+import { paging } from '../paging.js';
 
 const tags = ['Jobs'];
-const DEFAULT_PAGE_SIZE = 10;
 
 export const jobRoutes =
   (service: JobService): FastifyPluginAsyncTypebox =>
@@ -21,11 +21,12 @@ export const jobRoutes =
       '/datasources/:sourceId/jobs',
       { schema: { operationId: 'ListMmsJobs', tags, params: SourceParams, querystring: ListJobsQuery, response: { 200: Paged(JobOut), ...errorResponses } } },
       async (req) => {
-        const { pageNum = 1, pageSize = DEFAULT_PAGE_SIZE, stopped, 'sorter.status': statusOrder, ...filter } = req.query;
+        const { pageNum: _n, pageSize: _s, stopped, 'sorter.status': statusOrder, ...filter } = req.query;
+        const { pageNum, pageSize, page } = paging(req.query);
         const { total, rows } = await service.list(
           req.params.sourceId,
           { ...filter, ...(stopped !== undefined && { stopped: stopped === '1' || stopped === 'true' }) },
-          { offset: (pageNum - 1) * pageSize, limit: pageSize },
+          page,
           statusOrder,
         );
         return { requestId: req.id, data: { total, objectList: rows.map(jobOut), pageNum, pageSize } };

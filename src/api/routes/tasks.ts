@@ -6,9 +6,9 @@ import * as tasks from '../../store/tasks.js';
 import { Envelope, errorResponses, Paged, SourceParams } from '../schemas/common.js';
 import { ListTasksQuery, LogsQuery, TaskLogOut, TaskOut, TaskParams } from '../schemas/task.js';
 import { taskLogOut, taskOut } from '../format.js';
+import { paging } from '../paging.js';
 
 const tags = ['Tasks'];
-const DEFAULT_PAGE_SIZE = 10;
 
 /** ListMmsTasks, GetMmsTask, ListMmsTaskLogs. */
 export const taskRoutes =
@@ -26,8 +26,9 @@ export const taskRoutes =
       { schema: { operationId: 'ListMmsTasks', tags, params: SourceParams, querystring: ListTasksQuery, response: { 200: Paged(TaskOut), ...errorResponses } } },
       async (req) => {
         await dataSources.get(req.params.sourceId);
-        const { pageNum = 1, pageSize = DEFAULT_PAGE_SIZE, ...filter } = req.query;
-        const { total, rows } = await tasks.listTasks(store.db, req.params.sourceId, filter, { offset: (pageNum - 1) * pageSize, limit: pageSize });
+        const { pageNum: _n, pageSize: _s, ...filter } = req.query;
+        const { pageNum, pageSize, page } = paging(req.query);
+        const { total, rows } = await tasks.listTasks(store.db, req.params.sourceId, filter, page);
         return { requestId: req.id, data: { total, objectList: rows.map((r) => taskOut(r)), pageNum, pageSize } };
       },
     );
@@ -46,8 +47,8 @@ export const taskRoutes =
       { schema: { operationId: 'ListMmsTaskLogs', tags, params: TaskParams, querystring: LogsQuery, response: { 200: Paged(TaskLogOut), ...errorResponses } } },
       async (req) => {
         const row = await task(req.params.sourceId, req.params.taskId);
-        const { pageNum = 1, pageSize = 100 } = req.query;
-        const { total, rows } = await tasks.taskLogs(store.db, row.id, { offset: (pageNum - 1) * pageSize, limit: pageSize });
+        const { pageNum, pageSize, page } = paging(req.query, 100);
+        const { total, rows } = await tasks.taskLogs(store.db, row.id, page);
         return { requestId: req.id, data: { total, objectList: rows.map(taskLogOut), pageNum, pageSize } };
       },
     );

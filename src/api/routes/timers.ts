@@ -4,6 +4,7 @@ import type { TimerService } from '../../timers/service.js';
 import { Envelope, errorResponses, Id, Paged, SourceParams } from '../schemas/common.js';
 import { CreateTimerBody, ListTimersQuery, TimerOut, TimerParams, UpdateTimerBody } from '../schemas/timer.js';
 import { timerOut } from '../format.js';
+import { paging } from '../paging.js';
 
 const tags = ['Timers'];
 
@@ -20,8 +21,8 @@ export const timerRoutes =
       '/datasources/:sourceId/timers',
       { schema: { operationId: 'ListMmsTimers', tags, params: SourceParams, querystring: ListTimersQuery, response: { 200: Paged(TimerOut), ...errorResponses } } },
       async (req) => {
-        const { pageNum = 1, pageSize = 10 } = req.query;
-        const { total, rows } = await timers.list(req.params.sourceId, { offset: (pageNum - 1) * pageSize, limit: pageSize });
+        const { pageNum, pageSize, page } = paging(req.query);
+        const { total, rows } = await timers.list(req.params.sourceId, page);
         return { requestId: req.id, data: { total, objectList: rows.map(timerOut), pageNum, pageSize } };
       },
     );
