@@ -171,11 +171,8 @@ export class JobService {
       const tables = await this.store.db.selectFrom('job_tables').select('src_table_name').where('job_id', '=', jobId).execute();
       await this.assertNoOverlap(sourceId, job.db_id, tables.map((t) => t.src_table_name), jobId);
     }
-    if (!(await jobs.setJobState(this.store.db, jobId, current, next, now))) {
+    if (!(await jobs.setJobState(this.store.db, jobId, current, next, now, action === 'start' && job.status === 'DONE'))) {
       throw conflict(`job ${jobId} changed state while the request ran; read it again and retry`);
-    }
-    if (action === 'start' && job.status === 'DONE') {
-      await this.store.db.updateTable('jobs').set((eb) => ({ run: eb('run', '+', 1), task_num: 0, task_done: 0 })).where('id', '=', jobId).execute();
     }
     if (action === 'retry') {
       await this.store.db

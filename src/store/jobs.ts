@@ -37,11 +37,14 @@ export function findJob(db: Kysely<Database>, sourceId: number, id: number): Pro
 
 type JobStateColumns = { status: JobStatus; stopped: boolean };
 
-/** Compare-and-set: false when the job is no longer in the `from` state (a worker moved it meanwhile). */
-export async function setJobState(db: Kysely<Database>, id: number, from: JobStateColumns, to: JobStateColumns, now: number) {
+/**
+ * Compare-and-set: false when the job is no longer in the `from` state (a worker moved it meanwhile).
+ * `newRun` starts the job's next run in the same statement (a DONE job started again).
+ */
+export async function setJobState(db: Kysely<Database>, id: number, from: JobStateColumns, to: JobStateColumns, now: number, newRun = false) {
   const r = await db
     .updateTable('jobs')
-    .set({ status: to.status, stopped: to.stopped ? 1 : 0, update_time: now })
+    .set((eb) => ({ status: to.status, stopped: to.stopped ? 1 : 0, update_time: now, ...(newRun && { run: eb('run', '+', 1), task_num: 0, task_done: 0 }) }))
     .where('id', '=', id)
     .where('status', '=', from.status)
     .where('stopped', '=', from.stopped ? 1 : 0)
