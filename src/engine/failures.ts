@@ -5,6 +5,8 @@
 const TRANSIENT_CODES = new Set([
   'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'PROTOCOL_CONNECTION_LOST', 'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT',
   '40001', '40P01', '57P01', '57P02', '57P03', '08000', '08003', '08006', '53300', 'SQLITE_BUSY',
+  // Another worker's DDL on the same destination won a race: trying again finds it done.
+  '42P07', '42701', 'ER_TABLE_EXISTS_ERROR', 'ER_DUP_FIELDNAME',
 ]);
 
 export function isTransient(err: unknown): boolean {

@@ -21,6 +21,9 @@ function toParam(v: Value, t: LogicalType): unknown {
   return v;
 }
 
+/** A MySQL lock name (at most 64 characters) for any key. */
+const lockName = (key: string) => `openmms:${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+
 /** Writes with batched, parameterised INSERTs; a slice is replaced inside one transaction. */
 export class MysqlWriter implements DestinationWriter {
   private constructor(private readonly c: mysql.Connection) {}
@@ -29,18 +32,25 @@ export class MysqlWriter implements DestinationWriter {
     return new MysqlWriter(await connectMysql(conn, { readOnly: false }));
   }
 
+  /** DDL under a lock per destination database, so tasks starting at once on several workers agree (see PostgreSQL). */
   async ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean): Promise<void> {
     const wanted = [...columns.map((c) => [c.name, toMysql(c.type)] as const), ...(partitioned ? [[SLICE_COLUMN, 'varchar(1024)'] as const] : [])];
-    await this.c.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(db)}`);
-    const [have] = await this.c.query<mysql.RowDataPacket[]>('SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, table]);
-    const target = qualified(db, table);
-    if (have.length === 0) {
-      const index = partitioned ? `, INDEX (${quoteIdent(SLICE_COLUMN)}(255))` : '';
-      await this.c.query(`CREATE TABLE ${target} (${wanted.map(([n, t]) => `${quoteIdent(n)} ${t}`).join(', ')}${index}) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-      return;
+    const lock = lockName(`ddl:${db}`);
+    await this.c.query('SELECT GET_LOCK(?, 600)', [lock]);
+    try {
+      await this.c.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(db)}`);
+      const [have] = await this.c.query<mysql.RowDataPacket[]>('SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, table]);
+      const target = qualified(db, table);
+      if (have.length === 0) {
+        const index = partitioned ? `, INDEX (${quoteIdent(SLICE_COLUMN)}(255))` : '';
+        await this.c.query(`CREATE TABLE ${target} (${wanted.map(([n, t]) => `${quoteIdent(n)} ${t}`).join(', ')}${index}) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+        return;
+      }
+      const names = new Set(have.map((h) => h.name as string));
+      for (const [n, t] of wanted) if (!names.has(n)) await this.c.query(`ALTER TABLE ${target} ADD COLUMN ${quoteIdent(n)} ${t}`);
+    } finally {
+      await this.c.query('SELECT RELEASE_LOCK(?)', [lock]).catch(() => {});
     }
-    const names = new Set(have.map((h) => h.name as string));
-    for (const [n, t] of wanted) if (!names.has(n)) await this.c.query(`ALTER TABLE ${target} ADD COLUMN ${quoteIdent(n)} ${t}`);
   }
 
   async replace(db: string, table: string, columns: DataColumn[], slice: string | null, rows: AsyncIterable<Row[]>): Promise<number> {
@@ -48,8 +58,8 @@ export class MysqlWriter implements DestinationWriter {
     const names = [...columns.map((c) => quoteIdent(c.name)), ...(slice === null ? [] : [quoteIdent(SLICE_COLUMN)])];
     const placeholders = `(${names.map(() => '?').join(', ')})`;
     let written = 0;
-    // Two writers of one slice take turns (see the PostgreSQL writer); MySQL lock names stop at 64 characters.
-    const lock = `openmms:${createHash('sha256').update(`${db}.${table}/${slice ?? ''}`).digest('hex').slice(0, 40)}`;
+    // Two writers of one slice take turns (see the PostgreSQL writer).
+    const lock = lockName(`${db}.${table}/${slice ?? ''}`);
     await this.c.query('SELECT GET_LOCK(?, 3600)', [lock]);
     await this.c.beginTransaction();
     try {

@@ -28,25 +28,34 @@ export class PostgresWriter implements DestinationWriter {
     return new PostgresWriter(client);
   }
 
+  /**
+   * Tasks of one table may start at once on several workers: the DDL runs in one transaction under
+   * a lock per destination schema, so one creates and the others find it created.
+   */
   async ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean): Promise<void> {
     const target = qualified(db, table);
     const wanted = [...columns.map((c) => [c.name, toPostgres(c.type)]), ...(partitioned ? [[SLICE_COLUMN, 'text']] : [])];
-    await this.client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(db)}`).catch((err: { code?: string }) => {
-      // Two tasks creating the same schema at once: IF NOT EXISTS is not atomic in PostgreSQL.
-      if (err.code !== '23505' && err.code !== '42P06') throw err;
-    });
-    const { rows } = await this.client.query<{ name: string }>(
-      'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
-      [db, table],
-    );
-    if (rows.length === 0) {
-      await this.client.query(`CREATE TABLE ${target} (${wanted.map(([n, t]) => `${quoteIdent(n!)} ${t}`).join(', ')})`);
-      if (partitioned) await this.client.query(`CREATE INDEX ON ${target} (${quoteIdent(SLICE_COLUMN)})`);
-      return;
-    }
-    const have = new Set(rows.map((r) => r.name));
-    for (const [name, type] of wanted) {
-      if (!have.has(name!)) await this.client.query(`ALTER TABLE ${target} ADD COLUMN ${quoteIdent(name!)} ${type}`);
+    await this.client.query('BEGIN');
+    try {
+      await this.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`openmms:ddl:${db}`]);
+      await this.client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(db)}`);
+      const { rows } = await this.client.query<{ name: string }>(
+        'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
+        [db, table],
+      );
+      if (rows.length === 0) {
+        await this.client.query(`CREATE TABLE ${target} (${wanted.map(([n, t]) => `${quoteIdent(n!)} ${t}`).join(', ')})`);
+        if (partitioned) await this.client.query(`CREATE INDEX ON ${target} (${quoteIdent(SLICE_COLUMN)})`);
+      } else {
+        const have = new Set(rows.map((r) => r.name));
+        for (const [name, type] of wanted) {
+          if (!have.has(name!)) await this.client.query(`ALTER TABLE ${target} ADD COLUMN ${quoteIdent(name!)} ${type}`);
+        }
+      }
+      await this.client.query('COMMIT');
+    } catch (err) {
+      await this.client.query('ROLLBACK').catch(() => {});
+      throw err;
     }
   }
 
