@@ -1,10 +1,11 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import SqliteDatabase from 'better-sqlite3';
 import { openDuck } from '../src/connectors/duckdb/connect.js';
-import { SERVING, spawnMms } from './support/processes.js';
+import { SERVING, spawnMms, until } from './support/processes.js';
 import { describe, expect, it } from 'vitest';
 
 const serve = async (args: string[]) => {
@@ -56,4 +57,45 @@ describe('mms serve', () => {
       await once(child, 'exit');
     }
   });
+});
+
+describe('mms API commands', () => {
+  it('drive a real server: tables for people, JSON for scripts, exit codes for failures', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'openmms-cli-api-'));
+    const server = await serve(['--data-dir', dataDir, '--demo']);
+    const mmsCli = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--server', server.base, ...args], (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    try {
+      await until(async () => server.output().includes('Demo: data source'), 30); // the demo job exists
+      const watched = await mmsCli('jobs', 'watch', '1', '1');
+      expect(watched.code, watched.stderr).toBe(0);
+      expect(watched.stdout).toMatch(/job 1 DONE \[#{30}\] 100% 1\/1 tasks, 21000 rows/);
+      const sources = await mmsCli('sources', 'list');
+      expect(sources.stdout).toMatch(/│ 1\s+│ demo\s+│ LAKE\s+│ DUCKDB main\s+│ 1\s+│ 1\s+│ 21\s+│/);
+      const jobs = JSON.parse((await mmsCli('--json', 'jobs', 'list', '1')).stdout);
+      expect(jobs).toMatchObject([{ id: 1, name: 'demo', status: 'DONE', taskNum: 1, taskDone: 1 }]);
+      const partitions = await mmsCli('partitions', '1', '--status', 'DONE');
+      expect(partitions.stdout.match(/dt=2024-01-0\d\/region=\w+/g)).toHaveLength(21);
+      expect((await mmsCli('logs', '1', '1')).stdout).toMatch(/INFO\s+│ copied partition dt=2024-01-0\d\/region=\w+: 1000 rows/);
+
+      const missing = await mmsCli('jobs', 'get', '1', '999');
+      expect(missing).toMatchObject({ code: 1, stderr: 'mms: JobNotFound: Job 999 does not exist\n' });
+      expect(await mmsCli('jobs', 'get', '1', 'abc')).toMatchObject({ code: 2, stderr: "mms: 'abc' is not an id\n" });
+      const badBody = await mmsCli('jobs', 'create', '1', '--body', '{"name": "x"}');
+      expect(badBody).toMatchObject({ code: 1, stderr: "mms: InvalidParameter: missing parameter 'body.srcDbName'\n" });
+      const created = await mmsCli('jobs', 'create', '1', '--body', '{"name": "again", "srcDbName": "default", "increment": false}', '--watch');
+      expect(created.code, created.stderr).toBe(0);
+      expect(created.stdout).toMatch(/job 2 DONE .* 1\/1 tasks, 21000 rows/);
+      const unreachable = await mmsCli('--server', 'http://127.0.0.1:9', 'sources', 'list');
+      expect(unreachable.code).toBe(1);
+      expect(unreachable.stderr).toMatch(/^mms: cannot reach the OpenMMS server at http:\/\/127.0.0.1:9/);
+    } finally {
+      server.child.kill('SIGTERM');
+      await once(server.child, 'exit');
+    }
+  }, 60_000);
 });

@@ -4,6 +4,8 @@ import { loadConfig } from '../config.js';
 import { startServer } from '../server.js';
 import { runDemo } from '../demo.js';
 import { startWorker } from '../cluster/start-worker.js';
+import { registerApiCommands } from './commands.js';
+import { CliError } from './client.js';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -11,7 +13,10 @@ const port = (v: string) => {
   return n;
 };
 
-const program = new Command('mms').description('OpenMMS: a self-hosted, MMS-compatible data-migration service');
+const program = new Command('mms')
+  .description('OpenMMS: a self-hosted, MMS-compatible data-migration service')
+  .option('--server <url>', 'the server the API commands talk to (env OPENMMS_SERVER)', process.env.OPENMMS_SERVER ?? 'http://127.0.0.1:8080')
+  .option('--json', 'print JSON for scripts instead of tables');
 
 program
   .command('serve')
@@ -54,7 +59,9 @@ program
     console.log(`OpenMMS worker ${worker.id} taking tasks`);
   });
 
+registerApiCommands(program);
+
 program.parseAsync().catch((err: unknown) => {
   console.error(`mms: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
+  process.exit(err instanceof CliError ? err.exitCode : 1);
 });
