@@ -64,6 +64,15 @@ export function registerApiCommands(program: Command): void {
       const { dataSourceId } = await call()('POST', '/datasources', { name: o.name, type: o.type, config: o.config });
       out(globals().json ? { dataSourceId } : `data source ${dataSourceId} created`);
     });
+  sources
+    .command('update <id>')
+    .description('rename, or replace a connection (a password left out is kept)')
+    .option('--name <name>')
+    .option('--config <json>', '{"source": {...}} and/or {"destination": {...}}', jsonArg)
+    .action(async (sourceId: string, o: { name?: string; config?: unknown }) => {
+      await call()('PUT', `/datasources/${id(sourceId)}`, { ...(o.name && { name: o.name }), ...(o.config !== undefined && { config: o.config }) });
+      out(`data source ${sourceId} updated`);
+    });
   sources.command('delete <id>').action(async (sourceId: string) => out(`data source ${await call()('DELETE', `/datasources/${id(sourceId)}`)} deleted`));
 
   program
@@ -84,6 +93,15 @@ export function registerApiCommands(program: Command): void {
         }
         await sleep(300);
       }
+    });
+
+  program
+    .command('get <sourceId> <kind> <id>')
+    .description('one object: db, table, partition, task, timer or scan')
+    .action(async (s: string, kind: string, objectId: string) => {
+      const paths: Record<string, string> = { db: 'dbs', table: 'tables', partition: 'partitions', task: 'tasks', timer: 'timers', scan: 'scans' };
+      if (!paths[kind]) throw new CliError(`'${kind}' is not one of: ${Object.keys(paths).join(', ')}`, 2);
+      out(await call()('GET', `/datasources/${id(s)}/${paths[kind]}/${id(objectId)}`));
     });
 
   const catalogColumns: [string, (r: any) => unknown][] = [['status', (r) => r.status], ['updated', (r) => r.updated], ['rows', (r) => r.numRows], ['bytes', (r) => r.size]];
@@ -162,6 +180,18 @@ export function registerApiCommands(program: Command): void {
     .action(async (s: string, o: { type: string; value: string; timezone: string }) => {
       const { timerId } = await call()('POST', `/datasources/${id(s)}/timers`, { scheduleType: o.type, value: o.value, timezone: o.timezone });
       out(globals().json ? { timerId } : `timer ${timerId} created`);
+    });
+  timers
+    .command('update <sourceId> <timerId>')
+    .option('--type <type>', 'Daily, Hourly or Cron')
+    .option('--value <value>')
+    .option('--timezone <tz>')
+    .option('--stop', 'hold the timer')
+    .option('--resume', 'release the hold')
+    .action(async (s: string, t: string, o: { type?: string; value?: string; timezone?: string; stop?: boolean; resume?: boolean }) => {
+      const stopped = o.stop ? true : o.resume ? false : undefined;
+      await call()('PUT', `/datasources/${id(s)}/timers/${id(t)}`, { ...(o.type && { scheduleType: o.type }), ...(o.value && { value: o.value }), ...(o.timezone && { timezone: o.timezone }), ...(stopped !== undefined && { stopped }) });
+      out(`timer ${t} updated`);
     });
   timers.command('delete <sourceId> <timerId>').action(async (s: string, t: string) => out(`timer ${await call()('DELETE', `/datasources/${id(s)}/timers/${id(t)}`)} deleted`));
 }

@@ -45,6 +45,15 @@ program
   });
 
 program
+  .command('demo')
+  .description('serve on the embedded store and migrate a sample partitioned source into the embedded DuckDB (same as serve --demo)')
+  .option('--port <port>', 'port to listen on', port)
+  .option('--data-dir <dir>', 'folder for the embedded store, the sample lake and the DuckDB destination')
+  .action(async (opts: { port?: number; dataDir?: string }) => {
+    await program.parseAsync(['serve', '--demo', ...(opts.port !== undefined ? ['--port', String(opts.port)] : []), ...(opts.dataDir ? ['--data-dir', opts.dataDir] : [])], { from: 'user' });
+  });
+
+program
   .command('worker')
   .description('run a cluster worker: takes tasks from the queue in the PostgreSQL store (needs OPENMMS_SECRET_KEY)')
   .option('--store-url <url>', 'the PostgreSQL metadata store, as the API processes use it (env OPENMMS_STORE_URL)')

@@ -7,7 +7,7 @@ export function print(json: boolean, data: unknown, columns?: [header: string, v
     return;
   }
   if (json || !columns) {
-    console.log(JSON.stringify(data, null, json ? 2 : 0));
+    console.log(JSON.stringify(data, null, 2));
     return;
   }
   const rows = Array.isArray(data) ? data : [data];
