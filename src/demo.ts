@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { openDuck } from './connectors/duckdb/connect.js';
+import { openDuck, quoteLiteral } from './connectors/duckdb/connect.js';
 
 const DEMO = 'demo';
 
@@ -15,7 +15,7 @@ async function writeDemoLake(folder: string): Promise<void> {
                TIMESTAMP '2024-01-01 00:00:00' + INTERVAL (i) MINUTE AS ordered_at,
                strftime(DATE '2024-01-01' + (i % 7)::INTEGER, '%Y-%m-%d') AS dt, ['eu', 'us', 'apac'][1 + i % 3] AS region
         FROM range(21000) t(i))
-      TO '${join(folder, 'orders').replace(/'/g, "''")}' (FORMAT PARQUET, PARTITION_BY (dt, region))`);
+      TO ${quoteLiteral(join(folder, 'orders'))} (FORMAT PARQUET, PARTITION_BY (dt, region))`);
   } finally {
     duck.close();
   }

@@ -62,8 +62,3 @@ export interface DestinationWriter {
 }
 
 export const READ_BATCH = 1000;
-
-/** JSON text of a nested value, with 64-bit integers kept exact. */
-export function nestedJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? (v >= Number.MIN_SAFE_INTEGER && v <= Number.MAX_SAFE_INTEGER ? Number(v) : v.toString()) : v));
-}

@@ -36,11 +36,4 @@ export async function openDuck(path: string, { readOnly }: { readOnly: boolean }
   };
 }
 
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** A string literal for the few places DuckDB takes no parameter (file lists of table functions). */
-export function quoteLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
+export { quoteIdent, quoteLiteral } from '../sql.js';

@@ -1,4 +1,5 @@
 import { decimal, int, scalar, splitTopLevel, timestamp, typeMapper, type LogicalType } from '../types/logical.js';
+import { quoteIdent } from '../sql.js';
 
 /** DuckDB type names (also what DuckDB reports for Parquet files) → logical types. */
 export const fromDuckdb = typeMapper([
@@ -38,7 +39,6 @@ export const fromDuckdb = typeMapper([
   [/^json$/, () => scalar('json')],
 ]);
 
-const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** Logical types → DuckDB column types, for destination tables (DuckDB and the Parquet lake). */
 export function toDuckdb(t: LogicalType): string {
@@ -65,6 +65,6 @@ export function toDuckdb(t: LogicalType): string {
     case 'interval': return 'INTERVAL';
     case 'array': return `${toDuckdb(t.element)}[]`;
     case 'map': return `MAP(${toDuckdb(t.key)}, ${toDuckdb(t.value)})`;
-    case 'struct': return `STRUCT(${t.fields.map((f) => `${quote(f.name)} ${toDuckdb(f.type)}`).join(', ')})`;
+    case 'struct': return `STRUCT(${t.fields.map((f) => `${quoteIdent(f.name)} ${toDuckdb(f.type)}`).join(', ')})`;
   }
 }

@@ -4,7 +4,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Connection } from '../engines.js';
 import type { DataColumn, DestinationWriter, Row } from '../data.js';
-import { openDuck, quoteLiteral, type DuckSession } from '../duckdb/connect.js';
+import { openDuck, quoteIdent, quoteLiteral, type DuckSession } from '../duckdb/connect.js';
 import { castExprs, stage } from '../duckdb/values.js';
 import { toDuckdb } from '../duckdb/types.js';
 import { parseSpec } from '../../catalog/partition-spec.js';
@@ -51,7 +51,7 @@ export class LakeWriter implements DestinationWriter {
         for await (const batch of rows) yield batch.map((r) => fileColumns.map(({ i }) => r[i]!));
       })();
       const n = await stage(this.duck.connection, staged, fileColumns.map(({ c }) => c), projected);
-      const casts = castExprs(fileColumns.map(({ c }) => c), toDuckdb).map((e, k) => `${e} AS "${fileColumns[k]!.c.name.replace(/"/g, '""')}"`);
+      const casts = castExprs(fileColumns.map(({ c }) => c), toDuckdb).map((e, k) => `${e} AS ${quoteIdent(fileColumns[k]!.c.name)}`);
       await this.duck.all(`COPY (SELECT ${casts.join(', ')} FROM temp.${staged}) TO ${quoteLiteral(join(fresh, 'part-0.parquet'))} (FORMAT PARQUET)`);
       const hadOld = existsSync(target);
       if (hadOld) await rename(target, old);

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Connection } from '../engines.js';
-import { ConnectionError, PARTITION_BATCH, type ColumnMeta, type PartitionMeta, type SourceCatalog, type TableMeta } from '../connector.js';
+import { PARTITION_BATCH, type ColumnMeta, type PartitionMeta, type SourceCatalog, type TableMeta } from '../connector.js';
 import { fingerprint } from '../fingerprint.js';
 import { formatLogical } from '../types/logical.js';
 import { parseBound, type Bound } from './bounds.js';

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { ConnectionError } from '../connector.js';
 import type { Connection } from '../engines.js';
+import { quoteIdent } from '../sql.js';
 
 export const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -32,6 +33,4 @@ export function qualified(...names: string[]): string {
   return names.map(quoteIdent).join('.');
 }
 
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+export { quoteIdent } from '../sql.js';

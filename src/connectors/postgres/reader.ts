@@ -3,18 +3,18 @@ import { to as copyTo } from 'pg-copy-streams';
 import type { Connection } from '../engines.js';
 import { READ_BATCH, type DataColumn, type Row, type Slice, type SourceReader } from '../data.js';
 import { connectPostgres, qualified, quoteIdent } from './connect.js';
+// COPY takes no parameters; literals are quoted (standard_conforming_strings is on since 9.1).
+import { quoteLiteral } from '../sql.js';
 import { readCopyRows } from './copy-text.js';
 
 /** Session settings under which COPY prints every value in one fixed, exact form. */
 export const CANONICAL_SESSION = `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 1; SET bytea_output = 'hex'`;
 
-/** A string literal for COPY, which takes no parameters (standard_conforming_strings is on since 9.1). */
-const literal = (v: string) => `'${v.replace(/'/g, "''")}'`;
 
 /** The leaf partition table of a source slice, or the rows of a destination slice. */
 function fromClause(db: string, table: string, slice: Slice | null): string {
   if (!slice) return qualified(db, table);
-  if (slice.column) return `${qualified(db, table)} WHERE ${quoteIdent(slice.column)} = ${literal(slice.value!)}`;
+  if (slice.column) return `${qualified(db, table)} WHERE ${quoteIdent(slice.column)} = ${quoteLiteral(slice.value!)}`;
   return qualified(db, slice.location);
 }
 
@@ -39,7 +39,7 @@ export class PostgresReader implements SourceReader {
    * path); `extra` is a text value appended to every row (the destination's slice column).
    */
   copyText(db: string, table: string, columns: DataColumn[], slice: Slice | null, extra: string | null): AsyncIterable<Buffer> {
-    const exprs = [...columns.map((c) => quoteIdent(c.name)), ...(extra === null ? [] : [literal(extra)])];
+    const exprs = [...columns.map((c) => quoteIdent(c.name)), ...(extra === null ? [] : [quoteLiteral(extra)])];
     return this.copyOut(`SELECT ${exprs.join(', ')} FROM ${fromClause(db, table, slice)}`);
   }
 

@@ -6,8 +6,9 @@ import { ConnectionError, type ColumnMeta, type PartitionMeta, type SourceCatalo
 import { fingerprint } from '../fingerprint.js';
 import { formatLogical } from '../types/logical.js';
 import { fromSqlite } from './types.js';
+import { quoteIdent } from '../sql.js';
 
-export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+export { quoteIdent } from '../sql.js';
 
 /**
  * A per-row checksum SQLite itself lacks, registered as a SQL function: the CRC32 of the row's
