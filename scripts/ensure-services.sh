@@ -26,3 +26,13 @@ if command -v mariadbd >/dev/null 2>&1 && ! mariadb_up; then
   start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
   wait_for MariaDB mariadb_up
 fi
+
+# The web console's end-to-end tests drive Debian's Chromium (never a downloaded browser).
+CHROMIUM="${OPENMMS_CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM" ]; then
+  echo "ensure-services: installing Debian's chromium for the web console tests"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  install_chromium() { $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
+  install_chromium || { $SUDO apt-get update -q >/dev/null && install_chromium; }
+fi

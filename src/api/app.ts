@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { DataSourceService } from '../datasources/service.js';
 import { JobService } from '../jobs/service.js';
@@ -22,6 +23,8 @@ import { testConnection } from '../connectors/index.js';
 import { Runner } from '../engine/runner.js';
 import { Dispatcher } from '../cluster/dispatcher.js';
 import { TaskQueue } from '../cluster/queue.js';
+import { Metrics } from '../metrics/metrics.js';
+import { consoleRoutes } from '../web/console.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -91,7 +94,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const dataSources = new DataSourceService(deps.store, deps.secrets, (engine, conn, role) => testConnection(engine, conn, deps.dataDir, role));
-  const runner = deps.runJobs === false || deps.runJobs === 'dispatch' ? null : new Runner({ db: deps.store.db, dialect: deps.store.dialect, dataSources, dataDir: deps.dataDir }, app.log);
+  const metrics = new Metrics(deps.store.db);
+  const runner =
+    deps.runJobs === false || deps.runJobs === 'dispatch' ? null : new Runner({ db: deps.store.db, dialect: deps.store.dialect, dataSources, dataDir: deps.dataDir, metrics }, app.log);
   let dispatcher: Dispatcher | null = null;
   if (deps.runJobs === 'dispatch') {
     if (!deps.queueUrl) throw new Error('cluster mode needs the PostgreSQL store URL for its task queue');
@@ -124,6 +129,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { displayOperationId: true, docExpansion: 'list', tryItOutEnabled: true } });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    const { contentType, body } = await metrics.render();
+    return reply.type(contentType).send(body);
+  });
+  await consoleRoutes(app);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   return app;
 }

@@ -63,9 +63,12 @@ program
     if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('from 1 to 64');
     return n;
   }, 2)
-  .action(async (opts: { storeUrl?: string; dataDir?: string; concurrency: number }) => {
-    const worker = await startWorker(loadConfig(process.env, opts), opts.concurrency);
-    console.log(`OpenMMS worker ${worker.id} taking tasks`);
+  .option('--metrics-port <port>', 'serve Prometheus metrics of this worker at http://<host>:<port>/metrics', port)
+  .option('--host <host>', 'address the metrics listen on (env OPENMMS_HOST)')
+  .action(async (opts: { storeUrl?: string; dataDir?: string; host?: string; concurrency: number; metricsPort?: number }) => {
+    const config = loadConfig(process.env, opts);
+    const { worker, metricsUrl } = await startWorker(config, opts.concurrency, opts.metricsPort === undefined ? null : { host: config.host, port: opts.metricsPort });
+    console.log(`OpenMMS worker ${worker.id} taking tasks${metricsUrl ? `; metrics at ${metricsUrl}` : ''}`);
   });
 
 registerApiCommands(program);

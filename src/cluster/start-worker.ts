@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { REDACT } from '../api/app.js';
 import { secretKeyFile, type ServiceConfig } from '../config.js';
@@ -5,24 +7,48 @@ import { testConnection } from '../connectors/index.js';
 import { DataSourceService } from '../datasources/service.js';
 import { loadSecretKey, SecretBox } from '../security/secrets.js';
 import { openStore } from '../store/store.js';
+import { Metrics } from '../metrics/metrics.js';
 import { TaskQueue } from './queue.js';
 import { DEFAULT_WORKER_OPTIONS, Worker } from './worker.js';
 
+/** Serves the registry's text at /metrics (and nothing else) for Prometheus to scrape. */
+async function serveMetrics(metrics: Metrics, at: { host: string; port: number }): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    if (req.url !== '/metrics') return res.writeHead(404).end();
+    metrics.render().then(
+      ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+      (err: unknown) => res.writeHead(500).end(String(err)),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(at.port, at.host, resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://${at.host}:${port}/metrics`, server };
+}
+
 /** `mms worker`: a cluster worker on the PostgreSQL store, until SIGTERM hands its tasks back. */
-export async function startWorker(config: ServiceConfig, concurrency: number, env: NodeJS.ProcessEnv = process.env): Promise<Worker> {
+export async function startWorker(
+  config: ServiceConfig,
+  concurrency: number,
+  metricsAt: { host: string; port: number } | null = null,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ worker: Worker; metricsUrl: string | null }> {
   if (!/^postgres(ql)?:\/\//.test(config.storeUrl)) throw new Error('a worker needs the PostgreSQL metadata store: give --store-url postgres://…');
   const log = pino({ level: config.logLevel, redact: REDACT });
   const secrets = new SecretBox(loadSecretKey(env, secretKeyFile(config)));
   const store = await openStore(config.storeUrl);
   const dataSources = new DataSourceService(store, secrets, (engine, conn, role) => testConnection(engine, conn, config.dataDir, role));
-  const worker = new Worker({ db: store.db, dialect: 'postgres', dataSources, dataDir: config.dataDir }, await TaskQueue.open(config.storeUrl), log, { ...DEFAULT_WORKER_OPTIONS, concurrency });
+  const metrics = new Metrics(store.db);
+  const ctx = { db: store.db, dialect: 'postgres' as const, dataSources, dataDir: config.dataDir, metrics };
+  const worker = new Worker(ctx, await TaskQueue.open(config.storeUrl), log, { ...DEFAULT_WORKER_OPTIONS, concurrency });
   await worker.start();
+  const served = metricsAt ? await serveMetrics(metrics, metricsAt) : null;
   const stop = async () => {
+    served?.server.close();
     await worker.close();
     await store.close();
     process.exit(0);
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  return worker;
+  return { worker, metricsUrl: served?.url ?? null };
 }

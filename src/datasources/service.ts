@@ -47,9 +47,7 @@ export class DataSourceService {
   ) {}
 
   async create(input: DataSourceInput, now = Date.now()): Promise<number> {
-    const config: DataSourceConfig = { source: input.config.source, destination: input.config.destination ?? EMBEDDED_DESTINATION };
-    validate(input.type, config);
-    await this.prove(input.type, config);
+    const config = await this.test(input);
     try {
       return await repo.insertDataSource(this.store.db, {
         name: input.name,
@@ -68,6 +66,14 @@ export class DataSourceService {
       if (isUniqueViolation(err)) throw conflict(`a data source named '${input.name}' already exists`);
       throw err;
     }
+  }
+
+  /** Checks a data source's settings and connections without saving anything; returns the settings. */
+  async test(input: DataSourceInput): Promise<DataSourceConfig> {
+    const config: DataSourceConfig = { source: input.config.source, destination: input.config.destination ?? EMBEDDED_DESTINATION };
+    validate(input.type, config);
+    await this.prove(input.type, config);
+    return config;
   }
 
   async get(id: number): Promise<DataSource> {

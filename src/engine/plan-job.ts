@@ -3,9 +3,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ColumnMeta } from '../connectors/connector.js';
 import { parseSpec } from '../catalog/partition-spec.js';
 import { compileFilter, type PartitionFilter } from '../planner/filter/compile.js';
-import { planTasks, taskLimits, type PlanTable } from '../planner/tasks.js';
+import { planTasks, taskLimits, type PlanOptions, type PlanTable } from '../planner/tasks.js';
 import type { JobConfig } from '../jobs/service.js';
-import type { Database, JobRow } from '../store/schema.js';
+import type { Database, JobRow, JobType } from '../store/schema.js';
 import { VERIFY_ONLY } from './run-task.js';
 
 /** Jobs queued (INIT, not stopped) whose current run has no tasks yet. */
@@ -28,6 +28,42 @@ export async function planQueuedJobs(db: Kysely<Database>, dialect: 'sqlite' | '
   }
 }
 
+/** What the planner needs of the catalog: the job's live tables with their partitions, and the compiled filters. */
+export async function loadPlanTables(db: Kysely<Database>, dbId: number, jobTables: { src: string; dst: string }[], partitionFilters: Record<string, string>) {
+  const catalogTables = await db
+    .selectFrom('catalog_tables')
+    .selectAll()
+    .where('db_id', '=', dbId)
+    .where('dropped', '=', 0)
+    .where('name', 'in', jobTables.length ? jobTables.map((t) => t.src) : [''])
+    .execute();
+  const tables: PlanTable[] = [];
+  const filters = new Map<string, PartitionFilter>();
+  for (const t of catalogTables) {
+    const dst = jobTables.find((j) => j.src === t.name)!.dst;
+    const partitions = t.has_partitions
+      ? (await db.selectFrom('catalog_partitions').select(['id', 'value', 'location', 'size', 'status', 'updated']).where('table_id', '=', t.id).where('dropped', '=', 0).execute()).map(
+          (p) => ({ id: p.id, value: p.value, spec: parseSpec(p.value), location: p.location, size: p.size, status: p.status, updated: p.updated === 1 }),
+        )
+      : [];
+    tables.push({ tableId: t.id, src: t.name, dst, partitioned: t.has_partitions === 1, status: t.status, updated: t.updated === 1, size: t.size, partitions });
+    const expr = partitionFilters[t.name];
+    if (expr) filters.set(t.name, compileFilter(expr, (JSON.parse(t.partition_columns) as ColumnMeta[]).map(({ name, type }) => ({ name, type }))));
+  }
+  return { tables, filters };
+}
+
+/** The planner's options for a job's config. */
+export function planOptions(config: Pick<JobConfig, 'increment' | 'taskType' | 'partitions' | 'others'>, type: JobType, filters: Map<string, PartitionFilter>): PlanOptions {
+  return {
+    // A verification-only job checks everything in scope, copied or not.
+    increment: config.increment && config.taskType !== VERIFY_ONLY,
+    filters,
+    partitionIds: type === 'Partitions' ? new Set(config.partitions) : null,
+    ...taskLimits(config.others),
+  };
+}
+
 /**
  * Reads what the planner needs from the catalog, plans, and writes the tasks of a job in one
  * transaction. A job with nothing to copy is DONE at once.
@@ -35,33 +71,8 @@ export async function planQueuedJobs(db: Kysely<Database>, dialect: 'sqlite' | '
 export async function planJob(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', job: JobRow, now = Date.now()): Promise<number> {
   const config = JSON.parse(job.config) as JobConfig;
   const jobTables = await db.selectFrom('job_tables').selectAll().where('job_id', '=', job.id).execute();
-  const catalogTables = await db
-    .selectFrom('catalog_tables')
-    .selectAll()
-    .where('db_id', '=', job.db_id)
-    .where('dropped', '=', 0)
-    .where('name', 'in', jobTables.length ? jobTables.map((t) => t.src_table_name) : [''])
-    .execute();
-  const tables: PlanTable[] = [];
-  const filters = new Map<string, PartitionFilter>();
-  for (const t of catalogTables) {
-    const dst = jobTables.find((j) => j.src_table_name === t.name)!.dst_table_name;
-    const partitions = t.has_partitions
-      ? (await db.selectFrom('catalog_partitions').select(['id', 'value', 'location', 'size', 'status', 'updated']).where('table_id', '=', t.id).where('dropped', '=', 0).execute()).map(
-          (p) => ({ id: p.id, value: p.value, spec: parseSpec(p.value), location: p.location, size: p.size, status: p.status, updated: p.updated === 1 }),
-        )
-      : [];
-    tables.push({ tableId: t.id, src: t.name, dst, partitioned: t.has_partitions === 1, status: t.status, updated: t.updated === 1, size: t.size, partitions });
-    const expr = config.partitionFilters[t.name];
-    if (expr) filters.set(t.name, compileFilter(expr, (JSON.parse(t.partition_columns) as ColumnMeta[]).map(({ name, type }) => ({ name, type }))));
-  }
-  const planned = planTasks(tables, {
-    // A verification-only job checks everything in scope, copied or not.
-    increment: config.increment && config.taskType !== VERIFY_ONLY,
-    filters,
-    partitionIds: job.type === 'Partitions' ? new Set(config.partitions) : null,
-    ...taskLimits(config.others),
-  });
+  const { tables, filters } = await loadPlanTables(db, job.db_id, jobTables.map((t) => ({ src: t.src_table_name, dst: t.dst_table_name })), config.partitionFilters);
+  const planned = planTasks(tables, planOptions(config, job.type, filters));
 
   return db.transaction().execute(async (tx) => {
     // Several API processes may plan at once: the job row lock makes one of them do it.

@@ -15,6 +15,16 @@ export interface TaskContext {
   dialect: 'sqlite' | 'postgres';
   dataSources: DataSourceService;
   dataDir: string;
+  metrics?: EngineMetrics;
+}
+
+/** How a task run ended, for metrics. */
+export type TaskOutcome = { status: 'done' | 'stopped' } | { status: 'retry' | 'failed'; kind: 'verification' | 'transient' | 'permanent' };
+
+/** What the engine reports as it works (Prometheus in metrics/metrics.ts). */
+export interface EngineMetrics {
+  sliceCopied(sourceType: string, destinationType: string, rows: number, bytes: number): void;
+  taskEnded(outcome: TaskOutcome, seconds: number): void;
 }
 
 /** MMS's verification-only task type: compare each slice with its source, copy nothing. */
@@ -128,6 +138,7 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
             else await tx.updateTable('catalog_tables').set({ updated: 0 }).where('id', '=', task.table_id).execute();
           });
           await mark('DONE');
+          ctx.metrics?.sliceCopied(source.type, destination.type, written, bytes);
           await taskLog(db, taskId, 'INFO', `copied ${slice ? `partition ${slice.value}` : 'table'}: ${written} rows`, verification ?? undefined);
         } catch (err) {
           await mark(err instanceof StopRequested ? 'INIT' : 'FAILED');

@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database, JobStatus } from '../store/schema.js';
 import { backoffMs, hint, isTransient, MAX_ATTEMPTS } from './failures.js';
-import { runTask, StopRequested, taskLog, type TaskContext } from './run-task.js';
+import { runTask, StopRequested, taskLog, VerificationFailed, type TaskContext, type TaskOutcome } from './run-task.js';
 
 export type EngineLog = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
 
@@ -14,13 +14,17 @@ export type EngineLog = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
 export async function executeTask(ctx: TaskContext, log: EngineLog, taskId: number, jobId: number, signal: AbortSignal): Promise<void> {
   const { db } = ctx;
   const now = () => Date.now();
+  const started = now();
+  const ended = (outcome: TaskOutcome) => ctx.metrics?.taskEnded(outcome, (now() - started) / 1000);
   try {
     await runTask(ctx, taskId, signal);
     await db.updateTable('tasks').set({ status: 'DONE', end_time: now(), update_time: now() }).where('id', '=', taskId).execute();
+    ended({ status: 'done' });
   } catch (err) {
     if (err instanceof StopRequested || signal.aborted) {
       await db.updateTable('tasks').set({ status: 'INIT', update_time: now() }).where('id', '=', taskId).execute();
       await taskLog(db, taskId, 'WARN', 'stopped: the partition in flight was rolled back');
+      ended({ status: 'stopped' });
     } else {
       const task = await db.selectFrom('tasks').select('attempts').where('id', '=', taskId).executeTakeFirstOrThrow();
       const attempts = task.attempts + 1;
@@ -33,6 +37,7 @@ export async function executeTask(ctx: TaskContext, log: EngineLog, taskId: numb
         .execute();
       await taskLog(db, taskId, retry ? 'WARN' : 'ERROR', retry ? `attempt ${attempts} failed, retrying: ${message}` : message);
       log.warn({ taskId, jobId, err: message, retry }, 'task failed');
+      ended({ status: retry ? 'retry' : 'failed', kind: err instanceof VerificationFailed ? 'verification' : isTransient(err) ? 'transient' : 'permanent' });
     }
   }
   await rollUpJob(db, jobId, ctx.dialect);

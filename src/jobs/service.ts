@@ -5,7 +5,10 @@ import * as catalog from '../store/catalog.js';
 import { destinationDatabase, type DataSourceService } from '../datasources/service.js';
 import { resolveScope, type ScopeRequest } from '../planner/scope.js';
 import { applyJobAction, type JobAction } from '../engine/job-lifecycle.js';
+import { loadPlanTables, planOptions } from '../engine/plan-job.js';
+import { planTasks, type PlannedTask } from '../planner/tasks.js';
 import { conflict, invalid, notFound } from '../errors.js';
+import type { JobType } from '../store/schema.js';
 
 /** The body of CreateMmsJob. */
 export interface CreateJobRequest extends ScopeRequest {
@@ -44,6 +47,25 @@ export interface JobConfig {
   others: Record<string, unknown>;
 }
 
+/** What a job would cover: see JobService.preview. */
+export interface JobPreview {
+  type: JobType;
+  tableNum: number;
+  partitionMatched: number;
+  partitionToCopy: number;
+  taskNum: number;
+  size: number;
+  tables: {
+    srcTableName: string;
+    dstTableName: string;
+    partitioned: boolean;
+    partitionNum: number;
+    partitionMatched: number;
+    partitionToCopy: number;
+    toCopy: boolean;
+  }[];
+}
+
 /** What the job calls need of the engine that runs jobs. */
 export interface JobEngine {
   /** Aborts a job's running tasks and waits for their slices in flight to roll back. */
@@ -79,7 +101,8 @@ export class JobService {
     }
   }
 
-  async create(sourceId: number, req: CreateJobRequest, now = Date.now()): Promise<number> {
+  /** Checks the request against the data source and its catalog; returns what the job covers. */
+  private async resolve(sourceId: number, req: Omit<CreateJobRequest, 'name'>) {
     const source = await this.dataSources.get(sourceId);
     if (req.sourceId !== undefined && req.sourceId !== sourceId) {
       throw invalid(`body sourceId ${req.sourceId} does not match the path's data source ${sourceId}`);
@@ -101,23 +124,50 @@ export class JobService {
       const timer = await this.store.db.selectFrom('timers').select('id').where('id', '=', req.timerId).where('source_id', '=', sourceId).executeTakeFirst();
       if (!timer) throw invalid(`timerId: data source ${sourceId} has no timer ${req.timerId}`);
     }
-    await this.assertNoOverlap(sourceId, db.id, scope.tables.map((t) => t.src), null);
-    const config: JobConfig = {
-      partitions: req.partitions ?? [],
-      tables: req.tables ?? [],
-      taskType: req.taskType ?? null,
-      tableBlackList: req.tableBlackList ?? [],
-      tableWhiteList: req.tableWhiteList ?? [],
-      partitionFilters: req.partitionFilters ?? {},
-      schemaOnly: req.schemaOnly ?? false,
-      tableMapping: req.tableMapping ?? {},
-      // MMA's defaults: re-runs copy only what changed, and every copy is verified.
-      increment: req.increment ?? true,
-      enableVerification: req.enableVerification ?? true,
-      tunnelQuota: req.tunnelQuota ?? null,
-      columnMapping: req.columnMapping ?? {},
-      others: req.others ?? {},
+    return { source, db, scope, config: jobConfig(req) };
+  }
+
+  /**
+   * What a job would cover if created now, without creating it: the same checks as create (a bad
+   * filter is the same 400 with its position), then the partitions its filters select and those
+   * an incremental run would copy.
+   */
+  async preview(sourceId: number, req: Omit<CreateJobRequest, 'name'>): Promise<JobPreview> {
+    const { db, scope, config } = await this.resolve(sourceId, req);
+    const { tables, filters } = await loadPlanTables(this.store.db, db.id, scope.tables, config.partitionFilters);
+    const options = planOptions(config, scope.type, filters);
+    const count = (planned: PlannedTask[]) => {
+      const n = new Map<string, number>();
+      for (const t of planned) n.set(t.src, (n.get(t.src) ?? 0) + (t.partitions?.length ?? 1));
+      return n;
     };
+    const matched = count(planTasks(tables, { ...options, increment: false }));
+    const copying = planTasks(tables, options);
+    const toCopy = count(copying);
+    const out = tables.map((t) => ({
+      srcTableName: t.src,
+      dstTableName: t.dst,
+      partitioned: t.partitioned,
+      partitionNum: t.partitions.length,
+      partitionMatched: t.partitioned ? (matched.get(t.src) ?? 0) : 0,
+      partitionToCopy: t.partitioned ? (toCopy.get(t.src) ?? 0) : 0,
+      toCopy: toCopy.has(t.src),
+    }));
+    const sum = (f: (t: (typeof out)[number]) => number) => out.reduce((n, t) => n + f(t), 0);
+    return {
+      type: scope.type,
+      tableNum: out.length,
+      partitionMatched: sum((t) => t.partitionMatched),
+      partitionToCopy: sum((t) => t.partitionToCopy),
+      taskNum: copying.length,
+      size: copying.reduce((n, t) => n + t.size, 0),
+      tables: out,
+    };
+  }
+
+  async create(sourceId: number, req: CreateJobRequest, now = Date.now()): Promise<number> {
+    const { source, db, scope, config } = await this.resolve(sourceId, req);
+    await this.assertNoOverlap(sourceId, db.id, scope.tables.map((t) => t.src), null);
     try {
       const id = await jobs.insertJob(
         this.store.db,
@@ -186,4 +236,24 @@ export class JobService {
     if (action === 'stop') await this.engine?.stopJob(jobId);
     else this.engine?.nudge();
   }
+}
+
+/** The stored config of a request: every key present, MMA's defaults where the request is silent. */
+function jobConfig(req: Omit<CreateJobRequest, 'name'>): JobConfig {
+  return {
+    partitions: req.partitions ?? [],
+    tables: req.tables ?? [],
+    taskType: req.taskType ?? null,
+    tableBlackList: req.tableBlackList ?? [],
+    tableWhiteList: req.tableWhiteList ?? [],
+    partitionFilters: req.partitionFilters ?? {},
+    schemaOnly: req.schemaOnly ?? false,
+    tableMapping: req.tableMapping ?? {},
+    // MMA's defaults: re-runs copy only what changed, and every copy is verified.
+    increment: req.increment ?? true,
+    enableVerification: req.enableVerification ?? true,
+    tunnelQuota: req.tunnelQuota ?? null,
+    columnMapping: req.columnMapping ?? {},
+    others: req.others ?? {},
+  };
 }

@@ -126,6 +126,19 @@ describe.each(STORE_KINDS)('data sources API on the %s store', (kind) => {
     expect((await api.call('GET', mms(`/datasources/${body.data.dataSourceId}?withConfig=true`))).body.data.config.source.port).toBe(pgConn.port);
   });
 
+  it('tests a data source without saving it (TestMmsDataSource)', async () => {
+    const before = (await api.call('GET', mms('/datasources'))).body.data.total;
+    const ok = await api.call('POST', mms('/datasources/test'), pgSource('probe'));
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body.data).toEqual({ source: 'OK', destination: 'OK' });
+    const refused = await api.call('POST', mms('/datasources/test'), { ...pgSource('probe'), config: { source: { ...pgConn, port: 1 } } });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ code: 'ConnectionFailed', message: expect.stringMatching(/cannot connect to PostgreSQL at 127.0.0.1:1\/postgres/) });
+    const invalid = await api.call('POST', mms('/datasources/test'), { name: 'probe', type: 'SQLITE', config: { source: { host: 'x' } } });
+    expect(invalid.body.message).toBe('config.source.path is required for SQLITE; config.source.host is not used by SQLITE');
+    expect((await api.call('GET', mms('/datasources'))).body.data.total).toBe(before);
+  });
+
   it('answers 404 for an unknown data source and deletes with its jobs', async () => {
     const missing = await api.call('GET', mms('/datasources/999999'));
     expect(missing.status).toBe(404);

@@ -127,6 +127,33 @@ describe.each(STORE_KINDS)('jobs API on the %s store', (kind) => {
     expect(covered.map((r) => r.src_table_name)).toEqual(['customers', 'events', 'orders']);
   });
 
+  it('previews what a job would cover without creating it (PreviewMmsJob)', async () => {
+    const preview = async (body: Record<string, unknown>) => api.call('POST', jobs('/preview'), { srcDbName: 'sales', ...body });
+    const before = (await api.call('GET', jobs('?pageSize=1'))).body.data.total;
+    const res = await preview({ tables: ['orders', 'customers'], partitionFilters: { orders: "dt >= '2024-01-02'" }, tableMapping: { customers: 'clients' } });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.data).toEqual({
+      type: 'Tables', tableNum: 2, partitionMatched: 2, partitionToCopy: 2, taskNum: 2, size: 0,
+      tables: expect.arrayContaining([
+        { srcTableName: 'orders', dstTableName: 'orders', partitioned: true, partitionNum: 3, partitionMatched: 2, partitionToCopy: 2, toCopy: true },
+        { srcTableName: 'customers', dstTableName: 'clients', partitioned: false, partitionNum: 0, partitionMatched: 0, partitionToCopy: 0, toCopy: true },
+      ]),
+    });
+    // Increment skips partitions already DONE and unchanged; a verify-only job checks them all the same.
+    const done = partitionIds.get('orders/dt=2024-01-03')!;
+    await api.store.db.updateTable('catalog_partitions').set({ status: 'DONE' }).where('id', '=', done).execute();
+    expect((await preview({ tables: ['orders'] })).body.data).toMatchObject({ partitionMatched: 3, partitionToCopy: 2, taskNum: 1 });
+    expect((await preview({ tables: ['orders'], increment: false })).body.data).toMatchObject({ partitionMatched: 3, partitionToCopy: 3 });
+    expect((await preview({ tables: ['orders'], taskType: 'MC2MC_VERIFY' })).body.data).toMatchObject({ partitionToCopy: 3 });
+    await api.store.db.updateTable('catalog_partitions').set({ status: 'INIT' }).where('id', '=', done).execute();
+    // The same checks as CreateMmsJob, with the filter's position.
+    const bad = await preview({ tables: ['orders'], partitionFilters: { orders: "day = '1'" } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toBe("partitionFilters['orders']: 'day' is not a partition column (partition columns: dt) at position 1");
+    expect((await preview({ name: 'named', tables: ['ghost'] })).body.message).toBe("tables[0]: table 'ghost' is not in the catalog of this database");
+    expect((await api.call('GET', jobs('?pageSize=1'))).body.data.total).toBe(before);
+  });
+
   describe('ListMmsJobs filters, paging and sorting', () => {
     let ids: Record<string, number>;
     beforeAll(async () => {

@@ -48,8 +48,8 @@ describe('HTTP protocol: errors, limits, OpenAPI', () => {
     const ops = Object.values(res.body.paths).flatMap((p: any) => Object.values(p).map((o: any) => o.operationId));
     expect(ops.sort()).toEqual(
       [
-        'CreateMmsDataSource', 'ListMmsDataSources', 'GetMmsDataSource', 'UpdateMmsDataSource', 'DeleteMmsDataSource',
-        'CreateMmsJob', 'ListMmsJobs', 'GetMmsJob', 'StartMmsJob', 'StopMmsJob', 'RetryMmsJob', 'DeleteMmsJob',
+        'CreateMmsDataSource', 'ListMmsDataSources', 'GetMmsDataSource', 'UpdateMmsDataSource', 'DeleteMmsDataSource', 'TestMmsDataSource',
+        'CreateMmsJob', 'PreviewMmsJob', 'ListMmsJobs', 'GetMmsJob', 'StartMmsJob', 'StopMmsJob', 'RetryMmsJob', 'DeleteMmsJob',
         'ListMmsTasks', 'GetMmsTask', 'ListMmsTaskLogs',
         'CreateMmsTimer', 'ListMmsTimers', 'GetMmsTimer', 'UpdateMmsTimer', 'DeleteMmsTimer',
         'CreateMmsFetchMetadataJob', 'GetMmsFetchMetadataJob', 'ListMmsDbs', 'GetMmsDb', 'ListMmsTables', 'GetMmsTable', 'ListMmsPartitions', 'GetMmsPartition',

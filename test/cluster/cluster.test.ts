@@ -8,6 +8,8 @@ import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mmsClient, SERVING, spawnMms, stopAll, until, WORKING } from '../support/processes.js';
+
+const WORKING_WITH_METRICS = /OpenMMS worker (\S+) taking tasks; metrics at (http:\S+)/;
 import { createPgDatabase } from '../support/stores.js';
 
 type Db = Awaited<ReturnType<typeof createPgDatabase>>;
@@ -39,11 +41,11 @@ describe('cluster mode', () => {
     const api = await spawnMms(['serve', '--port', '0'], env(), SERVING);
     children.push(api.child);
     const call = mmsClient(api.match[1]!);
-    const workers: { child: ChildProcess; id: string }[] = [];
+    const workers: { child: ChildProcess; id: string; metrics: string }[] = [];
     for (let i = 0; i < 3; i++) {
-      const w = await spawnMms(['worker', '--concurrency', '2'], env(), WORKING);
+      const w = await spawnMms(['worker', '--concurrency', '2', '--metrics-port', '0'], env(), WORKING_WITH_METRICS);
       children.push(w.child);
-      workers.push({ child: w.child, id: w.match[1]! });
+      workers.push({ child: w.child, id: w.match[1]!, metrics: w.match[2]! });
     }
 
     const { dataSourceId: id } = await call('POST', '/datasources', { name: 'cl', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } });
@@ -92,6 +94,15 @@ describe('cluster mode', () => {
     const { rows } = await d.query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids, sum(id)::text AS total FROM copy.big');
     await d.end();
     expect(rows[0]).toEqual({ n: 360000, ids: 360000, total: String((359999 * 360000) / 2) });
+
+    // The surviving worker's metrics: what it copied itself, and the cluster-wide queue from the store.
+    const survivor = workers.find((w) => w !== victim && w !== polite)!;
+    const metrics = await (await fetch(survivor.metrics)).text();
+    const copied = Number(/^openmms_slices_copied_total\{source_type="POSTGRESQL",destination_type="POSTGRESQL"\} (\d+)$/m.exec(metrics)?.[1]);
+    expect(copied).toBeGreaterThan(0);
+    expect(copied).toBeLessThanOrEqual(120);
+    expect(metrics).toMatch(/^openmms_tasks\{status="DONE"\} 24$/m);
+    expect(metrics).toMatch(/^openmms_queue_depth 0$/m);
   }, 240_000);
 
   it('a fast timer starts its job once per tick with two API processes running', async () => {

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { DataSourceService } from '../../datasources/service.js';
 import { Envelope, errorResponses, Id, MAX_PAGE_SIZE, Paged, SourceParams } from '../schemas/common.js';
@@ -21,6 +22,23 @@ export const dataSourceRoutes =
       '/datasources',
       { schema: { operationId: 'CreateMmsDataSource', tags, body: CreateDataSourceBody, response: { 200: Envelope(DataSourceIdOut), ...errorResponses } } },
       async (req) => ({ requestId: req.id, data: { dataSourceId: await service.create(req.body) } }),
+    );
+
+    app.post(
+      '/datasources/test',
+      {
+        schema: {
+          operationId: 'TestMmsDataSource',
+          tags,
+          description: 'OpenMMS addition: checks the settings and both connections of a CreateMmsDataSource body without saving it (400 ConnectionFailed with the reason).',
+          body: CreateDataSourceBody,
+          response: { 200: Envelope(Type.Object({ source: Type.Literal('OK'), destination: Type.Literal('OK') })), ...errorResponses },
+        },
+      },
+      async (req) => {
+        await service.test(req.body);
+        return { requestId: req.id, data: { source: 'OK' as const, destination: 'OK' as const } };
+      },
     );
 
     app.get(

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { JobService } from '../../jobs/service.js';
 import type { JobAction } from '../../engine/job-lifecycle.js';
 import { Envelope, errorResponses, Id, JobParams, Paged, SourceParams } from '../schemas/common.js';
-import { CreateJobBody, JobIdOut, JobOut, ListJobsQuery } from '../schemas/job.js';
+import { CreateJobBody, JobIdOut, JobOut, JobPreviewOut, ListJobsQuery, PreviewJobBody } from '../schemas/job.js';
 import { jobOut } from '../format.js';
 import { paging } from '../paging.js';
 
@@ -15,6 +15,21 @@ export const jobRoutes =
       '/datasources/:sourceId/jobs',
       { schema: { operationId: 'CreateMmsJob', tags, params: SourceParams, body: CreateJobBody, response: { 200: Envelope(JobIdOut), ...errorResponses } } },
       async (req) => ({ requestId: req.id, data: { jobId: await service.create(req.params.sourceId, req.body) } }),
+    );
+
+    app.post(
+      '/datasources/:sourceId/jobs/preview',
+      {
+        schema: {
+          operationId: 'PreviewMmsJob',
+          tags,
+          description: 'OpenMMS addition: checks a CreateMmsJob body and tells what the job would cover, without creating it.',
+          params: SourceParams,
+          body: PreviewJobBody,
+          response: { 200: Envelope(JobPreviewOut), ...errorResponses },
+        },
+      },
+      async (req) => ({ requestId: req.id, data: await service.preview(req.params.sourceId, req.body) }),
     );
 
     app.get(

@@ -39,6 +39,29 @@ export const CreateJobBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** CreateMmsJob's body without a name: what PreviewMmsJob (an OpenMMS addition) takes. */
+export const PreviewJobBody = Type.Object({ ...CreateJobBody.properties, name: Type.Optional(Name) }, { additionalProperties: false });
+
+export const JobPreviewOut = Type.Object({
+  type: JobType,
+  tableNum: Type.Integer({ description: 'Tables the job covers.' }),
+  partitionMatched: Type.Integer({ description: 'Partitions its scope and partition filters select.' }),
+  partitionToCopy: Type.Integer({ description: 'Of those, the partitions a run would copy (increment skips DONE, unchanged ones).' }),
+  taskNum: Type.Integer(),
+  size: Type.Integer({ description: 'Source bytes a run would copy.' }),
+  tables: Type.Array(
+    Type.Object({
+      srcTableName: Type.String(),
+      dstTableName: Type.String(),
+      partitioned: Type.Boolean(),
+      partitionNum: Type.Integer(),
+      partitionMatched: Type.Integer(),
+      partitionToCopy: Type.Integer(),
+      toCopy: Type.Boolean(),
+    }),
+  ),
+});
+
 export const ListJobsQuery = Type.Object(
   {
     name: Type.Optional(Type.String({ maxLength: 128, description: 'Job name contains this text (case-insensitive).' })),

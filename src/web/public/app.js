@@ -1,0 +1,38 @@
+// The OpenMMS web console: a single page over the public API, routed by the URL's hash.
+import { render } from 'preact';
+import { html } from './lib/ui.js';
+import { useRoute } from './lib/hooks.js';
+import { SourcesPage } from './pages/sources.js';
+import { SourceForm } from './pages/source-form.js';
+import { CatalogPage } from './pages/catalog.js';
+import { JobsPage } from './pages/jobs.js';
+import { JobForm } from './pages/job-form.js';
+import { JobDetail } from './pages/job-detail.js';
+import { TimersPage } from './pages/timers.js';
+
+function page({ parts, params }) {
+  const [root, id, section, sub] = parts;
+  if (root !== 'sources' || id === undefined) return html`<${SourcesPage} />`;
+  if (id === 'new') return html`<${SourceForm} />`;
+  const sourceId = Number(id);
+  if (section === 'catalog') return html`<${CatalogPage} sourceId=${sourceId} params=${params} />`;
+  if (section === 'timers') return html`<${TimersPage} sourceId=${sourceId} />`;
+  if (section === 'jobs' && sub === 'new') return html`<${JobForm} sourceId=${sourceId} params=${params} />`;
+  if (section === 'jobs' && sub) return html`<${JobDetail} sourceId=${sourceId} jobId=${Number(sub)} />`;
+  return html`<${JobsPage} sourceId=${sourceId} />`;
+}
+
+function App() {
+  const route = useRoute();
+  return html`
+    <header>
+      <a class="brand" href="#/sources">OpenMMS</a>
+      <a href="#/sources">Data sources</a>
+      <a href="/docs" target="_blank">API docs</a>
+      <a href="/metrics" target="_blank">Metrics</a>
+    </header>
+    <main>${page(route)}</main>
+  `;
+}
+
+render(html`<${App} />`, document.getElementById('app'));

@@ -1,0 +1,64 @@
+// Shared view helpers: the html tag, formatting and the small components every page uses.
+import { cloneElement, h } from 'preact';
+import { useId } from 'preact/hooks';
+import htm from 'htm';
+
+export const html = htm.bind(h);
+
+/** The API's times are UTC 'yyyy-MM-dd HH:mm:ss'. */
+export const utc = (s) => (s ? new Date(`${s.replace(' ', 'T')}Z`) : null);
+export const fmtTime = (s) => (s ? `${s} UTC` : '—');
+export const fmtNum = (n) => (n ?? 0).toLocaleString('en-US');
+
+export function fmtBytes(n) {
+  if (!n) return '0 B';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  const i = Math.min(units.length - 1, Math.floor(Math.log(n) / Math.log(1024)));
+  return `${(n / 1024 ** i).toFixed(i ? 1 : 0)} ${units[i]}`;
+}
+
+export function fmtDuration(ms) {
+  if (ms == null) return '—';
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+}
+
+export const Status = ({ status, stopped }) => html`
+  <span class="badge ${status}">${status}</span>${stopped ? html` <span class="badge STOPPED">STOPPED</span>` : null}
+`;
+
+export const Bar = ({ done, total, status }) => html`
+  <div class="bar ${status}" title="${done} of ${total}"><div style="width: ${total ? Math.round((100 * done) / total) : 0}%"></div></div>
+`;
+
+export const ErrorBox = ({ error }) => (error ? html`<div class="error" role="alert">${error.code ? `${error.code}: ` : ''}${error.message}</div>` : null);
+
+/** A labelled control; the label names the control alone (a wrapping label would take in a select's options). */
+export function Field({ label, children }) {
+  const id = useId();
+  return html`<div class="field"><label for=${id}>${label}</label>${cloneElement(children, { id })}</div>`;
+}
+
+export const Check = ({ label, checked, onChange }) => html`
+  <label class="check"><input type="checkbox" checked=${checked} onChange=${(e) => onChange(e.currentTarget.checked)} />${label}</label>
+`;
+
+export function Pager({ pageNum, pageSize, total, onPage }) {
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  return html`
+    <div class="pager small">
+      <button disabled=${pageNum <= 1} onClick=${() => onPage(pageNum - 1)}>‹ Prev</button>
+      <span>page ${pageNum} of ${pages} · ${fmtNum(total)} in all</span>
+      <button disabled=${pageNum >= pages} onClick=${() => onPage(pageNum + 1)}>Next ›</button>
+    </div>
+  `;
+}
+
+/** The tabs of one data source's pages. */
+export const SourceTabs = ({ sourceId, active }) => html`
+  <nav class="tabs">
+    ${[['catalog', 'Catalog'], ['jobs', 'Jobs'], ['timers', 'Timers']].map(
+      ([key, label]) => html`<a class=${active === key ? 'active' : ''} href="#/sources/${sourceId}/${key}">${label}</a>`,
+    )}
+  </nav>
+`;

@@ -1,0 +1,134 @@
+import { useState } from 'preact/hooks';
+import { api, listAll } from '../lib/api.js';
+import { go, useData } from '../lib/hooks.js';
+import { Bar, ErrorBox, fmtBytes, fmtDuration, fmtNum, fmtTime, html, Status, utc } from '../lib/ui.js';
+
+const POLL_MS = 1000;
+
+/** Totals of the tasks of the job's latest run, and its throughput so far. */
+function progress(tasks) {
+  const run = Math.max(0, ...tasks.map((t) => t.run));
+  const current = tasks.filter((t) => t.run === run);
+  const sum = (f) => current.reduce((n, t) => n + f(t), 0);
+  const starts = current.map((t) => utc(t.startTime)).filter(Boolean);
+  const running = current.some((t) => t.status === 'DOING' || t.status === 'INIT');
+  const ends = current.map((t) => utc(t.endTime)).filter(Boolean);
+  const from = starts.length ? Math.min(...starts) : null;
+  const to = running || !ends.length ? Date.now() : Math.max(...ends);
+  const elapsed = from === null ? null : Math.max(1, to - from);
+  const rows = sum((t) => t.rows);
+  const bytes = sum((t) => t.bytes);
+  return {
+    run, tasks: current, rows, bytes, elapsed,
+    partitions: sum((t) => t.partitionNum), partitionsDone: sum((t) => t.partitionDone),
+    rowsPerSec: elapsed ? (rows * 1000) / elapsed : 0, bytesPerSec: elapsed ? (bytes * 1000) / elapsed : 0,
+    failed: current.filter((t) => t.status === 'FAILED'),
+  };
+}
+
+const Stat = ({ label, value }) => html`<div class="stat"><div class="label">${label}</div><div class="value">${value}</div></div>`;
+
+function TaskDetail({ sourceId, taskId }) {
+  const task = useData(() => api('GET', `/datasources/${sourceId}/tasks/${taskId}`), [taskId], POLL_MS, (t) => t && !['DONE', 'FAILED'].includes(t.status));
+  const logs = useData(() => listAll(`/datasources/${sourceId}/tasks/${taskId}/logs`), [taskId], POLL_MS, () => !['DONE', 'FAILED'].includes(task.data?.status));
+  const parts = task.data?.partitions ?? [];
+  return html`
+    <div class="card">
+      <${ErrorBox} error=${task.error || logs.error} />
+      <table class="small">
+        <thead><tr><th>Partition</th><th>Status</th><th class="num">Rows</th><th>Verification</th></tr></thead>
+        <tbody>
+          ${parts.map(
+            (p) => html`<tr>
+              <td>${p.value ?? 'whole table'}</td><td><${Status} status=${p.status} /></td><td class="num">${fmtNum(p.rows)}</td>
+              <td>${p.verification
+                ? html`${p.verification.ok ? '✓' : '✗'} source ${fmtNum(p.verification.sourceRows)} rows, destination ${fmtNum(p.verification.destinationRows)}${p.verification.sourceChecksum
+                    ? html`<span class="muted">; checksum ${p.verification.sourceChecksum === p.verification.destinationChecksum ? 'equal' : 'differs'}</span>`
+                    : null}`
+                : '—'}</td>
+            </tr>`,
+          )}
+        </tbody>
+      </table>
+      <h2>Log</h2>
+      <pre class="logs">${(logs.data ?? []).map((l) => `${l.time}  ${l.level.padEnd(5)}  ${l.message}\n`).join('') || 'no entries yet'}</pre>
+    </div>
+  `;
+}
+
+export function JobDetail({ sourceId, jobId }) {
+  const job = useData(() => api('GET', `/datasources/${sourceId}/jobs/${jobId}`), [sourceId, jobId], POLL_MS);
+  const tasks = useData(() => listAll(`/datasources/${sourceId}/tasks`, { jobId }), [sourceId, jobId], POLL_MS);
+  const [open, setOpen] = useState(null);
+  const [actionError, setActionError] = useState(null);
+  const act = async (action) => {
+    setActionError(null);
+    try {
+      if (action === 'delete') {
+        if (!confirm(`Delete job ${jobId}? The data it copied stays at the destination.`)) return;
+        await api('DELETE', `/datasources/${sourceId}/jobs/${jobId}`);
+        return go(`#/sources/${sourceId}/jobs`);
+      }
+      await api('POST', `/datasources/${sourceId}/jobs/${jobId}/${action}`);
+      job.reload();
+      tasks.reload();
+    } catch (error) {
+      setActionError(error);
+    }
+  };
+  const j = job.data;
+  const p = progress(tasks.data ?? []);
+  const c = j?.config;
+  return html`
+    <div class="crumbs"><a href="#/sources">Data sources</a> / <a href="#/sources/${sourceId}/jobs">jobs</a> / ${jobId}</div>
+    <${ErrorBox} error=${job.error} />
+    ${j &&
+    html`
+      <div class="toolbar">
+        <h1 style="flex:1">${j.name} <span id="job-status"><${Status} status=${j.status} stopped=${j.stopped} /></span></h1>
+        <button onClick=${() => act('start')} disabled=${!(j.stopped || j.status === 'DONE')}>${j.status === 'DONE' ? 'Run again' : 'Start'}</button>
+        <button onClick=${() => act('stop')} disabled=${j.stopped || j.status === 'DONE'}>Stop</button>
+        <button onClick=${() => act('retry')} disabled=${j.status !== 'FAILED'}>Retry failed</button>
+        <button class="danger" onClick=${() => act('delete')} disabled=${j.status === 'DOING' && !j.stopped}>Delete</button>
+      </div>
+      <${ErrorBox} error=${actionError} />
+      <p class="muted small">
+        ${j.type} job ${c.taskType === 'MC2MC_VERIFY' ? '(verify only) ' : ''}from ${j.srcDbName} to ${j.dstDbName} · created ${fmtTime(j.createTime)}
+        ${j.eta ? ` · eta ${j.eta}` : ''} · ${c.increment ? 'incremental' : 'full copy'} · verification ${c.enableVerification || c.taskType === 'MC2MC_VERIFY' ? (c.others['verify.checksum'] ? 'counts + checksum' : 'counts') : 'off'}
+        ${Object.entries(c.partitionFilters).map(([t, f]) => html`<br />filter on ${t}: <code>${f}</code>`)}
+      </p>
+      <div class="stats">
+        <${Stat} label="Tasks" value="${j.taskDone} / ${j.taskNum}" />
+        <${Stat} label="Partitions" value="${fmtNum(p.partitionsDone)} / ${fmtNum(p.partitions)}" />
+        <${Stat} label="Rows" value=${fmtNum(p.rows)} />
+        <${Stat} label="Bytes" value=${fmtBytes(p.bytes)} />
+        <${Stat} label="Throughput" value="${fmtNum(Math.round(p.rowsPerSec))} rows/s · ${fmtBytes(p.bytesPerSec)}/s" />
+        <${Stat} label="Elapsed" value=${fmtDuration(p.elapsed)} />
+      </div>
+      ${p.failed.length
+        ? html`<div class="error" role="alert" id="job-errors">
+            ${p.failed.length} task${p.failed.length === 1 ? '' : 's'} failed:${p.failed.map((t) => html`<div>• ${t.srcTableName}: ${t.errMsg}</div>`)}
+          </div>`
+        : null}
+    `}
+    <h2>Tasks${p.run > 1 ? html` <span class="muted small">(run ${p.run})</span>` : null}</h2>
+    <${ErrorBox} error=${tasks.error} />
+    <table>
+      <thead><tr><th class="num">Id</th><th>Table</th><th>Status</th><th>Partitions</th><th class="num">Rows</th><th class="num">Bytes</th><th class="num">Attempts</th><th>Started</th><th>Error</th></tr></thead>
+      <tbody>
+        ${p.tasks.map(
+          (t) => html`
+            <tr class="clickable" onClick=${() => setOpen(open === t.id ? null : t.id)}>
+              <td class="num">${t.id}</td><td>${t.srcTableName} → ${t.dstTableName}</td><td><${Status} status=${t.status} stopped=${t.stopped} /></td>
+              <td><${Bar} done=${t.partitionDone} total=${t.partitionNum} status=${t.status} /><span class="small muted">${t.partitionDone} / ${t.partitionNum}</span></td>
+              <td class="num">${fmtNum(t.rows)}</td><td class="num">${fmtBytes(t.bytes)}</td><td class="num">${t.attempts}</td>
+              <td class="small">${t.startTime ?? '—'}</td><td class="small" style="color:var(--bad)">${t.errMsg ?? ''}</td>
+            </tr>
+            ${open === t.id ? html`<tr><td colspan="9"><${TaskDetail} sourceId=${sourceId} taskId=${t.id} /></td></tr>` : null}
+          `,
+        )}
+        ${tasks.data && p.tasks.length === 0 ? html`<tr><td colspan="9" class="muted">No tasks yet: the job is being planned.</td></tr>` : null}
+      </tbody>
+    </table>
+  `;
+}
