@@ -1,3 +1,4 @@
+import { DEFAULT_JOB_LIMITS, type JobLimits } from './jobs/service.js';
 import { join, resolve } from 'node:path';
 
 /** Service settings: command-line flags win over OPENMMS_* environment variables, which win over defaults. */
@@ -7,6 +8,11 @@ export interface ServiceConfig {
   host: string;
   port: number;
   logLevel: string;
+  /** Tasks this process copies at once (the embedded runner, or a worker). */
+  concurrency: number;
+  /** Every API call needs credentials (off only for a trial on a machine of one's own). */
+  auth: boolean;
+  limits: JobLimits;
 }
 
 export interface ConfigOverrides {
@@ -15,18 +21,36 @@ export interface ConfigOverrides {
   host?: string;
   port?: number;
   logLevel?: string;
+  concurrency?: number;
+  auth?: boolean;
+}
+
+export const DEFAULT_CONCURRENCY = 4;
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const v = Number(env[name] ?? fallback);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a whole number above 0 (got ${env[name]})`);
+  return v;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = {}): ServiceConfig {
   const dataDir = resolve(overrides.dataDir ?? env.OPENMMS_DATA_DIR ?? 'data');
   const port = overrides.port ?? Number(env.OPENMMS_PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port: ${env.OPENMMS_PORT}`);
+  const concurrency = overrides.concurrency ?? Number(env.OPENMMS_CONCURRENCY ?? DEFAULT_CONCURRENCY);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new Error(`invalid concurrency: ${env.OPENMMS_CONCURRENCY} (from 1 to 64)`);
   return {
     dataDir,
     storeUrl: overrides.storeUrl ?? env.OPENMMS_STORE_URL ?? `sqlite:${join(dataDir, 'openmms.sqlite')}`,
     host: overrides.host ?? env.OPENMMS_HOST ?? '127.0.0.1',
     port,
     logLevel: overrides.logLevel ?? env.OPENMMS_LOG_LEVEL ?? 'info',
+    concurrency,
+    auth: overrides.auth ?? env.OPENMMS_AUTH !== 'off',
+    limits: {
+      maxPartitionsPerJob: positiveInt(env, 'OPENMMS_MAX_PARTITIONS_PER_JOB', DEFAULT_JOB_LIMITS.maxPartitionsPerJob),
+      maxActiveJobs: positiveInt(env, 'OPENMMS_MAX_ACTIVE_JOBS', DEFAULT_JOB_LIMITS.maxActiveJobs),
+    },
   };
 }
 

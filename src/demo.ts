@@ -28,7 +28,7 @@ async function writeDemoLake(folder: string): Promise<void> {
  */
 export async function runDemo(app: FastifyInstance, dataDir: string): Promise<number> {
   const call = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
-    const res = await app.inject({ method, url: `/api/v1/mms${url}`, payload: payload as object });
+    const res = await app.inject({ method, url: `/api/v1/mms${url}`, payload: payload as object, headers: { authorization: `Bearer ${app.accessKeys.internalToken}` } });
     const body = res.json() as { data: any; message?: string };
     if (res.statusCode !== 200) throw new Error(`demo: ${method} ${url}: ${body.message}`);
     return body.data;

@@ -1,20 +1,28 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp, REDACT } from './api/app.js';
 import { secretKeyFile, type ServiceConfig } from './config.js';
-import { loadSecretKey, SecretBox } from './security/secrets.js';
+import { secretBoxFromEnv } from './security/secrets.js';
+import { resealSecrets } from './security/reseal.js';
 import { openStore } from './store/store.js';
 
-/** Opens the store (migrating it), builds the API and listens. Closing the app closes the store. */
-export async function startServer(config: ServiceConfig, env: NodeJS.ProcessEnv = process.env): Promise<FastifyInstance> {
-  const secrets = new SecretBox(loadSecretKey(env, secretKeyFile(config)));
+/**
+ * Opens the store (migrating it), builds the API, makes sure there is an administrator (see
+ * AccessKeyService.bootstrap) and listens. Closing the app closes the store. `adminKeyFile` is the
+ * file the first administrator's key was written to on this start, if it was.
+ */
+export async function startServer(config: ServiceConfig, env: NodeJS.ProcessEnv = process.env): Promise<{ app: FastifyInstance; adminKeyFile: string | null }> {
+  const secrets = secretBoxFromEnv(env, secretKeyFile(config));
   const store = await openStore(config.storeUrl);
+  const resealed = await resealSecrets(store, secrets);
   // Embedded mode runs jobs in this process; on a PostgreSQL store, `mms worker` processes run them.
   const cluster = store.dialect === 'postgres';
   const app = await buildApp({
     store, secrets, dataDir: config.dataDir, logger: { level: config.logLevel, redact: REDACT },
-    runJobs: cluster ? 'dispatch' : true, queueUrl: cluster ? config.storeUrl : undefined,
+    runJobs: cluster ? 'dispatch' : true, queueUrl: cluster ? config.storeUrl : undefined, concurrency: config.concurrency, auth: config.auth, limits: config.limits,
   });
   app.addHook('onClose', () => store.close());
+  if (resealed) app.log.info({ resealed }, 'secrets sealed with a retired key were sealed again with the current one');
+  const adminKeyFile = config.auth ? await app.accessKeys.bootstrap(env, config.dataDir) : null;
   await app.listen({ host: config.host, port: config.port });
-  return app;
+  return { app, adminKeyFile };
 }

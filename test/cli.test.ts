@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import SqliteDatabase from 'better-sqlite3';
 import { openDuck } from '../src/connectors/duckdb/connect.js';
 import { SERVING, spawnMms, until } from './support/processes.js';
+import { adminFetch, TEST_ADMIN_ENV } from './support/auth.js';
 import { describe, expect, it } from 'vitest';
 
 const serve = async (args: string[]) => {
@@ -21,7 +22,7 @@ describe('mms serve', () => {
       let job: { status: string; taskNum: number } | undefined;
       for (let i = 0; i < 300 && job?.status !== 'DONE'; i++) {
         await new Promise((r) => setTimeout(r, 100));
-        const res = await fetch(`${server.base}/api/v1/mms/datasources/1/jobs`);
+        const res = await adminFetch(`${server.base}/api/v1/mms/datasources/1/jobs`);
         if (res.status === 200) job = ((await res.json()) as { data: { objectList: (typeof job)[] } }).data.objectList[0];
       }
       expect(job).toMatchObject({ status: 'DONE', taskNum: 1 });
@@ -41,13 +42,13 @@ describe('mms serve', () => {
     new SqliteDatabase(join(dataDir, 'demo.sqlite')).close();
     const { child, base } = await serve(['--data-dir', dataDir]);
     try {
-      const post = await fetch(`${base}/api/v1/mms/datasources`, {
+      const post = await adminFetch(`${base}/api/v1/mms/datasources`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ name: 'demo', type: 'SQLITE', config: { source: { path: join(dataDir, 'demo.sqlite') } } }),
       });
       const { data } = (await post.json()) as { data: { dataSourceId: number } };
-      const res = await fetch(`${base}/api/v1/mms/datasources/${data.dataSourceId}/jobs`);
+      const res = await adminFetch(`${base}/api/v1/mms/datasources/${data.dataSourceId}/jobs`);
       expect(res.status).toBe(200);
       const body = (await res.json()) as { requestId: string; data: unknown };
       expect(body.data).toEqual({ total: 0, objectList: [], pageNum: 1, pageSize: 10 });
@@ -65,7 +66,7 @@ describe('mms API commands', () => {
     const server = await serve(['--data-dir', dataDir, '--demo']);
     const mmsCli = (...args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--server', server.base, ...args], (err, stdout, stderr) =>
+        execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--server', server.base, ...args], { env: { ...process.env, ...TEST_ADMIN_ENV } }, (err, stdout, stderr) =>
           resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
       });

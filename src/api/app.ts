@@ -4,7 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { DataSourceService } from '../datasources/service.js';
-import { JobService } from '../jobs/service.js';
+import { JobService, type JobLimits } from '../jobs/service.js';
 import type { SecretBox } from '../security/secrets.js';
 import type { Store } from '../store/store.js';
 import { errorHandler, notFoundHandler } from './errors.js';
@@ -20,10 +20,13 @@ import { TimerScheduler } from '../engine/timer-scheduler.js';
 import { CatalogService } from '../catalog/service.js';
 import { ScanService } from '../catalog/scan-service.js';
 import { testConnection } from '../connectors/index.js';
-import { Runner } from '../engine/runner.js';
+import { DEFAULT_RUNNER_OPTIONS, Runner } from '../engine/runner.js';
 import { Dispatcher } from '../cluster/dispatcher.js';
 import { TaskQueue } from '../cluster/queue.js';
 import { Metrics } from '../metrics/metrics.js';
+import { AccessKeyService } from '../auth/keys.js';
+import { installAuth } from './auth.js';
+import { authRoutes } from './routes/auth.js';
 import { consoleRoutes } from '../web/console.js';
 
 declare module 'fastify' {
@@ -34,6 +37,8 @@ declare module 'fastify' {
     runner: Runner | null;
     /** The timer scheduler, when this process fires timers. */
     scheduler: TimerScheduler | null;
+    /** Access keys and tokens (the server bootstraps the first administrator through it). */
+    accessKeys: AccessKeyService;
   }
 }
 
@@ -48,6 +53,12 @@ export interface AppDeps {
    */
   runJobs?: boolean | 'dispatch';
   queueUrl?: string;
+  /** Partitions per job and jobs at once (default DEFAULT_JOB_LIMITS). */
+  limits?: JobLimits;
+  /** Authenticate and authorise every /api/v1 call (default true). */
+  auth?: boolean;
+  /** Tasks the embedded runner copies at once. */
+  concurrency?: number;
   /** How often to check timers (ms); 0 for none in this process. Default 1000. */
   timerPollMs?: number;
   logger?: FastifyServerOptions['logger'];
@@ -75,6 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   // Clients (and the MMS SDKs) send `Content-Type: application/json` with no body on start/stop.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    _req.rawBody = body as string; // signatures cover the body as sent
     if (body === '') return done(null, undefined);
     try {
       done(null, JSON.parse(body as string));
@@ -93,10 +105,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
+  const keys = new AccessKeyService(deps.store, deps.secrets);
+  if (deps.auth !== false) installAuth(app, keys);
+  app.decorate('accessKeys', keys);
   const dataSources = new DataSourceService(deps.store, deps.secrets, (engine, conn, role) => testConnection(engine, conn, deps.dataDir, role));
   const metrics = new Metrics(deps.store.db);
   const runner =
-    deps.runJobs === false || deps.runJobs === 'dispatch' ? null : new Runner({ db: deps.store.db, dialect: deps.store.dialect, dataSources, dataDir: deps.dataDir, metrics }, app.log);
+    deps.runJobs === false || deps.runJobs === 'dispatch' ? null : new Runner({ db: deps.store.db, dialect: deps.store.dialect, dataSources, dataDir: deps.dataDir, metrics }, app.log, {
+          ...DEFAULT_RUNNER_OPTIONS,
+          concurrency: deps.concurrency ?? DEFAULT_RUNNER_OPTIONS.concurrency,
+        });
   let dispatcher: Dispatcher | null = null;
   if (deps.runJobs === 'dispatch') {
     if (!deps.queueUrl) throw new Error('cluster mode needs the PostgreSQL store URL for its task queue');
@@ -104,7 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     dispatcher.start();
     app.addHook('onClose', () => dispatcher!.close());
   }
-  const jobs = new JobService(deps.store, dataSources, runner ?? dispatcher);
+  const jobs = new JobService(deps.store, dataSources, runner ?? dispatcher, deps.limits);
   const scans = new ScanService(deps.store, dataSources, deps.dataDir, app.log);
   // Embedded mode: one process runs scans, so one found running was cut short by a restart.
   await scans.failInterrupted();
@@ -116,6 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     runner.start();
     app.addHook('onClose', () => runner.close());
   }
+  await app.register(authRoutes(keys), { prefix: '/api/v1/auth' });
   await app.register(dataSourceRoutes(dataSources), { prefix: API_PREFIX });
   await app.register(jobRoutes(jobs), { prefix: API_PREFIX });
   await app.register(catalogRoutes(new CatalogService(deps.store, dataSources), scans), { prefix: API_PREFIX });

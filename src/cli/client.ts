@@ -1,3 +1,5 @@
+import { authedFetch, credentialsFromEnv } from '../auth/credentials.js';
+
 /** A failure the CLI reports as one line on stderr, with the exit code it stands for. */
 export class CliError extends Error {
   constructor(
@@ -8,12 +10,21 @@ export class CliError extends Error {
   }
 }
 
-/** Calls the MMS API of a running server; an error envelope becomes a CliError with its message. */
-export function apiClient(server: string) {
+/**
+ * Calls the MMS API of a running server with the credentials of the environment (see
+ * credentialsFromEnv); an error envelope becomes a CliError with its message.
+ */
+export function apiClient(server: string, env: NodeJS.ProcessEnv = process.env) {
+  let send: ReturnType<typeof authedFetch> | undefined;
   return async function call<T = any>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
     let res: Response;
     try {
-      res = await fetch(`${server.replace(/\/$/, '')}/api/v1/mms${path}`, {
+      send ??= authedFetch(credentialsFromEnv(env));
+    } catch (err) {
+      throw new CliError(`cannot read the credentials: ${(err as Error).message}`);
+    }
+    try {
+      res = await send(`${server.replace(/\/$/, '')}/api/v1/mms${path}`, {
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),

@@ -13,6 +13,12 @@ const port = (v: string) => {
   return n;
 };
 
+const concurrency = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('from 1 to 64');
+  return n;
+};
+
 const program = new Command('mms')
   .description('OpenMMS: a self-hosted, MMS-compatible data-migration service')
   .option('--server <url>', 'the server the API commands talk to (env OPENMMS_SERVER)', process.env.OPENMMS_SERVER ?? 'http://127.0.0.1:8080')
@@ -25,13 +31,17 @@ program
   .option('--port <port>', 'port to listen on, 0 for any free port (env OPENMMS_PORT, default 8080)', port)
   .option('--data-dir <dir>', 'folder for the embedded store and key (env OPENMMS_DATA_DIR, default ./data)')
   .option('--store-url <url>', 'metadata store: sqlite:<file> or postgres://… (env OPENMMS_STORE_URL)')
+  .option('--concurrency <n>', 'tasks the embedded runner copies at once (env OPENMMS_CONCURRENCY, default 4)', concurrency)
+  .option('--no-auth', 'answer API calls without credentials (env OPENMMS_AUTH=off; only on a machine of your own)')
   .option('--demo', 'on first start, register a sample partitioned source and migrate it to the embedded DuckDB')
-  .action(async (opts: { host?: string; port?: number; dataDir?: string; storeUrl?: string; demo?: boolean }) => {
-    const config = loadConfig(process.env, opts);
-    const app = await startServer(config);
+  .action(async (opts: { host?: string; port?: number; dataDir?: string; storeUrl?: string; concurrency?: number; auth: boolean; demo?: boolean }) => {
+    const config = loadConfig(process.env, { ...opts, auth: opts.auth === false ? false : undefined });
+    const { app, adminKeyFile } = await startServer(config);
     const { port } = app.server.address() as { port: number };
     const base = `http://${config.host}:${port}`;
     console.log(`OpenMMS listening at ${base} (store: ${config.storeUrl.replace(/\/\/[^@/]*@/, '//…@')})`);
+    if (adminKeyFile) console.log(`First start: the administrator's access key is in ${adminKeyFile} (readable by you only); the mms command finds it there`);
+    if (!config.auth) console.log('Authentication is off: anyone who reaches this port can use the API');
     if (opts.demo) {
       const id = await runDemo(app, config.dataDir);
       console.log(`Demo: data source "demo" (a Parquet lake) migrates into ${config.dataDir}/destination.duckdb; watch it with\n  curl -s ${base}/api/v1/mms/datasources/${id}/jobs`);
@@ -58,16 +68,12 @@ program
   .description('run a cluster worker: takes tasks from the queue in the PostgreSQL store (needs OPENMMS_SECRET_KEY)')
   .option('--store-url <url>', 'the PostgreSQL metadata store, as the API processes use it (env OPENMMS_STORE_URL)')
   .option('--data-dir <dir>', 'base folder of relative file paths in connections (env OPENMMS_DATA_DIR)')
-  .option('--concurrency <n>', 'tasks copied at once', (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('from 1 to 64');
-    return n;
-  }, 2)
+  .option('--concurrency <n>', 'tasks copied at once (env OPENMMS_CONCURRENCY, default 4)', concurrency)
   .option('--metrics-port <port>', 'serve Prometheus metrics of this worker at http://<host>:<port>/metrics', port)
   .option('--host <host>', 'address the metrics listen on (env OPENMMS_HOST)')
-  .action(async (opts: { storeUrl?: string; dataDir?: string; host?: string; concurrency: number; metricsPort?: number }) => {
+  .action(async (opts: { storeUrl?: string; dataDir?: string; host?: string; concurrency?: number; metricsPort?: number }) => {
     const config = loadConfig(process.env, opts);
-    const { worker, metricsUrl } = await startWorker(config, opts.concurrency, opts.metricsPort === undefined ? null : { host: config.host, port: opts.metricsPort });
+    const { worker, metricsUrl } = await startWorker(config, opts.metricsPort === undefined ? null : { host: config.host, port: opts.metricsPort });
     console.log(`OpenMMS worker ${worker.id} taking tasks${metricsUrl ? `; metrics at ${metricsUrl}` : ''}`);
   });
 

@@ -5,7 +5,7 @@ import { REDACT } from '../api/app.js';
 import { secretKeyFile, type ServiceConfig } from '../config.js';
 import { testConnection } from '../connectors/index.js';
 import { DataSourceService } from '../datasources/service.js';
-import { loadSecretKey, SecretBox } from '../security/secrets.js';
+import { secretBoxFromEnv } from '../security/secrets.js';
 import { openStore } from '../store/store.js';
 import { Metrics } from '../metrics/metrics.js';
 import { TaskQueue } from './queue.js';
@@ -28,18 +28,17 @@ async function serveMetrics(metrics: Metrics, at: { host: string; port: number }
 /** `mms worker`: a cluster worker on the PostgreSQL store, until SIGTERM hands its tasks back. */
 export async function startWorker(
   config: ServiceConfig,
-  concurrency: number,
   metricsAt: { host: string; port: number } | null = null,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ worker: Worker; metricsUrl: string | null }> {
   if (!/^postgres(ql)?:\/\//.test(config.storeUrl)) throw new Error('a worker needs the PostgreSQL metadata store: give --store-url postgres://…');
   const log = pino({ level: config.logLevel, redact: REDACT });
-  const secrets = new SecretBox(loadSecretKey(env, secretKeyFile(config)));
+  const secrets = secretBoxFromEnv(env, secretKeyFile(config));
   const store = await openStore(config.storeUrl);
   const dataSources = new DataSourceService(store, secrets, (engine, conn, role) => testConnection(engine, conn, config.dataDir, role));
   const metrics = new Metrics(store.db);
   const ctx = { db: store.db, dialect: 'postgres' as const, dataSources, dataDir: config.dataDir, metrics };
-  const worker = new Worker(ctx, await TaskQueue.open(config.storeUrl), log, { ...DEFAULT_WORKER_OPTIONS, concurrency });
+  const worker = new Worker(ctx, await TaskQueue.open(config.storeUrl), log, { ...DEFAULT_WORKER_OPTIONS, concurrency: config.concurrency });
   await worker.start();
   const served = metricsAt ? await serveMetrics(metrics, metricsAt) : null;
   const stop = async () => {

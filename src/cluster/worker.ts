@@ -1,3 +1,4 @@
+import { DEFAULT_CONCURRENCY } from '../config.js';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { TaskContext } from '../engine/run-task.js';
@@ -12,7 +13,7 @@ export interface WorkerOptions {
   heartbeatMs: number;
 }
 
-export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { concurrency: 2, leaseMs: 15_000, heartbeatMs: 5_000 };
+export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { concurrency: DEFAULT_CONCURRENCY, leaseMs: 15_000, heartbeatMs: 5_000 };
 
 /**
  * A cluster worker: takes task messages from the queue, holds each task by a lease in the tasks

@@ -2,6 +2,13 @@
 export const ENGINES = ['POSTGRESQL', 'MYSQL', 'SQLITE', 'DUCKDB', 'LAKE'] as const;
 export type Engine = (typeof ENGINES)[number];
 
+/**
+ * Destinations that are one file with one writer: tasks writing the same table of one take turns.
+ * On the others (servers, the lake's folder per partition) each slice is replaced on its own, so
+ * the tasks of one table run side by side.
+ */
+export const SINGLE_WRITER: ReadonlySet<Engine> = new Set<Engine>(['SQLITE', 'DUCKDB']);
+
 /** Connection settings; which fields an engine needs is in REQUIRED_FIELDS. */
 export interface Connection {
   host?: string;

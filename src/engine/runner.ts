@@ -6,6 +6,7 @@ import { planQueuedJobs, unplannedJobs } from './plan-job.js';
 import type { TaskContext } from './run-task.js';
 import { executeTask } from './settle.js';
 import { claimExclusively, withinLimits } from './limits.js';
+import { SINGLE_WRITER, type Engine } from '../connectors/engines.js';
 
 export interface RunnerOptions {
   /** Tasks copied at once. */
@@ -14,13 +15,16 @@ export interface RunnerOptions {
   pollMs: number;
 }
 
+/** Copies wait mostly on the engines, not on this process's CPU: a few at once keep them busy. */
+export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = { concurrency: 4, pollMs: 500 };
+
 /**
  * The in-process worker of the embedded mode: plans queued jobs, takes their tasks in eta order
  * (earlier first), runs them, and rolls task results up to the job. Stopping a job aborts its
  * running tasks at the next batch; their slice in flight rolls back.
  */
 export class Runner {
-  private readonly running = new Map<number, { jobId: number; tableId: number; abort: AbortController; done: Promise<void> }>();
+  private readonly running = new Map<number, { jobId: number; tableId: number; exclusive: boolean; abort: AbortController; done: Promise<void> }>();
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
   private closed = false;
@@ -28,7 +32,7 @@ export class Runner {
   constructor(
     private readonly ctx: TaskContext,
     private readonly log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>,
-    private readonly options: RunnerOptions = { concurrency: 2, pollMs: 500 },
+    private readonly options: RunnerOptions = DEFAULT_RUNNER_OPTIONS,
   ) {}
 
   private get db(): Kysely<Database> {
@@ -104,14 +108,15 @@ export class Runner {
     return this.db
       .selectFrom('tasks as t')
       .innerJoin('jobs as j', (join) => join.onRef('j.id', '=', 't.job_id').onRef('j.run', '=', 't.run'))
-      .select(['t.id', 't.job_id', 't.table_id', 't.source_id'])
+      .innerJoin('datasources as d', 'd.id', 't.source_id')
+      .select(['t.id', 't.job_id', 't.table_id', 't.source_id', 'd.config'])
       .where('t.status', '=', 'INIT')
       .where('j.stopped', '=', 0)
       .where('j.status', 'in', ['INIT', 'DOING'])
       .where((eb) => eb.or([eb('t.next_attempt_time', 'is', null), eb('t.next_attempt_time', '<=', Date.now())]))
       .where('t.id', 'not in', [0, ...this.running.keys(), ...skip])
-      // Two tasks never write the same table at once, whichever jobs they belong to.
-      .where('t.table_id', 'not in', [0, ...this.runningTables()])
+      // A table of a single-writer destination is written by one task at a time.
+      .where('t.table_id', 'not in', [0, ...this.runningTables(true)])
       // Earlier eta first (no eta: last), then older jobs, then task order.
       .orderBy((eb) => eb.fn.coalesce('j.eta', eb.val('9999-12-31')), 'asc')
       .orderBy('j.id')
@@ -119,8 +124,8 @@ export class Runner {
       .executeTakeFirst();
   }
 
-  private runningTables(): number[] {
-    return [...this.running.values()].map((r) => r.tableId);
+  private runningTables(exclusiveOnly: boolean): number[] {
+    return [...this.running.values()].filter((r) => r.exclusive || !exclusiveOnly).map((r) => r.tableId);
   }
 
   private async tick(): Promise<void> {
@@ -129,6 +134,11 @@ export class Runner {
     while (this.running.size < this.options.concurrency && !this.closed) {
       const next = await this.nextTask(overLimit);
       if (!next) return;
+      const exclusive = SINGLE_WRITER.has((JSON.parse(next.config) as { destination: { type: Engine } }).destination.type);
+      if (exclusive && this.runningTables(false).includes(next.table_id)) {
+        overLimit.push(next.id); // its table is being written to a single-writer destination: after that task
+        continue;
+      }
       const claimed = await claimExclusively(this.db, this.ctx.dialect, async (tx) => {
         if (!(await withinLimits(tx, next.source_id, next.id))) return false;
         const r = await tx.updateTable('tasks').set({ status: 'DOING', start_time: Date.now(), err_msg: null }).where('id', '=', next.id).where('status', '=', 'INIT').executeTakeFirst();
@@ -144,7 +154,7 @@ export class Runner {
         this.running.delete(next.id);
         this.nudge();
       });
-      this.running.set(next.id, { jobId: next.job_id, tableId: next.table_id, abort, done });
+      this.running.set(next.id, { jobId: next.job_id, tableId: next.table_id, exclusive, abort, done });
     }
   }
 }

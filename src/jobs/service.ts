@@ -7,7 +7,7 @@ import { resolveScope, type ScopeRequest } from '../planner/scope.js';
 import { applyJobAction, type JobAction } from '../engine/job-lifecycle.js';
 import { loadPlanTables, planOptions } from '../engine/plan-job.js';
 import { planTasks, type PlannedTask } from '../planner/tasks.js';
-import { conflict, invalid, notFound } from '../errors.js';
+import { conflict, invalid, MmsError, notFound } from '../errors.js';
 import type { JobType } from '../store/schema.js';
 
 /** The body of CreateMmsJob. */
@@ -66,6 +66,16 @@ export interface JobPreview {
   }[];
 }
 
+/** Caps that keep one service from being asked for more than it can hold. */
+export interface JobLimits {
+  maxPartitionsPerJob: number;
+  maxActiveJobs: number;
+}
+
+export const DEFAULT_JOB_LIMITS: JobLimits = { maxPartitionsPerJob: 200_000, maxActiveJobs: 200 };
+
+const limitExceeded = (message: string, status = 429) => new MmsError(status, 'LimitExceeded', message);
+
 /** What the job calls need of the engine that runs jobs. */
 export interface JobEngine {
   /** Aborts a job's running tasks and waits for their slices in flight to roll back. */
@@ -79,7 +89,46 @@ export class JobService {
     private readonly store: Store,
     private readonly dataSources: DataSourceService,
     private readonly engine: JobEngine | null,
+    private readonly limits: JobLimits = DEFAULT_JOB_LIMITS,
   ) {}
+
+  /** Refuses one more queued or running job once `maxActiveJobs` are (over all data sources). */
+  private async assertJobSlot(self: number | null): Promise<void> {
+    const { n } = await this.store.db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', 'in', ['INIT', 'DOING'])
+      .where('stopped', '=', 0)
+      .where('id', '!=', self ?? 0)
+      .executeTakeFirstOrThrow();
+    if (Number(n) >= this.limits.maxActiveJobs) {
+      throw limitExceeded(`${n} jobs are queued or running, the most this service runs at once (OPENMMS_MAX_ACTIVE_JOBS=${this.limits.maxActiveJobs}); wait for some to finish or stop some`);
+    }
+  }
+
+  /** Refuses a job that would cover more than `maxPartitionsPerJob` partitions (counted only when the catalog holds that many). */
+  private async assertPartitionCount(dbId: number, tables: { src: string; dst: string }[], config: JobConfig, type: JobType): Promise<void> {
+    const max = this.limits.maxPartitionsPerJob;
+    const names = tables.map((t) => t.src);
+    let upper = 0;
+    for (let i = 0; i < names.length; i += 500) {
+      const { n } = await this.store.db
+        .selectFrom('catalog_partitions as p')
+        .innerJoin('catalog_tables as t', 't.id', 'p.table_id')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('t.db_id', '=', dbId)
+        .where('t.name', 'in', names.slice(i, i + 500))
+        .where('p.dropped', '=', 0)
+        .executeTakeFirstOrThrow();
+      upper += Number(n);
+    }
+    if (upper <= max) return;
+    const { tables: plan, filters } = await loadPlanTables(this.store.db, dbId, tables, config.partitionFilters);
+    const covered = planTasks(plan, { ...planOptions(config, type, filters), increment: false }).reduce((n, t) => n + (t.partitions?.length ?? 0), 0);
+    if (covered > max) {
+      throw limitExceeded(`the job would cover ${covered} partitions, more than ${max} per job (OPENMMS_MAX_PARTITIONS_PER_JOB); split it with partition filters or table lists`, 400);
+    }
+  }
 
   /** Refuses a job whose tables another running job is migrating. */
   private async assertNoOverlap(sourceId: number, dbId: number, tables: string[], self: number | null): Promise<void> {
@@ -168,6 +217,8 @@ export class JobService {
   async create(sourceId: number, req: CreateJobRequest, now = Date.now()): Promise<number> {
     const { source, db, scope, config } = await this.resolve(sourceId, req);
     await this.assertNoOverlap(sourceId, db.id, scope.tables.map((t) => t.src), null);
+    await this.assertPartitionCount(db.id, scope.tables, config, scope.type);
+    await this.assertJobSlot(null);
     try {
       const id = await jobs.insertJob(
         this.store.db,
@@ -217,6 +268,7 @@ export class JobService {
     const current = { status: job.status, stopped: job.stopped === 1 };
     const next = applyJobAction(jobId, current, action);
     if (action === 'delete') return jobs.deleteJob(this.store.db, jobId);
+    if (action === 'start' || action === 'retry') await this.assertJobSlot(jobId);
     if (action === 'start') {
       const tables = await this.store.db.selectFrom('job_tables').select('src_table_name').where('job_id', '=', jobId).execute();
       await this.assertNoOverlap(sourceId, job.db_id, tables.map((t) => t.src_table_name), jobId);

@@ -9,10 +9,21 @@ import { dirname } from 'node:path';
  */
 export class SecretBox {
   readonly keyId: string;
+  /** Keys a rotation retired: values they sealed still open (and get sealed again with the current key). */
+  private readonly previous: Map<string, Buffer>;
 
-  constructor(private readonly key: Buffer) {
+  constructor(
+    private readonly key: Buffer,
+    previous: Buffer[] = [],
+  ) {
     if (key.length !== 32) throw new Error('the secret key must be 32 bytes (64 hex or 44 base64 characters)');
-    this.keyId = createHash('sha256').update(key).digest('hex').slice(0, 8);
+    this.keyId = keyIdOf(key);
+    this.previous = new Map(previous.map((k) => [keyIdOf(k), k]));
+  }
+
+  /** Whether a sealed value was sealed with a key other than the current one. */
+  isStale(sealed: string): boolean {
+    return sealed.split(':')[1] !== this.keyId;
   }
 
   seal(plain: string): string {
@@ -25,11 +36,20 @@ export class SecretBox {
   open(sealed: string): string {
     const [version, keyId, iv, tag, data] = sealed.split(':');
     if (version !== 'v1' || !iv || !tag || data === undefined) throw new Error('unrecognised sealed secret');
-    if (keyId !== this.keyId) throw new Error(`secret was sealed with key ${keyId}, but the service runs with key ${this.keyId}`);
-    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+    const key = keyId === this.keyId ? this.key : this.previous.get(keyId!);
+    if (!key) throw new Error(`secret was sealed with key ${keyId}, but the service runs with key ${this.keyId} (after a rotation, give the old key in OPENMMS_SECRET_KEY_PREVIOUS)`);
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
   }
+}
+
+const keyIdOf = (key: Buffer) => createHash('sha256').update(key).digest('hex').slice(0, 8);
+
+/** The key, and any retired keys (OPENMMS_SECRET_KEY_PREVIOUS, comma-separated) still needed to open old values. */
+export function secretBoxFromEnv(env: NodeJS.ProcessEnv, keyFile: string | null): SecretBox {
+  const previous = (env.OPENMMS_SECRET_KEY_PREVIOUS ?? '').split(',').filter((k) => k.trim()).map(parseKey);
+  return new SecretBox(loadSecretKey(env, keyFile), previous);
 }
 
 export function parseKey(text: string): Buffer {

@@ -4,6 +4,9 @@ import type { Database, DataSourceRow, DataSourceUpdate, NewDataSource } from '.
 export interface DataSourceFilter {
   name?: string;
   type?: string;
+  /** Only these ids, or all but these (what the caller's policy lets it see). */
+  include?: number[];
+  exclude?: number[];
 }
 
 export async function insertDataSource(db: Kysely<Database>, row: NewDataSource): Promise<number> {
@@ -31,6 +34,8 @@ export async function listDataSources(
   let q = db.selectFrom('datasources');
   if (filter.name !== undefined) q = q.where('name', '=', filter.name);
   if (filter.type !== undefined) q = q.where('type', '=', filter.type);
+  if (filter.include) q = q.where('id', 'in', [0, ...filter.include]);
+  if (filter.exclude?.length) q = q.where('id', 'not in', filter.exclude);
   const { total } = await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
   const rows = await q.selectAll().orderBy('id', 'asc').offset(page.offset).limit(page.limit).execute();
   return { total: Number(total), rows };

@@ -18,6 +18,25 @@ export interface Database {
   task_logs: TaskLogTable;
   timers: TimerTable;
   timer_fires: TimerFireTable;
+  access_keys: AccessKeyTable;
+  api_tokens: ApiTokenTable;
+}
+
+/** An API caller: its secret is sealed (signatures need it in the clear), its policy is JSON. */
+export interface AccessKeyTable {
+  id: string;
+  name: string;
+  secret: string;
+  policy: string;
+  create_time: number;
+}
+
+/** A bearer token, stored only as its SHA-256; it acts with its access key's policy until it expires. */
+export interface ApiTokenTable {
+  hash: string;
+  access_key_id: string;
+  expire_time: number;
+  create_time: number;
 }
 
 export type ScheduleType = 'Daily' | 'Hourly' | 'Cron';

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { migrationProvider, type StoreDialect } from './migrations/index.js';
@@ -27,13 +27,34 @@ export async function openStore(url: string): Promise<Store> {
   return store;
 }
 
+/**
+ * better-sqlite3 compiles a statement at every prepare, and Kysely prepares at every query; the
+ * engine sends the same few hundred texts over and over, so compiled statements are kept (safe:
+ * the store never streams, so no statement is still being read when its text comes again).
+ */
+function reusingStatements(database: SqliteDatabase.Database): SqliteDialectConfig['database'] {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(text: string) {
+      let statement = statements.get(text);
+      if (!statement) {
+        if (statements.size >= 2000) statements.clear(); // texts with inlined lists vary without end
+        statement = database.prepare(text);
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 function openSqlite(file: string): Store {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const database = new SqliteDatabase(file);
   database.pragma('journal_mode = WAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(database) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
@@ -47,6 +68,10 @@ const pgTypes = {
 
 function openPostgres(connectionString: string): Store {
   const pool = new pg.Pool({ connectionString, types: pgTypes, max: 10, connectionTimeoutMillis: 10_000 });
+  // A connection the server ended (a restart, a failover) fails its next query and leaves the pool
+  // (which then opens a new one); the 'error' event itself, unhandled, would end the process.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }

@@ -52,6 +52,7 @@ describe('HTTP protocol: errors, limits, OpenAPI', () => {
         'CreateMmsJob', 'PreviewMmsJob', 'ListMmsJobs', 'GetMmsJob', 'StartMmsJob', 'StopMmsJob', 'RetryMmsJob', 'DeleteMmsJob',
         'ListMmsTasks', 'GetMmsTask', 'ListMmsTaskLogs',
         'CreateMmsTimer', 'ListMmsTimers', 'GetMmsTimer', 'UpdateMmsTimer', 'DeleteMmsTimer',
+        'CreateToken', 'CreateAccessKey', 'ListAccessKeys', 'DeleteAccessKey',
         'CreateMmsFetchMetadataJob', 'GetMmsFetchMetadataJob', 'ListMmsDbs', 'GetMmsDb', 'ListMmsTables', 'GetMmsTable', 'ListMmsPartitions', 'GetMmsPartition',
       ].sort(),
     );

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -154,11 +154,13 @@ describe('migrations end to end', () => {
     const firstDiff = inDuck.findIndex((r, i) => JSON.stringify(r) !== JSON.stringify(want[i]));
     expect([firstDiff, inDuck[firstDiff], want[firstDiff]]).toEqual([-1, undefined, undefined]);
 
-    const toLake = await source('pg-to-lake', 'POSTGRESQL', pgConn(src), { type: 'LAKE', path: 'lake-out' });
+    // Small files, so each partition of 1,000 rows is written as several (staged one at a time).
+    const toLake = await source('pg-to-lake', 'POSTGRESQL', pgConn(src), { type: 'LAKE', path: 'lake-out', options: { rowsPerFile: 400 } });
     await scan(toLake);
     expect((await runJob(toLake, { name: 'to-lake', srcDbName: 'shop', dstDbName: 'sales', tables: ['orders'], others: { 'verify.checksum': true } })).job.status).toBe('DONE');
     const fromLake = await duckRows(':memory:', `SELECT ${duckText} FROM read_parquet('${join(dataDir, 'lake-out', 'sales.db', 'orders')}/*/*.parquet', hive_partitioning = true) ORDER BY id`);
     expect(fromLake).toEqual(want);
+    expect(readdirSync(join(dataDir, 'lake-out', 'sales.db', 'orders', 'region=us')).sort()).toEqual(['part-0.parquet', 'part-1.parquet', 'part-2.parquet']);
   });
 
   it('migrates exactly the partitions a filter selects', async () => {

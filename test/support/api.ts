@@ -5,6 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, REDACT } from '../../src/api/app.js';
 import { SecretBox } from '../../src/security/secrets.js';
 import { createTestStore, type StoreKind, type TestStore } from './stores.js';
+import { TEST_ADMIN } from './auth.js';
+import { ADMINISTRATOR } from '../../src/auth/policy.js';
+import type { JobLimits } from '../../src/jobs/service.js';
 
 export interface ApiResponse {
   status: number;
@@ -20,13 +23,15 @@ export class TestApi {
   testStore!: TestStore;
   /** False when the store is shared with another TestApi (two API processes on one store). */
   private ownsStore = true;
+  /** The administrator's bearer token, sent with every call that brings no Authorization of its own. */
+  token: string | null = null;
   /** The key the app seals passwords with (to build services beside the app's). */
   secrets = new SecretBox(randomBytes(32));
 
   static async start(
     kind: StoreKind,
     dataDir = tmpdir(),
-    { runJobs = false, timerPollMs = 0, store = undefined as TestStore | undefined, secrets = undefined as SecretBox | undefined } = {},
+    { runJobs = false, timerPollMs = 0, store = undefined as TestStore | undefined, secrets = undefined as SecretBox | undefined, auth = true, limits = undefined as JobLimits | undefined } = {},
   ): Promise<TestApi> {
     const api = new TestApi();
     if (secrets) api.secrets = secrets;
@@ -44,8 +49,15 @@ export class TestApi {
       dataDir,
       runJobs,
       timerPollMs,
+      auth,
+      limits,
       logger: { level: 'trace', redact: REDACT, stream },
     });
+    if (auth) {
+      // Two processes on one store share their administrator.
+      if (!(await api.app.accessKeys.lookup(TEST_ADMIN.accessKeyId))) await api.app.accessKeys.create('admin', ADMINISTRATOR, { id: TEST_ADMIN.accessKeyId, secret: TEST_ADMIN.accessKeySecret });
+      api.token = (await api.app.accessKeys.issueToken(TEST_ADMIN.accessKeyId, TEST_ADMIN.accessKeySecret)).token;
+    }
     return api;
   }
 
@@ -54,10 +66,11 @@ export class TestApi {
   }
 
   async call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+    const auth = 'authorization' in headers || !this.token ? {} : { authorization: `Bearer ${this.token}` };
     const res = await this.app.inject({
       method,
       url,
-      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     this.responses.push(JSON.stringify(res.headers) + res.body);

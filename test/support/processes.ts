@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { adminFetch, TEST_ADMIN_ENV } from './auth.js';
 
 export interface MmsProcess {
   child: ChildProcess;
@@ -8,9 +9,9 @@ export interface MmsProcess {
   output(): string;
 }
 
-/** Runs the real `mms` command (from source) and resolves once its output matches `ready`. */
+/** Runs the real `mms` command (from source, as the test administrator) and resolves once its output matches `ready`. */
 export async function spawnMms(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<MmsProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, ...TEST_ADMIN_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
     const onData = (d: Buffer) => {
@@ -35,10 +36,10 @@ export async function stopAll(children: ChildProcess[], signal: NodeJS.Signals =
   await Promise.all(alive.map((c) => once(c, 'exit')));
 }
 
-/** A JSON client for one server's MMS API that fails the test on any non-200 answer. */
+/** A JSON client for one server's MMS API (signed as the test administrator) that fails the test on any non-200 answer. */
 export function mmsClient(base: string) {
   return async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}/api/v1/mms${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+    const res = await adminFetch(`${base}/api/v1/mms${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
     const json = (await res.json()) as { data: any; message?: string };
     if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${json.message}`);
     return json.data;

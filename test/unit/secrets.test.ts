@@ -48,3 +48,38 @@ describe('secret key loading', () => {
     expect(() => loadSecretKey({}, null)).toThrow('OPENMMS_SECRET_KEY is required when the metadata store is PostgreSQL');
   });
 });
+
+describe('key rotation', () => {
+  it('opens values of a retired key given as previous, and re-seals every stored secret with the new key', async () => {
+    const { createTestStore } = await import('../support/stores.js');
+    const { resealSecrets } = await import('../../src/security/reseal.js');
+    const { secretBoxFromEnv } = await import('../../src/security/secrets.js');
+    const oldKey = randomBytes(32).toString('hex');
+    const newKey = randomBytes(32).toString('hex');
+    const store = await createTestStore('sqlite');
+    try {
+      const old = secretBoxFromEnv({ OPENMMS_SECRET_KEY: oldKey }, null);
+      const now = Date.now();
+      await store.store.db.insertInto('datasources').values({
+        name: 'ds', type: 'POSTGRESQL', config: '{}', secrets: old.seal('{"source":"pg-pass"}'), status: 'OK', err_msg: null, last_update_time: null,
+        db_num: 0, table_num: 0, partition_num: 0, create_time: now, update_time: now,
+      }).execute();
+      await store.store.db.insertInto('access_keys').values({ id: 'OMMSK', name: 'k', secret: old.seal('key-secret'), policy: '{"statements":[]}', create_time: now }).execute();
+
+      // The new key alone cannot open them, and says how to go on.
+      const alone = secretBoxFromEnv({ OPENMMS_SECRET_KEY: newKey }, null);
+      await expect(resealSecrets(store.store, alone)).rejects.toThrow(/OPENMMS_SECRET_KEY_PREVIOUS/);
+
+      const rotated = secretBoxFromEnv({ OPENMMS_SECRET_KEY: newKey, OPENMMS_SECRET_KEY_PREVIOUS: oldKey }, null);
+      expect(await resealSecrets(store.store, rotated)).toBe(2);
+      expect(await resealSecrets(store.store, rotated)).toBe(0);
+      const ds = await store.store.db.selectFrom('datasources').select('secrets').executeTakeFirstOrThrow();
+      const key = await store.store.db.selectFrom('access_keys').select('secret').executeTakeFirstOrThrow();
+      // Afterwards the new key alone opens everything: the old one can be thrown away.
+      expect([alone.open(ds.secrets), alone.open(key.secret)]).toEqual(['{"source":"pg-pass"}', 'key-secret']);
+      expect([ds.secrets.split(':')[1], key.secret.split(':')[1]]).toEqual([alone.keyId, alone.keyId]);
+    } finally {
+      await store.drop();
+    }
+  });
+});

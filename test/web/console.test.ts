@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { TestApi } from '../support/api.js';
+import { TEST_ADMIN } from '../support/auth.js';
 import { launchBrowser, screenshot } from '../support/browser.js';
 import { createPgDatabase } from '../support/stores.js';
 
@@ -62,6 +63,18 @@ describe('web console', () => {
     await page.getByLabel(`${side} user`).fill(db.conn.user);
     await page.getByLabel(`${side} database`).fill(database);
   };
+
+  it('asks for an access key, refuses a wrong one, and logs in', async () => {
+    await page.goto(`${base}/console/#/sources/new`);
+    await page.getByLabel('Access key id').fill(TEST_ADMIN.accessKeyId);
+    await page.getByLabel('Access key secret').fill('not-the-secret');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('InvalidAccessKey: the access key id or secret is wrong');
+    await screenshot(page, '00-login');
+    await page.getByLabel('Access key secret').fill(TEST_ADMIN.accessKeySecret);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Add a data source');
+  });
 
   it('adds a data source after a connection test, and reports a failing one', async () => {
     await page.goto(`${base}/console/#/sources/new`);

@@ -12,6 +12,7 @@ import {
 } from '../schemas/datasource.js';
 import { dataSourceOut } from '../format.js';
 import { paging } from '../paging.js';
+import { allowedSources } from '../../auth/policy.js';
 
 const tags = ['Data sources'];
 
@@ -20,13 +21,14 @@ export const dataSourceRoutes =
   async (app) => {
     app.post(
       '/datasources',
-      { schema: { operationId: 'CreateMmsDataSource', tags, body: CreateDataSourceBody, response: { 200: Envelope(DataSourceIdOut), ...errorResponses } } },
+      { config: { resource: 'datasource/*' }, schema: { operationId: 'CreateMmsDataSource', tags, body: CreateDataSourceBody, response: { 200: Envelope(DataSourceIdOut), ...errorResponses } } },
       async (req) => ({ requestId: req.id, data: { dataSourceId: await service.create(req.body) } }),
     );
 
     app.post(
       '/datasources/test',
       {
+        config: { resource: 'datasource/*' },
         schema: {
           operationId: 'TestMmsDataSource',
           tags,
@@ -43,11 +45,12 @@ export const dataSourceRoutes =
 
     app.get(
       '/datasources',
-      { schema: { operationId: 'ListMmsDataSources', tags, querystring: ListDataSourcesQuery, response: { 200: Paged(DataSourceOut), ...errorResponses } } },
+      { config: { listsSources: true }, schema: { operationId: 'ListMmsDataSources', tags, querystring: ListDataSourcesQuery, response: { 200: Paged(DataSourceOut), ...errorResponses } } },
       async (req) => {
         const { name, type } = req.query;
         const { pageNum, pageSize, page } = paging(req.query, MAX_PAGE_SIZE);
-        const { total, items } = await service.list({ name, type }, page);
+        const visible = req.principal ? allowedSources(req.principal.policy, 'odps:ListMmsDataSources') : {};
+        const { total, items } = await service.list({ name, type, ...visible }, page);
         return { requestId: req.id, data: { total, objectList: items.map((ds) => dataSourceOut(ds, false)), pageNum, pageSize } };
       },
     );

@@ -28,6 +28,8 @@ export const ErrorBody = Type.Object(
 
 export const errorResponses = {
   400: Type.Ref('ErrorBody'),
+  401: Type.Ref('ErrorBody'),
+  403: Type.Ref('ErrorBody'),
   404: Type.Ref('ErrorBody'),
   409: Type.Ref('ErrorBody'),
 };

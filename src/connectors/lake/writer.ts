@@ -10,8 +10,41 @@ import { toDuckdb } from '../duckdb/types.js';
 import { parseSpec } from '../../catalog/partition-spec.js';
 import { dbFolder } from './layout.js';
 
+/** Rows per Parquet file of a slice, unless the destination's `options.rowsPerFile` says otherwise. */
+const FILE_ROWS = 250_000;
+
+/** Cuts a stream of row batches into runs of at most `limit` rows, one run at a time. */
+class RowRuns {
+  private carry: Row[] = [];
+  ended = false;
+
+  constructor(
+    private readonly source: AsyncIterator<Row[]>,
+    private readonly limit: number,
+  ) {}
+
+  async *next(): AsyncGenerator<Row[]> {
+    for (let n = 0; n < this.limit; ) {
+      let batch = this.carry;
+      this.carry = [];
+      if (batch.length === 0) {
+        const next = await this.source.next();
+        if (next.done) {
+          this.ended = true;
+          return;
+        }
+        batch = next.value;
+      }
+      const room = this.limit - n;
+      if (batch.length > room) [batch, this.carry] = [batch.slice(0, room), batch.slice(room)];
+      n += batch.length;
+      yield batch;
+    }
+  }
+}
+
 /**
- * Writes Hive-layout Parquet: `<table>/<p1=v1/p2=v2>/part-0.parquet`, partition columns in the
+ * Writes Hive-layout Parquet: `<table>/<p1=v1/p2=v2>/part-N.parquet`, partition columns in the
  * folder names only. A slice is written into a hidden folder beside its place and swapped in by
  * renames, so a reader finds the old files or the new ones, never a half-written file.
  */
@@ -19,12 +52,14 @@ export class LakeWriter implements DestinationWriter {
   private constructor(
     private readonly root: string,
     private readonly duck: DuckSession,
+    private readonly rowsPerFile: number,
   ) {}
 
   static async open(conn: Connection): Promise<LakeWriter> {
     const duck = await openDuck(':memory:', { readOnly: false });
     await duck.all(`SET TimeZone = 'UTC'`);
-    return new LakeWriter(conn.path!, duck);
+    const rowsPerFile = Number(conn.options?.rowsPerFile);
+    return new LakeWriter(conn.path!, duck, Number.isInteger(rowsPerFile) && rowsPerFile > 0 ? rowsPerFile : FILE_ROWS);
   }
 
   private tableDir(db: string, table: string): string {
@@ -44,15 +79,28 @@ export class LakeWriter implements DestinationWriter {
     const id = randomUUID().replace(/-/g, '');
     const fresh = join(dirname(target), `.mms-new-${id}`);
     const old = join(dirname(target), `.mms-old-${id}`);
-    const staged = `mms_stage_${id}`;
+    const projected = (async function* () {
+      for await (const batch of rows) yield batch.map((r) => fileColumns.map(({ i }) => r[i]!));
+    })();
     await mkdir(fresh, { recursive: true });
     try {
-      const projected = (async function* () {
-        for await (const batch of rows) yield batch.map((r) => fileColumns.map(({ i }) => r[i]!));
-      })();
-      const n = await stage(this.duck.connection, staged, fileColumns.map(({ c }) => c), projected);
       const casts = castExprs(fileColumns.map(({ c }) => c), toDuckdb).map((e, k) => `${e} AS ${quoteIdent(fileColumns[k]!.c.name)}`);
-      await this.duck.all(`COPY (SELECT ${casts.join(', ')} FROM temp.${staged}) TO ${quoteLiteral(join(fresh, 'part-0.parquet'))} (FORMAT PARQUET)`);
+      // A file per `rowsPerFile` rows: what is staged in memory stays small however large the slice.
+      let n = 0;
+      const runs = new RowRuns(projected, this.rowsPerFile);
+      for (let part = 0; !runs.ended; part++) {
+        const staged = `mms_stage_${id}_${part}`;
+        try {
+          const k = await stage(this.duck.connection, staged, fileColumns.map(({ c }) => c), runs.next());
+          // An empty slice still gets its (empty) file: the file carries the schema.
+          if (k > 0 || part === 0) {
+            await this.duck.all(`COPY (SELECT ${casts.join(', ')} FROM temp.${staged}) TO ${quoteLiteral(join(fresh, `part-${part}.parquet`))} (FORMAT PARQUET, ROW_GROUP_SIZE 30000)`);
+          }
+          n += k;
+        } finally {
+          await this.duck.all(`DROP TABLE IF EXISTS temp.${staged}`);
+        }
+      }
       const hadOld = existsSync(target);
       if (hadOld) await rename(target, old);
       try {
@@ -64,8 +112,8 @@ export class LakeWriter implements DestinationWriter {
       await rm(old, { recursive: true, force: true });
       return n;
     } finally {
+      await projected.return(undefined); // on a failure, lets the source reader release its query
       await rm(fresh, { recursive: true, force: true });
-      await this.duck.all(`DROP TABLE IF EXISTS temp.${staged}`);
     }
   }
 

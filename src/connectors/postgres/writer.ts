@@ -4,6 +4,7 @@ import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import type { Connection } from '../engines.js';
 import { SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type Slice, type SourceReader } from '../data.js';
 import { connectPostgres, qualified, quoteIdent } from './connect.js';
+import { quoteLiteral } from '../sql.js';
 import { encodeCopyRow } from './copy-text.js';
 import { CANONICAL_SESSION, PostgresReader } from './reader.js';
 import { toPostgres } from './types.js';
@@ -104,14 +105,16 @@ export class PostgresWriter implements DestinationWriter {
     const target = qualified(db, table);
     const names = [...columns.map((c) => quoteIdent(c.name)), ...(slice === null ? [] : [quoteIdent(SLICE_COLUMN)])];
     let copy: CopyStreamQuery | undefined;
-    await this.client.query('BEGIN');
+    let refused: Error | undefined;
     try {
-      // Two writers of one slice (a worker presumed dead that is not) take turns, so the second
-      // DELETE sees the first's rows: replaced, never doubled.
-      await this.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`openmms:${db}.${table}/${slice ?? ''}`]);
-      if (slice === null) await this.client.query(`DELETE FROM ${target}`);
-      else await this.client.query(`DELETE FROM ${target} WHERE ${quoteIdent(SLICE_COLUMN)} = $1`, [slice]);
+      // One round trip (the simple protocol, so values are quoted literals; standard_conforming_strings
+      // is on): two writers of one slice (a worker presumed dead that is not) take turns on the lock,
+      // so the second DELETE sees the first's rows: replaced, never doubled.
+      const lock = `SELECT pg_advisory_xact_lock(hashtext(${quoteLiteral(`openmms:${db}.${table}/${slice ?? ''}`)}))`;
+      const remove = `DELETE FROM ${target}${slice === null ? '' : ` WHERE ${quoteIdent(SLICE_COLUMN)} = ${quoteLiteral(slice)}`}`;
+      await this.client.query(`BEGIN; SET LOCAL standard_conforming_strings = on; ${lock}; ${remove}`);
       copy = this.client.query(copyFrom(`COPY ${target} (${names.join(', ')}) FROM STDIN`));
+      copy.on('error', (e: Error) => (refused ??= e));
       const done = once(copy, 'finish');
       done.catch(() => {}); // awaited below; on failure the catch block reports the cause
       const written = await feed(copy);
@@ -120,6 +123,8 @@ export class PostgresWriter implements DestinationWriter {
       await this.client.query('COMMIT');
       return written;
     } catch (err) {
+      // The server refused the COPY first (a constraint, a full disk): its reason is the one to report.
+      const serverFirst = refused;
       if (copy && !copy.writableFinished) {
         // Abort the COPY (the server gets CopyFail) before rolling the transaction back.
         const closed = once(copy, 'close').catch(() => {});
@@ -128,7 +133,7 @@ export class PostgresWriter implements DestinationWriter {
         await closed;
       }
       await this.client.query('ROLLBACK').catch(() => {});
-      throw err;
+      throw serverFirst ?? err;
     }
   }
 

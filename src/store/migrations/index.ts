@@ -5,6 +5,7 @@ import { tasks } from './0003-tasks.js';
 import { jobRuns } from './0004-job-runs.js';
 import { timers } from './0005-timers.js';
 import { taskLeases } from './0006-task-leases.js';
+import { accessKeys } from './0007-access-keys.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -22,7 +23,7 @@ export interface StoreMigration {
 }
 
 /** Ordered list of schema versions; append only. */
-const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases];
+const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys];
 
 function dialectTypes(dialect: StoreDialect): DialectTypes {
   return dialect === 'sqlite'

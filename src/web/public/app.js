@@ -1,5 +1,8 @@
 // The OpenMMS web console: a single page over the public API, routed by the URL's hash.
 import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { session } from './lib/api.js';
+import { LoginPage } from './pages/login.js';
 import { html } from './lib/ui.js';
 import { useRoute } from './lib/hooks.js';
 import { SourcesPage } from './pages/sources.js';
@@ -22,16 +25,32 @@ function page({ parts, params }) {
   return html`<${JobsPage} sourceId=${sourceId} />`;
 }
 
+/** Whether this tab has a session, following logins, logouts and expiries. */
+function useSession() {
+  const [token, setToken] = useState(session.token);
+  // A server started with authentication off answers without a token: no login page then.
+  const [open, setOpen] = useState(false);
+  useEffect(() => {
+    const on = () => setToken(session.token);
+    addEventListener('openmms-session', on);
+    fetch('/api/v1/mms/datasources?pageSize=1').then((r) => setOpen(r.ok), () => {});
+    return () => removeEventListener('openmms-session', on);
+  }, []);
+  return token ?? (open ? 'none' : null);
+}
+
 function App() {
   const route = useRoute();
+  const token = useSession();
   return html`
     <header>
       <a class="brand" href="#/sources">OpenMMS</a>
       <a href="#/sources">Data sources</a>
       <a href="/docs" target="_blank">API docs</a>
       <a href="/metrics" target="_blank">Metrics</a>
+      ${session.token ? html`<a href="#/sources" style="margin-left:auto" onClick=${() => (session.token = null)}>Log out</a>` : null}
     </header>
-    <main>${page(route)}</main>
+    <main>${token ? page(route) : html`<${LoginPage} />`}</main>
   `;
 }
 

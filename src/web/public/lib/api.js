@@ -9,15 +9,35 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(method, path, body) {
-  const res = await fetch(PREFIX + path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+/** The bearer token of this browser tab's session (the login page gets it). */
+const TOKEN = 'openmms.token';
+export const session = {
+  get token() {
+    return sessionStorage.getItem(TOKEN);
+  },
+  set token(value) {
+    if (value) sessionStorage.setItem(TOKEN, value);
+    else sessionStorage.removeItem(TOKEN);
+    dispatchEvent(new Event('openmms-session'));
+  },
+};
+
+async function send(url, method, body) {
+  const headers = body === undefined ? {} : { 'content-type': 'application/json' };
+  if (session.token) headers.authorization = `Bearer ${session.token}`;
+  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const json = await res.json().catch(() => null);
+  if (res.status === 401 && session.token) session.token = null; // expired: back to the login page
   if (!res.ok) throw new ApiError(res.status, json?.code ?? `HTTP${res.status}`, json?.message ?? res.statusText);
   return json.data;
+}
+
+export const api = (method, path, body) => send(PREFIX + path, method, body);
+
+/** Logs in with an access key: the token it answers with authenticates every later call. */
+export async function login(accessKeyId, accessKeySecret) {
+  const { token } = await send('/api/v1/auth/tokens', 'POST', { accessKeyId, accessKeySecret });
+  session.token = token;
 }
 
 /** A query string from the non-empty values of an object (arrays repeat the parameter). */

@@ -1,0 +1,117 @@
+// Scale: a catalog of many partitions and a store of many jobs, on the embedded store and on PostgreSQL.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { openStore } from '../src/store/store.js';
+import * as jobs from '../src/store/jobs.js';
+import type { JobConfig } from '../src/jobs/service.js';
+import { createPgDestination } from './data.js';
+import { scan, startService, type Service } from './service.js';
+
+export interface ScaleRow {
+  store: string;
+  partitions: number;
+  scanSeconds: number;
+  previewSeconds: number;
+  previewMatched: number;
+  jobs: number;
+  listJobs: Latency;
+  listPartitions: Latency;
+}
+
+export interface Latency {
+  p50: number;
+  p95: number;
+}
+
+/** A lake table of `n` partitions (a=0…, b=0…999), one row each, written by DuckDB in one statement. */
+async function partitionedLake(n: number): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'openmms-bench-lake-'));
+  mkdirSync(join(dir, 'scale.db'));
+  const duck = await DuckDBInstance.create(':memory:');
+  const c = await duck.connect();
+  await c.run(`COPY (SELECT i AS id, i // 1000 AS a, i % 1000 AS b FROM range(${n}) t(i)) TO '${join(dir, 'scale.db', 'events')}' (FORMAT PARQUET, PARTITION_BY (a, b))`);
+  c.closeSync();
+  duck.closeSync();
+  return dir;
+}
+
+async function latency(times: number, call: (i: number) => Promise<unknown>): Promise<Latency> {
+  const ms: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const started = performance.now();
+    await call(i);
+    ms.push(performance.now() - started);
+  }
+  ms.sort((a, b) => a - b);
+  return { p50: ms[Math.floor(ms.length * 0.5)]!, p95: ms[Math.floor(ms.length * 0.95)]! };
+}
+
+/** `count` jobs straight into the store (creating them through the API would plan and run them). */
+async function seedJobs(storeUrl: string, sourceId: number, count: number): Promise<void> {
+  const store = await openStore(storeUrl);
+  try {
+    const db = await store.db.selectFrom('catalog_dbs').select('id').where('source_id', '=', sourceId).executeTakeFirstOrThrow();
+    const statuses = ['DONE', 'FAILED', 'INIT', 'DOING'] as const;
+    const now = Date.now();
+    const config = JSON.stringify({
+      partitions: [], tables: ['events'], taskType: null, tableBlackList: [], tableWhiteList: [], partitionFilters: {}, schemaOnly: false,
+      tableMapping: {}, increment: true, enableVerification: true, tunnelQuota: null, columnMapping: {}, others: {},
+    } satisfies JobConfig);
+    for (let i = 0; i < count; i++) {
+      await jobs.insertJob(
+        store.db,
+        {
+          source_id: sourceId, db_id: db.id, name: `job-${i}`, src_db_name: 'scale', src_schema_name: null, dst_db_name: i % 2 ? 'main' : 'other',
+          dst_schema_name: null, type: 'Tables', status: statuses[i % 4]!, stopped: i % 4 === 2 ? 1 : 0, config,
+          eta: null, timer_id: null, task_num: 0, task_done: 0, create_time: now + i, update_time: now + i,
+        },
+        [{ src: 'events', dst: i % 3 ? 'events' : `events_${i % 7}` }],
+      );
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+async function measure(svc: Service, store: string, storeUrl: string, lake: string, partitions: number, jobCount: number, log: (s: string) => void): Promise<ScaleRow> {
+  const { dataSourceId: id } = await svc.call('POST', '/datasources', { name: 'scale', type: 'LAKE', config: { source: { path: lake } } });
+  log(`${store}: scanning ${partitions.toLocaleString('en-US')} partitions`);
+  const scanSeconds = await scan(svc, id);
+  log(`${store}: planning with a filter, ListMmsPartitions pages`);
+  const body = { srcDbName: 'scale', tables: ['events'], partitionFilters: { events: 'a < 10 and b >= 500' } };
+  let previewMatched = 0;
+  const preview = await latency(3, async () => (previewMatched = (await svc.call('POST', `/datasources/${id}/jobs/preview`, body)).partitionMatched));
+  const pages = Math.ceil(partitions / 100);
+  const listPartitions = await latency(200, (i) => svc.call('GET', `/datasources/${id}/partitions?tableName=events&pageSize=100&pageNum=${1 + ((i * 7919) % pages)}${i % 4 === 0 ? '&value=b%3D9' : ''}`));
+  log(`${store}: ${jobCount.toLocaleString('en-US')} jobs, ListMmsJobs`);
+  await seedJobs(storeUrl, id, jobCount);
+  const filters = ['', '&status=DONE', '&name=job-12', '&dstTableName=events_3', '&stopped=true', '&sorter.status=desc'];
+  const jobPages = Math.ceil(jobCount / 20);
+  const listJobs = await latency(200, (i) => svc.call('GET', `/datasources/${id}/jobs?pageSize=20&pageNum=${1 + ((i * 31) % Math.min(jobPages, 50))}${filters[i % filters.length]}`));
+  return { store, partitions, scanSeconds, previewSeconds: preview.p50 / 1000, previewMatched, jobs: jobCount, listJobs, listPartitions };
+}
+
+export async function scale(partitions: number, jobCount: number, log: (s: string) => void): Promise<ScaleRow[]> {
+  log(`writing a lake table of ${partitions.toLocaleString('en-US')} partitions`);
+  const lake = await partitionedLake(partitions);
+  const out: ScaleRow[] = [];
+  const embeddedDir = mkdtempSync(join(tmpdir(), 'openmms-bench-scale-'));
+  const embedded = await startService(embeddedDir);
+  try {
+    out.push(await measure(embedded, 'SQLite (embedded)', `sqlite:${join(embeddedDir, 'openmms.sqlite')}`, lake, partitions, jobCount, log));
+  } finally {
+    await embedded.stop();
+  }
+  const pgStore = await createPgDestination();
+  const clustered = await startService(mkdtempSync(join(tmpdir(), 'openmms-bench-scale-')), { OPENMMS_STORE_URL: pgStore.url, OPENMMS_SECRET_KEY: randomBytes(32).toString('hex') });
+  try {
+    out.push(await measure(clustered, 'PostgreSQL', pgStore.url, lake, partitions, jobCount, log));
+  } finally {
+    await clustered.stop();
+    await pgStore.drop();
+  }
+  return out;
+}

@@ -1,0 +1,75 @@
+// Throughput: each engine pair against the hand-run baseline, on the same data in the same run.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMariaSource, createPgDestination, createPgSource, MARIADB, pgExec, pgTableBytes } from './data.js';
+import { mariadbPipe, pgloader, psqlPipe, type BaselineRun } from './baselines.js';
+import { runJob, scan, startService } from './service.js';
+
+export interface ThroughputRow {
+  pair: string;
+  table: string;
+  rows: number;
+  bytes: number;
+  seconds: number;
+  peakRss: number | null;
+  /** Baseline name → its seconds, or why it did not run. */
+  baselines: { name: string; run: BaselineRun | { skipped: string } }[];
+}
+
+const pgConn = (url: string) => {
+  const u = new URL(url);
+  return { host: u.hostname, port: Number(u.port || 5432), user: u.username, database: u.pathname.slice(1) };
+};
+
+export async function throughput(rows: number, partitions: number, log: (s: string) => void): Promise<ThroughputRow[]> {
+  log(`generating ${rows.toLocaleString('en-US')} mixed-type rows (PostgreSQL, MariaDB) and ${partitions} partitions of 1,000 rows`);
+  const [src, maria, dst] = await Promise.all([createPgSource(rows, partitions), createMariaSource(rows), createPgDestination()]);
+  const dataDir = mkdtempSync(join(tmpdir(), 'openmms-bench-'));
+  const svc = await startService(dataDir);
+  try {
+    const source = async (name: string, type: string, conn: object, destination: object, dbName: string) => {
+      const { dataSourceId } = await svc.call('POST', '/datasources', { name, type, config: { source: conn, destination } });
+      await scan(svc, dataSourceId, { dbName });
+      return dataSourceId as number;
+    };
+    const pgDst = { type: 'POSTGRESQL', ...pgConn(dst.url) };
+    const pgToPg = await source('pg-pg', 'POSTGRESQL', pgConn(src.url), pgDst, 'public');
+    const mariaToPg = await source('maria-pg', 'MYSQL', { ...MARIADB, database: maria.name }, pgDst, maria.name);
+    const pgToDuck = await source('pg-duck', 'POSTGRESQL', pgConn(src.url), { type: 'DUCKDB', path: 'bench.duckdb', database: 'main' }, 'public');
+    const pgToLake = await source('pg-lake', 'POSTGRESQL', pgConn(src.url), { type: 'LAKE', path: 'lake', database: 'bench' }, 'public');
+    const wideBytes = await pgTableBytes(src.url, 'wide');
+    const eventBytes = await pgTableBytes(src.url, 'events');
+    const wideDdl = (schema: string) => `CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.wide (id bigint, qty integer, price numeric(12,2), ratio double precision, name text, created timestamp, attrs jsonb, note text)`;
+    await pgExec(dst.url, `${wideDdl('base')}; ${wideDdl('base_maria')}; CREATE TABLE base.events (day integer, id bigint, kind text, amount numeric(10,2), at timestamp)`);
+
+    const out: ThroughputRow[] = [];
+    const measure = async (pair: string, table: string, bytes: number, sourceId: number, job: object, baselines: [string, () => Promise<BaselineRun | { skipped: string }>][]) => {
+      log(`${pair} ${table}: OpenMMS`);
+      const ours = await runJob(svc, sourceId, job);
+      const row: ThroughputRow = { pair, table, rows: ours.rows, bytes, seconds: ours.seconds, peakRss: ours.peakRss, baselines: [] };
+      for (const [name, run] of baselines) {
+        log(`${pair} ${table}: ${name}`);
+        row.baselines.push({ name, run: await run() });
+      }
+      out.push(row);
+    };
+    await measure('PostgreSQL → PostgreSQL', 'wide', wideBytes, pgToPg, { name: 'wide', srcDbName: 'public', tables: ['wide'], dstDbName: 'ours' }, [
+      ['psql \\copy pipe', () => psqlPipe(src.url, 'SELECT * FROM wide', dst.url, 'base.wide')],
+    ]);
+    await measure('PostgreSQL → PostgreSQL', `events (${partitions} partitions)`, eventBytes, pgToPg, { name: 'events', srcDbName: 'public', tables: ['events'], dstDbName: 'ours' }, [
+      ['psql \\copy pipe', () => psqlPipe(src.url, 'SELECT * FROM events', dst.url, 'base.events')],
+    ]);
+    await measure('MariaDB → PostgreSQL', 'wide', wideBytes, mariaToPg, { name: 'wide', srcDbName: maria.name, tables: ['wide'], dstDbName: 'ours_maria' }, [
+      ['mariadb --batch | psql', () => mariadbPipe(maria.name, 'SELECT * FROM wide', dst.url, 'base_maria.wide')],
+      ['pgloader', () => pgloader(maria.name, dst.url)],
+    ]);
+    await measure('PostgreSQL → DuckDB', 'wide', wideBytes, pgToDuck, { name: 'wide', srcDbName: 'public', tables: ['wide'] }, []);
+    await measure('PostgreSQL → lake (Parquet)', 'wide', wideBytes, pgToLake, { name: 'wide', srcDbName: 'public', tables: ['wide'] }, []);
+    await measure('PostgreSQL → lake (Parquet)', `events (${partitions} partitions)`, eventBytes, pgToLake, { name: 'events', srcDbName: 'public', tables: ['events'] }, []);
+    return out;
+  } finally {
+    await svc.stop();
+    await Promise.all([src.drop(), maria.drop(), dst.drop()]);
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Who may do what: RAM-style statements over MMS actions (`odps:ListMmsJobs`, `odps:*`, …) and
+ * resources (`datasource/3`, `datasource/*`, `*`). A Deny that matches wins; otherwise an Allow
+ * must match. Pure.
+ */
+export interface Statement {
+  effect: 'Allow' | 'Deny';
+  actions: string[];
+  resources: string[];
+}
+
+export interface Policy {
+  statements: Statement[];
+}
+
+export const ADMINISTRATOR: Policy = { statements: [{ effect: 'Allow', actions: ['*'], resources: ['*'] }] };
+
+/** `*` matches any run of characters; everything else literally. Actions compare case-insensitively, as RAM's do. */
+function matches(pattern: string, value: string, caseless: boolean): boolean {
+  const esc = pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${esc.join('.*')}$`, caseless ? 'i' : '').test(value);
+}
+
+const applies = (s: Statement, action: string, resource: string) =>
+  s.actions.some((a) => matches(a, action, true)) && s.resources.some((r) => matches(r, resource, false));
+
+export function allows(policy: Policy, action: string, resource: string): boolean {
+  if (policy.statements.some((s) => s.effect === 'Deny' && applies(s, action, resource))) return false;
+  return policy.statements.some((s) => s.effect === 'Allow' && applies(s, action, resource));
+}
+
+/** Which data sources a list call may show: all but `exclude`, or only `include`. */
+export type SourceFilter = { exclude: number[] } | { include: number[] };
+
+export function allowedSources(policy: Policy, action: string): SourceFilter {
+  const ids = (effect: Statement['effect']) => {
+    const out = new Set<number>();
+    let wildcard = false;
+    for (const s of policy.statements) {
+      if (s.effect !== effect || !s.actions.some((a) => matches(a, action, true))) continue;
+      for (const r of s.resources) {
+        const m = /^datasource\/(\d+)$/.exec(r);
+        if (m) out.add(Number(m[1]));
+        else if (matches(r, 'datasource/1', false) || r === 'datasource/*') wildcard = true;
+      }
+    }
+    return { wildcard, ids: [...out].sort((a, b) => a - b) };
+  };
+  const deny = ids('Deny');
+  if (deny.wildcard) return { include: [] };
+  const allow = ids('Allow');
+  if (allow.wildcard) return { exclude: deny.ids };
+  return { include: allow.ids.filter((id) => !deny.ids.includes(id)) };
+}
