@@ -44,7 +44,7 @@ program
     if (!config.auth) console.log('Authentication is off: anyone who reaches this port can use the API');
     if (opts.demo) {
       const id = await runDemo(app, config.dataDir);
-      console.log(`Demo: data source "demo" (a Parquet lake) migrates into ${config.dataDir}/destination.duckdb; watch it with\n  curl -s ${base}/api/v1/mms/datasources/${id}/jobs`);
+      console.log(`Demo: data source "demo" (a Parquet lake) migrates into ${config.dataDir}/destination.duckdb; watch it in the console at ${base}/ or with\n  mms --server ${base} jobs list ${id}`);
     }
     const stop = async () => {
       await app.close();

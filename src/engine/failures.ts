@@ -12,8 +12,11 @@ const TRANSIENT_CODES = new Set([
 export function isTransient(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | null;
   if (typeof e?.code === 'string' && TRANSIENT_CODES.has(e.code)) return true;
-  // pg says the last one when a query is sent on a client whose connection the server ended.
-  return typeof e?.message === 'string' && /Connection terminated|connection lost|socket hang up|timeout expired|has encountered a connection error/i.test(e.message);
+  // pg and mysql2 say the last two when a query is sent on a connection the server ended.
+  return (
+    typeof e?.message === 'string' &&
+    /Connection terminated|connection lost|socket hang up|timeout expired|has encountered a connection error|connection is in closed state/i.test(e.message)
+  );
 }
 
 export const MAX_ATTEMPTS = 3;

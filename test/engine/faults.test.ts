@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mms, TestApi } from '../support/api.js';
 import { createPgDatabase, PG_ADMIN_URL } from '../support/stores.js';
 import { until } from '../support/processes.js';
+import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
 
 type PgDb = Awaited<ReturnType<typeof createPgDatabase>>;
 
@@ -114,4 +115,63 @@ describe.each(['sqlite', 'postgres'] as const)('fault injection on real PostgreS
     const stored = await api.store.db.selectFrom('datasources').select(['config', 'secrets']).execute();
     expect(JSON.stringify(stored)).not.toContain(PASSWORD);
   });
+});
+
+describe('fault injection on real MariaDB', () => {
+  let api: TestApi;
+  let maria: Awaited<ReturnType<typeof createMariaDatabase>>;
+  let dst: PgDb;
+  const user = `openmms_fault_${process.pid}`;
+  const call = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
+    const res = await api.call(method, mms(path), body);
+    expect(res.status, res.text).toBe(200);
+    return res.body.data;
+  };
+
+  beforeAll(async () => {
+    maria = await createMariaDatabase('openmms_fault_maria');
+    await maria.admin.query(`
+      CREATE TABLE events (id bigint, region varchar(16), payload text)
+        PARTITION BY LIST COLUMNS (region) (${REGIONS.map((r) => `PARTITION p_${r} VALUES IN ('${r}')`).join(', ')});
+      INSERT INTO events SELECT seq, ELT(1 + seq % ${REGIONS.length}, '${REGIONS.join("','")}'), MD5(seq) FROM seq_1_to_240000;
+      CREATE USER '${user}'@'%' IDENTIFIED BY '${PASSWORD}';
+      GRANT SELECT, SHOW VIEW ON \`${maria.name}\`.* TO '${user}'@'%';`);
+    dst = await createPgDatabase('openmms_fault_mdst');
+    api = await TestApi.start('sqlite', mkdtempSync(join(tmpdir(), 'openmms-faults-maria-')), { runJobs: true });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await maria?.admin.query(`DROP USER IF EXISTS '${user}'@'%'`);
+    await maria?.drop();
+    await dst?.drop();
+  });
+
+  it('MariaDB connections killed mid-copy: the task retries and finishes; source = destination', async () => {
+    const { dataSourceId: id } = await call('POST', '/datasources', { name: 'm', type: 'MYSQL', config: { source: { ...MARIADB, user, password: PASSWORD, database: maria.name }, destination: { type: 'POSTGRESQL', ...dst.conn } } });
+    await call('POST', `/datasources/${id}/scans`);
+    await api.app.scans.idle();
+    const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'kill', srcDbName: maria.name, dstDbName: 'm', others: { 'task.partition.max.num': 6 } });
+    const job = () => call('GET', `/datasources/${id}/jobs/${jobId}`);
+    await until(async () => (await job()).status === 'DOING', 30);
+    // Every session of the data source's own user (other tests' sessions are left alone).
+    let sessions: { id: number }[] = [];
+    await until(async () => {
+      [sessions] = (await maria.admin.query(`SELECT id FROM information_schema.processlist WHERE user = ?`, [user])) as any;
+      return sessions.length > 0;
+    }, 30);
+    for (const { id: sid } of sessions) await maria.admin.query(`KILL ${Number(sid)}`).catch(() => {});
+    await until(async () => ['DONE', 'FAILED'].includes((await job()).status), 90);
+    const failures = (await call('GET', `/datasources/${id}/tasks?jobId=${jobId}&status=FAILED`)).objectList.map((t: any) => t.errMsg);
+    expect([(await job()).status, failures]).toEqual(['DONE', []]);
+    const retried = await api.store.db.selectFrom('task_logs').select('message').where('level', '=', 'WARN').execute();
+    expect(retried.map((l) => l.message)).toContainEqual(expect.stringMatching(/^attempt 1 failed, retrying: /));
+    // A digest per region, each well under MariaDB's packet size.
+    await maria.admin.query('SET SESSION group_concat_max_len = 1073741824');
+    const [want] = await maria.admin.query(`SELECT region, count(*) AS n, MD5(GROUP_CONCAT(CONCAT(id, ':', payload) ORDER BY id SEPARATOR ',')) AS h FROM events GROUP BY region ORDER BY region`);
+    const got = await pgQuery(dst.url, `SELECT region, count(*)::int AS n, md5(string_agg(id || ':' || payload, ',' ORDER BY id)) AS h FROM m.events GROUP BY region ORDER BY region`);
+    expect(got).toEqual((want as any[]).map((r) => ({ region: r.region, n: Number(r.n), h: r.h })));
+    expect(got.reduce((n, r) => n + r.n, 0)).toBe(240000);
+    const written = [...api.responses, ...api.logs, ...(await api.store.db.selectFrom('task_logs').select('message').execute()).map((l) => l.message)].join('\n');
+    expect(written).not.toContain(PASSWORD);
+  }, 120_000);
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mms, TestApi } from '../support/api.js';
+import { TEST_ADMIN } from '../support/auth.js';
 
 /** A small seeded PRNG, so a failure replays. */
 function prng(seed: number) {
@@ -54,6 +55,8 @@ describe('every JSON body, fuzzed', () => {
   afterAll(async () => {
     await api?.close();
   });
+  // Fuzz past authentication: the checks behind it are what is being tried.
+  const admin = () => ({ authorization: `Bearer ${api.token}` });
 
   const calls: [string, 'POST' | 'PUT', () => string, Record<string, unknown>][] = [
     ['CreateMmsDataSource', 'POST', () => '/datasources', { name: 'n', type: 'SQLITE', config: { source: { path: 'f.sqlite' }, destination: { type: 'DUCKDB', path: 'd.duckdb' } } }],
@@ -65,15 +68,22 @@ describe('every JSON body, fuzzed', () => {
     ['CreateMmsFetchMetadataJob', 'POST', () => `/datasources/${sourceId}/scans`, { dbName: 'main', tableNames: ['t'] }],
     ['CreateMmsTimer', 'POST', () => `/datasources/${sourceId}/timers`, { name: 'x', scheduleType: 'Cron', value: '0 * * * *', timezone: 'UTC', stopped: false }],
     ['UpdateMmsTimer', 'PUT', () => `/datasources/${sourceId}/timers/1`, { scheduleType: 'Hourly', value: '05', timezone: 'UTC' }],
+    ['TestMmsDataSource', 'POST', () => '/datasources/test', { name: 'n', type: 'SQLITE', config: { source: { path: 'f.sqlite' } } }],
+    ['PreviewMmsJob', 'POST', () => `/datasources/${sourceId}/jobs/preview`, { srcDbName: 'main', type: 'Tables', tables: ['t'], partitionFilters: {}, increment: false }],
+    ['CreateToken', 'POST', () => '../auth/tokens', { accessKeyId: TEST_ADMIN.accessKeyId, accessKeySecret: 'wrong', ttlSeconds: 600 }],
+    ['CreateAccessKey', 'POST', () => '../auth/accessKeys', { name: 'k', policy: { statements: [{ effect: 'Allow', actions: ['odps:*'], resources: ['datasource/1'] }] } }],
   ];
 
   it.each(calls)('%s answers random and malformed bodies with 2xx or a 4xx envelope, never a 500', async (_name, method, path, valid) => {
     const rand = prng(7);
     for (let i = 0; i < 300; i++) {
       const body = mutate(valid, rand);
-      const res = await api.app.inject({ method, url: mms(path()), headers: { 'content-type': 'application/json' }, payload: body });
+      const res = await api.app.inject({ method, url: new URL(mms(path()), 'http://x/').pathname, headers: { 'content-type': 'application/json', ...admin() }, payload: body });
       expect(res.statusCode, body).toBeLessThan(500);
-      if (res.statusCode >= 400) expect(Object.keys(JSON.parse(res.body)).sort(), body).toEqual(['code', 'message', 'requestId']);
+      if (res.statusCode >= 400) {
+        expect(Object.keys(JSON.parse(res.body)).sort(), body).toEqual(['code', 'message', 'requestId']);
+        expect(JSON.parse(res.body).code, body).not.toMatch(/^(MissingAuthorization|InvalidToken|Forbidden)/);
+      }
     }
     await api.app.scans.idle();
   });
@@ -86,8 +96,9 @@ describe('every JSON body, fuzzed', () => {
     for (let i = 0; i < 600; i++) {
       const q = Array.from({ length: 1 + rand(3) }, () => `${params[rand(params.length)]}=${values[rand(values.length)]}`).join('&');
       const url = mms(`${paths[rand(paths.length)]}?${q}`);
-      const res = await api.app.inject({ method: 'GET', url });
+      const res = await api.app.inject({ method: 'GET', url, headers: admin() });
       expect(res.statusCode, url).toBeLessThan(500);
+      if (res.statusCode >= 400) expect(JSON.parse(res.body).code, url).not.toMatch(/^(MissingAuthorization|InvalidToken|Forbidden)/);
     }
   });
 });
