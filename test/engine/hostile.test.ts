@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuck } from '../../src/connectors/duckdb/connect.js';
 import { mms, TestApi } from '../support/api.js';
 import { createPgDatabase } from '../support/stores.js';
+import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
 
 /** Names and values that break string-built SQL: quotes, semicolons, comments, unicode, length. */
 const SCHEMA = `we"ird; -- schema ü`;
@@ -78,5 +79,59 @@ describe('hostile names and values', () => {
     } finally {
       duck.close();
     }
+  });
+});
+
+describe('hostile names and values from MariaDB', () => {
+  let api: TestApi;
+  let maria: Awaited<ReturnType<typeof createMariaDatabase>>;
+  let dst: Awaited<ReturnType<typeof createPgDatabase>>;
+  const bq = (s: string) => `\`${s.replace(/`/g, '``')}\``;
+  const VALUES = [`a'b`, `x; DROP TABLE y; --`, `北京=%`, `back\\slash`];
+
+  beforeAll(async () => {
+    maria = await createMariaDatabase('openmms_hostile_maria');
+    dst = await createPgDatabase('openmms_hostile_mdst');
+    await maria.admin.query(
+      `CREATE TABLE ${bq(TABLE)} (id int, ${bq(COLUMN)} text, ${bq(LONG)} text, k varchar(32)) DEFAULT CHARSET utf8mb4
+         PARTITION BY LIST COLUMNS (k) (${VALUES.map((v, i) => `PARTITION p${i} VALUES IN (${maria.admin.escape(v)})`).join(', ')})`,
+    );
+    for (const [i, v] of VALUES.entries()) {
+      await maria.admin.query(`INSERT INTO ${bq(TABLE)} VALUES (?, ?, ?, ?), (?, ?, ?, ?)`, [i * 2, `v'${i}"\``, 'long', v, i * 2 + 1, null, `;--${i}`, v]);
+    }
+    api = await TestApi.start('sqlite', mkdtempSync(join(tmpdir(), 'openmms-hostile-maria-')), { runJobs: true });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await maria?.drop();
+    await dst?.drop();
+  });
+
+  it('migrate to PostgreSQL exactly, with a partition filter over the hostile values', async () => {
+    const call = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
+      const res = await api.call(method, mms(path), body);
+      expect(res.status, res.text).toBe(200);
+      return res.body.data;
+    };
+    const { dataSourceId: id } = await call('POST', '/datasources', { name: 'hostile-maria', type: 'MYSQL', config: { source: { ...MARIADB, database: maria.name }, destination: { type: 'POSTGRESQL', ...dst.conn } } });
+    await call('POST', `/datasources/${id}/scans`);
+    await api.app.scans.idle();
+    const { jobId } = await call('POST', `/datasources/${id}/jobs`, {
+      name: 'hostile', srcDbName: maria.name, dstDbName: SCHEMA, others: { 'verify.checksum': true },
+      partitionFilters: { [TABLE]: `k <> "x; DROP TABLE y; --"` },
+    });
+    await api.app.runner!.idle();
+    const [task] = (await call('GET', `/datasources/${id}/tasks?jobId=${jobId}`)).objectList;
+    expect({ status: (await call('GET', `/datasources/${id}/jobs/${jobId}`)).status, err: task?.errMsg ?? null, rows: task?.rows }).toEqual({ status: 'DONE', err: null, rows: 6 });
+    const c = new pg.Client({ connectionString: dst.url });
+    await c.connect();
+    const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
+    const { rows } = await c.query({ text: `SELECT id, ${q(COLUMN)}, ${q(LONG)}, k FROM ${q(SCHEMA)}.${q(TABLE)} ORDER BY id`, rowMode: 'array' });
+    await c.end();
+    expect(rows).toEqual([
+      [0, `v'0"\``, 'long', `a'b`], [1, null, ';--0', `a'b`],
+      [4, `v'2"\``, 'long', '北京=%'], [5, null, ';--2', '北京=%'],
+      [6, `v'3"\``, 'long', 'back\\slash'], [7, null, ';--3', 'back\\slash'],
+    ]);
   });
 });
