@@ -46,6 +46,14 @@ export function v3StringToSign(req: SignedRequest, signedHeaders: string): strin
 
 export const v3Signature = (secret: string, stringToSign: string) => createHmac('sha256', secret).update(stringToSign, 'utf8').digest('hex');
 
+function decodedPath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path; // not valid percent-encoding: signed as sent, so it simply will not match
+  }
+}
+
 /** The ROA (V1) string to sign: verb, Accept, Content-MD5, Content-Type, Date, x-acs-* headers, resource. */
 export function roaStringToSign(req: SignedRequest): string {
   const h = req.headers;
@@ -57,7 +65,7 @@ export function roaStringToSign(req: SignedRequest): string {
   const params = pairs(req.query)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => (v === '' ? k : `${k}=${v}`));
-  const resource = decodeURIComponent(req.path) + (params.length ? `?${params.join('&')}` : '');
+  const resource = decodedPath(req.path) + (params.length ? `?${params.join('&')}` : '');
   return [req.method.toUpperCase(), h.accept ?? '', h['content-md5'] ?? '', h['content-type'] ?? '', h.date ?? ''].join('\n') + '\n' + acs + resource;
 }
 

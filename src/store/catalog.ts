@@ -71,24 +71,31 @@ function filtered<Q extends { where: (...a: any[]) => Q }>(q: Q, f: CatalogFilte
   if (f.updated !== undefined) out = out.where('o.updated' as never, '=', f.updated ? 1 : 0);
   if (f.lastDdlTimeStart !== undefined) out = out.where('o.last_ddl_time' as never, '>=', f.lastDdlTimeStart);
   if (f.lastDdlTimeEnd !== undefined) out = out.where('o.last_ddl_time' as never, '<=', f.lastDdlTimeEnd);
+  // Through the object's own columns (db_id, table_id), so counting a page's total needs no join.
   if (level !== 'db') {
-    if (f.dbId !== undefined) out = out.where('d.id' as never, '=', f.dbId);
-    if (f.dbName !== undefined) out = out.where('d.name' as never, '=', f.dbName);
+    if (f.dbId !== undefined) out = out.where('o.db_id' as never, '=', f.dbId);
+    if (f.dbName !== undefined) out = out.where('o.db_id' as never, 'in', (eb: any) => eb.selectFrom('catalog_dbs').select('id').where('name', '=', f.dbName).whereRef('source_id', '=', 'o.source_id'));
   }
   if (level === 'table' && f.hasPartitions !== undefined) out = out.where('o.has_partitions' as never, '=', f.hasPartitions ? 1 : 0);
   if (level === 'partition') {
-    if (f.tableId !== undefined) out = out.where('t.id' as never, '=', f.tableId);
-    if (f.tableName !== undefined) out = out.where('t.name' as never, '=', f.tableName);
+    if (f.tableId !== undefined) out = out.where('o.table_id' as never, '=', f.tableId);
+    if (f.tableName !== undefined) out = out.where('o.table_id' as never, 'in', (eb: any) => eb.selectFrom('catalog_tables').select('id').where('name', '=', f.tableName).whereRef('source_id', '=', 'o.source_id'));
   }
   return out;
 }
 
-async function paged<Row>(q: any, sort: CatalogSort, page: Page): Promise<{ total: number; rows: Row[] }> {
-  const { total } = await q.clearSelect().select((eb: any) => eb.fn.countAll().as('total')).executeTakeFirstOrThrow();
-  let rows = q;
-  if (sort) rows = rows.orderBy(`o.${sort.field}`, sort.order);
-  rows = await rows.orderBy('o.id', 'asc').offset(page.offset).limit(page.limit).execute();
-  return { total: Number(total), rows };
+/**
+ * The total of the filtered objects and one page of them: counted and paged on the object's own
+ * table (no join, so a large catalog counts from its index), then the page's rows read whole, with
+ * their parents' names, by id.
+ */
+async function paged<Row extends { id: number }>(q: any, sort: CatalogSort, page: Page, read: (ids: number[]) => Promise<Row[]>): Promise<{ total: number; rows: Row[] }> {
+  const { total } = await q.select((eb: any) => eb.fn.countAll().as('total')).executeTakeFirstOrThrow();
+  let ids = q.select('o.id');
+  if (sort) ids = ids.orderBy(`o.${sort.field}`, sort.order);
+  const order: number[] = (await ids.orderBy('o.id', 'asc').offset(page.offset).limit(page.limit).execute()).map((r: { id: number }) => r.id);
+  const byId = new Map((order.length ? await read(order) : []).map((r) => [r.id, r]));
+  return { total: Number(total), rows: order.map((id) => byId.get(id)!).filter(Boolean) };
 }
 
 function dbsQuery(db: Kysely<Database>, sourceId: number) {
@@ -111,11 +118,17 @@ export type CatalogTableListRow = CatalogTableRow & { db_name: string };
 export type CatalogPartitionListRow = CatalogPartitionRow & { db_name: string; table_name: string };
 
 export const listDbs = (db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page) =>
-  paged<CatalogDbRow>(filtered(dbsQuery(db, sourceId), f, 'o.name', 'db'), sort, page);
+  paged(filtered(db.selectFrom('catalog_dbs as o').where('o.source_id', '=', sourceId), f, 'o.name', 'db'), sort, page, (ids) =>
+    dbsQuery(db, sourceId).where('o.id', 'in', ids).execute(),
+  );
 export const listTables = (db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page) =>
-  paged<CatalogTableListRow>(filtered(tablesQuery(db, sourceId), f, 'o.name', 'table'), sort, page);
+  paged(filtered(db.selectFrom('catalog_tables as o').where('o.source_id', '=', sourceId), f, 'o.name', 'table'), sort, page, (ids) =>
+    tablesQuery(db, sourceId).where('o.id', 'in', ids).execute(),
+  );
 export const listPartitions = (db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page) =>
-  paged<CatalogPartitionListRow>(filtered(partitionsQuery(db, sourceId), f, 'o.value', 'partition'), sort, page);
+  paged(filtered(db.selectFrom('catalog_partitions as o').where('o.source_id', '=', sourceId), f, 'o.value', 'partition'), sort, page, (ids) =>
+    partitionsQuery(db, sourceId).where('o.id', 'in', ids).execute(),
+  );
 
 export const getDb = (db: Kysely<Database>, sourceId: number, id: number) => dbsQuery(db, sourceId).where('o.id', '=', id).executeTakeFirst();
 export const getTable = (db: Kysely<Database>, sourceId: number, id: number) => tablesQuery(db, sourceId).where('o.id', '=', id).executeTakeFirst();
