@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MmsError } from '../errors.js';
 import { unauthenticated, type AccessKeyService, type Principal } from '../auth/keys.js';
 import { allowedSources, allows } from '../auth/policy.js';
-import { bodyDigest, md5Base64, roaSignature, roaStringToSign, sameSignature, V3_ALGORITHM, v3Signature, v3StringToSign, type SignedRequest } from '../auth/signature.js';
+import { bodyDigest, md5Base64, queryOf, roaSignature, roaStringToSign, sameSignature, V3_ALGORITHM, v3Signature, v3StringToSign, type SignedRequest } from '../auth/signature.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -62,12 +62,7 @@ export function installAuth(app: FastifyInstance, keys: AccessKeyService): void 
 }
 
 function signedRequest(req: FastifyRequest): SignedRequest {
-  const url = new URL(req.raw.url ?? '/', 'http://x');
-  const query: Record<string, string | string[]> = {};
-  for (const [k, v] of url.searchParams) {
-    const had = query[k];
-    query[k] = had === undefined ? v : [...(Array.isArray(had) ? had : [had]), v];
-  }
+  const query = queryOf(new URL(req.raw.url ?? '/', 'http://x'));
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : v]));
   return { method: req.method, path: (req.raw.url ?? '/').split('?')[0]!, query, headers, body: req.rawBody ?? '' };
 }

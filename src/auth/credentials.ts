@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADMIN_KEY_FILE } from './keys.js';
-import { signV3 } from './signature.js';
+import { queryOf, signV3 } from './signature.js';
 
 /** What a client calls the API with: a bearer token, or an access key that signs each request. */
 export type Credentials = { token: string } | { accessKeyId: string; accessKeySecret: string } | null;
@@ -25,12 +25,7 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv): Credentials {
 export function authHeaders(creds: Credentials, method: string, url: URL, body: string, headers: Record<string, string>): Record<string, string> {
   if (!creds) return headers;
   if ('token' in creds) return { ...headers, authorization: `Bearer ${creds.token}` };
-  const query: Record<string, string | string[]> = {};
-  for (const [k, v] of url.searchParams) {
-    const had = query[k];
-    query[k] = had === undefined ? v : [...(Array.isArray(had) ? had : [had]), v];
-  }
-  return signV3({ method, path: url.pathname, query, body, headers }, url.host, creds.accessKeyId, creds.accessKeySecret);
+  return signV3({ method, path: url.pathname, query: queryOf(url), body, headers }, url.host, creds.accessKeyId, creds.accessKeySecret);
 }
 
 /** fetch with credentials: the one way the `mms` command and the tests call a server. */

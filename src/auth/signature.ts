@@ -20,6 +20,16 @@ export interface SignedRequest {
 
 export const V3_ALGORITHM = 'ACS3-HMAC-SHA256';
 
+/** A URL's query parameters, decoded; a repeated parameter keeps all its values. */
+export function queryOf(url: URL): SignedRequest['query'] {
+  const query: SignedRequest['query'] = {};
+  for (const [k, v] of url.searchParams) {
+    const had = query[k];
+    query[k] = had === undefined ? v : [...(Array.isArray(had) ? had : [had]), v];
+  }
+  return query;
+}
+
 const sha256 = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
 
 /** RFC 3986 percent-encoding, as the V3 signature wants it. */

@@ -49,13 +49,19 @@ export class Metrics implements EngineMetrics {
 
   private storeGauges(db: Kysely<Database>): void {
     // Tasks of each job's current run, by status; stopped jobs' tasks are not waiting for anyone.
-    const tasksByStatus = () =>
+    // Read once per scrape (two gauges come from it), not once per gauge.
+    let read: { at: number; rows: ReturnType<typeof queryTasks> } | null = null;
+    const queryTasks = () =>
       db
         .selectFrom('tasks as t')
         .innerJoin('jobs as j', (join) => join.onRef('j.id', '=', 't.job_id').onRef('j.run', '=', 't.run'))
         .select(['t.status', 'j.stopped', (eb) => eb.fn.countAll<number>().as('n')])
         .groupBy(['t.status', 'j.stopped'])
         .execute();
+    const tasksByStatus = () => {
+      if (!read || Date.now() - read.at > 1000) read = { at: Date.now(), rows: queryTasks() };
+      return read.rows;
+    };
     const byStatus = (name: string, help: string, counts: () => Promise<{ status: string; n: number }[]>) =>
       new Gauge({
         name,
