@@ -1,4 +1,4 @@
-import { DEFAULT_JOB_LIMITS, type JobLimits } from './jobs/service.js';
+import { DEFAULT_JOB_LIMITS, type JobLimits } from './jobs/limits.js';
 import { join, resolve } from 'node:path';
 
 /** Service settings: command-line flags win over OPENMMS_* environment variables, which win over defaults. */

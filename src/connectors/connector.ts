@@ -48,6 +48,9 @@ export interface SourceCatalog {
 }
 
 /** A failure to reach or log in to an engine: the user's to fix, so the API answers 4xx. */
+/** How long a server engine may take to accept a login before the connection test gives up. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
 export class ConnectionError extends Error {
   override name = 'ConnectionError';
 }

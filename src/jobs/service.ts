@@ -9,6 +9,7 @@ import { loadPlanTables, planOptions } from '../engine/plan-job.js';
 import { planTasks, type PlannedTask } from '../planner/tasks.js';
 import { conflict, invalid, MmsError, notFound } from '../errors.js';
 import type { JobType } from '../store/schema.js';
+import { DEFAULT_JOB_LIMITS, type JobLimits } from './limits.js';
 
 /** The body of CreateMmsJob. */
 export interface CreateJobRequest extends ScopeRequest {
@@ -65,14 +66,6 @@ export interface JobPreview {
     toCopy: boolean;
   }[];
 }
-
-/** Caps that keep one service from being asked for more than it can hold. */
-export interface JobLimits {
-  maxPartitionsPerJob: number;
-  maxActiveJobs: number;
-}
-
-export const DEFAULT_JOB_LIMITS: JobLimits = { maxPartitionsPerJob: 200_000, maxActiveJobs: 200 };
 
 const limitExceeded = (message: string, status = 429) => new MmsError(status, 'LimitExceeded', message);
 

@@ -7,7 +7,7 @@ import { SecretBox } from '../../src/security/secrets.js';
 import { createTestStore, type StoreKind, type TestStore } from './stores.js';
 import { TEST_ADMIN } from './auth.js';
 import { ADMINISTRATOR } from '../../src/auth/policy.js';
-import type { JobLimits } from '../../src/jobs/service.js';
+import type { JobLimits } from '../../src/jobs/limits.js';
 
 export interface ApiResponse {
   status: number;

@@ -1,8 +1,6 @@
 import mysql from 'mysql2/promise';
-import { ConnectionError } from '../connector.js';
+import { CONNECT_TIMEOUT_MS, ConnectionError } from '../connector.js';
 import type { Connection } from '../engines.js';
-
-export const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Opens one connection; a read-only session cannot write even by mistake. Failures become ConnectionErrors. */
 export async function connectMysql(conn: Connection, { readOnly }: { readOnly: boolean }): Promise<mysql.Connection> {

@@ -1,9 +1,7 @@
 import pg from 'pg';
-import { ConnectionError } from '../connector.js';
+import { CONNECT_TIMEOUT_MS, ConnectionError } from '../connector.js';
 import type { Connection } from '../engines.js';
 import { quoteIdent } from '../sql.js';
-
-export const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Opens one client; read-only sessions cannot write even by mistake. Failures become ConnectionErrors. */
 export async function connectPostgres(conn: Connection, { readOnly }: { readOnly: boolean }): Promise<pg.Client> {

@@ -16,6 +16,19 @@ const INTEGER = /^-?\d+$/;
 type Compiled = (values: Map<string, string>) => boolean | null;
 
 /**
+ * AND (`decisive` false) and OR (`decisive` true) in three-valued logic: the decisive value on
+ * either side decides; otherwise an unknown side makes the whole unknown.
+ */
+function junction(l: Compiled, r: Compiled, decisive: boolean): Compiled {
+  return (v) => {
+    const a = l(v);
+    if (a === decisive) return decisive;
+    const b = r(v);
+    return b === decisive ? decisive : a === null || b === null ? null : !decisive;
+  };
+}
+
+/**
  * Parses a filter and types it against the table's partition columns, so every mistake (unknown
  * column, a string compared with an integer column, …) is reported now, with its position, rather
  * than matching nothing later. Evaluation follows SQL's three-valued logic: a comparison with a
@@ -35,24 +48,10 @@ export function compileFilter(text: string, columns: FilterColumn[]): PartitionF
 
   const compile = (e: Expr): Compiled => {
     switch (e.kind) {
-      case 'and': {
-        const [l, r] = [compile(e.left), compile(e.right)];
-        return (v) => {
-          const a = l(v);
-          if (a === false) return false;
-          const b = r(v);
-          return b === false ? false : a === null || b === null ? null : true;
-        };
-      }
-      case 'or': {
-        const [l, r] = [compile(e.left), compile(e.right)];
-        return (v) => {
-          const a = l(v);
-          if (a === true) return true;
-          const b = r(v);
-          return b === true ? true : a === null || b === null ? null : false;
-        };
-      }
+      case 'and':
+        return junction(compile(e.left), compile(e.right), false);
+      case 'or':
+        return junction(compile(e.left), compile(e.right), true);
       case 'not': {
         const inner = compile(e.expr);
         return (v) => {
