@@ -1,5 +1,6 @@
 import { DEFAULT_JOB_LIMITS, type JobLimits } from './jobs/limits.js';
 import { join, resolve } from 'node:path';
+import { sandboxOptionsFromEnv } from './security/sandbox.js';
 
 /** Service settings: command-line flags win over OPENMMS_* environment variables, which win over defaults. */
 export interface ServiceConfig {
@@ -13,6 +14,8 @@ export interface ServiceConfig {
   /** Every API call needs credentials (off only for a trial on a machine of one's own). */
   auth: boolean;
   limits: JobLimits;
+  /** OPENMMS_FILE_ROOTS and OPENMMS_ALLOWED_HOSTS (security/sandbox.ts). */
+  sandbox: { fileRoots: string[]; allowedHosts: string[] };
 }
 
 export interface ConfigOverrides {
@@ -47,6 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     logLevel: overrides.logLevel ?? env.OPENMMS_LOG_LEVEL ?? 'info',
     concurrency,
     auth: overrides.auth ?? env.OPENMMS_AUTH !== 'off',
+    sandbox: sandboxOptionsFromEnv(env),
     limits: {
       maxPartitionsPerJob: positiveInt(env, 'OPENMMS_MAX_PARTITIONS_PER_JOB', DEFAULT_JOB_LIMITS.maxPartitionsPerJob),
       maxActiveJobs: positiveInt(env, 'OPENMMS_MAX_ACTIVE_JOBS', DEFAULT_JOB_LIMITS.maxActiveJobs),

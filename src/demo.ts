@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { openDuck, quoteLiteral } from './connectors/duckdb/connect.js';
+import type { Sandbox } from './security/sandbox.js';
 
 const DEMO = 'demo';
 
@@ -26,7 +27,7 @@ async function writeDemoLake(folder: string): Promise<void> {
  * `demo`, scanned, and migrated by job `demo` into the embedded DuckDB destination. Runs once;
  * later starts find the data source and leave it be.
  */
-export async function runDemo(app: FastifyInstance, dataDir: string): Promise<number> {
+export async function runDemo(app: FastifyInstance, sandbox: Sandbox): Promise<{ id: number; destination: string }> {
   const call = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
     const res = await app.inject({ method, url: `/api/v1/mms${url}`, payload: payload as object, headers: { authorization: `Bearer ${app.accessKeys.internalToken}` } });
     const body = res.json() as { data: any; message?: string };
@@ -34,8 +35,9 @@ export async function runDemo(app: FastifyInstance, dataDir: string): Promise<nu
     return body.data;
   };
   const existing = await call('GET', `/datasources?name=${DEMO}`);
-  if (existing.total > 0) return existing.objectList[0].id as number;
-  const lake = join(dataDir, 'demo-lake');
+  const at = (id: number) => ({ id, destination: sandbox.files.defaultDestination(id) });
+  if (existing.total > 0) return at(existing.objectList[0].id as number);
+  const lake = join(sandbox.files.roots[0]!, 'demo-lake');
   if (!existsSync(join(lake, 'orders'))) await writeDemoLake(lake);
   const { dataSourceId } = await call('POST', '/datasources', { name: DEMO, type: 'LAKE', config: { source: { path: 'demo-lake' } } });
   const { scanId } = await call('POST', `/datasources/${dataSourceId}/scans`);
@@ -44,5 +46,5 @@ export async function runDemo(app: FastifyInstance, dataDir: string): Promise<nu
   if (scan.status !== 'DONE') throw new Error(`demo: the scan failed: ${scan.errMsg}`);
   const { jobId } = await call('POST', `/datasources/${dataSourceId}/jobs`, { name: DEMO, srcDbName: 'default', others: { 'verify.checksum': true } });
   app.log.info({ dataSourceId, jobId, partitions: scan.result.partitions }, 'demo: migrating the sample lake into the embedded DuckDB destination');
-  return dataSourceId as number;
+  return at(dataSourceId as number);
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -31,7 +31,9 @@ describe('mms serve', () => {
       server.child.kill('SIGTERM');
       await once(server.child, 'exit');
     }
-    const duck = await openDuck(join(dataDir, 'destination.duckdb'), { readOnly: true });
+    // The demo's data source names no destination: it writes a DuckDB file of its own, private to the service.
+    expect(server.output()).toContain(`migrates into ${join(dataDir, 'destinations', 'source-1.duckdb')}`);
+    const duck = await openDuck(join(dataDir, 'destinations', 'source-1.duckdb'), { readOnly: true });
     const [r] = await duck.all<{ n: bigint; parts: bigint }>('SELECT count(*) AS n, count(DISTINCT _mms_partition) AS parts FROM main.orders');
     duck.close();
     expect(r).toEqual({ n: 21000n, parts: 21n });
@@ -39,13 +41,15 @@ describe('mms serve', () => {
 
   it('starts on the embedded store and answers ListMmsJobs over HTTP', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'openmms-cli-'));
-    new SqliteDatabase(join(dataDir, 'demo.sqlite')).close();
+    // Connections reach files under the file root, <data-dir>/files by default.
+    mkdirSync(join(dataDir, 'files'));
+    new SqliteDatabase(join(dataDir, 'files', 'demo.sqlite')).close();
     const { child, base } = await serve(['--data-dir', dataDir]);
     try {
       const post = await adminFetch(`${base}/api/v1/mms/datasources`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'demo', type: 'SQLITE', config: { source: { path: join(dataDir, 'demo.sqlite') } } }),
+        body: JSON.stringify({ name: 'demo', type: 'SQLITE', config: { source: { path: 'demo.sqlite' } } }),
       });
       const { data } = (await post.json()) as { data: { dataSourceId: number } };
       const res = await adminFetch(`${base}/api/v1/mms/datasources/${data.dataSourceId}/jobs`);

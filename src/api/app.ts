@@ -3,12 +3,15 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { DataSourceService } from '../datasources/service.js';
+import { connectionTester, DataSourceService } from '../datasources/service.js';
+import { DestinationGuard } from '../datasources/destination-guard.js';
 import { JobService } from '../jobs/service.js';
 import type { JobLimits } from '../jobs/limits.js';
 import type { SecretBox } from '../security/secrets.js';
+import type { Sandbox } from '../security/sandbox.js';
 import type { Store } from '../store/store.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { clientErrorHandler, frameworkErrors, installHardening, parseJsonBody } from './hardening.js';
 import { ErrorBody } from './schemas/common.js';
 import { validatorCompiler } from './validation.js';
 import { dataSourceRoutes } from './routes/datasources.js';
@@ -20,13 +23,12 @@ import { TimerService } from '../timers/service.js';
 import { TimerScheduler } from '../engine/timer-scheduler.js';
 import { CatalogService } from '../catalog/service.js';
 import { ScanService } from '../catalog/scan-service.js';
-import { testConnection } from '../connectors/index.js';
 import { DEFAULT_RUNNER_OPTIONS, Runner } from '../engine/runner.js';
 import { Dispatcher } from '../cluster/dispatcher.js';
 import { TaskQueue } from '../cluster/queue.js';
 import { Metrics } from '../metrics/metrics.js';
 import { AccessKeyService } from '../auth/keys.js';
-import { installAuth } from './auth.js';
+import { installAuth, type AuthLimits } from './auth.js';
 import { authRoutes } from './routes/auth.js';
 import { consoleRoutes } from '../web/console.js';
 
@@ -46,8 +48,8 @@ declare module 'fastify' {
 export interface AppDeps {
   store: Store;
   secrets: SecretBox;
-  /** Base of relative file paths in connections (SQLite, DuckDB, lake). */
-  dataDir: string;
+  /** Where connections may go: file roots, allowed hosts, private destinations (security/sandbox.ts). */
+  sandbox: Sandbox;
   /**
    * How jobs run: in this process (`true`, the embedded mode), offered to cluster workers through
    * the queue in the PostgreSQL store at `queueUrl` (`'dispatch'`), or not from here (`false`).
@@ -58,6 +60,8 @@ export interface AppDeps {
   limits?: JobLimits;
   /** Authenticate and authorise every /api/v1 call (default true). */
   auth?: boolean;
+  /** Failed authentications and logins per client address (default DEFAULT_AUTH_LIMITS). */
+  authLimits?: AuthLimits;
   /** Tasks the embedded runner copies at once. */
   concurrency?: number;
   /** How often to check timers (ms); 0 for none in this process. Default 1000. */
@@ -78,6 +82,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     genReqId: () => randomUUID().toUpperCase(),
     requestIdHeader: false,
+    clientErrorHandler,
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -90,11 +96,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     _req.rawBody = body as string; // signatures cover the body as sent
     if (body === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(body as string));
-    } catch {
-      done(Object.assign(new Error('the request body is not valid JSON'), { statusCode: 400 }), undefined);
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
     }
   });
+  installHardening(app);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
@@ -107,12 +114,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const keys = new AccessKeyService(deps.store, deps.secrets);
-  if (deps.auth !== false) installAuth(app, keys);
+  if (deps.auth !== false) installAuth(app, keys, deps.store, deps.authLimits);
   app.decorate('accessKeys', keys);
-  const dataSources = new DataSourceService(deps.store, deps.secrets, (engine, conn, role) => testConnection(engine, conn, deps.dataDir, role));
+  const dataSources = new DataSourceService(deps.store, deps.secrets, connectionTester(deps.sandbox));
   const metrics = new Metrics(deps.store.db);
   const runner =
-    deps.runJobs === false || deps.runJobs === 'dispatch' ? null : new Runner({ db: deps.store.db, dialect: deps.store.dialect, dataSources, dataDir: deps.dataDir, metrics }, app.log, {
+    deps.runJobs === false || deps.runJobs === 'dispatch' ? null : new Runner({ db: deps.store.db, dialect: deps.store.dialect, dataSources, sandbox: deps.sandbox, metrics }, app.log, {
           ...DEFAULT_RUNNER_OPTIONS,
           concurrency: deps.concurrency ?? DEFAULT_RUNNER_OPTIONS.concurrency,
         });
@@ -123,8 +130,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     dispatcher.start();
     app.addHook('onClose', () => dispatcher!.close());
   }
-  const jobs = new JobService(deps.store, dataSources, runner ?? dispatcher, deps.limits);
-  const scans = new ScanService(deps.store, dataSources, deps.dataDir, app.log);
+  const jobs = new JobService(deps.store, dataSources, runner ?? dispatcher, new DestinationGuard(deps.store.db, deps.sandbox), deps.limits);
+  const scans = new ScanService(deps.store, dataSources, deps.sandbox, app.log);
   // Embedded mode: one process runs scans, so one found running was cut short by a restart.
   await scans.failInterrupted();
   app.addHook('onClose', () => scans.idle());

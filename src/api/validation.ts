@@ -10,6 +10,16 @@ const options = { allErrors: false, useDefaults: true, removeAdditional: false, 
 const textAjv = new Ajv.default({ ...options, coerceTypes: 'array' });
 const jsonAjv = new Ajv.default({ ...options, coerceTypes: false });
 
+/** `yyyy-MM-dd[ HH:mm[:ss]]` naming a real moment: no month 13, no February 30, no 25:61. */
+export function isRealTime(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(text);
+  if (!m) return false;
+  const [y, mo, d, h = 0, mi = 0, s = 0] = m.slice(1).map((v) => (v === undefined ? undefined : Number(v))) as number[];
+  const t = new Date(Date.UTC(y!, mo! - 1, d!, h, mi, s));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === mo! - 1 && t.getUTCDate() === d && t.getUTCHours() === h && t.getUTCMinutes() === mi && t.getUTCSeconds() === s;
+}
+for (const ajv of [textAjv, jsonAjv]) ajv.addFormat('mms-time', { type: 'string', validate: isRealTime });
+
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? jsonAjv : textAjv).compile(schema);
 
@@ -23,6 +33,9 @@ export function describeValidation(context: string, errors: ErrorObject[]): stri
         return `unknown parameter '${where ? `${where}.` : ''}${extra}'`;
       }
       if (e.keyword === 'required') return `missing parameter '${where ? `${where}.` : ''}${(e.params as { missingProperty: string }).missingProperty}'`;
+      if (e.keyword === 'format' && (e.params as { format: string }).format === 'mms-time') {
+        return `parameter '${where || context}' must be a real date and time: yyyy-MM-dd, yyyy-MM-dd HH:mm or yyyy-MM-dd HH:mm:ss`;
+      }
       const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues;
       return `parameter '${where || context}' ${e.message}${allowed ? `: ${allowed.join(', ')}` : ''}`;
     })

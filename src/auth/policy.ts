@@ -29,6 +29,15 @@ export function allows(policy: Policy, action: string, resource: string): boolea
   return policy.statements.some((s) => s.effect === 'Allow' && applies(s, action, resource));
 }
 
+/**
+ * Like `allows`, but only a statement that names the action itself counts (`*` and `openmms:*` do
+ * not): for permissions that weaken a safeguard, which no administrator should get by accident.
+ */
+export function allowsExplicitly(policy: Policy, action: string, resource: string): boolean {
+  if (!allows(policy, action, resource)) return false;
+  return policy.statements.some((s) => s.effect === 'Allow' && s.actions.some((a) => a.toLowerCase() === action.toLowerCase()) && s.resources.some((r) => matches(r, resource, false)));
+}
+
 /** Which data sources a list call may show: all but `exclude`, or only `include`. */
 export type SourceFilter = { exclude: number[] } | { include: number[] };
 

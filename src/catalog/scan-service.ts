@@ -4,6 +4,7 @@ import { conflict, notFound } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { ScanRow } from '../store/schema.js';
 import { CatalogScan, type ScanScope } from './scan.js';
+import type { Sandbox } from '../security/sandbox.js';
 
 /**
  * Metadata scans (CreateMmsFetchMetadataJob / GetMmsFetchMetadataJob), run in the background of
@@ -15,7 +16,7 @@ export class ScanService {
   constructor(
     private readonly store: Store,
     private readonly dataSources: DataSourceService,
-    private readonly dataDir: string,
+    private readonly sandbox: Sandbox,
     private readonly log: Pick<FastifyBaseLogger, 'info' | 'warn'>,
   ) {}
 
@@ -63,7 +64,7 @@ export class ScanService {
       const scan = new CatalogScan(db, scanId, source, scope, (progress) =>
         db.updateTable('scans').set({ progress }).where('id', '=', scanId).execute().then(() => undefined),
       );
-      const result = await scan.run(this.dataDir);
+      const result = await scan.run(this.sandbox);
       const totals = await db
         .selectFrom('catalog_dbs')
         .select((eb) => [eb.fn.countAll<number>().as('dbs'), eb.fn.coalesce(eb.fn.sum<number>('table_num'), eb.val(0)).as('tables'), eb.fn.coalesce(eb.fn.sum<number>('partition_num'), eb.val(0)).as('partitions')])

@@ -6,6 +6,7 @@ import { countPartitions, countTables } from '../store/catalog-status.js';
 import type { Database, MigrationStatus } from '../store/schema.js';
 import type { StatusDelta } from './rollup.js';
 import { formatSpec } from './partition-spec.js';
+import type { Sandbox } from '../security/sandbox.js';
 
 export interface ScanChange {
   object: 'db' | 'table' | 'partition';
@@ -52,8 +53,8 @@ export class CatalogScan {
     private readonly onProgress: (percent: number) => Promise<void>,
   ) {}
 
-  async run(dataDir: string): Promise<ScanResult> {
-    const catalog = await openCatalog(this.source.type, this.source.config.source, dataDir);
+  async run(sandbox: Sandbox): Promise<ScanResult> {
+    const catalog = await openCatalog(this.source.type, await sandbox.connection(this.source.type, this.source.config.source, { role: 'source', sourceId: this.source.row.id }));
     try {
       await this.scan(catalog);
     } finally {

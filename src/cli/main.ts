@@ -36,15 +36,15 @@ program
   .option('--demo', 'on first start, register a sample partitioned source and migrate it to the embedded DuckDB')
   .action(async (opts: { host?: string; port?: number; dataDir?: string; storeUrl?: string; concurrency?: number; auth: boolean; demo?: boolean }) => {
     const config = loadConfig(process.env, { ...opts, auth: opts.auth === false ? false : undefined });
-    const { app, adminKeyFile } = await startServer(config);
+    const { app, adminKeyFile, sandbox } = await startServer(config);
     const { port } = app.server.address() as { port: number };
     const base = `http://${config.host}:${port}`;
     console.log(`OpenMMS listening at ${base} (store: ${config.storeUrl.replace(/\/\/[^@/]*@/, '//…@')})`);
     if (adminKeyFile) console.log(`First start: the administrator's access key is in ${adminKeyFile} (readable by you only); the mms command finds it there`);
     if (!config.auth) console.log('Authentication is off: anyone who reaches this port can use the API');
     if (opts.demo) {
-      const id = await runDemo(app, config.dataDir);
-      console.log(`Demo: data source "demo" (a Parquet lake) migrates into ${config.dataDir}/destination.duckdb; watch it in the console at ${base}/ or with\n  mms --server ${base} jobs list ${id}`);
+      const { id, destination } = await runDemo(app, sandbox);
+      console.log(`Demo: data source "demo" (a Parquet lake) migrates into ${destination}; watch it in the console at ${base}/ or with\n  mms --server ${base} jobs list ${id}`);
     }
     const stop = async () => {
       await app.close();
@@ -67,7 +67,7 @@ program
   .command('worker')
   .description('run a cluster worker: takes tasks from the queue in the PostgreSQL store (needs OPENMMS_SECRET_KEY)')
   .option('--store-url <url>', 'the PostgreSQL metadata store, as the API processes use it (env OPENMMS_STORE_URL)')
-  .option('--data-dir <dir>', 'base folder of relative file paths in connections (env OPENMMS_DATA_DIR)')
+  .option('--data-dir <dir>', 'the data folder the API processes use: private destinations, and the default file root <dir>/files (env OPENMMS_DATA_DIR)')
   .option('--concurrency <n>', 'tasks copied at once (env OPENMMS_CONCURRENCY, default 4)', concurrency)
   .option('--metrics-port <port>', 'serve Prometheus metrics of this worker at http://<host>:<port>/metrics', port)
   .option('--host <host>', 'address the metrics listen on (env OPENMMS_HOST)')

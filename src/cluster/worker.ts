@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { TaskContext } from '../engine/run-task.js';
 import { executeTask, type EngineLog } from '../engine/settle.js';
 import { claimExclusively, withinLimits } from '../engine/limits.js';
+import { cleanLakeStaging } from '../engine/staging-cleanup.js';
 import type { TaskQueue } from './queue.js';
 
 export interface WorkerOptions {
@@ -12,6 +13,9 @@ export interface WorkerOptions {
   leaseMs: number;
   heartbeatMs: number;
 }
+
+/** Lake staging folders untouched this long belong to no live worker (a slice writes a file per 250k rows). */
+const STALE_STAGING_MS = 6 * 3600_000;
 
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { concurrency: DEFAULT_CONCURRENCY, leaseMs: 15_000, heartbeatMs: 5_000 };
 
@@ -34,6 +38,8 @@ export class Worker {
   ) {}
 
   async start(): Promise<void> {
+    // Other workers may be staging right now: only what nobody has touched for hours is a leftover.
+    await cleanLakeStaging(this.ctx, this.log, STALE_STAGING_MS);
     await this.queue.work(this.options.concurrency, async ({ taskId }) => {
       const run = this.handle(taskId);
       this.finished.add(run);

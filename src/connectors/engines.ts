@@ -39,10 +39,14 @@ const UNUSED_FIELDS: Record<Engine, (keyof Connection)[]> = {
   LAKE: ['host', 'port', 'user', 'password'],
 };
 
-/** Returns the problems of a connection for an engine, each naming the field at `where`. */
-export function connectionProblems(engine: Engine, conn: Connection, where: string): string[] {
+/**
+ * Returns the problems of a connection for an engine, each naming the field at `where`. A DuckDB
+ * destination may leave out its path: it then is a file of the data source's own.
+ */
+export function connectionProblems(engine: Engine, conn: Connection, where: string, role: 'source' | 'destination'): string[] {
   const problems: string[] = [];
   for (const f of REQUIRED_FIELDS[engine]) {
+    if (f === 'path' && engine === 'DUCKDB' && role === 'destination') continue;
     if (conn[f] === undefined || conn[f] === '') problems.push(`${where}.${f} is required for ${engine}`);
   }
   for (const f of UNUSED_FIELDS[engine]) {

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { ConnectionError, type ColumnMeta, type SourceCatalog } from './connector.js';
 import { scalar, type LogicalType, type ScalarKind } from './types/logical.js';
 import { fromDuckdb } from './duckdb/types.js';
@@ -45,35 +45,34 @@ export function logicalType(engine: Engine, column: ColumnMeta): LogicalType {
   return column.nativeType === 'folder' ? scalar(column.type as ScalarKind) : ENGINE_PARTS[engine].logical(column.nativeType);
 }
 
-export function openReader(engine: Engine, conn: Connection, dataDir: string): Promise<SourceReader> {
-  return ENGINE_PARTS[engine].reader(resolvePaths(conn, dataDir));
+/*
+ * Connections reach these functions resolved by the sandbox (security/sandbox.ts): absolute,
+ * confined paths and checked host addresses. Nothing here decides where a connection may go.
+ */
+
+export function openReader(engine: Engine, conn: Connection): Promise<SourceReader> {
+  return ENGINE_PARTS[engine].reader(conn);
 }
 
-export function openWriter(engine: Engine, conn: Connection, dataDir: string): Promise<DestinationWriter> {
-  return ENGINE_PARTS[engine].writer(resolvePaths(conn, dataDir));
+export function openWriter(engine: Engine, conn: Connection): Promise<DestinationWriter> {
+  return ENGINE_PARTS[engine].writer(conn);
 }
 
-/** File paths in a connection are relative to the service's data directory. */
-export function resolvePaths(conn: Connection, dataDir: string): Connection {
-  return conn.path && !isAbsolute(conn.path) ? { ...conn, path: resolve(dataDir, conn.path) } : conn;
-}
-
-export function openCatalog(engine: Engine, conn: Connection, dataDir: string): Promise<SourceCatalog> {
-  return ENGINE_PARTS[engine].catalog(resolvePaths(conn, dataDir));
+export function openCatalog(engine: Engine, conn: Connection): Promise<SourceCatalog> {
+  return ENGINE_PARTS[engine].catalog(conn);
 }
 
 /**
  * Proves a connection works before it is saved: a source must answer; a server destination must
  * accept the login; a file destination's folder must exist or be creatable.
  */
-export async function testConnection(engine: Engine, conn: Connection, dataDir: string, role: 'source' | 'destination'): Promise<void> {
-  const resolved = resolvePaths(conn, dataDir);
+export async function testConnection(engine: Engine, resolved: Connection, role: 'source' | 'destination'): Promise<void> {
   if (role === 'destination' && resolved.path !== undefined) {
     const folder = engine === 'LAKE' ? resolved.path : dirname(resolved.path);
     try {
       mkdirSync(folder, { recursive: true });
     } catch (err) {
-      throw new ConnectionError(`cannot create destination folder ${folder}: ${(err as Error).message}`);
+      throw new ConnectionError(`cannot create the destination's folder: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
     }
     return;
   }

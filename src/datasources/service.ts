@@ -6,9 +6,17 @@ import { connectionProblems, defaultDatabase, type Connection, type Engine } fro
 import type { SecretBox } from '../security/secrets.js';
 import { conflict, invalid, MmsError, notFound } from '../errors.js';
 import { ConnectionError } from '../connectors/connector.js';
+import { isRefused, type Sandbox } from '../security/sandbox.js';
+import { testConnection } from '../connectors/index.js';
 
-/** Checks that a connection works; the real one is connectors/index.ts testConnection. */
+/** Checks that a connection works, through the sandbox; see connectionTester. */
 export type ConnectionTester = (engine: Engine, conn: Connection, role: 'source' | 'destination') => Promise<void>;
+
+/** The real tester: the sandbox resolves the connection (or refuses it), then the engine is asked. */
+export const connectionTester =
+  (sandbox: Sandbox): ConnectionTester =>
+  async (engine, conn, role) =>
+    testConnection(engine, await sandbox.connection(engine, conn, { role, sourceId: null }), role);
 
 export interface DataSourceConfig {
   source: Connection;
@@ -37,7 +45,12 @@ export interface DataSource {
 type Sealed = { source?: string; destination?: string };
 const SIDES = ['source', 'destination'] as const;
 
-export const EMBEDDED_DESTINATION: DataSourceConfig['destination'] = { type: 'DUCKDB', path: 'destination.duckdb', database: 'main' };
+/** A data source that names no destination writes to a DuckDB file of its own (see Sandbox.connection). */
+export const EMBEDDED_DESTINATION: DataSourceConfig['destination'] = { type: 'DUCKDB', database: 'main' };
+const isPrivateDestination = (d: DataSourceConfig['destination']) => d.type === 'DUCKDB' && d.path === undefined;
+
+/** What identifies the endpoint a password was saved for: change any of these and the password must be given again. */
+const ENDPOINT_FIELDS = ['host', 'port', 'user', 'database', 'path'] as const;
 
 export class DataSourceService {
   constructor(
@@ -83,24 +96,36 @@ export class DataSourceService {
   }
 
   /**
-   * A connection given in an update replaces the stored one, except that a password left out
-   * keeps the stored password (clients never see it, so they cannot send it back).
+   * A connection given in an update replaces the stored one. A password left out keeps the stored
+   * password (clients never see it, so they cannot send it back), but only for the same endpoint:
+   * a stored password is never sent anywhere but where it was saved for.
    */
   async update(id: number, changes: DataSourceChanges, now = Date.now()): Promise<void> {
     const current = await this.get(id);
-    const keepPassword = <T extends Connection>(next: T | undefined, old: T): T =>
-      next ? withPassword(next, next.password ?? old.password) : old;
+    const keepPassword = <T extends Connection>(side: string, next: T | undefined, old: T): T => {
+      if (!next) return old;
+      if (next.password !== undefined || old.password === undefined) return next;
+      const moved = ENDPOINT_FIELDS.filter((f) => next[f] !== old[f]);
+      if (moved.length) {
+        throw invalid(`config.${side}.password is required when ${moved.join(', ')} change${moved.length > 1 ? '' : 's'}: a saved password is only ever sent to the endpoint it was saved for`);
+      }
+      return withPassword(next, old.password);
+    };
     const config: DataSourceConfig = {
-      source: keepPassword(changes.config?.source, current.config.source),
-      destination: keepPassword(changes.config?.destination, current.config.destination),
+      source: keepPassword('source', changes.config?.source, current.config.source),
+      destination: keepPassword('destination', changes.config?.destination, current.config.destination),
     };
     validate(current.type, config);
     if (changes.config) await this.prove(current.type, config);
     try {
-      await repo.updateDataSource(this.store.db, id, {
-        ...(changes.name !== undefined && { name: changes.name }),
-        ...this.split(config),
-        update_time: now,
+      await this.store.db.transaction().execute(async (tx) => {
+        await repo.updateDataSource(tx, id, {
+          ...(changes.name !== undefined && { name: changes.name }),
+          ...this.split(config),
+          update_time: now,
+        });
+        // Tables it owned at its old destination are no longer its (see DestinationGuard).
+        if (changes.config?.destination) await tx.deleteFrom('destination_claims').where('source_id', '=', id).execute();
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`a data source named '${changes.name}' already exists`);
@@ -130,8 +155,10 @@ export class DataSourceService {
   private async prove(type: Engine, config: DataSourceConfig): Promise<void> {
     try {
       await this.testConnection(type, config.source, 'source');
-      await this.testConnection(config.destination.type, config.destination, 'destination');
+      // A private destination is created by the first copy: there is nothing to reach yet.
+      if (!isPrivateDestination(config.destination)) await this.testConnection(config.destination.type, config.destination, 'destination');
     } catch (err) {
+      if (isRefused(err)) throw new MmsError(400, err.code, err.message);
       if (err instanceof ConnectionError) throw new MmsError(400, 'ConnectionFailed', err.message);
       throw err;
     }
@@ -166,8 +193,8 @@ function withPassword<T extends Connection>(conn: T, password: string | undefine
 
 function validate(type: Engine, config: DataSourceConfig): void {
   const problems = [
-    ...connectionProblems(type, config.source, 'config.source'),
-    ...connectionProblems(config.destination.type, config.destination, 'config.destination'),
+    ...connectionProblems(type, config.source, 'config.source', 'source'),
+    ...connectionProblems(config.destination.type, config.destination, 'config.destination', 'destination'),
   ];
   if (problems.length) throw invalid(problems.join('; '));
 }

@@ -9,12 +9,15 @@ import type { JobConfig } from '../jobs/service.js';
 import { setPartitionStatus, setTableStatus } from '../store/catalog-status.js';
 import type { Database, MigrationStatus, TaskRow } from '../store/schema.js';
 import { Checksum } from './checksum.js';
+import type { Sandbox } from '../security/sandbox.js';
+import { DestinationGuard } from '../datasources/destination-guard.js';
 
 export interface TaskContext {
   db: Kysely<Database>;
   dialect: 'sqlite' | 'postgres';
   dataSources: DataSourceService;
-  dataDir: string;
+  /** Resolves every connection before it is opened (confined paths, checked hosts). */
+  sandbox: Sandbox;
   metrics?: EngineMetrics;
 }
 
@@ -111,11 +114,13 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
   const partitioned = table.has_partitions === 1;
   const destination = source.config.destination;
 
-  const reader = await openReader(source.type, source.config.source, ctx.dataDir);
+  const reader = await openReader(source.type, await ctx.sandbox.connection(source.type, source.config.source, { role: 'source', sourceId: task.source_id }));
   try {
-    const writer = await openWriter(destination.type, destination, ctx.dataDir);
+    const writer = await openWriter(destination.type, await ctx.sandbox.connection(destination.type, destination, { role: 'destination', sourceId: task.source_id }));
     try {
       const run: TaskRun = { ctx, task, config, signal, columns, dstColumns, destination, reader, writer };
+      // The destination may have changed since the job was created: the table must still be this data source's to write.
+      await new DestinationGuard(db, ctx.sandbox).claim(source, [{ db: task.dst_db_name, table: task.dst_table_name }]);
       await writer.ensureTable(task.dst_db_name, task.dst_table_name, dstColumns, partitioned);
       const parts = await db.selectFrom('task_partitions').selectAll().where('task_id', '=', taskId).where('status', '!=', 'DONE').orderBy('seq').execute();
       for (const part of parts) {
@@ -188,7 +193,7 @@ async function copySlice(run: TaskRun, slice: Slice | null): Promise<{ written: 
   if (sourceSum) {
     // Read the slice back from the destination and compare contents, not just counts.
     const destinationSum = new Checksum(run.columns);
-    const back = await openReader(run.destination.type, run.destination, run.ctx.dataDir);
+    const back = await openReader(run.destination.type, await run.ctx.sandbox.connection(run.destination.type, run.destination, { role: 'destination', sourceId: task.source_id }));
     try {
       const rows = back.read(task.dst_db_name, task.dst_table_name, run.dstColumns, destinationSlice(run.destination.type, slice));
       for await (const b of guarded(run, rows, () => {})) destinationSum.add(b);

@@ -5,6 +5,7 @@ import { setPartitionStatus, setTableStatus } from '../store/catalog-status.js';
 import { planQueuedJobs, unplannedJobs } from './plan-job.js';
 import type { TaskContext } from './run-task.js';
 import { executeTask } from './settle.js';
+import { cleanLakeStaging } from './staging-cleanup.js';
 import { claimExclusively, withinLimits } from './limits.js';
 import { SINGLE_WRITER, type Engine } from '../connectors/engines.js';
 
@@ -50,6 +51,7 @@ export class Runner {
     for (const t of staleTables) await setTableStatus(this.db, t.id, 'INIT');
     await this.db.updateTable('task_partitions').set({ status: 'INIT' }).where('status', '=', 'DOING').execute();
     await this.db.updateTable('tasks').set({ status: 'INIT' }).where('status', '=', 'DOING').execute();
+    await cleanLakeStaging(this.ctx, this.log, 0);
   }
 
   start(): void {

@@ -10,6 +10,9 @@ import { planTasks, type PlannedTask } from '../planner/tasks.js';
 import { conflict, invalid, MmsError, notFound } from '../errors.js';
 import type { JobType } from '../store/schema.js';
 import { DEFAULT_JOB_LIMITS, type JobLimits } from './limits.js';
+import type { DestinationGuard } from '../datasources/destination-guard.js';
+import { destinationNameProblem, type NameKind } from '../connectors/names.js';
+import type { Engine } from '../connectors/engines.js';
 
 /** The body of CreateMmsJob. */
 export interface CreateJobRequest extends ScopeRequest {
@@ -82,6 +85,7 @@ export class JobService {
     private readonly store: Store,
     private readonly dataSources: DataSourceService,
     private readonly engine: JobEngine | null,
+    private readonly guard: DestinationGuard,
     private readonly limits: JobLimits = DEFAULT_JOB_LIMITS,
   ) {}
 
@@ -162,11 +166,13 @@ export class JobService {
       partitionColumns: await catalog.partitionColumns(this.store.db, db.id, Object.keys(req.partitionFilters ?? {})),
       columns: req.columnMapping && Object.keys(req.columnMapping).length ? await catalog.columnNames(this.store.db, db.id) : new Map(),
     });
+    const dstDb = req.dstDbName ?? destinationDatabase(source.config);
+    assertDestinationNames(source.config.destination.type, dstDb, scope.tables, req.columnMapping ?? {});
     if (req.timerId !== undefined) {
       const timer = await this.store.db.selectFrom('timers').select('id').where('id', '=', req.timerId).where('source_id', '=', sourceId).executeTakeFirst();
       if (!timer) throw invalid(`timerId: data source ${sourceId} has no timer ${req.timerId}`);
     }
-    return { source, db, scope, config: jobConfig(req) };
+    return { source, db, scope, dstDb, config: jobConfig(req) };
   }
 
   /**
@@ -207,11 +213,13 @@ export class JobService {
     };
   }
 
-  async create(sourceId: number, req: CreateJobRequest, now = Date.now()): Promise<number> {
-    const { source, db, scope, config } = await this.resolve(sourceId, req);
+  /** `mayShare(owner)`: whether the caller may write destination tables data source `owner` has (see DestinationGuard). */
+  async create(sourceId: number, req: CreateJobRequest, mayShare?: (owner: number) => boolean, now = Date.now()): Promise<number> {
+    const { source, db, scope, dstDb, config } = await this.resolve(sourceId, req);
     await this.assertNoOverlap(sourceId, db.id, scope.tables.map((t) => t.src), null);
     await this.assertPartitionCount(db.id, scope.tables, config, scope.type);
     await this.assertJobSlot(null);
+    await this.guard.claim(source, scope.tables.map((t) => ({ db: dstDb, table: t.dst })), mayShare);
     try {
       const id = await jobs.insertJob(
         this.store.db,
@@ -221,7 +229,7 @@ export class JobService {
           name: req.name,
           src_db_name: req.srcDbName,
           src_schema_name: req.srcSchemaName ?? null,
-          dst_db_name: req.dstDbName ?? destinationDatabase(source.config),
+          dst_db_name: dstDb,
           dst_schema_name: req.dstSchemaName ?? null,
           type: scope.type,
           status: 'INIT',
@@ -281,6 +289,17 @@ export class JobService {
     if (action === 'stop') await this.engine?.stopJob(jobId);
     else this.engine?.nudge();
   }
+}
+
+/** Every name the job writes must be one the destination engine can hold as it is (see connectors/names.ts). */
+function assertDestinationNames(engine: Engine, db: string, tables: { src: string; dst: string }[], columnMapping: Record<string, string>): void {
+  const check = (kind: NameKind, name: string, field: string) => {
+    const problem = destinationNameProblem(engine, kind, name);
+    if (problem) throw invalid(`${field}: '${name}' cannot be written to the ${engine} destination: ${problem}`);
+  };
+  check('database', db, 'dstDbName');
+  for (const t of tables) check('table', t.dst, t.dst === t.src ? `table '${t.src}'` : `tableMapping['${t.src}']`);
+  for (const [from, to] of Object.entries(columnMapping)) check('column', to, `columnMapping['${from}']`);
 }
 
 /** The stored config of a request: every key present, MMA's defaults where the request is silent. */

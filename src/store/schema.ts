@@ -20,6 +20,25 @@ export interface Database {
   timer_fires: TimerFireTable;
   access_keys: AccessKeyTable;
   api_tokens: ApiTokenTable;
+  signature_nonces: SignatureNonceTable;
+  destination_claims: DestinationClaimTable;
+}
+
+/** A signature nonce seen, kept until its request could no longer be accepted anyway. */
+export interface SignatureNonceTable {
+  nonce: string;
+  expire_time: number;
+}
+
+/** A data source that writes a destination table: its owner (`shared` 0, one per table) or a writer allowed to share it. */
+export interface DestinationClaimTable {
+  /** The destination: `<engine>://host:port/database` of a server, `<engine>:<real path>` of a file or folder. */
+  endpoint: string;
+  /** The table there, as JSON `[database, table]`. */
+  object: string;
+  source_id: number;
+  shared: number;
+  create_time: number;
 }
 
 /** An API caller: its secret is sealed (signatures need it in the clear), its policy is JSON. */

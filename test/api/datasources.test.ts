@@ -42,7 +42,8 @@ describe.each(STORE_KINDS)('data sources API on the %s store', (kind) => {
     const full = await api.call('GET', mms(`/datasources/${id}?withConfig=true`));
     expect(full.body.data.config).toEqual({
       source: { ...pgConn, hasPassword: true },
-      destination: { type: 'DUCKDB', path: 'destination.duckdb', database: 'main', hasPassword: false },
+      // No destination given: a DuckDB file of its own, which no path can name.
+      destination: { type: 'DUCKDB', database: 'main', hasPassword: false },
     });
   });
 
@@ -70,12 +71,21 @@ describe.each(STORE_KINDS)('data sources API on the %s store', (kind) => {
     expect(page.body.data.objectList[0].config).toBeUndefined();
   });
 
-  it('updates the name and connection, keeping a password the update leaves out', async () => {
+  it('updates the name and connection, keeping a password the update leaves out only for the same endpoint', async () => {
     const { body } = await api.call('POST', mms('/datasources'), pgSource('ds-update'));
     const id = body.data.dataSourceId;
+    const same = await api.call('PUT', mms(`/datasources/${id}`), { config: { source: { ...pgConn, options: { maxConcurrentTasks: 2 } } } });
+    expect(same.status, same.text).toBe(200);
+    expect((await api.call('GET', mms(`/datasources/${id}?withConfig=true`))).body.data.config.source.hasPassword).toBe(true);
+    // Another host, port, user or database: the saved password would go somewhere else, so it must be given again.
+    for (const moved of [{ host: 'localhost' }, { port: 5433 }, { user: 'someone' }, { database: 'template1' }]) {
+      const res = await api.call('PUT', mms(`/datasources/${id}`), { config: { source: { ...pgConn, ...moved } } });
+      expect(res.status, JSON.stringify(moved)).toBe(400);
+      expect(res.body.message).toMatch(new RegExp(`config.source.password is required when ${Object.keys(moved)[0]} changes`));
+    }
     const update = await api.call('PUT', mms(`/datasources/${id}`), {
       name: 'ds-updated',
-      config: { source: { host: 'localhost', user: pgConn.user, database: pgConn.database } },
+      config: { source: { host: 'localhost', user: pgConn.user, database: pgConn.database, password: PASSWORD } },
     });
     expect(update.status).toBe(200);
     expect(update.body.data).toBe(id);
@@ -121,7 +131,7 @@ describe.each(STORE_KINDS)('data sources API on the %s store', (kind) => {
     const noFile = await api.call('POST', mms('/datasources'), { name: 'no-file', type: 'SQLITE', config: { source: { path: 'absent.sqlite' } } });
     expect(noFile.body).toMatchObject({ code: 'ConnectionFailed', message: expect.stringMatching(/SQLite file .*absent.sqlite does not exist/) });
     const { body } = await api.call('POST', mms('/datasources'), pgSource('ds-retest'));
-    const moved = await api.call('PUT', mms(`/datasources/${body.data.dataSourceId}`), { config: { source: { ...pgConn, port: 1 } } });
+    const moved = await api.call('PUT', mms(`/datasources/${body.data.dataSourceId}`), { config: { source: { ...pgConn, port: 1, password: PASSWORD } } });
     expect(moved.body.code).toBe('ConnectionFailed');
     expect((await api.call('GET', mms(`/datasources/${body.data.dataSourceId}?withConfig=true`))).body.data.config.source.port).toBe(pgConn.port);
   });

@@ -1,6 +1,6 @@
 import { type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -106,7 +106,8 @@ describe('cluster mode', () => {
   }, 240_000);
 
   it('a fast timer starts its job once per tick with two API processes running', async () => {
-    const db = new SqliteDatabase(join(dataDir, 'tiny.sqlite'));
+    mkdirSync(join(dataDir, 'files'), { recursive: true }); // the default file root of every process
+    const db = new SqliteDatabase(join(dataDir, 'files', 'tiny.sqlite'));
     db.exec('CREATE TABLE t (id INTEGER); INSERT INTO t VALUES (1), (2)');
     db.close();
     const apis = [await spawnMms(['serve', '--port', '0'], env(), SERVING), await spawnMms(['serve', '--port', '0'], env(), SERVING)];

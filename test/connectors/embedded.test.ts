@@ -18,8 +18,8 @@ describe('SQLite catalog', () => {
     db.close();
   });
 
-  it('reads tables, types and counts from a file, relative to the data folder', async () => {
-    const cat = await openCatalog('SQLITE', { path: 'src.sqlite' }, dir);
+  it('reads tables, types and counts from a file, given its path', async () => {
+    const cat = await openCatalog('SQLITE', { path: join(dir, 'src.sqlite') });
     try {
       expect(await cat.databases()).toEqual(['main']);
       const [people] = await cat.tables('main');
@@ -35,7 +35,7 @@ describe('SQLite catalog', () => {
 
   it('changes the fingerprint when a value changes', async () => {
     const read = async () => {
-      const cat = await openCatalog('SQLITE', { path: 'src.sqlite' }, dir);
+      const cat = await openCatalog('SQLITE', { path: join(dir, 'src.sqlite') });
       const [t] = await cat.tables('main');
       await cat.close();
       return t!.fingerprint;
@@ -49,7 +49,7 @@ describe('SQLite catalog', () => {
   });
 
   it('refuses a missing file clearly', async () => {
-    await expect(openCatalog('SQLITE', { path: 'missing.sqlite' }, dir)).rejects.toThrow(/SQLite file .*missing.sqlite does not exist/);
+    await expect(openCatalog('SQLITE', { path: join(dir, 'missing.sqlite') })).rejects.toThrow(/SQLite file .*missing.sqlite does not exist/);
   });
 });
 
@@ -62,7 +62,7 @@ describe('DuckDB catalog', () => {
   });
 
   it('reads schemas as databases, types and counts', async () => {
-    const cat = await openCatalog('DUCKDB', { path: join(dir, 'src.duckdb') }, dir);
+    const cat = await openCatalog('DUCKDB', { path: join(dir, 'src.duckdb') });
     try {
       expect(await cat.databases()).toEqual(['main', 'sales']);
       const [t] = await cat.tables('sales');
@@ -99,7 +99,7 @@ describe('Hive-layout lake catalog', () => {
   });
 
   it('finds databases and tables the Hive way', async () => {
-    const cat = await openCatalog('LAKE', { path: lake }, dir);
+    const cat = await openCatalog('LAKE', { path: lake });
     try {
       expect(await cat.databases()).toEqual(['default', 'sales']);
       expect((await cat.tables('default')).map((t) => t.name)).toEqual(['events']);
@@ -115,7 +115,7 @@ describe('Hive-layout lake catalog', () => {
   });
 
   it('reads partitions from folders, decoding escaped values, rows from the footers', async () => {
-    const cat = await openCatalog('LAKE', { path: lake }, dir);
+    const cat = await openCatalog('LAKE', { path: lake });
     try {
       const [events] = await cat.tables('default');
       expect(events!.columns.map((c) => `${c.name}:${c.type}`)).toEqual(['id:int64', 'name:string']);

@@ -72,7 +72,7 @@ describe('every engine as destination and as source: values survive exactly', ()
 
   it.each(['POSTGRESQL', 'MYSQL', 'SQLITE', 'DUCKDB', 'LAKE'] as Engine[])('%s', async (engine) => {
     const t = targets.find((x) => x.engine === engine)!;
-    const writer = await openWriter(engine, t.conn, dir);
+    const writer = await openWriter(engine, t.conn);
     try {
       await writer.ensureTable(t.db, 'rt', COLUMNS, true);
       const write = () => writer.replace(t.db, 'rt', COLUMNS, 'k=1', (async function* () { yield ROWS.slice(0, 2); yield ROWS.slice(2); })());
@@ -85,7 +85,7 @@ describe('every engine as destination and as source: values survive exactly', ()
     }
 
     // Read back through the engine's own catalog and reader, as a later migration from it would.
-    const catalog = await openCatalog(engine, t.conn, dir);
+    const catalog = await openCatalog(engine, t.conn);
     const [meta] = await catalog.tables(t.db, ['rt']);
     await catalog.close();
     const readColumns = [...meta!.columns, ...meta!.partitionColumns]
@@ -93,7 +93,7 @@ describe('every engine as destination and as source: values survive exactly', ()
       .map((c) => ({ name: c.name, type: logicalType(engine, c) }));
     expect(readColumns.map((c) => c.name)).toEqual(COLUMNS.map((c) => c.name));
     const slice: Slice | null = engine === 'LAKE' ? { value: 'k=1', location: 'k=1', spec: [['k', '1']] } : null;
-    const reader = await openReader(engine, t.conn, dir);
+    const reader = await openReader(engine, t.conn);
     try {
       const back = await collect(reader.read(t.db, 'rt', readColumns, slice));
       const got = back.map((r) => r.map((v, i) => normalised(v, readColumns[i]!.type)));

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataSourceService } from '../../src/datasources/service.js';
-import { testConnection } from '../../src/connectors/index.js';
+import { connectionTester, DataSourceService } from '../../src/datasources/service.js';
 import { Runner } from '../../src/engine/runner.js';
 import { mms, TestApi } from '../support/api.js';
 
@@ -32,8 +31,8 @@ describe('the job queue', () => {
     const early = (await call('POST', `/datasources/${id}/jobs`, { name: 'early', srcDbName: 'main', tables: ['b'], eta: '2025-01-01 08:00' })).jobId;
 
     // One worker, so the order it takes tasks in is the order they start.
-    const dataSources = new DataSourceService(api.store, api.secrets, (e, c, r) => testConnection(e, c, dataDir, r));
-    const runner = new Runner({ db: api.store.db, dialect: 'sqlite', dataSources, dataDir }, console, { concurrency: 1, pollMs: 20 });
+    const dataSources = new DataSourceService(api.store, api.secrets, connectionTester(api.sandbox));
+    const runner = new Runner({ db: api.store.db, dialect: 'sqlite', dataSources, sandbox: api.sandbox }, console, { concurrency: 1, pollMs: 20 });
     runner.start();
     await runner.idle();
     await runner.close();
@@ -65,8 +64,8 @@ describe('concurrency limits', () => {
     await call('POST', `/datasources/${id}/scans`);
     await api.app.scans.idle();
     const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'all', srcDbName: 'main' });
-    const dataSources = new DataSourceService(api.store, api.secrets, (e, c, r) => testConnection(e, c, dataDir, r));
-    const runner = new Runner({ db: api.store.db, dialect: 'sqlite', dataSources, dataDir }, console, { concurrency: 3, pollMs: 20 });
+    const dataSources = new DataSourceService(api.store, api.secrets, connectionTester(api.sandbox));
+    const runner = new Runner({ db: api.store.db, dialect: 'sqlite', dataSources, sandbox: api.sandbox }, console, { concurrency: 3, pollMs: 20 });
     runner.start();
     await runner.idle();
     await runner.close();

@@ -1,13 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Sandbox, type SandboxOptions } from '../../src/security/sandbox.js';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, REDACT } from '../../src/api/app.js';
 import { SecretBox } from '../../src/security/secrets.js';
 import { createTestStore, type StoreKind, type TestStore } from './stores.js';
 import { TEST_ADMIN } from './auth.js';
-import { ADMINISTRATOR } from '../../src/auth/policy.js';
+import { ADMINISTRATOR, type Policy } from '../../src/auth/policy.js';
 import type { JobLimits } from '../../src/jobs/limits.js';
+import type { AuthLimits } from '../../src/api/auth.js';
 
 export interface ApiResponse {
   status: number;
@@ -25,18 +29,24 @@ export class TestApi {
   private ownsStore = true;
   /** The administrator's bearer token, sent with every call that brings no Authorization of its own. */
   token: string | null = null;
+  /** Where the app's connections may go: `dataDir` is its file root; the service's own folder is elsewhere. */
+  sandbox!: Sandbox;
+  /** The service's data directory (private destinations live there). */
+  serviceDir!: string;
   /** The key the app seals passwords with (to build services beside the app's). */
   secrets = new SecretBox(randomBytes(32));
 
   static async start(
     kind: StoreKind,
     dataDir = tmpdir(),
-    { runJobs = false, timerPollMs = 0, store = undefined as TestStore | undefined, secrets = undefined as SecretBox | undefined, auth = true, limits = undefined as JobLimits | undefined } = {},
+    { runJobs = false, timerPollMs = 0, store = undefined as TestStore | undefined, secrets = undefined as SecretBox | undefined, auth = true, limits = undefined as JobLimits | undefined, sandbox = {} as Partial<SandboxOptions>, authLimits = undefined as AuthLimits | undefined } = {},
   ): Promise<TestApi> {
     const api = new TestApi();
     if (secrets) api.secrets = secrets;
     api.testStore = store ?? (await createTestStore(kind));
     api.ownsStore = store === undefined;
+    api.serviceDir = mkdtempSync(join(tmpdir(), 'openmms-service-'));
+    api.sandbox = await Sandbox.create({ dataDir: api.serviceDir, fileRoots: [dataDir], storeUrl: api.testStore.url, ...sandbox });
     const stream = new Writable({
       write(chunk, _enc, done) {
         api.logs.push(chunk.toString());
@@ -46,11 +56,12 @@ export class TestApi {
     api.app = await buildApp({
       store: api.testStore.store,
       secrets: api.secrets,
-      dataDir,
+      sandbox: api.sandbox,
       runJobs,
       timerPollMs,
       auth,
       limits,
+      authLimits,
       logger: { level: 'trace', redact: REDACT, stream },
     });
     if (auth) {
@@ -59,6 +70,13 @@ export class TestApi {
       api.token = (await api.app.accessKeys.issueToken(TEST_ADMIN.accessKeyId, TEST_ADMIN.accessKeySecret)).token;
     }
     return api;
+  }
+
+  /** A caller with its own access key and policy (a tenant): calls with its bearer token. */
+  async tenant(name: string, policy: Policy): Promise<(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown) => Promise<ApiResponse>> {
+    const key = await this.app.accessKeys.create(name, policy);
+    const { token } = await this.app.accessKeys.issueToken(key.accessKeyId, key.accessKeySecret);
+    return (method, url, body) => this.call(method, url, body, { authorization: `Bearer ${token}` });
   }
 
   get store() {
@@ -80,6 +98,7 @@ export class TestApi {
   async close() {
     await this.app.close();
     if (this.ownsStore) await this.testStore.drop();
+    rmSync(this.serviceDir, { recursive: true, force: true });
   }
 }
 

@@ -14,7 +14,7 @@ export const authRoutes =
     app.post(
       '/tokens',
       {
-        config: { public: true },
+        config: { public: true, login: true },
         schema: { operationId: 'CreateToken', tags, description: 'Logs in: a bearer token acting with the access key\'s policy until it expires.', body: CreateTokenBody, response: { 200: Envelope(TokenOut), ...errorResponses } },
       },
       async (req) => {

@@ -7,8 +7,8 @@ const Names = Type.Array(ObjectName, { maxItems: 100_000 });
 const NameMap = Type.Record(Type.String({ minLength: 1, maxLength: 512 }), Type.String({ maxLength: 512 }));
 const FilterMap = Type.Record(Type.String({ minLength: 1, maxLength: 512 }), Type.String({ maxLength: 65_536 }));
 const Others = Type.Record(Type.String(), Type.Unknown());
-/** `2025-05-06` or `2025-05-06 12:00:00`: sorts as text, so earlier eta = higher priority. */
-const Eta = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}( \\d{2}:\\d{2}(:\\d{2})?)?$' });
+/** `2025-05-06` or `2025-05-06 12:00:00` (a real date: see isRealTime): sorts as text, so earlier eta = higher priority. */
+const Eta = Type.String({ format: 'mms-time', description: 'yyyy-MM-dd, yyyy-MM-dd HH:mm or yyyy-MM-dd HH:mm:ss' });
 
 export const CreateJobBody = Type.Object(
   {

@@ -23,7 +23,25 @@ function engineSettings(): Record<string, string> {
     preserve_insertion_order: 'false',
     temp_directory: join(tmpdir(), `openmms-duckdb-${process.pid}`),
     threads: process.env.OPENMMS_DUCKDB_THREADS ?? '2',
+    // Everything the service needs is built in (Parquet, JSON); a file never makes DuckDB fetch or load code.
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
   };
+}
+
+/**
+ * A file opened to read is opened read-only, so reading a source never changes it (no WAL replay,
+ * no checkpoint). DuckDB holds one configuration per file per process: when this process already
+ * writes the file (a destination read back to verify it), its instance is shared.
+ */
+async function fileInstance(path: string, readOnly: boolean): Promise<DuckDBInstance> {
+  if (!readOnly) return DuckDBInstance.fromCache(path, engineSettings());
+  try {
+    return await DuckDBInstance.fromCache(path, { ...engineSettings(), access_mode: 'READ_ONLY' });
+  } catch (err) {
+    if (!/different configuration/i.test((err as Error).message)) throw err;
+    return DuckDBInstance.fromCache(path, engineSettings());
+  }
 }
 
 /** One in-memory engine for the process's scratch work (staging lake files, reading Parquet), shared under one memory limit. */
@@ -42,9 +60,12 @@ export async function openDuck(path: string, { readOnly }: { readOnly: boolean }
   if (path !== ':memory:' && readOnly && !existsSync(path)) throw new ConnectionError(`DuckDB file ${path} does not exist`);
   let instance: DuckDBInstance;
   try {
-    instance = path === ':memory:' ? await scratchInstance() : await DuckDBInstance.fromCache(path, engineSettings());
+    instance = path === ':memory:' ? await scratchInstance() : await fileInstance(path, readOnly);
   } catch (err) {
-    throw new ConnectionError(`cannot open DuckDB file ${path}: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    // Another engine's file (SQLite, say): DuckDB would want an extension to read it, and none is ever loaded.
+    if (/Extension .* not found/i.test(message)) throw new ConnectionError(`cannot open DuckDB file ${path}: it is not a DuckDB database file`);
+    throw new ConnectionError(`cannot open DuckDB file ${path}: ${message}`);
   }
   const connection = await instance.connect();
   return {

@@ -1,4 +1,4 @@
-import { opendir, stat } from 'node:fs/promises';
+import { opendir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unescapeValue } from '../../catalog/partition-spec.js';
 
@@ -10,6 +10,34 @@ import { unescapeValue } from '../../catalog/partition-spec.js';
 export const DEFAULT_DB = 'default';
 
 const hidden = (name: string) => name.startsWith('.') || name.startsWith('_');
+
+/** Folders a slice is staged in (new files) and moved aside to (old files) during its swap. */
+export const STAGING_PREFIXES = ['.mms-new-', '.mms-old-'] as const;
+
+/**
+ * Removes the staging folders a writer that died mid-swap left in a lake (their slice is not DONE,
+ * so it is copied again). Only folders untouched for `olderThanMs`: in cluster mode another live
+ * worker may be staging right now. Returns how many it removed.
+ */
+export async function removeStaging(root: string, olderThanMs: number, now = Date.now()): Promise<number> {
+  let removed = 0;
+  const walk = async (dir: string): Promise<void> => {
+    for await (const e of await opendir(dir)) {
+      if (!e.isDirectory()) continue;
+      const path = join(dir, e.name);
+      if (STAGING_PREFIXES.some((p) => e.name.startsWith(p))) {
+        if (now - (await stat(path)).mtimeMs >= olderThanMs) {
+          await rm(path, { recursive: true, force: true });
+          removed++;
+        }
+      } else if (!hidden(e.name)) {
+        await walk(path);
+      }
+    }
+  };
+  await walk(root);
+  return removed;
+}
 
 export async function listDirs(dir: string): Promise<string[]> {
   const out: string[] = [];

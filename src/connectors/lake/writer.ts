@@ -8,7 +8,9 @@ import { openDuck, quoteIdent, quoteLiteral, type DuckSession } from '../duckdb/
 import { castExprs, stage } from '../duckdb/values.js';
 import { toDuckdb } from '../duckdb/types.js';
 import { parseSpec } from '../../catalog/partition-spec.js';
-import { dbFolder } from './layout.js';
+import { dbFolder, STAGING_PREFIXES } from './layout.js';
+import { destinationNameProblem } from '../names.js';
+import { inside, realPath } from '../../security/files.js';
 
 /** Rows per Parquet file of a slice, unless the destination's `options.rowsPerFile` says otherwise. */
 const FILE_ROWS = 250_000;
@@ -59,26 +61,38 @@ export class LakeWriter implements DestinationWriter {
     const duck = await openDuck(':memory:', { readOnly: false });
     await duck.all(`SET TimeZone = 'UTC'`);
     const rowsPerFile = Number(conn.options?.rowsPerFile);
-    return new LakeWriter(conn.path!, duck, Number.isInteger(rowsPerFile) && rowsPerFile > 0 ? rowsPerFile : FILE_ROWS);
+    return new LakeWriter(realPath(conn.path!), duck, Number.isInteger(rowsPerFile) && rowsPerFile > 0 ? rowsPerFile : FILE_ROWS);
   }
 
-  private tableDir(db: string, table: string): string {
-    return join(dbFolder(this.root, db), table);
+  /**
+   * The folder of a table, or of one of its slices. Names become folder names here, so each is
+   * checked, and so is the resolved result: the writer only ever creates, renames or deletes
+   * inside a table folder that lies inside its root, whatever a name or a symlink says.
+   */
+  private folder(db: string, table: string, slice: string | null = null): { tableDir: string; target: string } {
+    const problem = destinationNameProblem('LAKE', 'database', db) ?? destinationNameProblem('LAKE', 'table', table);
+    if (problem) throw new Error(`cannot write '${db}.${table}' to the lake: ${problem}`);
+    const tableDir = join(dbFolder(this.root, db), table);
+    const target = slice === null ? tableDir : join(tableDir, slice);
+    const realTable = realPath(tableDir);
+    if (!inside(realTable, this.root) || realTable === this.root || !inside(realPath(target), realTable)) {
+      throw new Error(`cannot write '${db}.${table}'${slice ? ` partition ${slice}` : ''}: its folder would lie outside the lake's table folder`);
+    }
+    return { tableDir, target };
   }
 
   async ensureTable(db: string, table: string): Promise<void> {
     // The schema lives in the files; the folder is all there is to create.
-    await mkdir(this.tableDir(db, table), { recursive: true });
+    await mkdir(this.folder(db, table).tableDir, { recursive: true });
   }
 
   async replace(db: string, table: string, columns: DataColumn[], slice: string | null, rows: AsyncIterable<Row[]>): Promise<number> {
+    const { target } = this.folder(db, table, slice);
     const inFolder = new Set(slice === null ? [] : parseSpec(slice).map(([k]) => k));
     const fileColumns = columns.map((c, i) => ({ c, i })).filter(({ c }) => !inFolder.has(c.name));
-    const tableDir = this.tableDir(db, table);
-    const target = slice === null ? tableDir : join(tableDir, slice);
     const id = randomUUID().replace(/-/g, '');
-    const fresh = join(dirname(target), `.mms-new-${id}`);
-    const old = join(dirname(target), `.mms-old-${id}`);
+    const fresh = join(dirname(target), `${STAGING_PREFIXES[0]}${id}`);
+    const old = join(dirname(target), `${STAGING_PREFIXES[1]}${id}`);
     const projected = (async function* () {
       for await (const batch of rows) yield batch.map((r) => fileColumns.map(({ i }) => r[i]!));
     })();
@@ -118,7 +132,7 @@ export class LakeWriter implements DestinationWriter {
   }
 
   async count(db: string, table: string, slice: string | null): Promise<number> {
-    const folder = slice === null ? this.tableDir(db, table) : join(this.tableDir(db, table), slice);
+    const folder = this.folder(db, table, slice).target;
     if (!existsSync(folder)) return 0;
     const [r] = await this.duck.all<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet(${quoteLiteral(join(folder, '*.parquet'))})`);
     return Number(r!.n);

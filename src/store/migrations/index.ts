@@ -6,6 +6,7 @@ import { jobRuns } from './0004-job-runs.js';
 import { timers } from './0005-timers.js';
 import { taskLeases } from './0006-task-leases.js';
 import { accessKeys } from './0007-access-keys.js';
+import { tenantIsolation } from './0008-tenant-isolation.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -23,7 +24,7 @@ export interface StoreMigration {
 }
 
 /** Ordered list of schema versions; append only. */
-const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys];
+const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation];
 
 function dialectTypes(dialect: StoreDialect): DialectTypes {
   return dialect === 'sqlite'

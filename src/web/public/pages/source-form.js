@@ -12,7 +12,7 @@ const FIELDS = {
   DUCKDB: ['path', 'database'],
   LAKE: ['path', 'database'],
 };
-const LABELS = { host: 'Host', port: 'Port', user: 'User', password: 'Password', database: 'Database', path: 'Path (file or folder on the server)' };
+const LABELS = { host: 'Host', port: 'Port', user: 'User', password: 'Password', database: 'Database', path: "Path (under the server's file root)" };
 
 /** A connection's settings as the API takes them: empty fields left out, the port a number. */
 function connection(type, values) {

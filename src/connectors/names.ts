@@ -1,0 +1,29 @@
+import type { Engine } from './engines.js';
+
+export type NameKind = 'database' | 'table' | 'column';
+
+/** Longest identifier each engine keeps whole (PostgreSQL cuts longer ones silently; MySQL refuses them). */
+const MAX_IDENTIFIER: Partial<Record<Engine, { bytes?: number; chars?: number }>> = {
+  POSTGRESQL: { bytes: 63 },
+  MYSQL: { chars: 64 },
+};
+
+/**
+ * Why a name cannot be a destination database, table or column on an engine, or null when it can.
+ * SQL engines quote every identifier, so only what the engine cannot hold is refused; a lake's
+ * database and table names are folder names, so they must be one plain path segment that its
+ * readers do not skip (`.`/`_` prefixes are hidden files to Hive, Spark and OpenMMS alike).
+ */
+export function destinationNameProblem(engine: Engine, kind: NameKind, name: string): string | null {
+  if (!name.trim()) return `the ${kind} name is empty`;
+  if (name.includes('\0')) return `the ${kind} name contains a NUL character`;
+  const max = MAX_IDENTIFIER[engine];
+  if (max?.bytes !== undefined && Buffer.byteLength(name) > max.bytes) return `${engine} keeps ${kind} names of at most ${max.bytes} bytes`;
+  if (max?.chars !== undefined && [...name].length > max.chars) return `${engine} keeps ${kind} names of at most ${max.chars} characters`;
+  if (engine === 'LAKE' && kind !== 'column') {
+    if (/[/\\]/.test(name) || /[\x00-\x1f\x7f]/.test(name)) return `a lake ${kind} name is a folder name: no '/', '\\' or control characters`;
+    if (name === '.' || name === '..' || /^[._]/.test(name)) return `a lake ${kind} name cannot start with '.' or '_' (such folders are hidden from readers)`;
+    if (Buffer.byteLength(name) > 250) return `a lake ${kind} name is a folder name of at most 250 bytes`;
+  }
+  return null;
+}

@@ -1,0 +1,90 @@
+import type { Kysely } from 'kysely';
+import type { Engine } from '../connectors/engines.js';
+import { MmsError } from '../errors.js';
+import type { Sandbox } from '../security/sandbox.js';
+import type { Database } from '../store/schema.js';
+import type { DataSource } from './service.js';
+
+/** The RAM action that lets a data source write a destination table another data source owns. */
+export const SHARE_DESTINATION = 'openmms:ShareDestination';
+
+/** Engines whose table names compare without case (DuckDB, SQLite; MySQL on some systems): the claim does too. */
+const CASELESS: ReadonlySet<Engine> = new Set<Engine>(['DUCKDB', 'SQLITE', 'MYSQL']);
+
+export interface DestinationTable {
+  db: string;
+  table: string;
+}
+
+/**
+ * One writer per destination table: the first data source to write a table owns it, and another
+ * data source's job is refused (409, naming the owner) unless the caller's policy allows
+ * `openmms:ShareDestination` on the owner. Checked when a job is created and again before each
+ * task writes, so a destination changed later cannot slip past it.
+ */
+export class DestinationGuard {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly sandbox: Sandbox,
+  ) {}
+
+  /** What identifies a destination: the real path of a file or folder, the checked address of a server. */
+  async endpoint(source: DataSource): Promise<string> {
+    const d = source.config.destination;
+    const conn = await this.sandbox.connection(d.type, d, { role: 'destination', sourceId: source.row.id });
+    if (conn.path !== undefined) return `${d.type}:${conn.path}`;
+    return `${d.type}://${(conn.host ?? '').toLowerCase()}:${conn.port ?? ''}/${conn.database ?? ''}`;
+  }
+
+  /** Claims `tables` for `source`; `mayShare(owner)` says whether the caller may write a table `owner` has. */
+  async claim(source: DataSource, tables: DestinationTable[], mayShare: (owner: number) => boolean = () => false, now = Date.now()): Promise<void> {
+    const endpoint = await this.endpoint(source);
+    const caseless = CASELESS.has(source.config.destination.type);
+    const key = (t: DestinationTable) => JSON.stringify(caseless ? [t.db.toLowerCase(), t.table.toLowerCase()] : [t.db, t.table]);
+    const me = source.row.id;
+    const objects = [...new Set(tables.map(key))];
+    for (let i = 0; i < objects.length; i += 500) {
+      const chunk = objects.slice(i, i + 500);
+      const owners = await this.claims(endpoint, chunk);
+      // Unclaimed, or left with sharers only (its owner was deleted): the first to write it owns it.
+      const fresh = chunk.filter((o) => (owners.get(o)?.owner ?? -1) === -1);
+      if (fresh.length) {
+        await this.db
+          .insertInto('destination_claims')
+          .values(fresh.map((object) => ({ endpoint, object, source_id: me, shared: 0, create_time: now })))
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+        for (const [o, c] of await this.claims(endpoint, fresh)) owners.set(o, c);
+      }
+      const shares: string[] = [];
+      for (const o of chunk) {
+        const c = owners.get(o)!;
+        if (c.writers.has(me)) continue;
+        if (!mayShare(c.owner)) {
+          const [db, table] = JSON.parse(o) as [string, string];
+          throw new MmsError(409, 'Conflict.DestinationOwned', `destination table '${db}.${table}' is written by data source ${c.owner}; map this table to another name (tableMapping), or use a key whose policy allows ${SHARE_DESTINATION} on datasource/${c.owner}`);
+        }
+        shares.push(o);
+      }
+      if (shares.length) {
+        await this.db
+          .insertInto('destination_claims')
+          .values(shares.map((object) => ({ endpoint, object, source_id: me, shared: 1, create_time: now })))
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+    }
+  }
+
+  private async claims(endpoint: string, objects: string[]): Promise<Map<string, { owner: number; writers: Set<number> }>> {
+    const rows = await this.db.selectFrom('destination_claims').select(['object', 'source_id', 'shared']).where('endpoint', '=', endpoint).where('object', 'in', objects).execute();
+    const out = new Map<string, { owner: number; writers: Set<number> }>();
+    for (const r of rows) {
+      const c = out.get(r.object) ?? { owner: -1, writers: new Set<number>() };
+      c.writers.add(r.source_id);
+      if (r.shared === 0) c.owner = r.source_id;
+      out.set(r.object, c);
+    }
+    return out;
+  }
+}
