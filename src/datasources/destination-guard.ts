@@ -36,8 +36,11 @@ export class DestinationGuard {
     return `${d.type}://${(conn.host ?? '').toLowerCase()}:${conn.port ?? ''}/${conn.database ?? ''}`;
   }
 
-  /** Claims `tables` for `source`; `mayShare(owner)` says whether the caller may write a table `owner` has. */
-  async claim(source: DataSource, tables: DestinationTable[], mayShare: (owner: number) => boolean = () => false, now = Date.now()): Promise<void> {
+  /**
+   * Claims `tables` for `source`; `mayShare(owner)` says whether the caller may write a table
+   * `owner` has. `db` may be a transaction the claims should commit (or roll back) with.
+   */
+  async claim(source: DataSource, tables: DestinationTable[], mayShare: (owner: number) => boolean = () => false, db = this.db, now = Date.now()): Promise<void> {
     const endpoint = await this.endpoint(source);
     const caseless = CASELESS.has(source.config.destination.type);
     const key = (t: DestinationTable) => JSON.stringify(caseless ? [t.db.toLowerCase(), t.table.toLowerCase()] : [t.db, t.table]);
@@ -45,16 +48,12 @@ export class DestinationGuard {
     const objects = [...new Set(tables.map(key))];
     for (let i = 0; i < objects.length; i += 500) {
       const chunk = objects.slice(i, i + 500);
-      const owners = await this.claims(endpoint, chunk);
+      const owners = await this.claims(db, endpoint, chunk);
       // Unclaimed, or left with sharers only (its owner was deleted): the first to write it owns it.
       const fresh = chunk.filter((o) => (owners.get(o)?.owner ?? -1) === -1);
       if (fresh.length) {
-        await this.db
-          .insertInto('destination_claims')
-          .values(fresh.map((object) => ({ endpoint, object, source_id: me, shared: 0, create_time: now })))
-          .onConflict((oc) => oc.doNothing())
-          .execute();
-        for (const [o, c] of await this.claims(endpoint, fresh)) owners.set(o, c);
+        await this.insert(db, endpoint, fresh, me, 0, now);
+        for (const [o, c] of await this.claims(db, endpoint, fresh)) owners.set(o, c);
       }
       const shares: string[] = [];
       for (const o of chunk) {
@@ -66,18 +65,21 @@ export class DestinationGuard {
         }
         shares.push(o);
       }
-      if (shares.length) {
-        await this.db
-          .insertInto('destination_claims')
-          .values(shares.map((object) => ({ endpoint, object, source_id: me, shared: 1, create_time: now })))
-          .onConflict((oc) => oc.doNothing())
-          .execute();
-      }
+      if (shares.length) await this.insert(db, endpoint, shares, me, 1, now);
     }
   }
 
-  private async claims(endpoint: string, objects: string[]): Promise<Map<string, { owner: number; writers: Set<number> }>> {
-    const rows = await this.db.selectFrom('destination_claims').select(['object', 'source_id', 'shared']).where('endpoint', '=', endpoint).where('object', 'in', objects).execute();
+  /** Owner claims (`shared` 0) race on a unique index: the loser's row is simply not written. */
+  private async insert(db: Kysely<Database>, endpoint: string, objects: string[], sourceId: number, shared: 0 | 1, now: number): Promise<void> {
+    await db
+      .insertInto('destination_claims')
+      .values(objects.map((object) => ({ endpoint, object, source_id: sourceId, shared, create_time: now })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  private async claims(db: Kysely<Database>, endpoint: string, objects: string[]): Promise<Map<string, { owner: number; writers: Set<number> }>> {
+    const rows = await db.selectFrom('destination_claims').select(['object', 'source_id', 'shared']).where('endpoint', '=', endpoint).where('object', 'in', objects).execute();
     const out = new Map<string, { owner: number; writers: Set<number> }>();
     for (const r of rows) {
       const c = out.get(r.object) ?? { owner: -1, writers: new Set<number>() };

@@ -219,7 +219,7 @@ export class JobService {
     await this.assertNoOverlap(sourceId, db.id, scope.tables.map((t) => t.src), null);
     await this.assertPartitionCount(db.id, scope.tables, config, scope.type);
     await this.assertJobSlot(null);
-    await this.guard.claim(source, scope.tables.map((t) => ({ db: dstDb, table: t.dst })), mayShare);
+    const destinationTables = scope.tables.map((t) => ({ db: dstDb, table: t.dst }));
     try {
       const id = await jobs.insertJob(
         this.store.db,
@@ -243,6 +243,8 @@ export class JobService {
           update_time: now,
         },
         scope.tables,
+        // Claimed with the job, or not at all: a refused job leaves no claim behind.
+        (tx) => this.guard.claim(source, destinationTables, mayShare, tx),
       );
       this.engine?.nudge();
       return id;

@@ -111,7 +111,8 @@ export class Egress {
     if (store && engine === 'POSTGRESQL' && endpoint.port === store.port && endpoint.database === store.database && addresses.some((a) => store.addresses.some((s) => this.same(a, s)))) {
       throw new HostRefused(`database '${endpoint.database}' at ${endpoint.host}:${endpoint.port} is this service's own metadata store: it can be neither a source nor a destination`);
     }
-    return addresses[0]!;
+    // Servers on this machine often listen on 127.0.0.1 only, while `localhost` may resolve to ::1 first.
+    return addresses.find((a) => isIP(a) === 4) ?? addresses[0]!;
   }
 }
 

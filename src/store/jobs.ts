@@ -19,6 +19,8 @@ export async function insertJob(
   db: Kysely<Database>,
   job: Insertable<JobTable>,
   tables: { src: string; dst: string }[],
+  /** More to write in the same transaction (the job's claims on its destination tables). */
+  alongside: (tx: Kysely<Database>) => Promise<void> = async () => {},
 ): Promise<number> {
   return db.transaction().execute(async (tx) => {
     const { id } = await tx.insertInto('jobs').values(job).returning('id').executeTakeFirstOrThrow();
@@ -27,6 +29,7 @@ export async function insertJob(
       const chunk = tables.slice(i, i + 500).map((t) => ({ job_id: id, src_table_name: t.src, dst_table_name: t.dst }));
       await tx.insertInto('job_tables').values(chunk).execute();
     }
+    await alongside(tx);
     return id;
   });
 }

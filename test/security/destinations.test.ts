@@ -68,11 +68,13 @@ describe.each(STORE_KINDS)('each data source\'s destination is its own (%s store
     const { jobId } = (await alice('POST', mms(`/datasources/${a}/jobs`), { name: 'first', srcDbName: 'main', tables: ['t'] })).body.data;
     expect(await finished(alice, a, jobId)).toBe('DONE');
 
-    for (const body of [{ tables: ['t'] }, { tables: ['u'], tableMapping: { u: 'T' } }, { tables: ['t'], dstDbName: 'MAIN' }]) {
+    for (const body of [{ tables: ['t'] }, { tables: ['u'], tableMapping: { u: 'T' } }, { tables: ['t'], dstDbName: 'MAIN' }, { tables: ['u', 't'] }]) {
       const res = await bob('POST', mms(`/datasources/${b}/jobs`), { name: `overwrite-${Math.random()}`, srcDbName: 'main', ...body });
       expect([JSON.stringify(body), res.status, res.body.code]).toEqual([JSON.stringify(body), 409, 'Conflict.DestinationOwned']);
       expect(res.body.message).toMatch(new RegExp(`is written by data source ${a}; map this table to another name`));
     }
+    // A refused job claims nothing (its 'u' stays free).
+    expect(await api.store.db.selectFrom('destination_claims').select('object').where('source_id', '=', b).execute()).toEqual([]);
     // Not even an administrator shares by accident: `*` does not count, only the action named.
     expect((await api.call('POST', mms(`/datasources/${b}/jobs`), { name: 'admin', srcDbName: 'main', tables: ['t'] })).status).toBe(409);
     expect(await rowsOf(join(root, 'shared.duckdb'), 't')).toEqual(['alice']);
