@@ -99,14 +99,16 @@ export async function scale(partitions: number, jobCount: number, log: (s: strin
   const lake = await partitionedLake(partitions);
   const out: ScaleRow[] = [];
   const embeddedDir = mkdtempSync(join(tmpdir(), 'openmms-bench-scale-'));
-  const embedded = await startService(embeddedDir);
+  // The services may read the lake's folder, and nothing else of the machine.
+  const roots = { OPENMMS_FILE_ROOTS: lake };
+  const embedded = await startService(embeddedDir, roots);
   try {
     out.push(await measure(embedded, 'SQLite (embedded)', `sqlite:${join(embeddedDir, 'openmms.sqlite')}`, lake, partitions, jobCount, log));
   } finally {
     await embedded.stop();
   }
   const pgStore = await createPgDestination();
-  const clustered = await startService(mkdtempSync(join(tmpdir(), 'openmms-bench-scale-')), { OPENMMS_STORE_URL: pgStore.url, OPENMMS_SECRET_KEY: randomBytes(32).toString('hex') });
+  const clustered = await startService(mkdtempSync(join(tmpdir(), 'openmms-bench-scale-')), { ...roots, OPENMMS_STORE_URL: pgStore.url, OPENMMS_SECRET_KEY: randomBytes(32).toString('hex') });
   try {
     out.push(await measure(clustered, 'PostgreSQL', pgStore.url, lake, partitions, jobCount, log));
   } finally {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { MmsError } from '../errors.js';
 import { isUniqueViolation, type Store } from '../store/store.js';
 import { Throttle } from '../auth/throttle.js';
@@ -105,7 +105,9 @@ class NonceLedger {
       await this.store.db.deleteFrom('signature_nonces').where('expire_time', '<', now).execute();
     }
     try {
-      await this.store.db.insertInto('signature_nonces').values({ nonce: `${accessKeyId}:${nonce}`.slice(0, 200), expire_time: now + 2 * MAX_SKEW_MS }).execute();
+      // Hashed: fixed length whatever the client sent, and distinct nonces never collide by truncation.
+      const key = createHash('sha256').update(`${accessKeyId}\n${nonce}`).digest('hex');
+      await this.store.db.insertInto('signature_nonces').values({ nonce: key, expire_time: now + 2 * MAX_SKEW_MS }).execute();
       return true;
     } catch (err) {
       if (isUniqueViolation(err)) return false;

@@ -42,8 +42,13 @@ export class DestinationGuard {
    */
   async claim(source: DataSource, tables: DestinationTable[], mayShare: (owner: number) => boolean = () => false, db = this.db, now = Date.now()): Promise<void> {
     const endpoint = await this.endpoint(source);
-    const caseless = CASELESS.has(source.config.destination.type);
-    const key = (t: DestinationTable) => JSON.stringify(caseless ? [t.db.toLowerCase(), t.table.toLowerCase()] : [t.db, t.table]);
+    const type = source.config.destination.type;
+    const caseless = CASELESS.has(type);
+    // A SQLite file has one database: whatever dstDbName a job gives, its tables land side by side.
+    const key = (t: DestinationTable) => {
+      const db = type === 'SQLITE' ? 'main' : t.db;
+      return JSON.stringify(caseless ? [db.toLowerCase(), t.table.toLowerCase()] : [db, t.table]);
+    };
     const me = source.row.id;
     const objects = [...new Set(tables.map(key))];
     for (let i = 0; i < objects.length; i += 500) {

@@ -78,6 +78,13 @@ describe.each(STORE_KINDS)('each data source\'s destination is its own (%s store
     // Not even an administrator shares by accident: `*` does not count, only the action named.
     expect((await api.call('POST', mms(`/datasources/${b}/jobs`), { name: 'admin', srcDbName: 'main', tables: ['t'] })).status).toBe(409);
     expect(await rowsOf(join(root, 'shared.duckdb'), 't')).toEqual(['alice']);
+    // A SQLite destination has one database: another dstDbName is the same table.
+    const sqlite = { type: 'SQLITE', path: 'shared.sqlite' };
+    const a2 = await source(alice, 'alice-sqlite', 'alice.sqlite', sqlite);
+    const b2 = await source(bob, 'bob-sqlite', 'bob.sqlite', sqlite);
+    expect((await alice('POST', mms(`/datasources/${a2}/jobs`), { name: 'first', srcDbName: 'main', tables: ['t'] })).status).toBe(200);
+    const elsewhere = await bob('POST', mms(`/datasources/${b2}/jobs`), { name: 'other-db', srcDbName: 'main', tables: ['t'], dstDbName: 'other' });
+    expect([elsewhere.status, elsewhere.body.code]).toEqual([409, 'Conflict.DestinationOwned']);
 
     // Another name is fine; so is sharing for a key whose policy names openmms:ShareDestination on the owner.
     const renamed = await bob('POST', mms(`/datasources/${b}/jobs`), { name: 'renamed', srcDbName: 'main', tables: ['t'], tableMapping: { t: 't_bob' } });
