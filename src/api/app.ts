@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { connectionTester, DataSourceService } from '../datasources/service.js';
+import { DataSourceService } from '../datasources/service.js';
 import { DestinationGuard } from '../datasources/destination-guard.js';
 import { JobService } from '../jobs/service.js';
 import type { JobLimits } from '../jobs/limits.js';
@@ -116,7 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const keys = new AccessKeyService(deps.store, deps.secrets);
   if (deps.auth !== false) installAuth(app, keys, deps.store, deps.authLimits);
   app.decorate('accessKeys', keys);
-  const dataSources = new DataSourceService(deps.store, deps.secrets, connectionTester(deps.sandbox));
+  const dataSources = new DataSourceService(deps.store, deps.secrets, deps.sandbox);
   const metrics = new Metrics(deps.store.db);
   const runner =
     deps.runJobs === false || deps.runJobs === 'dispatch' ? null : new Runner({ db: deps.store.db, dialect: deps.store.dialect, dataSources, sandbox: deps.sandbox, metrics }, app.log, {

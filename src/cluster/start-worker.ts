@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { REDACT } from '../api/app.js';
 import { secretKeyFile, type ServiceConfig } from '../config.js';
-import { connectionTester, DataSourceService } from '../datasources/service.js';
+import { DataSourceService } from '../datasources/service.js';
 import { Sandbox } from '../security/sandbox.js';
 import { secretBoxFromEnv } from '../security/secrets.js';
 import { openStore } from '../store/store.js';
@@ -36,7 +36,7 @@ export async function startWorker(
   const secrets = secretBoxFromEnv(env, secretKeyFile(config));
   const store = await openStore(config.storeUrl);
   const sandbox = await Sandbox.create({ dataDir: config.dataDir, storeUrl: config.storeUrl, ...config.sandbox });
-  const dataSources = new DataSourceService(store, secrets, connectionTester(sandbox));
+  const dataSources = new DataSourceService(store, secrets, sandbox);
   const metrics = new Metrics(store.db);
   const ctx = { db: store.db, dialect: 'postgres' as const, dataSources, sandbox, metrics };
   const worker = new Worker(ctx, await TaskQueue.open(config.storeUrl), log, { ...DEFAULT_WORKER_OPTIONS, concurrency: config.concurrency });

@@ -9,6 +9,9 @@ export type Engine = (typeof ENGINES)[number];
  */
 export const SINGLE_WRITER: ReadonlySet<Engine> = new Set<Engine>(['SQLITE', 'DUCKDB']);
 
+/** Engines whose connections name a file or folder (`path`) instead of a server. */
+export const FILE_ENGINES: ReadonlySet<Engine> = new Set<Engine>(['SQLITE', 'DUCKDB', 'LAKE']);
+
 /** Connection settings; which fields an engine needs is in REQUIRED_FIELDS. */
 export interface Connection {
   host?: string;

@@ -4,9 +4,8 @@ import { MmsError } from '../errors.js';
 import type { Sandbox } from '../security/sandbox.js';
 import type { Database } from '../store/schema.js';
 import type { DataSource } from './service.js';
+import { SHARE_DESTINATION } from './sharing.js';
 
-/** The RAM action that lets a data source write a destination table another data source owns. */
-export const SHARE_DESTINATION = 'openmms:ShareDestination';
 
 /** Engines whose table names compare without case (DuckDB, SQLite; MySQL on some systems): the claim does too. */
 const CASELESS: ReadonlySet<Engine> = new Set<Engine>(['DUCKDB', 'SQLITE', 'MYSQL']);

@@ -6,17 +6,11 @@ import { connectionProblems, defaultDatabase, type Connection, type Engine } fro
 import type { SecretBox } from '../security/secrets.js';
 import { conflict, invalid, MmsError, notFound } from '../errors.js';
 import { ConnectionError } from '../connectors/connector.js';
-import { isRefused, type Sandbox } from '../security/sandbox.js';
+import type { Sandbox } from '../security/sandbox.js';
 import { testConnection } from '../connectors/index.js';
+import { assertOwnFiles } from './sharing.js';
 
-/** Checks that a connection works, through the sandbox; see connectionTester. */
-export type ConnectionTester = (engine: Engine, conn: Connection, role: 'source' | 'destination') => Promise<void>;
-
-/** The real tester: the sandbox resolves the connection (or refuses it), then the engine is asked. */
-export const connectionTester =
-  (sandbox: Sandbox): ConnectionTester =>
-  async (engine, conn, role) =>
-    testConnection(engine, await sandbox.connection(engine, conn, { role, sourceId: null }), role);
+type MayShare = (other: number) => boolean;
 
 export interface DataSourceConfig {
   source: Connection;
@@ -56,11 +50,12 @@ export class DataSourceService {
   constructor(
     private readonly store: Store,
     private readonly secrets: SecretBox,
-    private readonly testConnection: ConnectionTester,
+    private readonly sandbox: Sandbox,
   ) {}
 
-  async create(input: DataSourceInput, now = Date.now()): Promise<number> {
-    const config = await this.test(input);
+  /** `mayShare(other)`: whether the caller may use files data source `other` reads or writes (see assertOwnFiles). */
+  async create(input: DataSourceInput, mayShare: MayShare = () => false, now = Date.now()): Promise<number> {
+    const config = await this.test(input, mayShare);
     try {
       return await repo.insertDataSource(this.store.db, {
         name: input.name,
@@ -82,9 +77,10 @@ export class DataSourceService {
   }
 
   /** Checks a data source's settings and connections without saving anything; returns the settings. */
-  async test(input: DataSourceInput): Promise<DataSourceConfig> {
+  async test(input: DataSourceInput, mayShare: MayShare = () => false): Promise<DataSourceConfig> {
     const config: DataSourceConfig = { source: input.config.source, destination: input.config.destination ?? EMBEDDED_DESTINATION };
     validate(input.type, config);
+    await assertOwnFiles(this.store.db, this.sandbox.files, { id: null, type: input.type, config }, mayShare);
     await this.prove(input.type, config);
     return config;
   }
@@ -100,7 +96,7 @@ export class DataSourceService {
    * password (clients never see it, so they cannot send it back), but only for the same endpoint:
    * a stored password is never sent anywhere but where it was saved for.
    */
-  async update(id: number, changes: DataSourceChanges, now = Date.now()): Promise<void> {
+  async update(id: number, changes: DataSourceChanges, mayShare: MayShare = () => false, now = Date.now()): Promise<void> {
     const current = await this.get(id);
     const keepPassword = <T extends Connection>(side: string, next: T | undefined, old: T): T => {
       if (!next) return old;
@@ -116,7 +112,10 @@ export class DataSourceService {
       destination: keepPassword('destination', changes.config?.destination, current.config.destination),
     };
     validate(current.type, config);
-    if (changes.config) await this.prove(current.type, config);
+    if (changes.config) {
+      await assertOwnFiles(this.store.db, this.sandbox.files, { id, type: current.type, config }, mayShare);
+      await this.prove(current.type, config);
+    }
     try {
       await this.store.db.transaction().execute(async (tx) => {
         await repo.updateDataSource(tx, id, {
@@ -154,14 +153,18 @@ export class DataSourceService {
   /** A data source is saved only once both its connections are proven to work. */
   private async prove(type: Engine, config: DataSourceConfig): Promise<void> {
     try {
-      await this.testConnection(type, config.source, 'source');
+      await this.tryConnection(type, config.source, 'source');
       // A private destination is created by the first copy: there is nothing to reach yet.
-      if (!isPrivateDestination(config.destination)) await this.testConnection(config.destination.type, config.destination, 'destination');
+      if (!isPrivateDestination(config.destination)) await this.tryConnection(config.destination.type, config.destination, 'destination');
     } catch (err) {
-      if (isRefused(err)) throw new MmsError(400, err.code, err.message);
       if (err instanceof ConnectionError) throw new MmsError(400, 'ConnectionFailed', err.message);
       throw err;
     }
+  }
+
+  /** The sandbox resolves the connection (or refuses it), then the engine is asked. */
+  private async tryConnection(engine: Engine, conn: Connection, role: 'source' | 'destination'): Promise<void> {
+    await testConnection(engine, await this.sandbox.connection(engine, conn, { role, sourceId: null }), role);
   }
 
   /** Splits settings into the plain part (stored as is) and the sealed passwords. */

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { MmsError } from '../errors.js';
 
 /**
  * Where server connections (PostgreSQL, MySQL) may go: to the hosts OPENMMS_ALLOWED_HOSTS lists
@@ -9,9 +10,12 @@ import { networkInterfaces } from 'node:os';
  * point elsewhere between the check and the connect.
  */
 
-export class HostRefused extends Error {
-  override name = 'HostRefused';
-  readonly code = 'HostNotAllowed';
+/** A host the sandbox refused: the caller's to fix (400). */
+export class HostRefused extends MmsError {
+  constructor(message: string) {
+    super(400, 'HostNotAllowed', message);
+    this.name = 'HostRefused';
+  }
 }
 
 /** A server endpoint: what the store's own database is compared by. */

@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
+import { MmsError } from '../errors.js';
 
 /**
  * Where file-based connections (SQLite, DuckDB, lake) may point: under the file roots the operator
@@ -8,9 +9,11 @@ import { dirname, join, resolve, sep } from 'node:path';
  */
 
 /** A path refused by the sandbox: the caller's to fix (400), and the message never says whether the target exists. */
-export class PathRefused extends Error {
-  override name = 'PathRefused';
-  readonly code = 'InvalidPath';
+export class PathRefused extends MmsError {
+  constructor(message: string) {
+    super(400, 'InvalidPath', message);
+    this.name = 'PathRefused';
+  }
 }
 
 /** `a` is `b` or lies under it (both absolute and normalised). */
@@ -72,7 +75,12 @@ export class FileRoots {
     const lexical = resolve(this.roots[0]!, given);
     // Lexically outside every root: refused before the file system is asked anything.
     if (!this.roots.some((r) => inside(lexical, r))) throw refuse();
-    const real = realPath(lexical);
+    let real: string;
+    try {
+      real = realPath(lexical);
+    } catch {
+      throw refuse(); // a folder on the way that cannot be read: as good as outside
+    }
     if (!this.allowed(real)) throw refuse();
     return real;
   }

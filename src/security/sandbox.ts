@@ -1,5 +1,5 @@
-import type { Connection, Engine } from '../connectors/engines.js';
-import { Egress, HostRefused, storeEndpoint } from './egress.js';
+import { FILE_ENGINES, type Connection, type Engine } from '../connectors/engines.js';
+import { Egress, storeEndpoint } from './egress.js';
 import { FileRoots, PathRefused } from './files.js';
 
 /** Where a connection is used: a source or destination of a data source (null: not saved yet). */
@@ -17,12 +17,6 @@ export interface SandboxOptions {
   /** The metadata store's URL: its database (or file) is never a source or destination. */
   storeUrl?: string;
 }
-
-/** A connection the sandbox refused: the caller's to fix, answered as a 400 with `code`. */
-export type Refused = PathRefused | HostRefused;
-export const isRefused = (err: unknown): err is Refused => err instanceof PathRefused || err instanceof HostRefused;
-
-const FILE_ENGINES: ReadonlySet<Engine> = new Set<Engine>(['SQLITE', 'DUCKDB', 'LAKE']);
 
 /**
  * Every connection the service opens passes through here first (see security/files.ts and

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectionTester, DataSourceService } from '../../src/datasources/service.js';
+import { DataSourceService } from '../../src/datasources/service.js';
 import { Runner } from '../../src/engine/runner.js';
 import { mms, TestApi } from '../support/api.js';
 
@@ -31,7 +31,7 @@ describe('the job queue', () => {
     const early = (await call('POST', `/datasources/${id}/jobs`, { name: 'early', srcDbName: 'main', tables: ['b'], eta: '2025-01-01 08:00' })).jobId;
 
     // One worker, so the order it takes tasks in is the order they start.
-    const dataSources = new DataSourceService(api.store, api.secrets, connectionTester(api.sandbox));
+    const dataSources = new DataSourceService(api.store, api.secrets, api.sandbox);
     const runner = new Runner({ db: api.store.db, dialect: 'sqlite', dataSources, sandbox: api.sandbox }, console, { concurrency: 1, pollMs: 20 });
     runner.start();
     await runner.idle();
@@ -64,7 +64,7 @@ describe('concurrency limits', () => {
     await call('POST', `/datasources/${id}/scans`);
     await api.app.scans.idle();
     const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'all', srcDbName: 'main' });
-    const dataSources = new DataSourceService(api.store, api.secrets, connectionTester(api.sandbox));
+    const dataSources = new DataSourceService(api.store, api.secrets, api.sandbox);
     const runner = new Runner({ db: api.store.db, dialect: 'sqlite', dataSources, sandbox: api.sandbox }, console, { concurrency: 3, pollMs: 20 });
     runner.start();
     await runner.idle();

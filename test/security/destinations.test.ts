@@ -97,6 +97,28 @@ describe.each(STORE_KINDS)('each data source\'s destination is its own (%s store
     expect(await rowsOf(join(root, 'shared.duckdb'), 't_bob')).toEqual(['bob']);
   });
 
+  it('no data source writes into a file or folder another one reads, or reads one another one writes', async () => {
+    const reader = await source(alice, 'alice-reads', 'alice.sqlite', { type: 'LAKE', path: 'alice-lake' });
+    const attempts: [string, () => Promise<ApiResponse>][] = [
+      ['write into her source', () => bob('POST', mms('/datasources'), { name: 'x', type: 'SQLITE', config: { source: { path: 'bob.sqlite' }, destination: { type: 'SQLITE', path: 'alice.sqlite' } } })],
+      ['read her destination', () => bob('POST', mms('/datasources'), { name: 'x', type: 'LAKE', config: { source: { path: 'alice-lake' } } })],
+      ['read a folder inside it', () => bob('POST', mms('/datasources'), { name: 'x', type: 'LAKE', config: { source: { path: 'alice-lake/default' } } })],
+      ['read a folder holding it', () => bob('POST', mms('/datasources'), { name: 'x', type: 'LAKE', config: { source: { path: '.' } } })],
+      ['test the same', () => bob('POST', mms('/datasources/test'), { name: 'x', type: 'LAKE', config: { source: { path: 'alice-lake' } } })],
+      ['move there by an update', async () => {
+        const id = await source(bob, 'bob-moves', 'bob.sqlite');
+        return bob('PUT', mms(`/datasources/${id}`), { config: { destination: { type: 'SQLITE', path: './alice.sqlite' } } });
+      }],
+    ];
+    for (const [what, attempt] of attempts) {
+      const res = await attempt();
+      expect([what, res.status, res.body.code]).toEqual([what, 409, 'Conflict.FileInUse']);
+      expect(res.body.message).toMatch(new RegExp(`data source (${reader}|\\d+) (writes to|reads from) this file or folder`));
+    }
+    const sharer = await api.tenant('reader-of-alice', { statements: [...TENANT.statements, { effect: 'Allow', actions: ['openmms:ShareDestination'], resources: ['datasource/*'] }] });
+    expect((await sharer('POST', mms('/datasources'), { name: 'chain', type: 'LAKE', config: { source: { path: 'alice-lake' } } })).status).toBe(200);
+  });
+
   it('a destination changed after the job was created is checked again before any row is written', async () => {
     const target = { type: 'DUCKDB', path: 'moved.duckdb' };
     const a = await source(alice, 'alice-moved', 'alice.sqlite', target);

@@ -13,6 +13,7 @@ import {
 import { dataSourceOut } from '../format.js';
 import { paging } from '../paging.js';
 import { allowedSources } from '../../auth/policy.js';
+import { sharesWith } from '../auth.js';
 
 const tags = ['Data sources'];
 
@@ -22,7 +23,7 @@ export const dataSourceRoutes =
     app.post(
       '/datasources',
       { config: { resource: 'datasource/*' }, schema: { operationId: 'CreateMmsDataSource', tags, body: CreateDataSourceBody, response: { 200: Envelope(DataSourceIdOut), ...errorResponses } } },
-      async (req) => ({ requestId: req.id, data: { dataSourceId: await service.create(req.body) } }),
+      async (req) => ({ requestId: req.id, data: { dataSourceId: await service.create(req.body, sharesWith(req)) } }),
     );
 
     app.post(
@@ -38,7 +39,7 @@ export const dataSourceRoutes =
         },
       },
       async (req) => {
-        await service.test(req.body);
+        await service.test(req.body, sharesWith(req));
         return { requestId: req.id, data: { source: 'OK' as const, destination: 'OK' as const } };
       },
     );
@@ -65,7 +66,7 @@ export const dataSourceRoutes =
       '/datasources/:sourceId',
       { schema: { operationId: 'UpdateMmsDataSource', tags, params: SourceParams, body: UpdateDataSourceBody, response: { 200: Envelope(Id), ...errorResponses } } },
       async (req) => {
-        await service.update(req.params.sourceId, req.body);
+        await service.update(req.params.sourceId, req.body, sharesWith(req));
         return { requestId: req.id, data: req.params.sourceId };
       },
     );

@@ -5,8 +5,7 @@ import { Envelope, errorResponses, Id, JobParams, Paged, SourceParams } from '..
 import { CreateJobBody, JobIdOut, JobOut, JobPreviewOut, ListJobsQuery, PreviewJobBody } from '../schemas/job.js';
 import { jobOut } from '../format.js';
 import { paging } from '../paging.js';
-import { allowsExplicitly } from '../../auth/policy.js';
-import { SHARE_DESTINATION } from '../../datasources/destination-guard.js';
+import { sharesWith } from '../auth.js';
 
 const tags = ['Jobs'];
 
@@ -16,10 +15,7 @@ export const jobRoutes =
     app.post(
       '/datasources/:sourceId/jobs',
       { schema: { operationId: 'CreateMmsJob', tags, params: SourceParams, body: CreateJobBody, response: { 200: Envelope(JobIdOut), ...errorResponses } } },
-      async (req) => {
-        const mayShare = (owner: number) => req.principal !== null && allowsExplicitly(req.principal.policy, SHARE_DESTINATION, `datasource/${owner}`);
-        return { requestId: req.id, data: { jobId: await service.create(req.params.sourceId, req.body, mayShare) } };
-      },
+      async (req) => ({ requestId: req.id, data: { jobId: await service.create(req.params.sourceId, req.body, sharesWith(req)) } }),
     );
 
     app.post(
