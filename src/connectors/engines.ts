@@ -3,9 +3,9 @@ export const ENGINES = ['POSTGRESQL', 'MYSQL', 'SQLITE', 'DUCKDB', 'LAKE'] as co
 export type Engine = (typeof ENGINES)[number];
 
 /**
- * Destinations that are one file with one writer: tasks writing the same table of one take turns.
- * On the others (servers, the lake's folder per partition) each slice is replaced on its own, so
- * the tasks of one table run side by side.
+ * Destinations that are one file with one writer: tasks writing one take turns (concurrent
+ * writers fail each other with catalog conflicts or locks). On the others (servers, the lake's
+ * folder per partition) each slice is replaced on its own, so tasks run side by side.
  */
 export const SINGLE_WRITER: ReadonlySet<Engine> = new Set<Engine>(['SQLITE', 'DUCKDB']);
 

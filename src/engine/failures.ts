@@ -12,10 +12,11 @@ const TRANSIENT_CODES = new Set([
 export function isTransient(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | null;
   if (typeof e?.code === 'string' && TRANSIENT_CODES.has(e.code)) return true;
-  // pg and mysql2 say the last two when a query is sent on a connection the server ended.
+  // pg and mysql2 say the first ones when a query is sent on a connection the server ended; the
+  // last are writers of one file colliding (DuckDB's catalog, SQLite's lock): the next try gets its turn.
   return (
     typeof e?.message === 'string' &&
-    /Connection terminated|connection lost|socket hang up|timeout expired|has encountered a connection error|connection is in closed state/i.test(e.message)
+    /Connection terminated|connection lost|socket hang up|timeout expired|has encountered a connection error|connection is in closed state|write-write conflict|database is locked/i.test(e.message)
   );
 }
 

@@ -1,10 +1,20 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Connection } from '../connectors/engines.js';
+import { normalize } from 'node:path';
+import { SINGLE_WRITER, type Connection, type Engine } from '../connectors/engines.js';
 import type { Database } from '../store/schema.js';
 
-/** Where a connection points, so data sources sharing a destination share its limit. */
-function endpoint(c: Connection & { type?: string }): string {
-  return c.path ? `${c.type}:${c.path}` : `${c.type}:${c.host}:${c.port ?? ''}/${c.database ?? ''}`;
+/** Where a destination points, so data sources sharing one share its limit (a private DuckDB file is its data source's alone). */
+function endpoint(c: Connection & { type: string }, sourceId: number): string {
+  if (c.path !== undefined) return `${c.type}:${normalize(c.path)}`;
+  return c.host !== undefined ? `${c.type}:${c.host}:${c.port ?? ''}/${c.database ?? ''}` : `private:${sourceId}`;
+}
+
+/**
+ * How many tasks may write a destination at once: `maxConcurrentTasks` in its options, and one
+ * for a single-writer file (DuckDB, SQLite), whose writers would fail each other's transactions.
+ */
+function destinationLimit(c: Connection & { type: string }): number | null {
+  return SINGLE_WRITER.has(c.type as Engine) ? 1 : limitOf(c);
 }
 
 const limitOf = (c: Connection): number | null => {
@@ -16,8 +26,9 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 /**
  * Whether one more task of this data source may start: `maxConcurrentTasks` in the options of
- * its source connection caps tasks reading that source; in the options of its destination, tasks
- * writing that destination, whichever data sources they come from.
+ * its source connection caps tasks reading that source; the destination's limit (destinationLimit)
+ * caps tasks writing that destination, whichever data sources they come from. Both modes claim
+ * through here, so a DuckDB or SQLite file has one writer across all workers.
  */
 export async function withinLimits(db: Db, sourceId: number, taskId: number, now = Date.now()): Promise<boolean> {
   const sources = await db.selectFrom('datasources').select(['id', 'type', 'config']).execute();
@@ -40,11 +51,11 @@ export async function withinLimits(db: Db, sourceId: number, taskId: number, now
     );
   const sourceLimit = limitOf(mine.source);
   if (sourceLimit !== null && (await running([sourceId])) >= sourceLimit) return false;
-  const destinationLimit = limitOf(mine.destination);
-  if (destinationLimit !== null) {
-    const key = endpoint(mine.destination);
-    const sharing = [...configs].filter(([, c]) => endpoint(c.destination) === key).map(([id]) => id);
-    if ((await running(sharing)) >= destinationLimit) return false;
+  const writers = destinationLimit(mine.destination);
+  if (writers !== null) {
+    const key = endpoint(mine.destination, sourceId);
+    const sharing = [...configs].filter(([id, c]) => endpoint(c.destination, id) === key).map(([id]) => id);
+    if ((await running(sharing)) >= writers) return false;
   }
   return true;
 }

@@ -7,7 +7,6 @@ import type { TaskContext } from './run-task.js';
 import { executeTask } from './settle.js';
 import { cleanLakeStaging } from './staging-cleanup.js';
 import { claimExclusively, withinLimits } from './limits.js';
-import { SINGLE_WRITER, type Engine } from '../connectors/engines.js';
 
 export interface RunnerOptions {
   /** Tasks copied at once. */
@@ -25,7 +24,7 @@ export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = { concurrency: 4, pollMs: 5
  * running tasks at the next batch; their slice in flight rolls back.
  */
 export class Runner {
-  private readonly running = new Map<number, { jobId: number; tableId: number; exclusive: boolean; abort: AbortController; done: Promise<void> }>();
+  private readonly running = new Map<number, { jobId: number; abort: AbortController; done: Promise<void> }>();
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
   private closed = false;
@@ -110,24 +109,17 @@ export class Runner {
     return this.db
       .selectFrom('tasks as t')
       .innerJoin('jobs as j', (join) => join.onRef('j.id', '=', 't.job_id').onRef('j.run', '=', 't.run'))
-      .innerJoin('datasources as d', 'd.id', 't.source_id')
-      .select(['t.id', 't.job_id', 't.table_id', 't.source_id', 'd.config'])
+      .select(['t.id', 't.job_id', 't.source_id'])
       .where('t.status', '=', 'INIT')
       .where('j.stopped', '=', 0)
       .where('j.status', 'in', ['INIT', 'DOING'])
       .where((eb) => eb.or([eb('t.next_attempt_time', 'is', null), eb('t.next_attempt_time', '<=', Date.now())]))
       .where('t.id', 'not in', [0, ...this.running.keys(), ...skip])
-      // A table of a single-writer destination is written by one task at a time.
-      .where('t.table_id', 'not in', [0, ...this.runningTables(true)])
       // Earlier eta first (no eta: last), then older jobs, then task order.
       .orderBy((eb) => eb.fn.coalesce('j.eta', eb.val('9999-12-31')), 'asc')
       .orderBy('j.id')
       .orderBy('t.id')
       .executeTakeFirst();
-  }
-
-  private runningTables(exclusiveOnly: boolean): number[] {
-    return [...this.running.values()].filter((r) => r.exclusive || !exclusiveOnly).map((r) => r.tableId);
   }
 
   private async tick(): Promise<void> {
@@ -136,18 +128,13 @@ export class Runner {
     while (this.running.size < this.options.concurrency && !this.closed) {
       const next = await this.nextTask(overLimit);
       if (!next) return;
-      const exclusive = SINGLE_WRITER.has((JSON.parse(next.config) as { destination: { type: Engine } }).destination.type);
-      if (exclusive && this.runningTables(false).includes(next.table_id)) {
-        overLimit.push(next.id); // its table is being written to a single-writer destination: after that task
-        continue;
-      }
       const claimed = await claimExclusively(this.db, this.ctx.dialect, async (tx) => {
         if (!(await withinLimits(tx, next.source_id, next.id))) return false;
         const r = await tx.updateTable('tasks').set({ status: 'DOING', start_time: Date.now(), err_msg: null }).where('id', '=', next.id).where('status', '=', 'INIT').executeTakeFirst();
         return r.numUpdatedRows > 0n;
       });
       if (!claimed) {
-        overLimit.push(next.id); // its data source is at its limit (or another claimed it): try the next
+        overLimit.push(next.id); // its source or destination is at its limit (or another claimed it): try the next
         continue;
       }
       await this.db.updateTable('jobs').set({ status: 'DOING' }).where('id', '=', next.job_id).where('status', '=', 'INIT').execute();
@@ -156,7 +143,7 @@ export class Runner {
         this.running.delete(next.id);
         this.nudge();
       });
-      this.running.set(next.id, { jobId: next.job_id, tableId: next.table_id, exclusive, abort, done });
+      this.running.set(next.id, { jobId: next.job_id, abort, done });
     }
   }
 }

@@ -7,6 +7,8 @@ describe('failure classification', () => {
       expect(isTransient(Object.assign(new Error('x'), { code })), code).toBe(true);
     }
     expect(isTransient(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isTransient(new Error('TransactionContext Error: Catalog write-write conflict on create with "t_3"'))).toBe(true);
+    expect(isTransient(new Error('database is locked'))).toBe(true);
     expect(isTransient(Object.assign(new Error('permission denied for table t'), { code: '42501' }))).toBe(false);
     expect(isTransient(new Error('verification failed'))).toBe(false);
     expect([1, 2, 3].map(backoffMs)).toEqual([2000, 4000, 8000]);

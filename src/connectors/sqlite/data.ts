@@ -32,6 +32,7 @@ function open(path: string, readonly: boolean): SqliteDatabase.Database {
   const db = new SqliteDatabase(path, { readonly, fileMustExist: readonly });
   db.defaultSafeIntegers(true);
   if (!readonly) db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 10000'); // another process (a reader, a worker) holding the file: wait, do not fail
   return db;
 }
 
