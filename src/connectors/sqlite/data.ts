@@ -2,30 +2,10 @@ import { existsSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
 import type { Connection } from '../engines.js';
 import { ConnectionError } from '../connector.js';
-import { READ_BATCH, SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type Slice, type SourceReader, type Value } from '../data.js';
-import type { LogicalType } from '../types/logical.js';
+import { READ_BATCH, SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type Slice, type SourceReader } from '../data.js';
+import { fromSqlite, StorageClassMismatch, toSqliteValue } from './values.js';
 import { quoteIdent } from './catalog.js';
 import { toSqlite } from './types.js';
-
-/** SQLite keeps values by storage class, not declared type: bring each to its logical type's form. */
-function fromSqlite(v: unknown, t: LogicalType): Value {
-  if (v === null || v === undefined) return null;
-  switch (t.kind) {
-    case 'boolean': return Number(v) !== 0;
-    case 'int8':
-    case 'int16':
-    case 'int32':
-    case 'float32':
-    case 'float64': return Number(v);
-    case 'int64': return typeof v === 'bigint' ? v : BigInt(v as number);
-    case 'binary': return Buffer.isBuffer(v) ? v : Buffer.from(String(v));
-    default: return Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
-  }
-}
-
-function toSqliteValue(v: Value): unknown {
-  return typeof v === 'boolean' ? (v ? 1 : 0) : v;
-}
 
 function open(path: string, readonly: boolean): SqliteDatabase.Database {
   if (readonly && !existsSync(path)) throw new ConnectionError(`SQLite file ${path} does not exist`);
@@ -50,8 +30,19 @@ export class SqliteReader implements SourceReader {
     this.db.exec('BEGIN');
     try {
       let batch: Row[] = [];
+      let n = 0;
       for (const r of stmt.iterate(...(slice?.column ? [slice.value] : [])) as Iterable<unknown[]>) {
-        batch.push(r.map((v, i) => fromSqlite(v, columns[i]!.type)));
+        n++;
+        batch.push(
+          r.map((v, i) => {
+            try {
+              return fromSqlite(v, columns[i]!.type);
+            } catch (err) {
+              if (!(err instanceof StorageClassMismatch)) throw err;
+              throw new StorageClassMismatch(`SQLite table '${table}', column '${columns[i]!.name}', row ${n}: ${err.message}; the table was not copied`);
+            }
+          }),
+        );
         if (batch.length >= READ_BATCH) {
           yield batch;
           batch = [];

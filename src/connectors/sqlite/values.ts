@@ -1,0 +1,90 @@
+import type { Value } from '../data.js';
+import type { LogicalType } from '../types/logical.js';
+
+/**
+ * SQLite keeps each value by its storage class (NULL, INTEGER, REAL, TEXT, BLOB), whatever the
+ * column's declared type. A value is brought to its column's logical type only where that loses
+ * nothing; anything else is refused with the reason, never guessed ('false' is not false, 'abc'
+ * is no number, a blob that is not UTF-8 is no text).
+ */
+export class StorageClassMismatch extends Error {
+  override name = 'StorageClassMismatch';
+}
+
+/**
+ * Doubles SQLite cannot hold as REAL: NaN (it becomes NULL) and -0 (stored as the integer 0). They
+ * are kept as these texts in the REAL column (texts SQLite does not take for numbers), and read
+ * back as the doubles.
+ */
+export const NAN_TEXT = 'NaN';
+export const NEGATIVE_ZERO_TEXT = '-0 (negative zero)';
+const SPECIAL_DOUBLES = new Map<string, number>([[NAN_TEXT, Number.NaN], [NEGATIVE_ZERO_TEXT, -0]]);
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function describe(v: unknown): string {
+  if (typeof v === 'bigint') return `the INTEGER ${v}`;
+  if (typeof v === 'number') return `the REAL ${v}`;
+  if (Buffer.isBuffer(v)) return `a BLOB of ${v.length} bytes`;
+  const s = String(v);
+  return `the TEXT '${s.length > 40 ? `${s.slice(0, 40)}…` : s}'`;
+}
+
+const refuse = (v: unknown, t: LogicalType, why = ''): never => {
+  throw new StorageClassMismatch(`${describe(v)} is not a ${t.kind} value${why}`);
+};
+
+const RANGES: Record<string, [bigint, bigint]> = {
+  int8: [-128n, 127n],
+  int16: [-32768n, 32767n],
+  int32: [-2147483648n, 2147483647n],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+};
+
+/** An INTEGER, or a REAL with no fraction that an integer holds exactly. */
+function integer(v: unknown, t: LogicalType): bigint {
+  const n = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : refuse(v, t);
+  const [lo, hi] = RANGES[t.kind]!;
+  return n < lo || n > hi ? refuse(v, t, ' (out of range)') : n;
+}
+
+/** Reads one value of a column of logical type `t` (values come with safe integers on: INTEGER is a bigint). */
+export function fromSqlite(v: unknown, t: LogicalType): Value {
+  if (v === null || v === undefined) return null;
+  switch (t.kind) {
+    case 'boolean':
+      if (v === 0n || v === 1n || v === 0 || v === 1) return v === 1n || v === 1;
+      return refuse(v, t, ' (SQLite booleans are 0 and 1)');
+    case 'int8':
+    case 'int16':
+    case 'int32':
+      return Number(integer(v, t));
+    case 'int64':
+      return integer(v, t);
+    case 'float32':
+    case 'float64':
+      if (typeof v === 'number') return v;
+      if (typeof v === 'bigint' && BigInt(Number(v)) === v) return Number(v);
+      if (typeof v === 'string' && SPECIAL_DOUBLES.has(v)) return SPECIAL_DOUBLES.get(v)!;
+      return refuse(v, t);
+    case 'binary':
+      return Buffer.isBuffer(v) ? v : refuse(v, t, ' (store bytes as BLOBs, or declare the column TEXT)');
+    default:
+      // Text-like types (text, decimal, dates, json…) take TEXT as is, numbers by their exact decimal form.
+      if (typeof v === 'string') return v;
+      if (typeof v === 'bigint') return String(v);
+      if (typeof v === 'number') return Number.isFinite(v) ? String(v) : refuse(v, t);
+      try {
+        return utf8.decode(v as Buffer);
+      } catch {
+        return refuse(v, t, ' (it is not UTF-8 text)');
+      }
+  }
+}
+
+export function toSqliteValue(v: Value): unknown {
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'number' && Number.isNaN(v)) return NAN_TEXT;
+  if (Object.is(v, -0)) return NEGATIVE_ZERO_TEXT;
+  return v;
+}
