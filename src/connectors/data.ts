@@ -4,8 +4,10 @@ import type { LogicalType } from './types/logical.js';
  * A value on its way from a reader to a writer, one form per logical type, chosen so nothing is lost:
  * boolean → boolean; int8–int32, float64 → number; float32 → number holding the float32 exactly;
  * int64 → bigint; binary → Buffer;
- * decimal, text, date (`2024-01-31`), time, timestamp (`2024-01-31 10:00:00.5`, no trailing zeros),
- * timestamptz (`…+00`, always UTC), json, uuid, interval → string; array/map/struct → JSON text.
+ * decimal, text, date (`2024-01-31`), time, timetz (`04:05:06.789+05:30`), timestamp (`2024-01-31
+ * 10:00:00.5`, no trailing zeros), timestamptz (`…+00`, always UTC), json, uuid, interval (ISO 8601,
+ * `P1Y2M3DT4H5M6.789S`) → string, all in PostgreSQL's own forms (dates before year 1 end in ` BC`);
+ * array/map/struct → JSON text.
  */
 export type Value = null | boolean | number | bigint | string | Buffer;
 export type Row = Value[];

@@ -64,7 +64,7 @@ describe('PostgreSQL catalog', () => {
         ['f4', 'real', 'float32'], ['f8', 'double precision', 'float64'], ['n', 'numeric(12,3)', 'decimal(12,3)'],
         ['nn', 'numeric', 'string'], ['m', 'money', 'decimal(19,2)'], ['vc', 'character varying(20)', 'varchar(20)'],
         ['c', 'character(3)', 'char(3)'], ['t', 'text', 'string'], ['by', 'bytea', 'binary'], ['d', 'date', 'date'],
-        ['tm', 'time without time zone', 'time'], ['tmz', 'time with time zone', 'time'],
+        ['tm', 'time without time zone', 'time'], ['tmz', 'time with time zone', 'timetz'],
         ['ts', 'timestamp without time zone', 'timestamp(6)'], ['ts3', 'timestamp(3) without time zone', 'timestamp(3)'],
         ['tz', 'timestamp with time zone', 'timestamptz(6)'], ['j', 'json', 'json'], ['jb', 'jsonb', 'json'], ['u', 'uuid', 'uuid'],
         ['iv', 'interval', 'interval'], ['arr', 'integer[]', 'array<int32>'], ['tarr', 'text[]', 'array<string>'], ['ip', 'inet', 'string'],

@@ -28,7 +28,8 @@ export const fromDuckdb = typeMapper([
   [/^varchar$/, () => scalar('string')],
   [/^blob$/, () => scalar('binary')],
   [/^date$/, () => scalar('date')],
-  [/^time( with time zone)?$/, () => scalar('time')],
+  [/^time$/, () => scalar('time')],
+  [/^(time with time zone|timetz)$/, () => scalar('timetz')],
   [/^timestamp_s$/, () => timestamp(0)],
   [/^timestamp_ms$/, () => timestamp(3)],
   [/^timestamp_ns$/, () => timestamp(9)],
@@ -39,6 +40,15 @@ export const fromDuckdb = typeMapper([
   [/^json$/, () => scalar('json')],
 ]);
 
+
+/**
+ * Logical types in a Parquet file written by DuckDB: as in a DuckDB table, but for what Parquet
+ * cannot hold, kept as its text: a time's offset (Parquet keeps the UTC time only) and intervals
+ * (Parquet's have no sign; the text is ISO 8601, `P-1Y-2M-3DT-1H`).
+ */
+export function toParquet(t: LogicalType): string {
+  return t.kind === 'timetz' || t.kind === 'interval' ? 'VARCHAR' : toDuckdb(t);
+}
 
 /** Logical types → DuckDB column types, for destination tables (DuckDB and the Parquet lake). */
 export function toDuckdb(t: LogicalType): string {
@@ -58,6 +68,7 @@ export function toDuckdb(t: LogicalType): string {
     case 'binary': return 'BLOB';
     case 'date': return 'DATE';
     case 'time': return 'TIME';
+    case 'timetz': return 'TIMETZ';
     case 'timestamp': return t.precision === 9 ? 'TIMESTAMP_NS' : 'TIMESTAMP';
     case 'timestamptz': return 'TIMESTAMPTZ';
     case 'json': return 'JSON';

@@ -3,6 +3,7 @@ import type { DataColumn, Row, Value } from '../data.js';
 import type { LogicalType } from '../types/logical.js';
 import { quoteIdent } from './connect.js';
 import { toDuckdb } from './types.js';
+import { bcFromDuckdb, bcToAstronomical, intervalToIso, isoIntervalToDuckdb } from './text-forms.js';
 
 /**
  * How values cross the DuckDB boundary without loss: numbers, booleans and blobs as themselves,
@@ -26,9 +27,13 @@ function carrier(t: LogicalType): Carrier {
 
 const nested = (t: LogicalType) => t.kind === 'array' || t.kind === 'map' || t.kind === 'struct';
 
-/** SELECT expression that reads a column as its carrier. */
+const dated = (t: LogicalType) => t.kind === 'date' || t.kind === 'timestamp' || t.kind === 'timestamptz';
+
+/** SELECT expression that reads a column as its carrier (intervals as DuckDB's own value, see fromDuck). */
 export function readExpr(name: string, t: LogicalType): string {
   if (nested(t)) return `to_json(${quoteIdent(name)})::VARCHAR`;
+  if (dated(t)) return bcFromDuckdb(quoteIdent(name));
+  if (t.kind === 'interval') return quoteIdent(name);
   return carrier(t) === 'VARCHAR' ? `CAST(${quoteIdent(name)} AS VARCHAR)` : quoteIdent(name);
 }
 
@@ -36,7 +41,15 @@ export function readExpr(name: string, t: LogicalType): string {
 export function fromDuck(v: unknown): Value {
   if (v === null || v === undefined) return null;
   if (typeof v === 'object' && 'bytes' in (v as object)) return Buffer.from((v as { bytes: Uint8Array }).bytes);
+  if (typeof v === 'object' && 'micros' in (v as object)) return intervalToIso(v as { months: number; days: number; micros: bigint });
   return v as Value;
+}
+
+/** A Value → the text DuckDB casts to `target`, the column's type there (dates BC and intervals have forms of their own). */
+function carrierText(v: Value, t: LogicalType, target: string): string {
+  const text = String(v);
+  if (dated(t)) return bcToAstronomical(text);
+  return target === 'INTERVAL' ? isoIntervalToDuckdb(text) : text;
 }
 
 /** Streams a query's rows in batches of DuckDB's own chunks. */
@@ -51,16 +64,19 @@ export async function* streamRows(connection: DuckDBConnection, sql: string): As
 
 /**
  * Loads rows into a fresh table of carrier columns with the appender (DuckDB's fast path),
- * so the caller can cast them into place with one INSERT … SELECT inside its transaction.
+ * so the caller can cast them into place with one INSERT … SELECT inside its transaction;
+ * `type` names the column types they will be cast to (as castExprs).
  */
-export async function stage(connection: DuckDBConnection, name: string, columns: DataColumn[], batches: AsyncIterable<Row[]>): Promise<number> {
+export async function stage(connection: DuckDBConnection, name: string, columns: DataColumn[], batches: AsyncIterable<Row[]>, type: (t: LogicalType) => string = toDuckdb): Promise<number> {
   await connection.run(`CREATE TEMP TABLE ${quoteIdent(name)} (${columns.map((c, i) => `c${i} ${carrier(c.type)}`).join(', ')})`);
   const appender = await connection.createAppender(name, 'main', 'temp');
   const carriers = columns.map((c) => carrier(c.type));
+  const types = columns.map((c) => c.type);
+  const targets = types.map(type);
   let n = 0;
   try {
     for await (const batch of batches) {
-      for (const row of batch) appendRow(appender, row, carriers);
+      for (const row of batch) appendRow(appender, row, carriers, types, targets);
       n += batch.length;
       appender.flushSync();
     }
@@ -70,7 +86,7 @@ export async function stage(connection: DuckDBConnection, name: string, columns:
   return n;
 }
 
-function appendRow(appender: DuckDBAppender, row: Row, carriers: Carrier[]): void {
+function appendRow(appender: DuckDBAppender, row: Row, carriers: Carrier[], types: LogicalType[], targets: string[]): void {
   row.forEach((v, i) => {
     if (v === null) return appender.appendNull();
     switch (carriers[i]) {
@@ -79,7 +95,7 @@ function appendRow(appender: DuckDBAppender, row: Row, carriers: Carrier[]): voi
       case 'BIGINT': return appender.appendBigInt(v as bigint);
       case 'DOUBLE': return appender.appendDouble(v as number);
       case 'BLOB': return appender.appendBlob(v as Buffer);
-      default: return appender.appendVarchar(String(v));
+      default: return appender.appendVarchar(carrierText(v, types[i]!, targets[i]!));
     }
   });
   appender.endRow();

@@ -6,7 +6,7 @@ import type { Connection } from '../engines.js';
 import type { DataColumn, DestinationWriter, Row } from '../data.js';
 import { openDuck, quoteIdent, quoteLiteral, type DuckSession } from '../duckdb/connect.js';
 import { castExprs, stage } from '../duckdb/values.js';
-import { toDuckdb } from '../duckdb/types.js';
+import { toParquet } from '../duckdb/types.js';
 import { parseSpec } from '../../catalog/partition-spec.js';
 import { dbFolder, STAGING_PREFIXES } from './layout.js';
 import { destinationNameProblem } from '../names.js';
@@ -98,14 +98,14 @@ export class LakeWriter implements DestinationWriter {
     })();
     await mkdir(fresh, { recursive: true });
     try {
-      const casts = castExprs(fileColumns.map(({ c }) => c), toDuckdb).map((e, k) => `${e} AS ${quoteIdent(fileColumns[k]!.c.name)}`);
+      const casts = castExprs(fileColumns.map(({ c }) => c), toParquet).map((e, k) => `${e} AS ${quoteIdent(fileColumns[k]!.c.name)}`);
       // A file per `rowsPerFile` rows: what is staged in memory stays small however large the slice.
       let n = 0;
       const runs = new RowRuns(projected, this.rowsPerFile);
       for (let part = 0; !runs.ended; part++) {
         const staged = `mms_stage_${id}_${part}`;
         try {
-          const k = await stage(this.duck.connection, staged, fileColumns.map(({ c }) => c), runs.next());
+          const k = await stage(this.duck.connection, staged, fileColumns.map(({ c }) => c), runs.next(), toParquet);
           // An empty slice still gets its (empty) file: the file carries the schema.
           if (k > 0 || part === 0) {
             await this.duck.all(`COPY (SELECT ${casts.join(', ')} FROM temp.${staged}) TO ${quoteLiteral(join(fresh, `part-${part}.parquet`))} (FORMAT PARQUET, ROW_GROUP_SIZE 30000)`);

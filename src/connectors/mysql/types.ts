@@ -55,6 +55,8 @@ export function toMysql(t: LogicalType): string {
     case 'binary': return 'longblob';
     case 'date': return 'date';
     case 'time': return 'time(6)';
+    // MySQL has no time with an offset: the text keeps it ('04:05:06.789+05:30').
+    case 'timetz': return 'varchar(32)';
     case 'timestamp': return `datetime(${Math.min(t.precision, 6)})`;
     // DATETIME holds the instant in UTC: TIMESTAMP would overflow in 2038.
     case 'timestamptz': return `datetime(${Math.min(t.precision, 6)})`;

@@ -11,6 +11,9 @@ import { readCopyRows } from './copy-text.js';
 export const CANONICAL_SESSION = `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 1; SET bytea_output = 'hex'`;
 
 
+/** A column as it travels: money as its exact numeric value (its text is locale-formatted: `$1,234.56`). */
+const valueExpr = (c: DataColumn) => (c.native === 'money' ? `${quoteIdent(c.name)}::numeric` : quoteIdent(c.name));
+
 /** The leaf partition table of a source slice, or the rows of a destination slice. */
 function fromClause(db: string, table: string, slice: Slice | null): string {
   if (!slice) return qualified(db, table);
@@ -30,7 +33,7 @@ export class PostgresReader implements SourceReader {
 
   read(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]> {
     // Nested values travel as JSON text; everything else in PostgreSQL's own text form.
-    const exprs = columns.map((c) => (c.type.kind === 'array' || c.type.kind === 'map' || c.type.kind === 'struct' ? `to_json(${quoteIdent(c.name)})::text` : quoteIdent(c.name)));
+    const exprs = columns.map((c) => (c.type.kind === 'array' || c.type.kind === 'map' || c.type.kind === 'struct' ? `to_json(${quoteIdent(c.name)})::text` : valueExpr(c)));
     return readCopyRows(this.copyOut(`SELECT ${exprs.join(', ')} FROM ${fromClause(db, table, slice)}`), columns.map((c) => c.type), READ_BATCH);
   }
 

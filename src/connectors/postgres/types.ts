@@ -19,7 +19,8 @@ export const fromPostgres = typeMapper([
   [/^(text|character varying|name|citext|xml|inet|cidr|macaddr8?|bit.*|tsvector|tsquery)$/, () => scalar('string')],
   [/^bytea$/, () => scalar('binary')],
   [/^date$/, () => scalar('date')],
-  [/^(time(\(\d+\))?( with(out)? time zone)?|timetz)$/, () => scalar('time')],
+  [/^time(\(\d+\))? with time zone$|^timetz$/, () => scalar('timetz')],
+  [/^time(\(\d+\))?( without time zone)?$/, () => scalar('time')],
   [/^timestamp(?:\((\d+)\))?( without time zone)?$/, (m) => timestamp(int(m, 1, 6))],
   [/^(?:timestamp(?:\((\d+)\))? with time zone|timestamptz(?:\((\d+)\))?)$/, (m) => timestamp(int(m, 1, int(m, 2, 6)), true)],
   [/^jsonb?$/, () => scalar('json')],
@@ -44,6 +45,7 @@ export function toPostgres(t: LogicalType): string {
     case 'binary': return 'bytea';
     case 'date': return 'date';
     case 'time': return 'time';
+    case 'timetz': return 'timetz';
     case 'timestamp': return `timestamp(${Math.min(t.precision, 6)})`;
     case 'timestamptz': return `timestamptz(${Math.min(t.precision, 6)})`;
     case 'json': return 'jsonb';

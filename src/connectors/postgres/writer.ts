@@ -11,10 +11,10 @@ import { toPostgres } from './types.js';
 
 /**
  * Source types whose COPY text the destination column (the same logical type, mapped back) reads
- * as the same value. `money` is not one: its text carries a currency sign.
+ * as the same value. `money` is not one: its text carries a currency sign (it is read as numeric).
  */
 const PASSTHROUGH_TYPES =
-  /^(boolean|smallint|integer|bigint|real|double precision|numeric(\(\d+(,\d+)?\))?|text|character varying(\(\d+\))?|character\(\d+\)|bytea|date|time(\(\d\))? without time zone|timestamp(\(\d\))? with(out)? time zone|jsonb?|uuid|interval)(\[\])?$/;
+  /^(boolean|smallint|integer|bigint|real|double precision|numeric(\(\d+(,\d+)?\))?|text|character varying(\(\d+\))?|character\(\d+\)|bytea|date|time(\(\d\))? with(out)? time zone|timestamp(\(\d\))? with(out)? time zone|jsonb?|uuid|interval)(\[\])?$/;
 
 /**
  * Writes with COPY … FROM STDIN. A slice is replaced inside one transaction (DELETE its rows, COPY

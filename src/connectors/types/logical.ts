@@ -5,7 +5,7 @@
  */
 export type ScalarKind =
   | 'boolean' | 'int8' | 'int16' | 'int32' | 'int64' | 'float32' | 'float64'
-  | 'string' | 'binary' | 'date' | 'time' | 'json' | 'uuid' | 'interval';
+  | 'string' | 'binary' | 'date' | 'time' | 'timetz' | 'json' | 'uuid' | 'interval';
 
 export type LogicalType =
   | { kind: ScalarKind }

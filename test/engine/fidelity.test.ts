@@ -1,0 +1,120 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mms, TestApi } from '../support/api.js';
+import { createPgDatabase } from '../support/stores.js';
+
+/**
+ * Values whose text forms differ between engines (dates before year 1, times with an offset,
+ * intervals, money), copied from PostgreSQL to every file and server destination and read back at
+ * both ends by the engines themselves: psql, DuckDB's own SQL, SQLite.
+ */
+const ROWS = [
+  `(1, '0044-03-15 BC', '0044-03-15 10:00:00.5 BC', '0001-01-01 00:00:00+00 BC', '04:05:06.789+05:30', '-1 year -2 mons -3 days -01:02:03.000001', 1234.56)`,
+  `(2, '2024-02-29', '2024-02-29 23:59:59.999999', '2024-02-29 23:59:59.999999+00', '23:59:59-03:30', '1 year 2 mons 3 days 04:05:06.789', -12.34)`,
+  `(3, '0001-01-01 BC', '0001-12-31 23:59:59 BC', '1999-12-31 23:00:00-02', '00:00:00+00', '0', 0)`,
+  `(4, NULL, NULL, NULL, NULL, NULL, NULL)`,
+];
+
+/** What each engine's own client prints for the rows (in id order): the same values, in its own spelling. */
+const EXPECTED = {
+  duckdb: [
+    ['1', '0044-03-15 (BC)', '0044-03-15 (BC) 10:00:00.5', '0001-01-01 (BC) 00:00:00+00', '04:05:06.789+05:30', '-1 year -2 months -3 days -01:02:03.000001', '1234.56'],
+    ['2', '2024-02-29', '2024-02-29 23:59:59.999999', '2024-02-29 23:59:59.999999+00', '23:59:59-03:30', '1 year 2 months 3 days 04:05:06.789', '-12.34'],
+    ['3', '0001-01-01 (BC)', '0001-12-31 (BC) 23:59:59', '2000-01-01 01:00:00+00', '00:00:00+00', '00:00:00', '0.00'],
+    ['4', null, null, null, null, null, null],
+  ],
+  // Parquet has no offset on times and no sign on intervals: both are kept as text.
+  lake: [
+    ['1', '0044-03-15 (BC)', '0044-03-15 (BC) 10:00:00.5', '0001-01-01 (BC) 00:00:00+00', '04:05:06.789+05:30', 'P-1Y-2M-3DT-1H-2M-3.000001S', '1234.56'],
+    ['2', '2024-02-29', '2024-02-29 23:59:59.999999', '2024-02-29 23:59:59.999999+00', '23:59:59-03:30', 'P1Y2M3DT4H5M6.789S', '-12.34'],
+    ['3', '0001-01-01 (BC)', '0001-12-31 (BC) 23:59:59', '2000-01-01 01:00:00+00', '00:00:00+00', 'PT0S', '0.00'],
+    ['4', null, null, null, null, null, null],
+  ],
+  // SQLite keeps the Values' own text: PostgreSQL's forms, intervals in ISO 8601, money as its number.
+  sqlite: [
+    ['1', '0044-03-15 BC', '0044-03-15 10:00:00.5 BC', '0001-01-01 00:00:00+00 BC', '04:05:06.789+05:30', 'P-1Y-2M-3DT-1H-2M-3.000001S', '1234.56'],
+    ['2', '2024-02-29', '2024-02-29 23:59:59.999999', '2024-02-29 23:59:59.999999+00', '23:59:59-03:30', 'P1Y2M3DT4H5M6.789S', '-12.34'],
+    ['3', '0001-01-01 BC', '0001-12-31 23:59:59 BC', '2000-01-01 01:00:00+00', '00:00:00+00', 'PT0S', '0.00'],
+    ['4', null, null, null, null, null, null],
+  ],
+};
+
+const psql = (url: string, sql: string) =>
+  execFileSync('psql', [url, '-AtX', '-F', '\t', '-c', `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; ${sql}`], { encoding: 'utf8' });
+
+async function duckdbRows(sql: string, file = ':memory:'): Promise<(string | null)[][]> {
+  const instance = await DuckDBInstance.create(file, file === ':memory:' ? {} : { access_mode: 'READ_ONLY' });
+  const c = await instance.connect();
+  try {
+    await c.run(`SET TimeZone = 'UTC'`);
+    return (await c.runAndReadAll(sql)).getRowsJS().map((r) => r.map((v) => (v === null ? null : String(v))));
+  } finally {
+    c.closeSync();
+    instance.closeSync();
+  }
+}
+
+describe('values whose text differs between engines arrive as the same values', () => {
+  let api: TestApi;
+  let src: Awaited<ReturnType<typeof createPgDatabase>>;
+  let dst: Awaited<ReturnType<typeof createPgDatabase>>;
+  const dataDir = mkdtempSync(join(tmpdir(), 'openmms-fidelity-'));
+  const COLUMNS = 'id, d, ts, tstz, tt, iv, m';
+
+  beforeAll(async () => {
+    [src, dst] = await Promise.all([createPgDatabase('openmms_fid_src'), createPgDatabase('openmms_fid_dst')]);
+    psql(src.url, `CREATE TABLE edge (id int, d date, ts timestamp, tstz timestamptz, tt timetz, iv interval, m money); INSERT INTO edge VALUES ${ROWS.join(', ')}`);
+    api = await TestApi.start('sqlite', dataDir, { runJobs: true });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await Promise.all([src?.drop(), dst?.drop()]);
+  });
+
+  const migrate = async (name: string, destination: object) => {
+    const { dataSourceId: id } = (await api.call('POST', mms('/datasources'), { name, type: 'POSTGRESQL', config: { source: src.conn, destination } })).body.data;
+    await api.call('POST', mms(`/datasources/${id}/scans`));
+    await api.app.scans.idle();
+    // The content checksum compares what OpenMMS reads at both ends: its readers must agree too.
+    const res = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'edge', srcDbName: 'public', dstDbName: name === 'to-pg' ? 'copied' : undefined, others: { 'verify.checksum': true } });
+    expect(res.status, res.text).toBe(200);
+    await api.app.runner!.idle();
+    const tasks = (await api.call('GET', mms(`/datasources/${id}/tasks?jobId=${res.body.data.jobId}`))).body.data.objectList;
+    expect(tasks.map((t: { status: string; errMsg: string | null }) => [t.status, t.errMsg])).toEqual([['DONE', null]]);
+  };
+
+  it('PostgreSQL → PostgreSQL: psql prints the same text at both ends', async () => {
+    await migrate('to-pg', { type: 'POSTGRESQL', ...dst.conn });
+    // money arrives as numeric(19,2), its exact value (money's text carries a locale's currency sign).
+    const source = psql(src.url, `SELECT id, d, ts, tstz, tt, iv, m::numeric, pg_typeof(tt) FROM public.edge ORDER BY id`);
+    expect(psql(dst.url, `SELECT ${COLUMNS}, pg_typeof(tt) FROM copied.edge ORDER BY id`)).toBe(source);
+    expect(source).toContain('0044-03-15 10:00:00.5 BC');
+  });
+
+  it('PostgreSQL → DuckDB: DuckDB reads the same values (its own spelling of BC and intervals; times keep their offset)', async () => {
+    await migrate('to-duck', { type: 'DUCKDB', path: 'edge.duckdb' });
+    const rows = await duckdbRows(`SELECT ${COLUMNS.split(', ').map((c) => `${c}::VARCHAR`).join(', ')}, typeof(tt) FROM main.edge ORDER BY id`, join(dataDir, 'edge.duckdb'));
+    expect(rows.map((r) => r.slice(0, 7))).toEqual(EXPECTED.duckdb);
+    expect(rows[0]![7]).toBe('TIME WITH TIME ZONE');
+  });
+
+  it('PostgreSQL → lake: read_parquet returns the same values (times with an offset and intervals as their text)', async () => {
+    await migrate('to-lake', { type: 'LAKE', path: 'edge-lake' });
+    const files = join(dataDir, 'edge-lake', 'edge', '**', '*.parquet'); // the lake's default database is its root
+    const rows = await duckdbRows(`SELECT ${COLUMNS.split(', ').map((c) => `${c}::VARCHAR`).join(', ')} FROM read_parquet('${files}', hive_partitioning = true) ORDER BY id`);
+    expect(rows).toEqual(EXPECTED.lake);
+  });
+
+  it('PostgreSQL → SQLite: SQLite holds the values\' text', async () => {
+    await migrate('to-sqlite', { type: 'SQLITE', path: 'edge.sqlite' });
+    const db = new SqliteDatabase(join(dataDir, 'edge.sqlite'), { readonly: true });
+    const rows = db.prepare(`SELECT ${COLUMNS} FROM edge ORDER BY id`).raw(true).all() as unknown[][];
+    db.close();
+    expect(rows.map((r) => r.map((v) => (v === null ? null : String(v))))).toEqual(EXPECTED.sqlite);
+  });
+});
