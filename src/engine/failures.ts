@@ -30,6 +30,7 @@ export function hint(err: unknown): string {
   const m = err instanceof Error ? err.message : String(err);
   if (/permission denied|access denied/i.test(m)) return `${m} (hint: grant the data source's user read access at the source and write access at the destination)`;
   if (/does not exist|unknown (table|database)|no such table/i.test(m)) return `${m} (hint: the source changed since the last scan; scan it again, then retry)`;
+  if (/invalid byte sequence for encoding "UTF8": 0x00/.test(m)) return `${m} (hint: PostgreSQL text cannot hold NUL characters; remove them at the source, or copy the column into bytea)`;
   if (/out of range|too long|overflow|invalid input syntax/i.test(m)) return `${m} (hint: a value does not fit the destination column type; check the type mapping of this table)`;
   return m;
 }

@@ -7,6 +7,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mms, TestApi } from '../support/api.js';
 import { createPgDatabase } from '../support/stores.js';
+import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
 
 /**
  * Values whose text forms differ between engines (dates before year 1, times with an offset,
@@ -44,8 +45,11 @@ const EXPECTED = {
   ],
 };
 
+const mariadb = (db: string, sql: string) =>
+  execFileSync('mariadb', ['--protocol=tcp', '-h', MARIADB.host, '-P', String(MARIADB.port), '-u', MARIADB.user, ...(MARIADB.password ? [`-p${MARIADB.password}`] : []), '-N', '-B', db, '-e', sql], { encoding: 'utf8' });
+
 const psql = (url: string, sql: string) =>
-  execFileSync('psql', [url, '-AtX', '-F', '\t', '-c', `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; ${sql}`], { encoding: 'utf8' });
+  execFileSync('psql', [url, '-qAtX', '-F', '\t', '-c', `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; ${sql}`], { encoding: 'utf8' });
 
 async function duckdbRows(sql: string, file = ':memory:'): Promise<(string | null)[][]> {
   const instance = await DuckDBInstance.create(file, file === ':memory:' ? {} : { access_mode: 'READ_ONLY' });
@@ -63,30 +67,34 @@ describe('values whose text differs between engines arrive as the same values', 
   let api: TestApi;
   let src: Awaited<ReturnType<typeof createPgDatabase>>;
   let dst: Awaited<ReturnType<typeof createPgDatabase>>;
+  let maria: Awaited<ReturnType<typeof createMariaDatabase>>;
+  let mariaDst: Awaited<ReturnType<typeof createMariaDatabase>>;
   const dataDir = mkdtempSync(join(tmpdir(), 'openmms-fidelity-'));
   const COLUMNS = 'id, d, ts, tstz, tt, iv, m';
 
   beforeAll(async () => {
-    [src, dst] = await Promise.all([createPgDatabase('openmms_fid_src'), createPgDatabase('openmms_fid_dst')]);
+    [src, dst, maria, mariaDst] = await Promise.all([createPgDatabase('openmms_fid_src'), createPgDatabase('openmms_fid_dst'), createMariaDatabase('openmms_fid'), createMariaDatabase('openmms_fid_dst')]);
+    await maria.admin.query(`CREATE TABLE bits (id int, b64 bit(64), b8 bit(8)); INSERT INTO bits VALUES (1, 0xFFFFFFFFFFFFFFFF, 255), (2, 0x8000000000000000, 1), (3, NULL, NULL)`);
     psql(src.url, `CREATE TABLE edge (id int, d date, ts timestamp, tstz timestamptz, tt timetz, iv interval, m money); INSERT INTO edge VALUES ${ROWS.join(', ')}`);
     api = await TestApi.start('sqlite', dataDir, { runJobs: true });
   });
   afterAll(async () => {
     await api?.close();
-    await Promise.all([src?.drop(), dst?.drop()]);
+    await Promise.all([src?.drop(), dst?.drop(), maria?.drop(), mariaDst?.drop()]);
   });
 
-  const migrate = async (name: string, destination: object) => {
-    const { dataSourceId: id } = (await api.call('POST', mms('/datasources'), { name, type: 'POSTGRESQL', config: { source: src.conn, destination } })).body.data;
+  /** Runs one job; returns its tasks' [status, errMsg]. */
+  const copy = async (name: string, destination: object, from = { type: 'POSTGRESQL', conn: src.conn as object, db: 'public' }, dstDbName?: string) => {
+    const { dataSourceId: id } = (await api.call('POST', mms('/datasources'), { name, type: from.type, config: { source: from.conn, destination } })).body.data;
     await api.call('POST', mms(`/datasources/${id}/scans`));
     await api.app.scans.idle();
     // The content checksum compares what OpenMMS reads at both ends: its readers must agree too.
-    const res = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'edge', srcDbName: 'public', dstDbName: name === 'to-pg' ? 'copied' : undefined, others: { 'verify.checksum': true } });
+    const res = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'edge', srcDbName: from.db, dstDbName, others: { 'verify.checksum': true } });
     expect(res.status, res.text).toBe(200);
     await api.app.runner!.idle();
-    const tasks = (await api.call('GET', mms(`/datasources/${id}/tasks?jobId=${res.body.data.jobId}`))).body.data.objectList;
-    expect(tasks.map((t: { status: string; errMsg: string | null }) => [t.status, t.errMsg])).toEqual([['DONE', null]]);
+    return (await api.call('GET', mms(`/datasources/${id}/tasks?jobId=${res.body.data.jobId}`))).body.data.objectList.map((t: { status: string; errMsg: string | null }) => [t.status, t.errMsg]);
   };
+  const migrate = async (name: string, destination: object) => expect(await copy(name, destination, undefined, name === 'to-pg' ? 'copied' : undefined)).toEqual([['DONE', null]]);
 
   it('PostgreSQL → PostgreSQL: psql prints the same text at both ends', async () => {
     await migrate('to-pg', { type: 'POSTGRESQL', ...dst.conn });
@@ -108,6 +116,22 @@ describe('values whose text differs between engines arrive as the same values', 
     const files = join(dataDir, 'edge-lake', 'edge', '**', '*.parquet'); // the lake's default database is its root
     const rows = await duckdbRows(`SELECT ${COLUMNS.split(', ').map((c) => `${c}::VARCHAR`).join(', ')} FROM read_parquet('${files}', hive_partitioning = true) ORDER BY id`);
     expect(rows).toEqual(EXPECTED.lake);
+  });
+
+  it('PostgreSQL → MariaDB: what MariaDB cannot hold is refused by name, not written as something else', async () => {
+    const tasks = await copy('to-maria', { type: 'MYSQL', ...MARIADB, database: mariaDst.name });
+    expect(tasks).toEqual([['FAILED', 'MySQL cannot store the date 0044-03-15 BC']]);
+    expect(mariadb(mariaDst.name, 'SELECT count(*) FROM edge')).toBe('0\n');
+  });
+
+  it('MariaDB BIT(64): every value up to 2^64 - 1 arrives, in MariaDB and in PostgreSQL', async () => {
+    const from = { type: 'MYSQL', conn: { ...MARIADB, database: maria.name } as object, db: maria.name };
+    expect(await copy('bits-maria', { type: 'MYSQL', ...MARIADB, database: mariaDst.name }, from, mariaDst.name)).toEqual([['DONE', null]]);
+    expect(await copy('bits-pg', { type: 'POSTGRESQL', ...dst.conn }, from, 'bits')).toEqual([['DONE', null]]);
+    const source = mariadb(maria.name, 'SELECT id, CAST(b64 AS UNSIGNED), CAST(b8 AS UNSIGNED) FROM bits ORDER BY id');
+    expect(source).toBe('1\t18446744073709551615\t255\n2\t9223372036854775808\t1\n3\tNULL\tNULL\n');
+    expect(mariadb(mariaDst.name, 'SELECT id, b64, b8 FROM bits ORDER BY id')).toBe(source);
+    expect(psql(dst.url, 'SELECT id, b64, b8 FROM bits.bits ORDER BY id')).toBe(source.replace(/NULL/g, ''));
   });
 
   it('PostgreSQL → SQLite: SQLite holds the values\' text', async () => {

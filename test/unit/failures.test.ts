@@ -18,6 +18,7 @@ describe('failure classification', () => {
     expect(hint(new Error('permission denied for table t'))).toMatch(/hint: grant the data source's user read access/);
     expect(hint(new Error('relation "s.t_1" does not exist'))).toMatch(/hint: the source changed since the last scan/);
     expect(hint(new Error('numeric field overflow'))).toMatch(/hint: a value does not fit the destination column type/);
+    expect(hint(new Error('invalid byte sequence for encoding "UTF8": 0x00'))).toMatch(/hint: PostgreSQL text cannot hold NUL characters/);
     expect(hint(new Error('something else'))).toBe('something else');
   });
 });

@@ -19,6 +19,7 @@ function fromText(f: Field, t: LogicalType): Value {
     if (b === null) return null;
     if (t.kind === 'boolean') return b[0] === 1;
     if (t.kind === 'int64') return BigInt(`0x${b.toString('hex') || '0'}`);
+    if (t.kind === 'decimal') return BigInt(`0x${b.toString('hex') || '0'}`).toString(); // BIT(64)
     return b;
   }
   const s = f.string();

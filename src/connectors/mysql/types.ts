@@ -20,6 +20,8 @@ export const fromMysql = typeMapper([
   [/^(decimal|numeric)\((\d+)\)/, (m) => decimal(int(m, 2, 10), 0)],
   [/^(decimal|numeric)/, () => decimal(10, 0)],
   [/^bit\(1\)$/, () => scalar('boolean')],
+  // BIT(64) holds up to 2^64 - 1, past a signed 64-bit integer: an exact decimal keeps every value.
+  [/^bit\(64\)$/, () => decimal(20, 0)],
   [/^bit/, () => scalar('int64')],
   [/^bool(ean)?$/, () => scalar('int8')],
   [/^char\((\d+)\)/, (m) => ({ kind: 'char', length: int(m, 1, 1) })],

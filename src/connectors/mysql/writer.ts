@@ -17,6 +17,10 @@ function toParam(v: Value, t: LogicalType): unknown {
     if (!Number.isFinite(v)) throw new Error(`MySQL cannot store ${v} (${t.kind})`);
     return v;
   }
+  // DATE and DATETIME span the years 1000 to 9999: no era before year 1, no infinity.
+  if ((t.kind === 'date' || t.kind === 'timestamp' || t.kind === 'timestamptz') && typeof v === 'string' && / BC$|infinity$/.test(v)) {
+    throw new Error(`MySQL cannot store the ${t.kind} ${v}`);
+  }
   if (t.kind === 'timestamptz' && typeof v === 'string') return v.replace(/\+00$/, ''); // DATETIME holding UTC
   return v;
 }
