@@ -176,7 +176,7 @@ export class CatalogScan {
     let added = 0;
     for (const [i, p] of batch.entries()) {
       const value = values[i]!;
-      const stats = { num_rows: p.rows, size: p.size, fingerprint: p.fingerprint, last_ddl_time: p.lastModified, location: p.location, scan_id: this.scanId, update_time: this.now };
+      const stats = { num_rows: p.rows, size: p.size, fingerprint: p.fingerprint, last_ddl_time: p.lastModified, location: p.location, exact: p.exact ? 1 : 0, scan_id: this.scanId, update_time: this.now };
       const old = existing.get(value);
       if (!old) {
         fresh.push({ ...stats, source_id: this.source.row.id, db_id: dbId, table_id: tableId, value, status: 'INIT' as const, updated: 0, create_time: this.now });

@@ -27,6 +27,12 @@ export interface PartitionMeta {
   spec: [column: string, value: string][];
   /** Where the partition lives: a child table or partition name, or a folder relative to the table. */
   location: string;
+  /**
+   * Every spec key is a column of the table and every row of the partition holds exactly the
+   * spec's value in it (a one-value LIST partition, a Hive folder). Not so for RANGE, HASH,
+   * DEFAULT, NULL or many-value partitions: their spec names the partition, not the rows' values.
+   */
+  exact: boolean;
   rows: number;
   size: number;
   lastModified: number | null;

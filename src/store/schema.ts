@@ -222,6 +222,8 @@ export interface CatalogPartitionTable extends CatalogStats, ScanMarks {
   table_id: number;
   /** Canonical text form p1=v1/p2=v2 with escaped values. */
   value: string;
+  /** 1 when the spec is every row's values (PartitionMeta.exact). */
+  exact: Generated<number>;
 }
 
 export interface JobTable {

@@ -142,3 +142,90 @@ describe('values whose text differs between engines arrive as the same values', 
     expect(rows.map((r) => r.map((v) => (v === null ? null : String(v))))).toEqual(EXPECTED.sqlite);
   });
 });
+
+describe('a lake destination keeps every partition value', () => {
+  let api: TestApi;
+  let src: Awaited<ReturnType<typeof createPgDatabase>>;
+  let maria: Awaited<ReturnType<typeof createMariaDatabase>>;
+  const dataDir = mkdtempSync(join(tmpdir(), 'openmms-lake-values-'));
+
+  beforeAll(async () => {
+    [src, maria] = await Promise.all([createPgDatabase('openmms_lake_src'), createMariaDatabase('openmms_lake')]);
+    psql(src.url, `
+      CREATE TABLE by_code (id int, code text, at date) PARTITION BY LIST (code);
+      CREATE TABLE by_code_007 PARTITION OF by_code FOR VALUES IN ('007');
+      CREATE TABLE by_code_slash PARTITION OF by_code FOR VALUES IN ('a/b=c %');
+      CREATE TABLE by_code_empty PARTITION OF by_code FOR VALUES IN ('');
+      INSERT INTO by_code VALUES (1, '007', '2024-01-01'), (2, 'a/b=c %', '2024-01-02'), (3, '', NULL), (4, '007', '0044-03-15 BC');
+      CREATE TABLE by_range (id int, at date) PARTITION BY RANGE (at);
+      CREATE TABLE by_range_2024 PARTITION OF by_range FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+      CREATE TABLE by_many (id int, region text) PARTITION BY LIST (region);
+      CREATE TABLE by_many_eu PARTITION OF by_many FOR VALUES IN ('eu', 'uk');
+      CREATE TABLE with_default (id int, region text) PARTITION BY LIST (region);
+      CREATE TABLE with_default_us PARTITION OF with_default FOR VALUES IN ('us');
+      CREATE TABLE with_default_rest PARTITION OF with_default DEFAULT;`);
+    await maria.admin.query(`CREATE TABLE by_year (id int, y int) PARTITION BY RANGE (y) (PARTITION p0 VALUES LESS THAN (2000), PARTITION p1 VALUES LESS THAN MAXVALUE)`);
+    api = await TestApi.start('sqlite', dataDir, { runJobs: true });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await Promise.all([src?.drop(), maria?.drop()]);
+  });
+
+  const register = async (name: string, type: string, source: object, destination: object, call: TestApi['call'] = api.call.bind(api)) => {
+    const res = await call('POST', mms('/datasources'), { name, type, config: { source, destination } });
+    expect(res.status, res.text).toBe(200);
+    const id = res.body.data.dataSourceId;
+    await api.call('POST', mms(`/datasources/${id}/scans`));
+    await api.app.scans.idle();
+    return id as number;
+  };
+
+  it('writes one-value partitions so that a Hive reader gets every row back exactly, types and all', async () => {
+    const id = await register('codes', 'POSTGRESQL', src.conn, { type: 'LAKE', path: 'codes-lake' });
+    const res = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'codes', srcDbName: 'public', tables: ['by_code'], others: { 'verify.checksum': true } });
+    expect(res.status, res.text).toBe(200);
+    await api.app.runner!.idle();
+    expect((await api.call('GET', mms(`/datasources/${id}/jobs/${res.body.data.jobId}`))).body.data.status).toBe('DONE');
+    const files = join(dataDir, 'codes-lake', 'by_code', '**', '*.parquet');
+    const back = await duckdbRows(`SELECT id::VARCHAR, code, typeof(code), "at"::VARCHAR FROM read_parquet('${files}', hive_partitioning = true) ORDER BY id`);
+    expect(back).toEqual([
+      ['1', '007', 'VARCHAR', '2024-01-01'],
+      ['2', 'a/b=c %', 'VARCHAR', '2024-01-02'],
+      ['3', '', 'VARCHAR', null],
+      ['4', '007', 'VARCHAR', '0044-03-15 (BC)'],
+    ]);
+    // Read back by OpenMMS as a source, into DuckDB: the same rows, no column twice (reading another
+    // data source's destination takes a policy that says so).
+    const chain = await api.tenant('chain', { statements: [{ effect: 'Allow', actions: ['*'], resources: ['*'] }, { effect: 'Allow', actions: ['openmms:ShareDestination'], resources: [`datasource/${id}`] }] });
+    const again = await register('codes-back', 'LAKE', { path: 'codes-lake' }, { type: 'DUCKDB', path: 'codes.duckdb' }, (m, u, b) => chain(m as 'GET', u, b));
+    const job = await api.call('POST', mms(`/datasources/${again}/jobs`), { name: 'back', srcDbName: 'default', others: { 'verify.checksum': true } });
+    expect(job.status, job.text).toBe(200);
+    await api.app.runner!.idle();
+    expect((await api.call('GET', mms(`/datasources/${again}/jobs/${job.body.data.jobId}`))).body.data.status).toBe('DONE');
+    expect(await duckdbRows(`SELECT id::VARCHAR, code, typeof(code), "at"::VARCHAR FROM main.by_code ORDER BY id`, join(dataDir, 'codes.duckdb'))).toEqual(back);
+  });
+
+  it.each([
+    ['by_range', 'by_range_2024', /its partition at=2024-01-01 is a RANGE, HASH, DEFAULT, NULL or many-value partition/],
+    ['by_many', 'by_many_eu', /its partition region=eu,uk is a RANGE/],
+    ['with_default', 'with_default_rest', /its partition region=DEFAULT is a RANGE/],
+  ])('refuses %s before the job starts, naming the partition, and copies it to DuckDB', async (table, _partition, message) => {
+    const lake = await register(`lake-${table}`, 'POSTGRESQL', src.conn, { type: 'LAKE', path: `lake-${table}` });
+    for (const path of ['/jobs', '/jobs/preview']) {
+      const res = await api.call('POST', mms(`/datasources/${lake}${path}`), { name: table, srcDbName: 'public', tables: [table] });
+      expect([path, res.status]).toEqual([path, 400]);
+      expect(res.body.message).toMatch(new RegExp(`^table '${table}': `));
+      expect(res.body.message).toMatch(message);
+      expect(res.body.message).toMatch(/copy this table to a server or DuckDB destination/);
+    }
+    const duck = await register(`duck-${table}`, 'POSTGRESQL', src.conn, { type: 'DUCKDB', path: `${table}.duckdb` });
+    expect((await api.call('POST', mms(`/datasources/${duck}/jobs`), { name: table, srcDbName: 'public', tables: [table] })).status).toBe(200);
+  });
+
+  it('refuses MariaDB RANGE partitions into a lake the same way', async () => {
+    const id = await register('maria-lake', 'MYSQL', { ...MARIADB, database: maria.name }, { type: 'LAKE', path: 'maria-lake' });
+    const res = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'years', srcDbName: maria.name });
+    expect([res.status, res.body.message]).toEqual([400, expect.stringMatching(/^table 'by_year': its partition y=MINVALUE is a RANGE/)]);
+  });
+});

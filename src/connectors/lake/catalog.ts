@@ -48,11 +48,15 @@ export class LakeCatalog implements SourceCatalog {
       if (sample.length === 0) continue; // a folder without Parquet files is not a table
       const columns = await this.fileColumns(join(dir, name, sample[0]!.files[0]!.rel));
       const keys = sample[0]!.spec.map(([k]) => k);
+      // A partition column the files hold too (OpenMMS writes them so) is read from the files, with
+      // their type; only one that lives in folder names alone is typed from them.
       const partitionColumns: ColumnMeta[] = keys.map((k, i) => {
+        const inFiles = columns.find((c) => c.name === k);
+        if (inFiles) return inFiles;
         const integral = sample.every((l) => /^-?\d{1,18}$/.test(l.spec[i]?.[1] ?? ''));
         return { name: k, nativeType: 'folder', type: integral ? 'int64' : 'string', nullable: false, comment: null };
       });
-      const dataColumns = columns.filter((c) => !keys.includes(c.name));
+      const dataColumns = columns;
       if (keys.length) {
         out.push({ name, comment: null, columns: dataColumns, partitionColumns, rows: 0, size: 0, lastModified: null, fingerprint: fingerprint(dataColumns, partitionColumns) });
       } else {
@@ -103,6 +107,7 @@ export class LakeCatalog implements SourceCatalog {
     return batch.map((l) => ({
       spec: l.spec,
       location: l.rel,
+      exact: true, // a Hive folder's value is its rows' value by definition
       rows: l.files.reduce((n, f) => n + (rowsByFile.get(join(tableDir, f.rel)) ?? 0), 0),
       size: l.files.reduce((n, f) => n + f.size, 0),
       lastModified: Math.max(...l.files.map((f) => Math.floor(f.mtimeMs))),

@@ -29,7 +29,8 @@ export class LakeReader implements SourceReader {
 
   async *read(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]> {
     const folder = this.folder(db, table, slice);
-    const fromFolder = new Map(slice?.spec ?? []);
+    // Only partition columns the files lack come from the folder names (see LakeCatalog).
+    const fromFolder = new Map((slice?.spec ?? []).filter(([k]) => columns.some((c) => c.name === k && c.native === 'folder')));
     const fileColumns = columns.filter((c) => !fromFolder.has(c.name));
     const exprs = fileColumns.length ? fileColumns.map((c) => readExpr(c.name, c.type)) : ['1'];
     const sql = `SELECT ${exprs.join(', ')} FROM read_parquet(${quoteLiteral(join(folder, '*.parquet'))}, hive_partitioning = false)`;

@@ -7,7 +7,6 @@ import type { DataColumn, DestinationWriter, Row } from '../data.js';
 import { openDuck, quoteIdent, quoteLiteral, type DuckSession } from '../duckdb/connect.js';
 import { castExprs, stage } from '../duckdb/values.js';
 import { toParquet } from '../duckdb/types.js';
-import { parseSpec } from '../../catalog/partition-spec.js';
 import { dbFolder, STAGING_PREFIXES } from './layout.js';
 import { destinationNameProblem } from '../names.js';
 import { inside, realPath } from '../../security/files.js';
@@ -88,24 +87,24 @@ export class LakeWriter implements DestinationWriter {
 
   async replace(db: string, table: string, columns: DataColumn[], slice: string | null, rows: AsyncIterable<Row[]>): Promise<number> {
     const { target } = this.folder(db, table, slice);
-    const inFolder = new Set(slice === null ? [] : parseSpec(slice).map(([k]) => k));
-    const fileColumns = columns.map((c, i) => ({ c, i })).filter(({ c }) => !inFolder.has(c.name));
     const id = randomUUID().replace(/-/g, '');
     const fresh = join(dirname(target), `${STAGING_PREFIXES[0]}${id}`);
     const old = join(dirname(target), `${STAGING_PREFIXES[1]}${id}`);
-    const projected = (async function* () {
-      for await (const batch of rows) yield batch.map((r) => fileColumns.map(({ i }) => r[i]!));
+    const source = (async function* () {
+      yield* rows;
     })();
     await mkdir(fresh, { recursive: true });
     try {
-      const casts = castExprs(fileColumns.map(({ c }) => c), toParquet).map((e, k) => `${e} AS ${quoteIdent(fileColumns[k]!.c.name)}`);
+      // Every column goes into the files, partition columns too: a reader gets each value with its
+      // type from the file (a folder name is only text); the folder name repeats the same value.
+      const casts = castExprs(columns, toParquet).map((e, k) => `${e} AS ${quoteIdent(columns[k]!.name)}`);
       // A file per `rowsPerFile` rows: what is staged in memory stays small however large the slice.
       let n = 0;
-      const runs = new RowRuns(projected, this.rowsPerFile);
+      const runs = new RowRuns(source, this.rowsPerFile);
       for (let part = 0; !runs.ended; part++) {
         const staged = `mms_stage_${id}_${part}`;
         try {
-          const k = await stage(this.duck.connection, staged, fileColumns.map(({ c }) => c), runs.next(), toParquet);
+          const k = await stage(this.duck.connection, staged, columns, runs.next(), toParquet);
           // An empty slice still gets its (empty) file: the file carries the schema.
           if (k > 0 || part === 0) {
             await this.duck.all(`COPY (SELECT ${casts.join(', ')} FROM temp.${staged}) TO ${quoteLiteral(join(fresh, `part-${part}.parquet`))} (FORMAT PARQUET, ROW_GROUP_SIZE 30000)`);
@@ -126,7 +125,7 @@ export class LakeWriter implements DestinationWriter {
       await rm(old, { recursive: true, force: true });
       return n;
     } finally {
-      await projected.return(undefined); // on a failure, lets the source reader release its query
+      await source.return(undefined); // on a failure, lets the source reader release its query
       await rm(fresh, { recursive: true, force: true });
     }
   }

@@ -90,8 +90,10 @@ export class MysqlCatalog implements SourceCatalog {
       else if (p.method.startsWith('LIST')) spec = [[keys[0]!, unquoteList(p.description ?? '')]];
       else spec = [[keys[0]!, previousUpper ?? 'MINVALUE']]; // RANGE: named by its lower bound
       if (p.sub) spec.push(['_subpartition', p.sub]);
+      // One LIST value of a plain column, no subpartitions: the only spec that is its rows' value.
+      const exact = keys[0] !== PARTITION_NAME_COLUMN && p.method.startsWith('LIST') && !p.sub && !/,|^NULL$/i.test(p.description ?? '');
       const stats = await this.contentStats(db, table.name, table.columns, leaf);
-      batch.push({ spec, location: leaf, rows: stats.rows, size: Number(p.size), lastModified: p.updated ? Date.parse(`${p.updated}Z`) : null, fingerprint: fingerprint(stats.signal) });
+      batch.push({ spec, location: leaf, exact, rows: stats.rows, size: Number(p.size), lastModified: p.updated ? Date.parse(`${p.updated}Z`) : null, fingerprint: fingerprint(stats.signal) });
       // The next RANGE partition starts where this one ends (once per partition, not per subpartition).
       if (p.method.startsWith('RANGE') && rows[i + 1]?.name !== p.name) previousUpper = unquoteList(p.description ?? '');
       if (batch.length >= PARTITION_BATCH) {

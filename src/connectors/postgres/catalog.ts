@@ -99,13 +99,17 @@ export class PostgresCatalog implements SourceCatalog {
         const batch: PartitionMeta[] = [];
         for (const leaf of leaves) {
           const spec: [string, string][] = [];
+          let exact = true;
           for (let level = 0; level < leaf.bounds.length; level++) {
             const parent = leaf.parents[level]!;
             if (!keyCache.has(parent)) keyCache.set(parent, await this.partitionKeyNames(parent));
-            spec.push(...specPart(keyCache.get(parent)!, parseBound(leaf.bounds[level]!)));
+            const keys = keyCache.get(parent)!;
+            const bound = parseBound(leaf.bounds[level]!);
+            spec.push(...specPart(keys, bound));
+            exact &&= bound.kind === 'list' && bound.values.length === 1 && bound.values[0] !== null && table.columns.some((c) => c.name === keys[0]);
           }
           const stats = await this.contentStats(qualified(db, leaf.name), leaf.oid);
-          batch.push({ spec, location: leaf.name, rows: stats.rows, size: stats.size, lastModified: null, fingerprint: fingerprint(stats.signal) });
+          batch.push({ spec, location: leaf.name, exact, rows: stats.rows, size: stats.size, lastModified: null, fingerprint: fingerprint(stats.signal) });
         }
         yield batch;
       }

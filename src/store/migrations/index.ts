@@ -7,6 +7,7 @@ import { timers } from './0005-timers.js';
 import { taskLeases } from './0006-task-leases.js';
 import { accessKeys } from './0007-access-keys.js';
 import { tenantIsolation } from './0008-tenant-isolation.js';
+import { exactPartitions } from './0009-exact-partitions.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -24,7 +25,7 @@ export interface StoreMigration {
 }
 
 /** Ordered list of schema versions; append only. */
-const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation];
+const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation, exactPartitions];
 
 function dialectTypes(dialect: StoreDialect): DialectTypes {
   return dialect === 'sqlite'
