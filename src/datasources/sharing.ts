@@ -13,17 +13,16 @@ export const SHARE_DESTINATION = 'openmms:ShareDestination';
 
 /** A file or folder a data source reads (its source) or writes (its destination). */
 interface FileUse {
-  sourceId: number | null;
   role: 'source' | 'destination';
   path: string;
 }
 
-function usesOf(sourceId: number | null, type: string, config: { source: Connection; destination: Connection & { type: Engine } }, files: FileRoots): FileUse[] {
+function usesOf(type: string, config: { source: Connection; destination: Connection & { type: Engine } }, files: FileRoots): FileUse[] {
   const out: FileUse[] = [];
   const add = (role: FileUse['role'], engine: string, path: string | undefined) => {
     if (!FILE_ENGINES.has(engine as Engine) || path === undefined) return; // a private destination is nobody else's to name
     try {
-      out.push({ sourceId, role, path: files.resolve(path) });
+      out.push({ role, path: files.resolve(path) });
     } catch (err) {
       if (!(err instanceof PathRefused)) throw err; // refused paths are never opened anyway
     }
@@ -43,15 +42,15 @@ function usesOf(sourceId: number | null, type: string, config: { source: Connect
 export async function assertOwnFiles(
   db: Kysely<Database>,
   files: FileRoots,
-  candidate: { id: number | null; type: string; config: Parameters<typeof usesOf>[2] },
+  candidate: { id: number | null; type: string; config: Parameters<typeof usesOf>[1] },
   mayShare: (other: number) => boolean,
 ): Promise<void> {
-  const mine = usesOf(candidate.id, candidate.type, candidate.config, files);
+  const mine = usesOf(candidate.type, candidate.config, files);
   if (mine.length === 0) return;
   const rows = await db.selectFrom('datasources').select(['id', 'type', 'config']).execute();
   for (const row of rows) {
     if (row.id === candidate.id) continue;
-    for (const theirs of usesOf(row.id, row.type, JSON.parse(row.config), files)) {
+    for (const theirs of usesOf(row.type, JSON.parse(row.config), files)) {
       for (const use of mine) {
         if (use.role === theirs.role || !(inside(use.path, theirs.path) || inside(theirs.path, use.path))) continue;
         if (mayShare(row.id)) continue;
