@@ -75,11 +75,15 @@ describe('values whose text differs between engines arrive as the same values', 
   beforeAll(async () => {
     [src, dst, maria, mariaDst] = await Promise.all([createPgDatabase('openmms_fid_src'), createPgDatabase('openmms_fid_dst'), createMariaDatabase('openmms_fid'), createMariaDatabase('openmms_fid_dst')]);
     await maria.admin.query(`CREATE TABLE bits (id int, b64 bit(64), b8 bit(8)); INSERT INTO bits VALUES (1, 0xFFFFFFFFFFFFFFFF, 255), (2, 0x8000000000000000, 1), (3, NULL, NULL)`);
+    await maria.admin.query(`SET SESSION sql_mode = ''; CREATE DATABASE \`${maria.name}_odd\`;
+      CREATE TABLE \`${maria.name}_odd\`.zero_dates (id int primary key, d date); INSERT INTO \`${maria.name}_odd\`.zero_dates VALUES (1, '2024-01-01'), (2, '0000-00-00');
+      CREATE TABLE \`${maria.name}_odd\`.long_times (id int primary key, t time); INSERT INTO \`${maria.name}_odd\`.long_times VALUES (1, '10:00:00'), (2, '838:59:59');`);
     psql(src.url, `CREATE TABLE edge (id int, d date, ts timestamp, tstz timestamptz, tt timetz, iv interval, m money); INSERT INTO edge VALUES ${ROWS.join(', ')}`);
     api = await TestApi.start('sqlite', dataDir, { runJobs: true });
   });
   afterAll(async () => {
     await api?.close();
+    await maria?.admin.query(`DROP DATABASE IF EXISTS \`${maria.name}_odd\``);
     await Promise.all([src?.drop(), dst?.drop(), maria?.drop(), mariaDst?.drop()]);
   });
 
@@ -132,6 +136,15 @@ describe('values whose text differs between engines arrive as the same values', 
     expect(source).toBe('1\t18446744073709551615\t255\n2\t9223372036854775808\t1\n3\tNULL\tNULL\n');
     expect(mariadb(mariaDst.name, 'SELECT id, b64, b8 FROM bits ORDER BY id')).toBe(source);
     expect(psql(dst.url, 'SELECT id, b64, b8 FROM bits.bits ORDER BY id')).toBe(source.replace(/NULL/g, ''));
+  });
+
+  it('MariaDB zero dates and TIMEs beyond a day are refused by row and column, not turned into something else', async () => {
+    const from = { type: 'MYSQL', conn: { ...MARIADB, database: `${maria.name}_odd` } as object, db: `${maria.name}_odd` };
+    const tasks = (await copy('odd-pg', { type: 'POSTGRESQL', ...dst.conn }, from, 'odd')).sort();
+    expect(tasks).toEqual([
+      ['FAILED', "MariaDB table 'long_times', column 't', row 2: the TIME '838:59:59' is a duration beyond one day; other engines' TIME holds 00:00:00 to 23:59:59; the slice was not copied"],
+      ['FAILED', "MariaDB table 'zero_dates', column 'd', row 2: the zero date '0000-00-00' has no equal in other engines (make it NULL or a real date at the source); the slice was not copied"],
+    ]);
   });
 
   it('PostgreSQL → SQLite: SQLite holds the values\' text', async () => {

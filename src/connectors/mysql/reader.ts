@@ -24,6 +24,7 @@ function fromText(f: Field, t: LogicalType): Value {
   }
   const s = f.string();
   if (s === null) return null;
+  assertPortable(s, t);
   switch (t.kind) {
     case 'int8':
     case 'int16':
@@ -37,6 +38,18 @@ function fromText(f: Field, t: LogicalType): Value {
     case 'timestamp': return trimFraction(s);
     case 'timestamptz': return `${trimFraction(s)}+00`; // the session runs in UTC
     default: return s;
+  }
+}
+
+/** A MariaDB value no other engine has an equal for: refused by name, never changed into another. */
+class Unportable extends Error {}
+
+function assertPortable(s: string, t: LogicalType): void {
+  if ((t.kind === 'date' || t.kind === 'timestamp' || t.kind === 'timestamptz') && /^0000-|^\d{4}-00-|^\d{4}-\d\d-00/.test(s)) {
+    throw new Unportable(`the zero date '${s}' has no equal in other engines (make it NULL or a real date at the source)`);
+  }
+  if (t.kind === 'time' && !/^([01]\d|2[0-3]):/.test(s)) {
+    throw new Unportable(`the TIME '${s}' is a duration beyond one day; other engines' TIME holds 00:00:00 to 23:59:59`);
   }
 }
 
@@ -62,7 +75,16 @@ export class MysqlReader implements SourceReader {
     const from = fromClause(db, table, slice);
     await this.c.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
     let i = 0;
-    const typeCast = (field: Field) => fromText(field, columns[i++ % columns.length]!.type);
+    const typeCast = (field: Field) => {
+      const column = columns[i % columns.length]!;
+      const row = Math.floor(i++ / columns.length) + 1;
+      try {
+        return fromText(field, column.type);
+      } catch (err) {
+        if (!(err instanceof Unportable)) throw err;
+        throw new Error(`MariaDB table '${table}', column '${column.name}', row ${row}: ${err.message}; the slice was not copied`);
+      }
+    };
     const core = (this.c as unknown as { connection: { query(o: object): { stream(o: object): AsyncIterable<Row> } } }).connection;
     const stream = core.query({ sql: `SELECT ${exprs.join(', ')} FROM ${from}`, rowsAsArray: true, typeCast }).stream({ highWaterMark: READ_BATCH });
     let finished = false;
