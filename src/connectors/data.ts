@@ -38,6 +38,10 @@ export interface SourceReader {
   read(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]>;
   /** Rows of a slice, counted by the source engine itself (verification never trusts the writer's tally). */
   count(db: string, table: string, slice: Slice | null): Promise<number>;
+  /** Which engine-side content fingerprint `fingerprint` computes; a destination of the same kind can compare with it. */
+  fingerprintKind?: string;
+  /** The slice's content fingerprint, computed by the engine itself (never from OpenMMS's reads). */
+  fingerprint?(db: string, table: string, columns: DataColumn[], slice: Slice | null): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -54,6 +58,10 @@ export interface DestinationWriter {
   replace(db: string, table: string, columns: DataColumn[], slice: string | null, rows: AsyncIterable<Row[]>): Promise<number>;
   /** Rows of a slice (or of the whole table) at the destination. */
   count(db: string, table: string, slice: string | null): Promise<number>;
+  /** See SourceReader.fingerprintKind: the same kind means the two fingerprints compare. */
+  fingerprintKind?: string;
+  /** The destination slice's content fingerprint, computed by the engine (columns as the source's, renamed). */
+  fingerprint?(db: string, table: string, columns: DataColumn[], slice: string | null): Promise<string>;
   /**
    * Same-engine fast path: replaces a slice straight from a reader of the same engine, the values
    * never decoded. Null when this reader or these columns cannot take it; the caller then uses

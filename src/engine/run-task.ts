@@ -52,7 +52,14 @@ interface Verification {
   ok: boolean;
   sourceChecksum?: string;
   destinationChecksum?: string;
+  /** Engine-side content fingerprints (same-engine pairs that compute one, see SourceReader.fingerprint). */
+  sourceFingerprint?: string;
+  destinationFingerprint?: string;
 }
+
+/** `others` switches: a true/false the caller may send as JSON or as text. */
+const switchOf = (others: Record<string, unknown>, key: string): boolean | undefined =>
+  others[key] === true || others[key] === 'true' ? true : others[key] === false || others[key] === 'false' ? false : undefined;
 
 export async function taskLog(db: Kysely<Database>, taskId: number, level: 'INFO' | 'WARN' | 'ERROR', message: string, data?: unknown) {
   await db.insertInto('task_logs').values({ task_id: taskId, time: Date.now(), level, message, data: data === undefined ? null : JSON.stringify(data) }).execute();
@@ -162,7 +169,7 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
 async function copySlice(run: TaskRun, slice: Slice | null): Promise<{ written: number; bytes: number; verification: Verification | null }> {
   const { task, config, reader, writer } = run;
   const verifyOnly = config.taskType === VERIFY_ONLY;
-  const sourceSum = config.others['verify.checksum'] === true || config.others['verify.checksum'] === 'true' ? new Checksum(run.columns) : null;
+  const sourceSum = switchOf(config.others, 'verify.checksum') ? new Checksum(run.columns) : null;
   let bytes = 0;
   const sourceRows = () =>
     guarded(run, reader.read(task.src_db_name, task.src_table_name, run.columns, slice), (b) => {
@@ -189,6 +196,18 @@ async function copySlice(run: TaskRun, slice: Slice | null): Promise<{ written: 
   const verification: Verification = { slice: slice?.value ?? null, sourceRows: sourceCount, destinationRows: destinationCount, written, ok: sourceCount === destinationCount };
   if (!verification.ok) {
     throw new VerificationFailed(`verification failed for ${describe(slice, task.src_table_name)}: the source has ${sourceCount} rows, the destination ${destinationCount}`);
+  }
+  // Content, as each engine itself computes it, where both ends compute the same fingerprint
+  // (on unless `others: {"verify.content": false}`).
+  if (reader.fingerprint && writer.fingerprint && reader.fingerprintKind === writer.fingerprintKind && switchOf(config.others, 'verify.content') !== false) {
+    const [s, d] = await Promise.all([
+      reader.fingerprint(task.src_db_name, task.src_table_name, run.columns, slice),
+      writer.fingerprint(task.dst_db_name, task.dst_table_name, run.dstColumns, slice?.value ?? null),
+    ]);
+    Object.assign(verification, { sourceFingerprint: s, destinationFingerprint: d });
+    if (s !== d) {
+      throw new VerificationFailed(`verification failed for ${describe(slice, task.src_table_name)}: the row counts match but the contents differ (the engines' fingerprints: ${s} at the source, ${d} at the destination)`);
+    }
   }
   if (sourceSum) {
     // Read the slice back from the destination and compare contents, not just counts.

@@ -288,12 +288,19 @@ describe('migrations end to end', () => {
     expect(repair.job.status).toBe('DONE');
     expect(await pgRows(dst.url, `SELECT count(*) FROM verified.orders`)).toEqual([['3000']]);
 
-    // Same row count, one value altered: only the content checksum can tell.
+    // Same row count, one value altered: PostgreSQL's own fingerprints at both ends tell, by default.
     const c2 = new pg.Client({ connectionString: dst.url });
     await c2.connect();
     await c2.query(`UPDATE verified.orders SET note = 'tampered' WHERE id = 4`);
     await c2.end();
-    const deep = await runJob(id, { name: 'deep-check', srcDbName: 'shop', dstDbName: 'verified', tables: ['orders'], taskType: 'MC2MC_VERIFY', others: { 'verify.checksum': true } });
+    const engines = await runJob(id, { name: 'engine-check', srcDbName: 'shop', dstDbName: 'verified', tables: ['orders'], taskType: 'MC2MC_VERIFY' });
+    expect(engines.job.status).toBe('FAILED');
+    const [engineTask] = (await call('GET', `/datasources/${id}/tasks?jobId=${engines.jobId}`)).objectList;
+    expect(engineTask.errMsg).toMatch(/^verification failed for partition region=us: the row counts match but the contents differ \(the engines' fingerprints: 1000:\d+ at the source, 1000:\d+ at the destination\)$/);
+    // Counts only (the opt-out) cannot tell; OpenMMS's own checksum of what it reads can.
+    const counts = await runJob(id, { name: 'counts-only', srcDbName: 'shop', dstDbName: 'verified', tables: ['orders'], taskType: 'MC2MC_VERIFY', others: { 'verify.content': false } });
+    expect(counts.job.status).toBe('DONE');
+    const deep = await runJob(id, { name: 'deep-check', srcDbName: 'shop', dstDbName: 'verified', tables: ['orders'], taskType: 'MC2MC_VERIFY', others: { 'verify.content': false, 'verify.checksum': true } });
     expect(deep.job.status).toBe('FAILED');
     const [deepTask] = (await call('GET', `/datasources/${id}/tasks?jobId=${deep.jobId}`)).objectList;
     expect(deepTask.errMsg).toMatch(/^verification failed for partition region=us: the row counts match but the contents differ \(checksum [0-9a-f]{16} at the source, [0-9a-f]{16} at the destination\)$/);
@@ -302,5 +309,6 @@ describe('migrations end to end', () => {
     const [fixedTask] = (await call('GET', `/datasources/${id}/tasks?jobId=${fixed.jobId}`)).objectList;
     const checked = (await call('GET', `/datasources/${id}/tasks/${fixedTask.id}`)).partitions;
     expect(checked.every((p: any) => p.verification.sourceChecksum === p.verification.destinationChecksum)).toBe(true);
+    expect(checked.every((p: any) => /^1000:\d+$/.test(p.verification.sourceFingerprint) && p.verification.sourceFingerprint === p.verification.destinationFingerprint)).toBe(true);
   });
 });

@@ -6,6 +6,7 @@ import { connectPostgres, qualified, quoteIdent } from './connect.js';
 // COPY takes no parameters; literals are quoted (standard_conforming_strings is on since 9.1).
 import { quoteLiteral } from '../sql.js';
 import { readCopyRows } from './copy-text.js';
+import { FINGERPRINT_KIND, fingerprintQuery } from './fingerprint.js';
 
 /** Session settings under which COPY prints every value in one fixed, exact form. */
 export const CANONICAL_SESSION = `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 1; SET bytea_output = 'hex'`;
@@ -62,6 +63,13 @@ export class PostgresReader implements SourceReader {
         await this.client.end().catch(() => {});
       }
     }
+  }
+
+  readonly fingerprintKind = FINGERPRINT_KIND;
+
+  async fingerprint(db: string, table: string, columns: DataColumn[], slice: Slice | null): Promise<string> {
+    const { rows } = await this.client.query<{ f: string }>(fingerprintQuery(columns, fromClause(db, table, slice)));
+    return rows[0]!.f;
   }
 
   async count(db: string, table: string, slice: Slice | null): Promise<number> {

@@ -8,6 +8,7 @@ import { quoteLiteral } from '../sql.js';
 import { encodeCopyRow } from './copy-text.js';
 import { CANONICAL_SESSION, PostgresReader } from './reader.js';
 import { toPostgres } from './types.js';
+import { FINGERPRINT_KIND, fingerprintQuery } from './fingerprint.js';
 
 /**
  * Source types whose COPY text the destination column (the same logical type, mapped back) reads
@@ -135,6 +136,14 @@ export class PostgresWriter implements DestinationWriter {
       await this.client.query('ROLLBACK').catch(() => {});
       throw serverFirst ?? err;
     }
+  }
+
+  readonly fingerprintKind = FINGERPRINT_KIND;
+
+  async fingerprint(db: string, table: string, columns: DataColumn[], slice: string | null): Promise<string> {
+    const where = slice === null ? '' : ` WHERE ${quoteIdent(SLICE_COLUMN)} = ${quoteLiteral(slice)}`;
+    const { rows } = await this.client.query<{ f: string }>(fingerprintQuery(columns, `${qualified(db, table)}${where}`));
+    return rows[0]!.f;
   }
 
   async count(db: string, table: string, slice: string | null): Promise<number> {

@@ -44,6 +44,8 @@ function TaskDetail({ sourceId, taskId }) {
               <td>${p.verification
                 ? html`${p.verification.ok ? '✓' : '✗'} source ${fmtNum(p.verification.sourceRows)} rows, destination ${fmtNum(p.verification.destinationRows)}${p.verification.sourceChecksum
                     ? html`<span class="muted">; checksum ${p.verification.sourceChecksum === p.verification.destinationChecksum ? 'equal' : 'differs'}</span>`
+                    : ''}${p.verification.sourceFingerprint
+                    ? html`<span class="muted">; content ${p.verification.sourceFingerprint === p.verification.destinationFingerprint ? 'equal' : 'differs'}</span>`
                     : null}`
                 : '—'}</td>
             </tr>`,
