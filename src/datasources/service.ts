@@ -124,7 +124,8 @@ export class DataSourceService {
           update_time: now,
         });
         // Tables it owned at its old destination are no longer its (see DestinationGuard).
-        if (changes.config?.destination) await tx.deleteFrom('destination_claims').where('source_id', '=', id).execute();
+        const moved = (['type', ...ENDPOINT_FIELDS] as const).some((f) => config.destination[f] !== current.config.destination[f]);
+        if (moved) await tx.deleteFrom('destination_claims').where('source_id', '=', id).execute();
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`a data source named '${changes.name}' already exists`);
