@@ -56,7 +56,7 @@ export async function throughput(rows: number, partitions: number, log: (s: stri
     };
     // What the default content verification (each engine fingerprints the slice) costs: the same copy into a fresh schema, counts only.
     await measure('PostgreSQL → PostgreSQL, counts only', 'wide', wideBytes, pgToPg, { name: 'wide-counts', srcDbName: 'public', tables: ['wide'], dstDbName: 'ours_counts', others: { 'verify.content': false } }, []);
-    await measure('PostgreSQL → PostgreSQL', 'wide', wideBytes, pgToPg, { name: 'wide', srcDbName: 'public', tables: ['wide'], dstDbName: 'ours' }, [
+    await measure('PostgreSQL → PostgreSQL', 'wide', wideBytes, pgToPg, { name: 'wide', srcDbName: 'public', tables: ['wide'], dstDbName: 'ours', increment: false }, [
       ['psql \\copy pipe', () => psqlPipe(src.url, 'SELECT * FROM wide', dst.url, 'base.wide')],
     ]);
     await measure('PostgreSQL → PostgreSQL', `events (${partitions} partitions)`, eventBytes, pgToPg, { name: 'events', srcDbName: 'public', tables: ['events'], dstDbName: 'ours' }, [
