@@ -9,7 +9,7 @@ import { invalid } from '../errors.js';
  */
 
 /** Deeper JSON than this is refused before parsing (the deepest MMS body is a few levels). */
-export const MAX_JSON_DEPTH = 32;
+const MAX_JSON_DEPTH = 32;
 
 const CANONICAL_INTEGER = /^(0|-?[1-9][0-9]*)$/;
 

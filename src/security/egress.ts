@@ -36,7 +36,7 @@ function localAddresses(): Set<string> {
 
 const isLoopback = (a: string) => /^127\./.test(a) || a === '::1';
 
-export async function addressesOf(host: string): Promise<string[]> {
+async function addressesOf(host: string): Promise<string[]> {
   const bare = host.replace(/^\[(.*)\]$/, '$1');
   if (isIP(bare)) return [unmapped(bare)];
   try {

@@ -32,7 +32,7 @@ export function realPath(p: string): string {
   return join(realpathSync(at), ...rest);
 }
 
-export interface FileRootsOptions {
+interface FileRootsOptions {
   /** The service's data directory: nothing in it is reachable, but for roots the operator put inside it. */
   dataDir: string;
   /** Allowed folders; the first is the base of relative paths. Default: `<dataDir>/files`. */

@@ -16,8 +16,8 @@ export class StorageClassMismatch extends Error {
  * are kept as these texts in the REAL column (texts SQLite does not take for numbers), and read
  * back as the doubles.
  */
-export const NAN_TEXT = 'NaN';
-export const NEGATIVE_ZERO_TEXT = '-0 (negative zero)';
+const NAN_TEXT = 'NaN';
+const NEGATIVE_ZERO_TEXT = '-0 (negative zero)';
 const SPECIAL_DOUBLES = new Map<string, number>([[NAN_TEXT, Number.NaN], [NEGATIVE_ZERO_TEXT, -0]]);
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
