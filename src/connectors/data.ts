@@ -33,9 +33,15 @@ export interface Slice {
   column?: string;
 }
 
+/** What a job lets a reader do with values that have no equal elsewhere (each one an explicit opt-in of the job's `others`). */
+export interface ReadOptions {
+  /** MariaDB zero dates (`0000-00-00`) read as NULL instead of failing the slice (`others: {"mysql.zeroDatesAsNull": true}`). */
+  zeroDatesAsNull?: boolean;
+}
+
 export interface SourceReader {
   /** Streams a slice's rows in batches, the given columns in order, values as `Value`s. */
-  read(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]>;
+  read(db: string, table: string, columns: DataColumn[], slice: Slice | null, options?: ReadOptions): AsyncIterable<Row[]>;
   /** Rows of a slice, counted by the source engine itself (verification never trusts the writer's tally). */
   count(db: string, table: string, slice: Slice | null): Promise<number>;
   /** Which engine-side content fingerprint `fingerprint` computes; a destination of the same kind can compare with it. */

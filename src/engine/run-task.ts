@@ -172,7 +172,7 @@ async function copySlice(run: TaskRun, slice: Slice | null): Promise<{ written: 
   const sourceSum = switchOf(config.others, 'verify.checksum') ? new Checksum(run.columns) : null;
   let bytes = 0;
   const sourceRows = () =>
-    guarded(run, reader.read(task.src_db_name, task.src_table_name, run.columns, slice), (b) => {
+    guarded(run, reader.read(task.src_db_name, task.src_table_name, run.columns, slice, { zeroDatesAsNull: switchOf(config.others, 'mysql.zeroDatesAsNull') === true }), (b) => {
       bytes += batchBytes(b);
       sourceSum?.add(b);
     });

@@ -88,12 +88,12 @@ describe('values whose text differs between engines arrive as the same values', 
   });
 
   /** Runs one job; returns its tasks' [status, errMsg]. */
-  const copy = async (name: string, destination: object, from = { type: 'POSTGRESQL', conn: src.conn as object, db: 'public' }, dstDbName?: string) => {
+  const copy = async (name: string, destination: object, from = { type: 'POSTGRESQL', conn: src.conn as object, db: 'public' }, dstDbName?: string, others: object = {}) => {
     const { dataSourceId: id } = (await api.call('POST', mms('/datasources'), { name, type: from.type, config: { source: from.conn, destination } })).body.data;
     await api.call('POST', mms(`/datasources/${id}/scans`));
     await api.app.scans.idle();
     // The content checksum compares what OpenMMS reads at both ends: its readers must agree too.
-    const res = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'edge', srcDbName: from.db, dstDbName, others: { 'verify.checksum': true } });
+    const res = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'edge', srcDbName: from.db, dstDbName, others: { 'verify.checksum': true, ...others } });
     expect(res.status, res.text).toBe(200);
     await api.app.runner!.idle();
     return (await api.call('GET', mms(`/datasources/${id}/tasks?jobId=${res.body.data.jobId}`))).body.data.objectList.map((t: { status: string; errMsg: string | null }) => [t.status, t.errMsg]);
@@ -143,8 +143,12 @@ describe('values whose text differs between engines arrive as the same values', 
     const tasks = (await copy('odd-pg', { type: 'POSTGRESQL', ...dst.conn }, from, 'odd')).sort();
     expect(tasks).toEqual([
       ['FAILED', "MariaDB table 'long_times', column 't', row 2: the TIME '838:59:59' is a duration beyond one day; other engines' TIME holds 00:00:00 to 23:59:59; the slice was not copied"],
-      ['FAILED', "MariaDB table 'zero_dates', column 'd', row 2: the zero date '0000-00-00' has no equal in other engines (make it NULL or a real date at the source); the slice was not copied"],
+      ['FAILED', `MariaDB table 'zero_dates', column 'd', row 2: the zero date '0000-00-00' has no equal in other engines (make it NULL or a real date at the source, or let the job copy zero dates as NULL: others {"mysql.zeroDatesAsNull": true}); the slice was not copied`],
     ]);
+    // The explicit opt-in copies them as NULL (TIMEs beyond a day have none: still refused).
+    const optedIn = await copy('odd-pg-null', { type: 'POSTGRESQL', ...dst.conn }, from, 'odd_null', { 'mysql.zeroDatesAsNull': true });
+    expect(optedIn.sort().map((t: string[]) => t[0])).toEqual(['DONE', 'FAILED']);
+    expect(psql(dst.url, 'SELECT id, d FROM odd_null.zero_dates ORDER BY id')).toBe('1\t2024-01-01\n2\t\n');
   });
 
   it('PostgreSQL → SQLite: SQLite holds the values\' text', async () => {

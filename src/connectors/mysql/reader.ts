@@ -2,7 +2,7 @@ import mysql from 'mysql2/promise';
 
 const mysqlEscape = (v: string) => mysql.escape(v);
 import type { Connection } from '../engines.js';
-import { READ_BATCH, type DataColumn, type Row, type Slice, type SourceReader, type Value } from '../data.js';
+import { READ_BATCH, type DataColumn, type ReadOptions, type Row, type Slice, type SourceReader, type Value } from '../data.js';
 import type { LogicalType } from '../types/logical.js';
 import { connectMysql, qualified, quoteIdent } from './connect.js';
 
@@ -13,7 +13,7 @@ type Field = { type: string; string(): string | null; buffer(): Buffer | null };
  * number parsing can be off in the last bit of a DOUBLE, and FLOAT's text is rounded to 6 digits,
  * so FLOAT is read as DOUBLE (which holds it exactly) and both are parsed with Number().
  */
-function fromText(f: Field, t: LogicalType): Value {
+function fromText(f: Field, t: LogicalType, options: ReadOptions): Value {
   if (t.kind === 'binary' || f.type === 'BIT') {
     const b = f.buffer();
     if (b === null) return null;
@@ -24,6 +24,7 @@ function fromText(f: Field, t: LogicalType): Value {
   }
   const s = f.string();
   if (s === null) return null;
+  if (options.zeroDatesAsNull && zeroDate(s, t)) return null;
   assertPortable(s, t);
   switch (t.kind) {
     case 'int8':
@@ -44,9 +45,12 @@ function fromText(f: Field, t: LogicalType): Value {
 /** A MariaDB value no other engine has an equal for: refused by name, never changed into another. */
 class Unportable extends Error {}
 
+/** Whether a text is a MariaDB zero date (or has a zero year, month or day). */
+const zeroDate = (s: string, t: LogicalType) => (t.kind === 'date' || t.kind === 'timestamp' || t.kind === 'timestamptz') && /^0000-|^\d{4}-00-|^\d{4}-\d\d-00/.test(s);
+
 function assertPortable(s: string, t: LogicalType): void {
-  if ((t.kind === 'date' || t.kind === 'timestamp' || t.kind === 'timestamptz') && /^0000-|^\d{4}-00-|^\d{4}-\d\d-00/.test(s)) {
-    throw new Unportable(`the zero date '${s}' has no equal in other engines (make it NULL or a real date at the source)`);
+  if (zeroDate(s, t)) {
+    throw new Unportable(`the zero date '${s}' has no equal in other engines (make it NULL or a real date at the source, or let the job copy zero dates as NULL: others {"mysql.zeroDatesAsNull": true})`);
   }
   if (t.kind === 'time' && !/^([01]\d|2[0-3]):/.test(s)) {
     throw new Unportable(`the TIME '${s}' is a duration beyond one day; other engines' TIME holds 00:00:00 to 23:59:59`);
@@ -70,7 +74,7 @@ export class MysqlReader implements SourceReader {
     return new MysqlReader(await connectMysql(conn, { readOnly: true }));
   }
 
-  async *read(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]> {
+  async *read(db: string, table: string, columns: DataColumn[], slice: Slice | null, options: ReadOptions = {}): AsyncIterable<Row[]> {
     const exprs = columns.map((c) => (c.type.kind === 'float32' ? `CAST(${quoteIdent(c.name)} AS DOUBLE)` : quoteIdent(c.name)));
     const from = fromClause(db, table, slice);
     await this.c.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
@@ -79,7 +83,7 @@ export class MysqlReader implements SourceReader {
       const column = columns[i % columns.length]!;
       const row = Math.floor(i++ / columns.length) + 1;
       try {
-        return fromText(field, column.type);
+        return fromText(field, column.type, options);
       } catch (err) {
         if (!(err instanceof Unportable)) throw err;
         throw new Error(`MariaDB table '${table}', column '${column.name}', row ${row}: ${err.message}; the slice was not copied`);
