@@ -5,7 +5,7 @@ import type { Sandbox } from '../security/sandbox.js';
 import type { Database } from '../store/schema.js';
 import type { DataSource } from './service.js';
 import { SHARE_DESTINATION } from './sharing.js';
-
+import type { Connection } from '../connectors/engines.js';
 
 /** Engines whose table names compare without case (DuckDB, SQLite; MySQL on some systems): the claim does too. */
 const CASELESS: ReadonlySet<Engine> = new Set<Engine>(['DUCKDB', 'SQLITE', 'MYSQL']);
@@ -27,20 +27,29 @@ export class DestinationGuard {
     private readonly sandbox: Sandbox,
   ) {}
 
-  /** What identifies a destination: the real path of a file or folder, the checked address of a server. */
-  async endpoint(source: DataSource): Promise<string> {
+  /**
+   * What identifies a destination: the real path of a file or folder, the checked address of a
+   * server. `resolved` is the destination as the sandbox already resolved it, when the caller has it.
+   */
+  private async endpoint(source: DataSource, resolved?: Connection): Promise<string> {
     const d = source.config.destination;
-    const conn = await this.sandbox.connection(d.type, d, { role: 'destination', sourceId: source.row.id });
+    const conn = resolved ?? (await this.sandbox.connection(d.type, d, { role: 'destination', sourceId: source.row.id }));
     if (conn.path !== undefined) return `${d.type}:${conn.path}`;
     return `${d.type}://${(conn.host ?? '').toLowerCase()}:${conn.port ?? ''}/${conn.database ?? ''}`;
   }
 
   /**
-   * Claims `tables` for `source`; `mayShare(owner)` says whether the caller may write a table
-   * `owner` has. `db` may be a transaction the claims should commit (or roll back) with.
+   * Claims `tables` for `source`. `mayShare(owner)`: whether the caller may write a table `owner`
+   * has; `db`: a transaction the claims commit (or roll back) with; `resolved`: the destination as
+   * the sandbox resolved it for the writer, so it is not resolved twice.
    */
-  async claim(source: DataSource, tables: DestinationTable[], mayShare: (owner: number) => boolean = () => false, db = this.db, now = Date.now()): Promise<void> {
-    const endpoint = await this.endpoint(source);
+  async claim(
+    source: DataSource,
+    tables: DestinationTable[],
+    { mayShare = () => false, db = this.db, resolved }: { mayShare?: (owner: number) => boolean; db?: Kysely<Database>; resolved?: Connection } = {},
+    now = Date.now(),
+  ): Promise<void> {
+    const endpoint = await this.endpoint(source, resolved);
     const type = source.config.destination.type;
     const caseless = CASELESS.has(type);
     // A SQLite file has one database: whatever dstDbName a job gives, its tables land side by side.

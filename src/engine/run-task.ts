@@ -88,6 +88,7 @@ interface TaskRun {
   signal: AbortSignal;
   columns: DataColumn[];
   dstColumns: DataColumn[];
+  /** The destination as the sandbox resolved it (see runTask). */
   destination: Connection & { type: Engine };
   reader: SourceReader;
   writer: DestinationWriter;
@@ -119,15 +120,16 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
   const columns = [...(JSON.parse(table.columns) as ColumnMeta[]), ...folderColumns].map((c) => ({ name: c.name, type: logicalType(source.type, c), native: c.nativeType }));
   const dstColumns = columns.map((c) => ({ name: config.columnMapping[c.name] ?? c.name, type: c.type }));
   const partitioned = table.has_partitions === 1;
-  const destination = source.config.destination;
+  // Resolved once (confined path, checked address): the writer, the ownership check and the read-back share it.
+  const destination = { ...(await ctx.sandbox.connection(source.config.destination.type, source.config.destination, { role: 'destination', sourceId: task.source_id })), type: source.config.destination.type };
 
   const reader = await openReader(source.type, await ctx.sandbox.connection(source.type, source.config.source, { role: 'source', sourceId: task.source_id }));
   try {
-    const writer = await openWriter(destination.type, await ctx.sandbox.connection(destination.type, destination, { role: 'destination', sourceId: task.source_id }));
+    const writer = await openWriter(destination.type, destination);
     try {
       const run: TaskRun = { ctx, task, config, signal, columns, dstColumns, destination, reader, writer };
       // The destination may have changed since the job was created: the table must still be this data source's to write.
-      await new DestinationGuard(db, ctx.sandbox).claim(source, [{ db: task.dst_db_name, table: task.dst_table_name }]);
+      await new DestinationGuard(db, ctx.sandbox).claim(source, [{ db: task.dst_db_name, table: task.dst_table_name }], { resolved: destination });
       await writer.ensureTable(task.dst_db_name, task.dst_table_name, dstColumns, partitioned);
       const parts = await db.selectFrom('task_partitions').selectAll().where('task_id', '=', taskId).where('status', '!=', 'DONE').orderBy('seq').execute();
       for (const part of parts) {
@@ -212,7 +214,7 @@ async function copySlice(run: TaskRun, slice: Slice | null): Promise<{ written: 
   if (sourceSum) {
     // Read the slice back from the destination and compare contents, not just counts.
     const destinationSum = new Checksum(run.columns);
-    const back = await openReader(run.destination.type, await run.ctx.sandbox.connection(run.destination.type, run.destination, { role: 'destination', sourceId: task.source_id }));
+    const back = await openReader(run.destination.type, run.destination);
     try {
       const rows = back.read(task.dst_db_name, task.dst_table_name, run.dstColumns, destinationSlice(run.destination.type, slice));
       for await (const b of guarded(run, rows, () => {})) destinationSum.add(b);

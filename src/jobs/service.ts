@@ -269,7 +269,7 @@ export class JobService {
         },
         scope.tables,
         // Claimed with the job, or not at all: a refused job leaves no claim behind.
-        (tx) => this.guard.claim(source, destinationTables, mayShare, tx),
+        (tx) => this.guard.claim(source, destinationTables, { mayShare, db: tx }),
       );
       this.engine?.nudge();
       return id;

@@ -1,6 +1,6 @@
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { DataColumn, Row, Value } from '../data.js';
-import type { LogicalType } from '../types/logical.js';
+import { isDated, type LogicalType } from '../types/logical.js';
 import { quoteIdent } from './connect.js';
 import { toDuckdb } from './types.js';
 import { bcFromDuckdb, bcToAstronomical, intervalToIso, isoIntervalToDuckdb } from './text-forms.js';
@@ -27,12 +27,10 @@ function carrier(t: LogicalType): Carrier {
 
 const nested = (t: LogicalType) => t.kind === 'array' || t.kind === 'map' || t.kind === 'struct';
 
-const dated = (t: LogicalType) => t.kind === 'date' || t.kind === 'timestamp' || t.kind === 'timestamptz';
-
 /** SELECT expression that reads a column as its carrier (intervals as DuckDB's own value, see fromDuck). */
 export function readExpr(name: string, t: LogicalType): string {
   if (nested(t)) return `to_json(${quoteIdent(name)})::VARCHAR`;
-  if (dated(t)) return bcFromDuckdb(quoteIdent(name));
+  if (isDated(t)) return bcFromDuckdb(quoteIdent(name));
   if (t.kind === 'interval') return quoteIdent(name);
   return carrier(t) === 'VARCHAR' ? `CAST(${quoteIdent(name)} AS VARCHAR)` : quoteIdent(name);
 }
@@ -48,7 +46,7 @@ export function fromDuck(v: unknown): Value {
 /** A Value → the text DuckDB casts to `target`, the column's type there (dates BC and intervals have forms of their own). */
 function carrierText(v: Value, t: LogicalType, target: string): string {
   const text = String(v);
-  if (dated(t)) return bcToAstronomical(text);
+  if (isDated(t)) return bcToAstronomical(text);
   return target === 'INTERVAL' ? isoIntervalToDuckdb(text) : text;
 }
 

@@ -56,12 +56,11 @@ export class LakeCatalog implements SourceCatalog {
         const integral = sample.every((l) => /^-?\d{1,18}$/.test(l.spec[i]?.[1] ?? ''));
         return { name: k, nativeType: 'folder', type: integral ? 'int64' : 'string', nullable: false, comment: null };
       });
-      const dataColumns = columns;
       if (keys.length) {
-        out.push({ name, comment: null, columns: dataColumns, partitionColumns, rows: 0, size: 0, lastModified: null, fingerprint: fingerprint(dataColumns, partitionColumns) });
+        out.push({ name, comment: null, columns, partitionColumns, rows: 0, size: 0, lastModified: null, fingerprint: fingerprint(columns, partitionColumns) });
       } else {
         const part = await this.describe(join(dir, name), sample[0]!);
-        out.push({ name, comment: null, columns: dataColumns, partitionColumns: [], rows: part.rows, size: part.size, lastModified: part.lastModified, fingerprint: fingerprint(dataColumns, part.fingerprint) });
+        out.push({ name, comment: null, columns, partitionColumns: [], rows: part.rows, size: part.size, lastModified: part.lastModified, fingerprint: fingerprint(columns, part.fingerprint) });
       }
     }
     return out;

@@ -3,7 +3,7 @@ import mysql from 'mysql2/promise';
 const mysqlEscape = (v: string) => mysql.escape(v);
 import type { Connection } from '../engines.js';
 import { READ_BATCH, type DataColumn, type ReadOptions, type Row, type Slice, type SourceReader, type Value } from '../data.js';
-import type { LogicalType } from '../types/logical.js';
+import { isDated, type LogicalType } from '../types/logical.js';
 import { connectMysql, qualified, quoteIdent } from './connect.js';
 
 type Field = { type: string; string(): string | null; buffer(): Buffer | null };
@@ -46,7 +46,7 @@ function fromText(f: Field, t: LogicalType, options: ReadOptions): Value {
 class Unportable extends Error {}
 
 /** Whether a text is a MariaDB zero date (or has a zero year, month or day). */
-const zeroDate = (s: string, t: LogicalType) => (t.kind === 'date' || t.kind === 'timestamp' || t.kind === 'timestamptz') && /^0000-|^\d{4}-00-|^\d{4}-\d\d-00/.test(s);
+const zeroDate = (s: string, t: LogicalType) => isDated(t) && /^0000-|^\d{4}-00-|^\d{4}-\d\d-00/.test(s);
 
 function assertPortable(s: string, t: LogicalType): void {
   if (zeroDate(s, t)) {

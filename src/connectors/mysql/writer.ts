@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type mysql from 'mysql2/promise';
 import type { Connection } from '../engines.js';
 import { SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type Value } from '../data.js';
-import type { LogicalType } from '../types/logical.js';
+import { isDated, type LogicalType } from '../types/logical.js';
 import { connectMysql, qualified, quoteIdent } from './connect.js';
 import { toMysql } from './types.js';
 
@@ -18,7 +18,7 @@ function toParam(v: Value, t: LogicalType): unknown {
     return v;
   }
   // DATE and DATETIME span the years 1000 to 9999: no era before year 1, no infinity.
-  if ((t.kind === 'date' || t.kind === 'timestamp' || t.kind === 'timestamptz') && typeof v === 'string' && / BC$|infinity$/.test(v)) {
+  if (isDated(t) && typeof v === 'string' && / BC$|infinity$/.test(v)) {
     throw new Error(`MySQL cannot store the ${t.kind} ${v}`);
   }
   if (t.kind === 'timestamptz' && typeof v === 'string') return v.replace(/\+00$/, ''); // DATETIME holding UTC

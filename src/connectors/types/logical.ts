@@ -17,6 +17,9 @@ export type LogicalType =
   | { kind: 'struct'; fields: { name: string; type: LogicalType }[] };
 
 export const scalar = (kind: ScalarKind): LogicalType => ({ kind });
+
+/** A calendar date, alone or with a time: the types whose values have an era, a year 0 or an infinity. */
+export const isDated = (t: LogicalType) => t.kind === 'date' || t.kind === 'timestamp' || t.kind === 'timestamptz';
 export const decimal = (precision: number, scale: number): LogicalType => ({ kind: 'decimal', precision, scale });
 export const timestamp = (precision = 6, tz = false): LogicalType => ({ kind: tz ? 'timestamptz' : 'timestamp', precision });
 
