@@ -44,11 +44,24 @@ export interface SourceReader {
   read(db: string, table: string, columns: DataColumn[], slice: Slice | null, options?: ReadOptions): AsyncIterable<Row[]>;
   /** Rows of a slice, counted by the source engine itself (verification never trusts the writer's tally). */
   count(db: string, table: string, slice: Slice | null): Promise<number>;
-  /** Which engine-side content fingerprint `fingerprint` computes; a destination of the same kind can compare with it. */
-  fingerprintKind?: string;
-  /** The slice's content fingerprint, computed by the engine itself (never from OpenMMS's reads). */
-  fingerprint?(db: string, table: string, columns: DataColumn[], slice: Slice | null): Promise<string>;
+  /** SQL access to the slice's rows, for verification to compute its fingerprint in the engine itself. */
+  probe?(db: string, table: string, columns: DataColumn[], slice: Slice | null): SliceProbe;
   close(): Promise<void>;
+}
+
+/**
+ * Read-only SQL over one slice's rows, in the engine's own dialect: verification (verification/)
+ * computes canonical texts, row hashes and their sums there, never from what a reader decoded.
+ */
+export interface SliceProbe {
+  /** `parquet`: DuckDB over the lake's own files, where time offsets and intervals are text. */
+  dialect: 'postgres' | 'mysql' | 'duckdb' | 'parquet' | 'sqlite';
+  /** A FROM item whose rows are the slice's, its columns by name. */
+  from: string;
+  /** Runs a SELECT; rows as arrays. */
+  query(sql: string): Promise<unknown[][]>;
+  /** SQLite: makes JavaScript functions callable from its SQL (it lacks the ones verification needs). */
+  define?(functions: Record<string, (...args: unknown[]) => unknown>): void;
 }
 
 /** Name of the column that ties destination rows to their source partition (SQL destinations). */
@@ -64,10 +77,8 @@ export interface DestinationWriter {
   replace(db: string, table: string, columns: DataColumn[], slice: string | null, rows: AsyncIterable<Row[]>): Promise<number>;
   /** Rows of a slice (or of the whole table) at the destination. */
   count(db: string, table: string, slice: string | null): Promise<number>;
-  /** See SourceReader.fingerprintKind: the same kind means the two fingerprints compare. */
-  fingerprintKind?: string;
-  /** The destination slice's content fingerprint, computed by the engine (columns as the source's, renamed). */
-  fingerprint?(db: string, table: string, columns: DataColumn[], slice: string | null): Promise<string>;
+  /** See SourceReader.probe: the destination slice's rows. */
+  probe?(db: string, table: string, slice: string | null): SliceProbe;
   /**
    * Same-engine fast path: replaces a slice straight from a reader of the same engine, the values
    * never decoded. Null when this reader or these columns cannot take it; the caller then uses

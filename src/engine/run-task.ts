@@ -9,6 +9,7 @@ import type { JobConfig } from '../jobs/service.js';
 import { setPartitionStatus, setTableStatus } from '../store/catalog-status.js';
 import type { Database, MigrationStatus, TaskRow } from '../store/schema.js';
 import { Checksum } from './checksum.js';
+import { SliceComparison, type ContentFingerprints } from '../verification/compare.js';
 import type { Sandbox } from '../security/sandbox.js';
 import { DestinationGuard } from '../datasources/destination-guard.js';
 
@@ -44,7 +45,7 @@ export class VerificationFailed extends Error {
 }
 
 /** What a slice's verification found, kept on its task partition. */
-interface Verification {
+interface Counts {
   slice: string | null;
   sourceRows: number;
   destinationRows: number;
@@ -52,10 +53,10 @@ interface Verification {
   ok: boolean;
   sourceChecksum?: string;
   destinationChecksum?: string;
-  /** Engine-side content fingerprints (same-engine pairs that compute one, see SourceReader.fingerprint). */
-  sourceFingerprint?: string;
-  destinationFingerprint?: string;
 }
+
+/** A slice's verification with the engines' own content fingerprints (verification/compare.ts). */
+type Verification = Counts & Partial<ContentFingerprints>;
 
 /** `others` switches: a true/false the caller may send as JSON or as text. */
 const switchOf = (others: Record<string, unknown>, key: string): boolean | undefined =>
@@ -88,6 +89,7 @@ interface TaskRun {
   signal: AbortSignal;
   columns: DataColumn[];
   dstColumns: DataColumn[];
+  sourceType: Engine;
   /** The destination as the sandbox resolved it (see runTask). */
   destination: Connection & { type: Engine };
   reader: SourceReader;
@@ -127,7 +129,7 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
   try {
     const writer = await openWriter(destination.type, destination);
     try {
-      const run: TaskRun = { ctx, task, config, signal, columns, dstColumns, destination, reader, writer };
+      const run: TaskRun = { ctx, task, config, signal, columns, dstColumns, sourceType: source.type, destination, reader, writer };
       // The destination may have changed since the job was created: the table must still be this data source's to write.
       await new DestinationGuard(db, ctx.sandbox).claim(source, [{ db: task.dst_db_name, table: task.dst_table_name }], { resolved: destination });
       await writer.ensureTable(task.dst_db_name, task.dst_table_name, dstColumns, partitioned);
@@ -167,6 +169,16 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
   }
 }
 
+/** The slice's two ends, compared by the engines themselves; null where an engine offers no SQL over a slice. */
+function comparison(run: TaskRun, slice: Slice | null): SliceComparison | null {
+  const { task, reader, writer } = run;
+  if (!reader.probe || !writer.probe) return null;
+  return new SliceComparison(
+    { engine: run.sourceType, probe: reader.probe(task.src_db_name, task.src_table_name, run.columns, slice), columns: run.columns },
+    { engine: run.destination.type, probe: writer.probe(task.dst_db_name, task.dst_table_name, slice?.value ?? null), columns: run.dstColumns },
+  );
+}
+
 /** Copies (or, for a verify-only job, only checks) one slice; throws VerificationFailed on a mismatch. */
 async function copySlice(run: TaskRun, slice: Slice | null): Promise<{ written: number; bytes: number; verification: Verification | null }> {
   const { task, config, reader, writer } = run;
@@ -196,19 +208,21 @@ async function copySlice(run: TaskRun, slice: Slice | null): Promise<{ written: 
   const sourceCount = await reader.count(task.src_db_name, task.src_table_name, slice);
   const destinationCount = await writer.count(task.dst_db_name, task.dst_table_name, slice?.value ?? null);
   const verification: Verification = { slice: slice?.value ?? null, sourceRows: sourceCount, destinationRows: destinationCount, written, ok: sourceCount === destinationCount };
+  // Content, as each engine itself computes it (on unless `others: {"verify.content": false}`).
+  const content = switchOf(config.others, 'verify.content') === false ? null : comparison(run, slice);
   if (!verification.ok) {
-    throw new VerificationFailed(`verification failed for ${describe(slice, task.src_table_name)}: the source has ${sourceCount} rows, the destination ${destinationCount}`);
+    // Which rows: best effort (a destination without the slice at all has nothing to bisect).
+    const rows = await content?.firstDifferences().catch(() => null);
+    throw new VerificationFailed(`verification failed for ${describe(slice, task.src_table_name)}: the source has ${sourceCount} rows, the destination ${destinationCount}${rows ? `; ${rows}` : ''}`);
   }
-  // Content, as each engine itself computes it, where both ends compute the same fingerprint
-  // (on unless `others: {"verify.content": false}`).
-  if (reader.fingerprint && writer.fingerprint && reader.fingerprintKind === writer.fingerprintKind && switchOf(config.others, 'verify.content') !== false) {
-    const [s, d] = await Promise.all([
-      reader.fingerprint(task.src_db_name, task.src_table_name, run.columns, slice),
-      writer.fingerprint(task.dst_db_name, task.dst_table_name, run.dstColumns, slice?.value ?? null),
-    ]);
-    Object.assign(verification, { sourceFingerprint: s, destinationFingerprint: d });
-    if (s !== d) {
-      throw new VerificationFailed(`verification failed for ${describe(slice, task.src_table_name)}: the row counts match but the contents differ (the engines' fingerprints: ${s} at the source, ${d} at the destination)`);
+  if (content) {
+    const found = await content.fingerprints();
+    Object.assign(verification, found);
+    if (found.sourceFingerprint !== found.destinationFingerprint) {
+      const rows = await content.firstDifferences();
+      throw new VerificationFailed(
+        `verification failed for ${describe(slice, task.src_table_name)}: the row counts match but the contents differ (${rows ?? `the engines' fingerprints: ${found.sourceFingerprint} at the source, ${found.destinationFingerprint} at the destination`})`,
+      );
     }
   }
   if (sourceSum) {

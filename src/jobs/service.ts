@@ -13,6 +13,9 @@ import { DEFAULT_JOB_LIMITS, type JobLimits } from './limits.js';
 import type { DestinationGuard } from '../datasources/destination-guard.js';
 import { destinationNameProblem, type NameKind } from '../connectors/names.js';
 import type { Engine } from '../connectors/engines.js';
+import type { ColumnMeta } from '../connectors/connector.js';
+import { fidelity } from '../connectors/fidelity.js';
+import { logicalType } from '../connectors/index.js';
 
 /** The body of CreateMmsJob. */
 export interface CreateJobRequest extends ScopeRequest {
@@ -151,6 +154,20 @@ export class JobService {
     }
   }
 
+  /** Refuses a column the destination engine cannot hold exactly (connectors/fidelity.ts), before anything is copied. */
+  private async assertFidelity(source: Engine, destination: Engine, dbId: number, tables: string[]): Promise<void> {
+    for (let i = 0; i < tables.length; i += 500) {
+      const rows = await this.store.db.selectFrom('catalog_tables').select(['name', 'columns']).where('db_id', '=', dbId).where('dropped', '=', 0).where('name', 'in', tables.slice(i, i + 500)).execute();
+      for (const row of rows) {
+        for (const column of JSON.parse(row.columns) as ColumnMeta[]) {
+          const type = logicalType(source, column);
+          const f = fidelity(type, destination);
+          if (f.outcome === 'refused') throw invalid(`table '${row.name}', column '${column.name}' (${column.nativeType}): ${f.note}`);
+        }
+      }
+    }
+  }
+
   /** Refuses a job whose tables another running job is migrating. */
   private async assertNoOverlap(sourceId: number, dbId: number, tables: string[], self: number | null): Promise<void> {
     if (tables.length === 0) return;
@@ -193,6 +210,7 @@ export class JobService {
     const dstDb = req.dstDbName ?? destinationDatabase(source.config);
     assertDestinationNames(source.config.destination.type, dstDb, scope.tables, req.columnMapping ?? {});
     if (source.config.destination.type === 'LAKE') await this.assertLakeExact(db.id, scope.tables.map((t) => t.src));
+    await this.assertFidelity(source.type, source.config.destination.type, db.id, scope.tables.map((t) => t.src));
     if (req.timerId !== undefined) {
       const timer = await this.store.db.selectFrom('timers').select('id').where('id', '=', req.timerId).where('source_id', '=', sourceId).executeTakeFirst();
       if (!timer) throw invalid(`timerId: data source ${sourceId} has no timer ${req.timerId}`);

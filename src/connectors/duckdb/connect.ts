@@ -3,12 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ConnectionError } from '../connector.js';
+import type { SliceProbe } from '../data.js';
 
 export interface DuckSession {
   connection: DuckDBConnection;
   /** Rows of a query as plain objects; parameters bind as $1, $2, … */
   all<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   close(): void;
+}
+
+/** A slice's rows for verification: `from` over a DuckDB table, or over Parquet files (`parquet`). */
+export function duckProbe(duck: DuckSession, from: string, dialect: 'duckdb' | 'parquet' = 'duckdb'): SliceProbe {
+  return { dialect, from, query: async (sql) => (await duck.connection.runAndReadAll(sql)).getRows() };
 }
 
 /**

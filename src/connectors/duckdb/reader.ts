@@ -1,7 +1,11 @@
 import type { Connection } from '../engines.js';
-import type { DataColumn, Row, Slice, SourceReader } from '../data.js';
-import { openDuck, quoteIdent, quoteLiteral, type DuckSession } from './connect.js';
+import type { DataColumn, Row, Slice, SliceProbe, SourceReader } from '../data.js';
+import { duckProbe, openDuck, quoteIdent, quoteLiteral, type DuckSession } from './connect.js';
 import { readExpr, streamRows } from './values.js';
+
+/** A table, or the rows of a destination slice. */
+const fromClause = (db: string, table: string, slice: Slice | null) =>
+  `${quoteIdent(db)}.${quoteIdent(table)}${slice?.column ? ` WHERE ${quoteIdent(slice.column)} = ${quoteLiteral(slice.value!)}` : ''}`;
 
 /** Reads a DuckDB table (DuckDB tables have no partitions). */
 export class DuckdbReader implements SourceReader {
@@ -15,8 +19,11 @@ export class DuckdbReader implements SourceReader {
 
   read(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]> {
     const exprs = columns.map((c) => readExpr(c.name, c.type));
-    const where = slice?.column ? ` WHERE ${quoteIdent(slice.column)} = ${quoteLiteral(slice.value!)}` : '';
-    return streamRows(this.duck.connection, `SELECT ${exprs.join(', ')} FROM ${quoteIdent(db)}.${quoteIdent(table)}${where}`);
+    return streamRows(this.duck.connection, `SELECT ${exprs.join(', ')} FROM ${fromClause(db, table, slice)}`);
+  }
+
+  probe(db: string, table: string, _columns: DataColumn[], slice: Slice | null): SliceProbe {
+    return duckProbe(this.duck, fromClause(db, table, slice));
   }
 
   async count(db: string, table: string): Promise<number> {

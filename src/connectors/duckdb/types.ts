@@ -21,7 +21,8 @@ export const fromDuckdb = typeMapper([
   [/^(integer|usmallint)$/, () => scalar('int32')],
   [/^(bigint|uinteger)$/, () => scalar('int64')],
   [/^ubigint$/, () => decimal(20, 0)],
-  [/^(hugeint|uhugeint)$/, () => decimal(38, 0)],
+  // ±1.7e38 and 3.4e38: 39 digits, one more than DuckDB's widest DECIMAL.
+  [/^(hugeint|uhugeint)$/, () => decimal(39, 0)],
   [/^float$/, () => scalar('float32')],
   [/^double$/, () => scalar('float64')],
   [/^decimal\((\d+),(\d+)\)$/, (m) => decimal(int(m, 1, 18), int(m, 2, 3))],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from '../engines.js';
-import { SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row } from '../data.js';
-import { openDuck, quoteIdent, type DuckSession } from './connect.js';
+import { SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type SliceProbe } from '../data.js';
+import { duckProbe, openDuck, quoteIdent, quoteLiteral, type DuckSession } from './connect.js';
 import { toDuckdb } from './types.js';
 import { castExprs, stage } from './values.js';
 
@@ -54,6 +54,10 @@ export class DuckdbWriter implements DestinationWriter {
     } finally {
       await this.duck.all(`DROP TABLE IF EXISTS temp.${quoteIdent(staged)}`);
     }
+  }
+
+  probe(db: string, table: string, slice: string | null): SliceProbe {
+    return duckProbe(this.duck, `${quoteIdent(db)}.${quoteIdent(table)}${slice === null ? '' : ` WHERE ${quoteIdent(SLICE_COLUMN)} = ${quoteLiteral(slice)}`}`);
   }
 
   async count(db: string, table: string, slice: string | null): Promise<number> {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Connection } from '../engines.js';
-import type { DataColumn, Row, Slice, SourceReader, Value } from '../data.js';
-import { openDuck, quoteLiteral, type DuckSession } from '../duckdb/connect.js';
+import type { DataColumn, Row, Slice, SliceProbe, SourceReader, Value } from '../data.js';
+import { duckProbe, openDuck, quoteIdent, quoteLiteral, type DuckSession } from '../duckdb/connect.js';
 import { readExpr, streamRows } from '../duckdb/values.js';
 import type { LogicalType } from '../types/logical.js';
 import { dbFolder } from './layout.js';
@@ -10,6 +10,10 @@ import { dbFolder } from './layout.js';
 function folderValue(text: string, t: LogicalType): Value {
   return t.kind === 'int64' ? BigInt(text) : text;
 }
+
+/** Only partition columns the files lack come from the folder names (see LakeCatalog). */
+const folderValues = (columns: DataColumn[], slice: Slice | null) =>
+  new Map((slice?.spec ?? []).filter(([k]) => columns.some((c) => c.name === k && c.native === 'folder')));
 
 /**
  * Reads the Parquet files of one partition folder (or of an unpartitioned table folder) with
@@ -29,8 +33,7 @@ export class LakeReader implements SourceReader {
 
   async *read(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]> {
     const folder = this.folder(db, table, slice);
-    // Only partition columns the files lack come from the folder names (see LakeCatalog).
-    const fromFolder = new Map((slice?.spec ?? []).filter(([k]) => columns.some((c) => c.name === k && c.native === 'folder')));
+    const fromFolder = folderValues(columns, slice);
     const fileColumns = columns.filter((c) => !fromFolder.has(c.name));
     const exprs = fileColumns.length ? fileColumns.map((c) => readExpr(c.name, c.type)) : ['1'];
     const sql = `SELECT ${exprs.join(', ')} FROM read_parquet(${quoteLiteral(join(folder, '*.parquet'))}, hive_partitioning = false)`;
@@ -40,6 +43,16 @@ export class LakeReader implements SourceReader {
         return columns.map((c) => (fromFolder.has(c.name) ? folderValue(fromFolder.get(c.name)!, c.type) : fileRow[i++]!));
       });
     }
+  }
+
+  /** The slice's files, with the partition columns they lack as the folder names' values. */
+  probe(db: string, table: string, columns: DataColumn[], slice: Slice | null): SliceProbe {
+    const files = `read_parquet(${quoteLiteral(join(this.folder(db, table, slice), '*.parquet'))}, hive_partitioning = false)`;
+    const extra = [...folderValues(columns, slice)].map(([name, text]) => {
+      const type = columns.find((c) => c.name === name)!.type.kind === 'int64' ? 'BIGINT' : 'VARCHAR';
+      return `, CAST(${quoteLiteral(text)} AS ${type}) AS ${quoteIdent(name)}`;
+    });
+    return duckProbe(this.duck, extra.length ? `(SELECT *${extra.join('')} FROM ${files}) AS slice` : files);
   }
 
   /** Rows from the Parquet footers, which hold exact counts. */

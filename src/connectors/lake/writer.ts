@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Connection } from '../engines.js';
-import type { DataColumn, DestinationWriter, Row } from '../data.js';
-import { openDuck, quoteIdent, quoteLiteral, type DuckSession } from '../duckdb/connect.js';
+import type { DataColumn, DestinationWriter, Row, SliceProbe } from '../data.js';
+import { duckProbe, openDuck, quoteIdent, quoteLiteral, type DuckSession } from '../duckdb/connect.js';
 import { castExprs, stage } from '../duckdb/values.js';
 import { toParquet } from '../duckdb/types.js';
 import { dbFolder, STAGING_PREFIXES } from './layout.js';
@@ -128,6 +128,11 @@ export class LakeWriter implements DestinationWriter {
       await source.return(undefined); // on a failure, lets the source reader release its query
       await rm(fresh, { recursive: true, force: true });
     }
+  }
+
+  /** The slice's files as they were written: every column in them, time offsets and intervals as text. */
+  probe(db: string, table: string, slice: string | null): SliceProbe {
+    return duckProbe(this.duck, `read_parquet(${quoteLiteral(join(this.folder(db, table, slice).target, '*.parquet'))}, hive_partitioning = false)`, 'parquet');
   }
 
   async count(db: string, table: string, slice: string | null): Promise<number> {

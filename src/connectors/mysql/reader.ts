@@ -2,7 +2,7 @@ import mysql from 'mysql2/promise';
 
 const mysqlEscape = (v: string) => mysql.escape(v);
 import type { Connection } from '../engines.js';
-import { READ_BATCH, type DataColumn, type ReadOptions, type Row, type Slice, type SourceReader, type Value } from '../data.js';
+import { READ_BATCH, type DataColumn, type ReadOptions, type Row, type Slice, type SliceProbe, type SourceReader, type Value } from '../data.js';
 import { isDated, type LogicalType } from '../types/logical.js';
 import { connectMysql, qualified, quoteIdent } from './connect.js';
 
@@ -66,6 +66,11 @@ function fromClause(db: string, table: string, slice: Slice | null): string {
   return `${qualified(db, table)} PARTITION (${quoteIdent(slice.location)})`;
 }
 
+/** A slice's rows for verification. */
+export function mysqlProbe(c: mysql.Connection, from: string): SliceProbe {
+  return { dialect: 'mysql', from, query: async (sql) => (await c.query<mysql.RowDataPacket[]>({ sql, rowsAsArray: true }))[0] as unknown[][] };
+}
+
 /** Reads a MySQL/MariaDB table or one partition (`PARTITION (p)`) as a stream. */
 export class MysqlReader implements SourceReader {
   private constructor(private readonly c: mysql.Connection) {}
@@ -109,6 +114,10 @@ export class MysqlReader implements SourceReader {
       if (finished) await this.c.query('ROLLBACK').catch(() => {});
       else this.c.destroy();
     }
+  }
+
+  probe(db: string, table: string, _columns: DataColumn[], slice: Slice | null): SliceProbe {
+    return mysqlProbe(this.c, fromClause(db, table, slice));
   }
 
   async count(db: string, table: string, slice: Slice | null): Promise<number> {

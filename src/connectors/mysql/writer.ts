@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type mysql from 'mysql2/promise';
 import type { Connection } from '../engines.js';
-import { SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type Value } from '../data.js';
+import { SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type SliceProbe, type Value } from '../data.js';
+import { mysqlProbe } from './reader.js';
 import { isDated, type LogicalType } from '../types/logical.js';
 import { connectMysql, qualified, quoteIdent } from './connect.js';
 import { toMysql } from './types.js';
@@ -85,6 +86,10 @@ export class MysqlWriter implements DestinationWriter {
       await this.c.query('SELECT RELEASE_LOCK(?)', [lock]).catch(() => {});
     }
     return written;
+  }
+
+  probe(db: string, table: string, slice: string | null): SliceProbe {
+    return mysqlProbe(this.c, `${qualified(db, table)}${slice === null ? '' : ` WHERE ${quoteIdent(SLICE_COLUMN)} = ${this.c.escape(slice)}`}`);
   }
 
   async count(db: string, table: string, slice: string | null): Promise<number> {

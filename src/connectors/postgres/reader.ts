@@ -1,12 +1,11 @@
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Connection } from '../engines.js';
-import { READ_BATCH, type DataColumn, type Row, type Slice, type SourceReader } from '../data.js';
+import { READ_BATCH, type DataColumn, type Row, type Slice, type SliceProbe, type SourceReader } from '../data.js';
 import { connectPostgres, qualified, quoteIdent } from './connect.js';
 // COPY takes no parameters; literals are quoted (standard_conforming_strings is on since 9.1).
 import { quoteLiteral } from '../sql.js';
 import { readCopyRows } from './copy-text.js';
-import { FINGERPRINT_KIND, fingerprintQuery } from './fingerprint.js';
 
 /** Session settings under which COPY prints every value in one fixed, exact form. */
 export const CANONICAL_SESSION = `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 1; SET bytea_output = 'hex'`;
@@ -20,6 +19,11 @@ function fromClause(db: string, table: string, slice: Slice | null): string {
   if (!slice) return qualified(db, table);
   if (slice.column) return `${qualified(db, table)} WHERE ${quoteIdent(slice.column)} = ${quoteLiteral(slice.value!)}`;
   return qualified(db, slice.location);
+}
+
+/** A slice's rows for verification, in this session (its canonical settings print intervals as ISO 8601). */
+export function postgresProbe(client: pg.Client, from: string): SliceProbe {
+  return { dialect: 'postgres', from, query: async (sql) => (await client.query<unknown[]>({ text: sql, rowMode: 'array' })).rows };
 }
 
 /** Reads a table or one leaf partition with COPY … TO STDOUT, inside one read-only snapshot. */
@@ -65,11 +69,8 @@ export class PostgresReader implements SourceReader {
     }
   }
 
-  readonly fingerprintKind = FINGERPRINT_KIND;
-
-  async fingerprint(db: string, table: string, columns: DataColumn[], slice: Slice | null): Promise<string> {
-    const { rows } = await this.client.query<{ f: string }>(fingerprintQuery(columns, fromClause(db, table, slice)));
-    return rows[0]!.f;
+  probe(db: string, table: string, _columns: DataColumn[], slice: Slice | null): SliceProbe {
+    return postgresProbe(this.client, fromClause(db, table, slice));
   }
 
   async count(db: string, table: string, slice: Slice | null): Promise<number> {

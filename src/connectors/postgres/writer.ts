@@ -2,13 +2,12 @@ import { once } from 'node:events';
 import pg from 'pg';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import type { Connection } from '../engines.js';
-import { SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type Slice, type SourceReader } from '../data.js';
+import { SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type Slice, type SliceProbe, type SourceReader } from '../data.js';
 import { connectPostgres, qualified, quoteIdent } from './connect.js';
 import { quoteLiteral } from '../sql.js';
 import { encodeCopyRow } from './copy-text.js';
-import { CANONICAL_SESSION, PostgresReader } from './reader.js';
+import { CANONICAL_SESSION, PostgresReader, postgresProbe } from './reader.js';
 import { toPostgres } from './types.js';
-import { FINGERPRINT_KIND, fingerprintQuery } from './fingerprint.js';
 
 /**
  * Source types whose COPY text the destination column (the same logical type, mapped back) reads
@@ -138,12 +137,8 @@ export class PostgresWriter implements DestinationWriter {
     }
   }
 
-  readonly fingerprintKind = FINGERPRINT_KIND;
-
-  async fingerprint(db: string, table: string, columns: DataColumn[], slice: string | null): Promise<string> {
-    const where = slice === null ? '' : ` WHERE ${quoteIdent(SLICE_COLUMN)} = ${quoteLiteral(slice)}`;
-    const { rows } = await this.client.query<{ f: string }>(fingerprintQuery(columns, `${qualified(db, table)}${where}`));
-    return rows[0]!.f;
+  probe(db: string, table: string, slice: string | null): SliceProbe {
+    return postgresProbe(this.client, `${qualified(db, table)}${slice === null ? '' : ` WHERE ${quoteIdent(SLICE_COLUMN)} = ${quoteLiteral(slice)}`}`);
   }
 
   async count(db: string, table: string, slice: string | null): Promise<number> {

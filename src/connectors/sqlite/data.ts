@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
 import type { Connection } from '../engines.js';
 import { ConnectionError } from '../connector.js';
-import { READ_BATCH, SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type Slice, type SourceReader } from '../data.js';
+import { READ_BATCH, SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type Slice, type SliceProbe, type SourceReader } from '../data.js';
+import { quoteLiteral } from '../sql.js';
 import { fromSqlite, StorageClassMismatch, toSqliteValue } from './values.js';
 import { quoteIdent } from './catalog.js';
 import { toSqlite } from './types.js';
@@ -14,6 +15,18 @@ function open(path: string, readonly: boolean): SqliteDatabase.Database {
   if (!readonly) db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 10000'); // another process (a reader, a worker) holding the file: wait, do not fail
   return db;
+}
+
+/** A slice's rows for verification, with the JavaScript functions it brings. */
+function sqliteProbe(db: SqliteDatabase.Database, table: string, slice: string | null): SliceProbe {
+  return {
+    dialect: 'sqlite',
+    from: `${quoteIdent(table)}${slice === null ? '' : ` WHERE ${quoteIdent(SLICE_COLUMN)} = ${quoteLiteral(slice)}`}`,
+    query: async (sql) => db.prepare(sql).raw(true).all() as unknown[][],
+    define(functions) {
+      for (const [name, fn] of Object.entries(functions)) db.function(name, { deterministic: true, safeIntegers: true }, fn);
+    },
+  };
 }
 
 /** Reads a SQLite table (SQLite tables have no partitions), in batches, inside one read transaction. */
@@ -52,6 +65,10 @@ export class SqliteReader implements SourceReader {
     } finally {
       this.db.exec('COMMIT');
     }
+  }
+
+  probe(_db: string, table: string, _columns: DataColumn[], slice: Slice | null): SliceProbe {
+    return sqliteProbe(this.db, table, slice?.column ? slice.value : null);
   }
 
   async count(_db: string, table: string): Promise<number> {
@@ -100,6 +117,10 @@ export class SqliteWriter implements DestinationWriter {
       throw err;
     }
     return written;
+  }
+
+  probe(_db: string, table: string, slice: string | null): SliceProbe {
+    return sqliteProbe(this.db, table, slice);
   }
 
   async count(_db: string, table: string, slice: string | null): Promise<number> {

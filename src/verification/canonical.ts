@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import type { Engine } from '../connectors/engines.js';
+import type { LogicalType } from '../connectors/types/logical.js';
+
+/**
+ * The portable canonical text of a value: what each engine computes in its own SQL (dialects/*)
+ * so that two engines print equal values alike, as reladiff and data-diff do. By logical type:
+ *
+ * | type | canonical text |
+ * |---|---|
+ * | boolean | `1` / `0` |
+ * | int8 … int64 | the integer in decimal |
+ * | decimal | plain decimal, the fraction's trailing zeros (and a bare point) dropped: `1.50` → `1.5` |
+ * | float32, float64 | the value as a double, its shortest round-trip digits without leading or trailing zeros and the exponent of the first: `0.1` → `1e-1`, `123.45` → `12345e2`; `0` for either zero, `nan`, `inf`, `-inf` |
+ * | char | the text without trailing spaces (engines pad CHAR differently) |
+ * | string, varchar, timetz, json, nested | the text as the engine prints it (timetz `04:05:06.789+05:30`) |
+ * | uuid | lower-case text |
+ * | binary | lower-case hex |
+ * | date | days since 1970-01-01, proleptic Gregorian (BC dates negative); `infinity`, `-infinity` |
+ * | timestamp, timestamptz | microseconds since 1970-01-01 00:00 (UTC for timestamptz); `infinity`, `-infinity` |
+ * | time | microseconds since midnight |
+ * | interval | ISO 8601 as PostgreSQL prints it (IntervalStyle iso_8601): `P1Y2M3DT4H5M6.789S` |
+ *
+ * A row's text joins its columns with U+001F, each `v<text>` or `n` for NULL; its hash is the
+ * first 60 bits of the MD5 of that text (UTF-8), a non-negative integer every engine holds.
+ */
+export const PORTABLE_SCHEME = 'portable-md5-60-v1';
+
+/**
+ * Whether a column's content can be compared across two engines, or only whether it is NULL.
+ * JSON landing in PostgreSQL's jsonb from another engine is re-formatted by jsonb (key order,
+ * spacing, number forms), and nested values landing as another engine's native lists are printed
+ * by different rules: for those pairs the fingerprint compares presence only, and says so.
+ */
+export type Compare = 'value' | 'presence';
+
+const family = (e: Engine) => (e === 'LAKE' ? 'DUCKDB' : e);
+
+export function compareMode(t: LogicalType, source: Engine, destination: Engine): Compare {
+  const same = family(source) === family(destination);
+  if (t.kind === 'json') return destination === 'POSTGRESQL' && !same ? 'presence' : 'value';
+  if (t.kind === 'array' || t.kind === 'map' || t.kind === 'struct') {
+    // MariaDB's JSON and SQLite's TEXT keep the JSON text the source printed; arrays of integers or
+    // booleans print alike as JSON in every engine.
+    const plain = t.kind === 'array' && /^(boolean|int8|int16|int32|int64)$/.test(t.element.kind);
+    return same || plain || destination === 'MYSQL' || destination === 'SQLITE' ? 'value' : 'presence';
+  }
+  return 'value';
+}
+
+/** `I[.F][e±X]` (a non-negative number's shortest text, any engine's style) → `<digits>e<X'>`. */
+export function scientific(text: string): string {
+  const [mantissa = '', exp = '0'] = text.toLowerCase().split('e');
+  const [whole = '', fraction = ''] = mantissa.split('.');
+  const digits = whole + fraction;
+  const leading = digits.length - digits.replace(/^0+/, '').length;
+  const core = digits.replace(/^0+/, '').replace(/0+$/, '');
+  return core === '' ? '0' : `${core}e${Number(exp) + whole.length - 1 - leading}`;
+}
+
+/** A double's canonical text (see the table above). */
+export function floatText(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  if (x === 0) return '0';
+  return `${x < 0 ? '-' : ''}${scientific(String(Math.abs(x)))}`;
+}
+
+/** `1.500` → `1.5`, `2.0` → `2`, `-0.0` → `0`. */
+export function decimalText(text: string): string {
+  const t = text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+  return t === '-0' ? '0' : t;
+}
+
+/** The row hash: the first 60 bits of the MD5 of the row's text. */
+export function hash60(text: string): bigint {
+  return BigInt(`0x${createHash('md5').update(text, 'utf8').digest('hex').slice(0, 15)}`);
+}
+
+/** Milliseconds since 1970 of a proleptic Gregorian date-time in astronomical years (0 = 1 BC). */
+function utcMillis(year: number, month: number, day: number, h = 0, mi = 0, s = 0): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(h, mi, s, 0);
+  return d.getTime();
+}
+
+const DATE_TEXT = /^(-?\d{4,})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?)?(Z|[+-]\d\d(?::?\d\d){0,2})?( BC)?$/;
+
+/** Microseconds since 1970 of a date or timestamp text in the Value form (connectors/data.ts), or null if it is none. */
+function epochMicros(text: string): bigint | null {
+  const m = DATE_TEXT.exec(text);
+  if (!m) return null;
+  const year = m[9] ? 1 - Number(m[1]) : Number(m[1]);
+  const ms = utcMillis(year, Number(m[2]), Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
+  let micros = BigInt(ms) * 1000n + BigInt((m[7] ?? '').slice(0, 6).padEnd(6, '0') || '0');
+  const zone = m[8];
+  if (zone && zone !== 'Z') {
+    const [hh = 0, mm = 0, ss = 0] = zone.slice(1).split(':').flatMap((p) => (p.length === 4 ? [p.slice(0, 2), p.slice(2)] : [p])).map(Number);
+    const offset = BigInt((hh * 3600 + mm * 60 + ss) * 1_000_000);
+    micros += zone.startsWith('+') ? -offset : offset;
+  }
+  return micros;
+}
+
+const TIME_TEXT = /^(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?$/;
+
+/**
+ * The canonical text of a value as SQLite stores it (the SQLite dialect calls this from SQL:
+ * SQLite has no functions for most of the table above). Values SQLite holds in a form the copy
+ * would not accept yield a text of their own, so they differ from whatever the other end holds.
+ */
+export function sqliteCanonical(v: unknown, t: LogicalType): string | null {
+  if (v === null || v === undefined) return null;
+  const raw = () => (Buffer.isBuffer(v) ? `x:${v.toString('hex')}` : `${typeof v}:${String(v)}`);
+  if (t.kind === 'binary') return Buffer.isBuffer(v) ? v.toString('hex') : raw();
+  const text = Buffer.isBuffer(v) ? v.toString('utf8') : typeof v === 'string' ? v : null;
+  switch (t.kind) {
+    case 'boolean':
+      return v === 0n || v === 1n || v === 0 || v === 1 ? String(Number(v)) : raw();
+    case 'int8': case 'int16': case 'int32': case 'int64':
+      return typeof v === 'bigint' ? String(v) : typeof v === 'number' && Number.isInteger(v) ? String(BigInt(v)) : raw();
+    case 'float32': case 'float64':
+      if (typeof v === 'number' || typeof v === 'bigint') return floatText(Number(v));
+      return text === 'NaN' ? 'nan' : text === '-0 (negative zero)' ? '0' : raw();
+    case 'decimal':
+      return typeof v === 'bigint' ? String(v) : typeof v === 'number' ? decimalText(String(v)) : text === null ? raw() : decimalText(text);
+    case 'date':
+    case 'timestamp':
+    case 'timestamptz': {
+      if (text === 'infinity' || text === '-infinity') return text;
+      const micros = text === null ? null : epochMicros(text);
+      if (micros === null) return raw();
+      return t.kind === 'date' ? String(micros / 86_400_000_000n - (micros % 86_400_000_000n < 0n ? 1n : 0n)) : String(micros);
+    }
+    case 'time': {
+      const m = text === null ? null : TIME_TEXT.exec(text);
+      if (!m) return raw();
+      return String((BigInt(m[1]!) * 3600n + BigInt(m[2]!) * 60n + BigInt(m[3]!)) * 1_000_000n + BigInt((m[4] ?? '').padEnd(6, '0') || '0'));
+    }
+    default: {
+      const s = text ?? String(v);
+      if (t.kind === 'char') return s.replace(/ +$/, '');
+      return t.kind === 'uuid' ? s.toLowerCase() : s;
+    }
+  }
+}

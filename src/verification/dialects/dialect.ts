@@ -1,0 +1,52 @@
+import type { LogicalType } from '../../connectors/types/logical.js';
+import type { Compare } from '../canonical.js';
+
+/** A column as the fingerprint sees it: the logical type decides its canonical text. */
+export interface HashColumn {
+  name: string;
+  type: LogicalType;
+  /** The engine's own type name where known (the source's): MariaDB BIT and YEAR, PostgreSQL money. */
+  native?: string;
+  compare: Compare;
+}
+
+/** How one engine's SQL computes the canonical texts and row hashes of canonical.ts. */
+export interface Dialect {
+  /** The row's hash: a non-negative integer below 2^60, in the engine's integer type. */
+  rowHash(columns: HashColumn[], scheme: string): string;
+  /** The column's canonical text (NULL for NULL). */
+  canonical(column: HashColumn): string;
+  /** The value as the engine prints it, for a report. */
+  shown(column: HashColumn): string;
+  /** Any integer expression as text. */
+  text(expr: string): string;
+}
+
+/** Text functions the float form is built from, in one engine's spelling. */
+export interface TextFunctions {
+  /** The part of `s` before the first `sep`, all of it if none. */
+  before(s: string, sep: string): string;
+  /** The part after the first `sep`, '' if none. */
+  after(s: string, sep: string): string;
+  length(s: string): string;
+  trimZeros(s: string, side: 'LEADING' | 'TRAILING'): string;
+  /** A text holding an optionally signed integer ('' is 0) as an integer. */
+  integer(s: string): string;
+  concat(parts: string[]): string;
+}
+
+/**
+ * canonical.ts's `scientific` in SQL: `t` is a positive double's shortest text (`1e+100`,
+ * `1.5e-07`, `1000000000000000.0`, `0.1`), the result `<digits>e<exponent of the first digit>`.
+ */
+export function scientificSql(t: string, f: TextFunctions): string {
+  const mantissa = f.before(t, 'e');
+  const whole = f.before(mantissa, '.');
+  const digits = f.concat([whole, f.after(mantissa, '.')]);
+  const leading = `(${f.length(digits)} - ${f.length(f.trimZeros(digits, 'LEADING'))})`;
+  const exponent = `(${f.integer(f.after(t, 'e'))} + ${f.length(whole)} - 1 - ${leading})`;
+  return f.concat([f.trimZeros(f.trimZeros(digits, 'LEADING'), 'TRAILING'), "'e'", exponent]);
+}
+
+/** NULL stays NULL; any other value is the empty text (a column compared by presence only). */
+export const presence = (col: string) => `CASE WHEN ${col} IS NULL THEN NULL ELSE '' END`;

@@ -1,0 +1,57 @@
+import { quoteIdent } from '../../connectors/mysql/connect.js';
+import { PORTABLE_SCHEME } from '../canonical.js';
+import { presence, scientificSql, type Dialect, type TextFunctions } from './dialect.js';
+
+const fns: TextFunctions = {
+  before: (s, sep) => `SUBSTRING_INDEX(${s}, '${sep}', 1)`,
+  after: (s, sep) => `IF(LOCATE('${sep}', ${s}) > 0, SUBSTRING_INDEX(${s}, '${sep}', -1), '')`,
+  length: (s) => `CHAR_LENGTH(${s})`,
+  trimZeros: (s, side) => `TRIM(${side} '0' FROM ${s})`,
+  integer: (s) => `CAST(IF(${s} = '', '0', ${s}) AS SIGNED)`,
+  concat: (parts) => `CONCAT(${parts.join(', ')})`,
+};
+
+/** Text in UTF-8 whatever the column's character set (latin1 'é' must hash as the other engines' 'é'). */
+const utf8 = (e: string) => `CONVERT(${e} USING utf8mb4)`;
+
+/** BIT and YEAR print as bytes and 4 digits; `+ 0` makes them the numbers they are. */
+const numeric = (col: string, native?: string) => (/^(bit|year)/.test(native ?? '') ? `(${col} + 0)` : col);
+
+export const mysql: Dialect = {
+  rowHash(columns, scheme) {
+    if (scheme !== PORTABLE_SCHEME) throw new Error(`MariaDB cannot compute ${scheme}`);
+    const parts = columns.map((c) => `COALESCE(CONCAT('v', ${this.canonical(c)}), 'n')`);
+    return `CAST(CONV(LEFT(MD5(CONCAT_WS(CHAR(31), ${parts.join(', ') || "''"})), 15), 16, 10) AS UNSIGNED)`;
+  },
+
+  canonical(c) {
+    const col = quoteIdent(c.name);
+    if (c.compare === 'presence') return presence(col);
+    switch (c.type.kind) {
+      case 'boolean': return `CAST(${col} + 0 AS CHAR)`;
+      case 'int8': case 'int16': case 'int32': case 'int64': return `CAST(${numeric(col, c.native)} AS CHAR)`;
+      case 'decimal': {
+        const x = `CAST(${numeric(col, c.native)} AS CHAR)`;
+        return `IF(LOCATE('.', ${x}) > 0, TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM ${x})), ${x})`;
+      }
+      case 'float32':
+      case 'float64': {
+        // MariaDB holds no NaN or infinity.
+        const d = `CAST(${col} AS DOUBLE)`;
+        return `CASE WHEN ${col} IS NULL THEN NULL WHEN ${d} = 0 THEN '0' ELSE CONCAT(IF(${d} < 0, '-', ''), ${scientificSql(`CAST(ABS(${d}) AS CHAR)`, fns)}) END`;
+      }
+      case 'char': return `TRIM(TRAILING ' ' FROM ${utf8(col)})`;
+      case 'uuid': return `LOWER(${utf8(col)})`;
+      case 'binary': return `LOWER(HEX(${col}))`;
+      // TO_DAYS is proleptic Gregorian; a zero date has none (NULL, as the copy's opt-in makes it).
+      case 'date': return `CAST(TO_DAYS(${col}) - 719528 AS CHAR)`;
+      case 'timestamp':
+      case 'timestamptz': return `CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', ${col}) AS CHAR)`;
+      case 'time': return `CAST((HOUR(${col}) * 3600 + MINUTE(${col}) * 60 + SECOND(${col})) * 1000000 + MICROSECOND(${col}) AS CHAR)`;
+      default: return utf8(col);
+    }
+  },
+
+  shown: (c) => (c.type.kind === 'binary' ? `LOWER(HEX(${quoteIdent(c.name)}))` : utf8(`CAST(${numeric(quoteIdent(c.name), c.native)} AS CHAR)`)),
+  text: (e) => `CAST(${e} AS CHAR)`,
+};

@@ -1,0 +1,67 @@
+import { quoteIdent } from '../../connectors/sql.js';
+import { PORTABLE_SCHEME } from '../canonical.js';
+import { presence, scientificSql, type Dialect, type HashColumn, type TextFunctions } from './dialect.js';
+
+/**
+ * PostgreSQL → PostgreSQL compares each row's text as PostgreSQL itself prints it under the
+ * canonical session settings (json as jsonb's, money as its number): cheaper than the portable
+ * texts, and exact for every type the two ends share.
+ */
+export const POSTGRES_NATIVE_SCHEME = 'postgresql-row-hash-60-v2';
+
+const fns: TextFunctions = {
+  before: (s, sep) => `split_part(${s}, '${sep}', 1)`,
+  after: (s, sep) => `split_part(${s}, '${sep}', 2)`,
+  length: (s) => `length(${s})`,
+  trimZeros: (s, side) => `${side === 'LEADING' ? 'ltrim' : 'rtrim'}(${s}, '0')`,
+  integer: (s) => `coalesce(nullif(${s}, ''), '0')::int`,
+  concat: (parts) => `(${parts.join(' || ')})`,
+};
+
+const decimalText = (x: string) => `CASE WHEN strpos(${x}, '.') > 0 THEN rtrim(rtrim(${x}, '0'), '.') ELSE ${x} END`;
+
+/** One column's text in the native scheme: json as jsonb's (a json source lands in jsonb), money as its number. */
+function nativeText(c: HashColumn): string {
+  const col = quoteIdent(c.name);
+  if (c.native === 'money') return `${col}::numeric::text`;
+  if (c.type.kind === 'json') return `${col}::jsonb::text`;
+  return `${col}::text`;
+}
+
+export const postgres: Dialect = {
+  rowHash(columns, scheme) {
+    // ROW(...)::text quotes values and leaves NULL empty, so NULL and '' differ.
+    if (scheme === POSTGRES_NATIVE_SCHEME) return `(hashtextextended(ROW(${columns.map(nativeText).join(', ')})::text, 0) & 1152921504606846975)`;
+    if (scheme !== PORTABLE_SCHEME) throw new Error(`PostgreSQL cannot compute ${scheme}`);
+    const row = columns.map((c) => `coalesce('v' || ${this.canonical(c)}, 'n')`).join(' || chr(31) || ');
+    return `('x' || substr(md5(${row || "''"}), 1, 15))::bit(60)::bigint`;
+  },
+
+  canonical(c) {
+    const col = quoteIdent(c.name);
+    if (c.compare === 'presence') return presence(col);
+    switch (c.type.kind) {
+      case 'boolean': return `${col}::int::text`;
+      case 'decimal': return decimalText(c.native === 'money' ? `${col}::numeric::text` : `${col}::text`);
+      case 'float32':
+      case 'float64':
+        return `CASE WHEN ${col} IS NULL THEN NULL WHEN ${col} = 'NaN' THEN 'nan' WHEN ${col} = 'Infinity' THEN 'inf' WHEN ${col} = '-Infinity' THEN '-inf' WHEN ${col} = 0 THEN '0' `
+          + `ELSE CASE WHEN ${col} < 0 THEN '-' ELSE '' END || ${scientificSql(`abs(${col}::float8)::text`, fns)} END`;
+      case 'char': return `rtrim(${col}::text, ' ')`;
+      case 'uuid': return `lower(${col}::text)`;
+      case 'binary': return `encode(${col}, 'hex')`;
+      case 'date': return `CASE WHEN isfinite(${col}) THEN (${col} - DATE '1970-01-01')::text ELSE ${col}::text END`;
+      case 'timestamp':
+      case 'timestamptz': return `CASE WHEN isfinite(${col}) THEN (extract(epoch FROM ${col}) * 1000000)::numeric(30,0)::text ELSE ${col}::text END`;
+      case 'time': return `(extract(epoch FROM ${col}) * 1000000)::numeric(20,0)::text`;
+      case 'array':
+      case 'map':
+      case 'struct': return `to_json(${col})::text`;
+      // text, json (as printed), timetz and interval (IntervalStyle iso_8601: the reader's and writer's sessions set it).
+      default: return `${col}::text`;
+    }
+  },
+
+  shown: (c) => `${quoteIdent(c.name)}::text`,
+  text: (e) => `(${e})::text`,
+};

@@ -1,0 +1,25 @@
+import { quoteIdent, quoteLiteral } from '../../connectors/sql.js';
+import type { LogicalType } from '../../connectors/types/logical.js';
+import { hash60, PORTABLE_SCHEME, sqliteCanonical } from '../canonical.js';
+import { presence, type Dialect } from './dialect.js';
+
+/**
+ * SQLite has no MD5 and few text functions: the canonical texts and the hash are JavaScript
+ * functions SQLite calls (FUNCTIONS), over the values as SQLite stores them — not through the
+ * reader's conversions, so a reader's mistake does not hide itself.
+ */
+export const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
+  openmms_canonical: (kind, v) => sqliteCanonical(v, { kind } as LogicalType),
+  openmms_hash60: (text) => hash60(String(text)),
+};
+
+export const sqlite: Dialect = {
+  rowHash(columns, scheme) {
+    if (scheme !== PORTABLE_SCHEME) throw new Error(`SQLite cannot compute ${scheme}`);
+    const row = columns.map((c) => `coalesce('v' || ${this.canonical(c)}, 'n')`).join(' || char(31) || ');
+    return `openmms_hash60(${row || "''"})`;
+  },
+  canonical: (c) => (c.compare === 'presence' ? presence(quoteIdent(c.name)) : `openmms_canonical(${quoteLiteral(c.type.kind)}, ${quoteIdent(c.name)})`),
+  shown: (c) => quoteIdent(c.name),
+  text: (e) => `CAST(${e} AS TEXT)`,
+};

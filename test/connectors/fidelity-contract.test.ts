@@ -1,0 +1,78 @@
+import { readFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fidelity, fidelityTable } from '../../src/connectors/fidelity.js';
+import { ENGINES } from '../../src/connectors/engines.js';
+import { mms, TestApi } from '../support/api.js';
+import { createPgDatabase } from '../support/stores.js';
+
+describe('the fidelity contract', () => {
+  it('is what docs/API.md shows (npm run docs:fidelity renders it)', () => {
+    const doc = readFileSync(new URL('../../docs/API.md', import.meta.url), 'utf8');
+    expect(doc).toContain(`<!-- fidelity:start -->\n${fidelityTable()}\n<!-- fidelity:end -->`);
+  });
+
+  it('gives every type a destination type in every engine, and a reason wherever it is not exact', () => {
+    for (const engine of ENGINES) {
+      for (const t of [{ kind: 'json' }, { kind: 'timestamp', precision: 9 }, { kind: 'decimal', precision: 70, scale: 2 }, { kind: 'interval' }] as const) {
+        const f = fidelity(t, engine);
+        expect(f.as).not.toBe('');
+        if (f.outcome !== 'exact') expect(f.note).toBeTruthy();
+      }
+    }
+  });
+
+  describe('applied before a job starts', () => {
+    let api: TestApi;
+    let dst: Awaited<ReturnType<typeof createPgDatabase>>;
+    const dataDir = mkdtempSync(join(tmpdir(), 'openmms-contract-'));
+
+    beforeAll(async () => {
+      dst = await createPgDatabase('openmms_contract');
+      const instance = await DuckDBInstance.create(join(dataDir, 'ns.duckdb'));
+      const c = await instance.connect();
+      await c.run(`CREATE TABLE events (id INTEGER, ts TIMESTAMP_NS); INSERT INTO events VALUES (1, '2024-01-31 10:00:00.123456789'); CREATE TABLE plain (id INTEGER)`);
+      c.closeSync();
+      instance.closeSync();
+      api = await TestApi.start('sqlite', dataDir, { runJobs: true });
+    });
+    afterAll(async () => {
+      await api?.close();
+      await dst?.drop();
+    });
+
+    const register = async (name: string, destination: object) => {
+      const { dataSourceId: id } = (await api.call('POST', mms('/datasources'), { name, type: 'DUCKDB', config: { source: { path: 'ns.duckdb' }, destination } })).body.data;
+      await api.call('POST', mms(`/datasources/${id}/scans`));
+      await api.app.scans.idle();
+      return id as number;
+    };
+
+    it('refuses nanoseconds into PostgreSQL by table and column, at CreateMmsJob and PreviewMmsJob', async () => {
+      const id = await register('ns-pg', { type: 'POSTGRESQL', ...dst.conn });
+      for (const path of ['/jobs', '/jobs/preview']) {
+        const res = await api.call('POST', mms(`/datasources/${id}${path}`), { name: 'ns', srcDbName: 'main' });
+        expect([path, res.status, res.body.code]).toEqual([path, 400, 'InvalidParameter']);
+        expect(res.body.message).toBe("table 'events', column 'ts' (TIMESTAMP_NS): PostgreSQL keeps microseconds, and nanoseconds would be rounded away: cast the column to microseconds at the source, or copy it to DuckDB, the lake or SQLite, which keep them");
+      }
+      // The other tables go.
+      expect((await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'plain', srcDbName: 'main', tables: ['plain'] })).status).toBe(200);
+    });
+
+    it('copies them exactly where the engine keeps nanoseconds', async () => {
+      const id = await register('ns-duck', { type: 'DUCKDB', path: 'copy.duckdb' });
+      const res = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'ns', srcDbName: 'main', tables: ['events'] });
+      expect(res.status, res.text).toBe(200);
+      await api.app.runner!.idle();
+      expect((await api.call('GET', mms(`/datasources/${id}/jobs/${res.body.data.jobId}`))).body.data.status).toBe('DONE');
+      const instance = await DuckDBInstance.create(join(dataDir, 'copy.duckdb'), { access_mode: 'READ_ONLY' });
+      const c = await instance.connect();
+      const rows = (await c.runAndReadAll('SELECT ts::VARCHAR, typeof(ts) FROM main.events')).getRows();
+      c.closeSync();
+      instance.closeSync();
+      expect(rows).toEqual([['2024-01-31 10:00:00.123456789', 'TIMESTAMP_NS']]);
+    });
+  });
+});

@@ -1,0 +1,69 @@
+import { execFileSync } from 'node:child_process';
+import { DuckDBInstance } from '@duckdb/node-api';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { floatText, sqliteCanonical } from '../../src/verification/canonical.js';
+import { duckdb } from '../../src/verification/dialects/duckdb.js';
+import { mysql as mysqlDialect } from '../../src/verification/dialects/mysql.js';
+import { postgres } from '../../src/verification/dialects/postgres.js';
+import { createPgDatabase } from '../support/stores.js';
+import { createMariaDatabase } from '../support/mariadb.js';
+
+/** Doubles of every shape: subnormals, extremes, integers past 2^53, long fractions, random bit patterns. */
+function doubles(): number[] {
+  const out = [5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 0.1, 0.30000000000000004, 1e15, 1e16, 1e21, 123456789012345680000, 1.5e-7, 100000, 1234567, 2 ** 53 + 2, -2.5, 1 / 3];
+  const view = new DataView(new ArrayBuffer(8));
+  let seed = 7n;
+  while (out.length < 300) {
+    seed = (seed * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn;
+    view.setBigUint64(0, seed);
+    const x = view.getFloat64(0);
+    if (Number.isFinite(x) && x !== 0) out.push(x);
+  }
+  return out;
+}
+
+const column = { name: 'x', type: { kind: 'float64' as const }, compare: 'value' as const };
+
+describe("each engine's SQL prints a double's canonical text as the reference does", () => {
+  const values = doubles();
+  const expected = values.map(floatText);
+  let pgDb: Awaited<ReturnType<typeof createPgDatabase>>;
+  let maria: Awaited<ReturnType<typeof createMariaDatabase>>;
+
+  beforeAll(async () => {
+    [pgDb, maria] = await Promise.all([createPgDatabase('openmms_canon'), createMariaDatabase('openmms_canon')]);
+  });
+  afterAll(async () => Promise.all([pgDb?.drop(), maria?.drop()]));
+
+  it('PostgreSQL', () => {
+    const sql = `CREATE TABLE t (i int, x float8); INSERT INTO t VALUES ${values.map((v, i) => `(${i}, '${v}')`).join(', ')}; SELECT ${postgres.canonical(column)} FROM t ORDER BY i`;
+    expect(execFileSync('psql', [pgDb.url, '-qAtX', '-c', sql], { encoding: 'utf8' }).trim().split('\n')).toEqual(expected);
+  });
+
+  it('MariaDB', async () => {
+    await maria.admin.query(`CREATE TABLE t (i int, x double); INSERT INTO t VALUES ${values.map((v, i) => `(${i}, ${v})`).join(', ')}`);
+    const [rows] = await maria.admin.query<mysql.RowDataPacket[]>({ sql: `SELECT ${mysqlDialect.canonical(column)} FROM t ORDER BY i`, rowsAsArray: true });
+    expect(rows.map((r) => r[0])).toEqual(expected);
+  });
+
+  it('DuckDB', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const c = await instance.connect();
+    await c.run(`CREATE TABLE t (i INTEGER, x DOUBLE); INSERT INTO t VALUES ${values.map((v, i) => `(${i}, '${v}'::DOUBLE)`).join(', ')}`);
+    const rows = (await c.runAndReadAll(`SELECT ${duckdb.canonical(column)} FROM t ORDER BY i`)).getRows();
+    c.closeSync();
+    instance.closeSync();
+    expect(rows.map((r) => r[0])).toEqual(expected);
+  });
+
+  it('SQLite (through the reference itself), with its dates, times and special doubles', () => {
+    expect(values.map((v) => sqliteCanonical(v, { kind: 'float64' }))).toEqual(expected);
+    expect(sqliteCanonical('NaN', { kind: 'float64' })).toBe('nan');
+    expect(sqliteCanonical('-0 (negative zero)', { kind: 'float64' })).toBe('0');
+    expect(sqliteCanonical('0044-03-15 BC', { kind: 'date' })).toBe('-735160');
+    expect(sqliteCanonical('2024-01-31 10:00:00.5+02', { kind: 'timestamptz', precision: 6 })).toBe('1706688000500000');
+    expect(sqliteCanonical('10:11:12.345678', { kind: 'time' })).toBe('36672345678');
+    expect(sqliteCanonical('true', { kind: 'boolean' })).toBe('string:true');
+  });
+});

@@ -1,0 +1,199 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mms, TestApi } from '../support/api.js';
+import { createPgDatabase } from '../support/stores.js';
+import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
+
+/**
+ * The corruption matrix: a table of edge values of every common type, from PostgreSQL, MariaDB and
+ * SQLite to every destination engine, copied with the default verification; then, one column at a
+ * time, one destination value is changed with the destination engine's own client (row 2 gets row
+ * 3's value, a valid value of the right type) and a verification-only job must fail naming the
+ * column and both values. Columns the two engines print by different rules are compared by presence
+ * only, and the verification says so.
+ */
+
+const psql = (url: string, sql: string) => execFileSync('psql', [url, '-qAtX', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
+const mariadb = (db: string, sql: string) =>
+  execFileSync('mariadb', ['--protocol=tcp', '-h', MARIADB.host, '-P', String(MARIADB.port), '-u', MARIADB.user, ...(MARIADB.password ? [`-p${MARIADB.password}`] : []), '-N', '-B', db, '-e', sql], { encoding: 'utf8' });
+const sqlite3 = (file: string, sql: string) => execFileSync('sqlite3', [file, sql], { encoding: 'utf8' });
+
+async function duck(file: string, sql: string): Promise<void> {
+  const instance = await DuckDBInstance.create(file);
+  const c = await instance.connect();
+  try {
+    await c.run(sql);
+  } finally {
+    c.closeSync();
+    instance.closeSync();
+  }
+}
+
+const q = (name: string) => `"${name}"`;
+
+interface Source {
+  type: 'POSTGRESQL' | 'MYSQL' | 'SQLITE';
+  table: string;
+  columns: string[];
+}
+
+const PG_SOURCE: Source = {
+  type: 'POSTGRESQL',
+  table: 'edge_pg',
+  columns: ['b', 'i2', 'i8', 'n', 'f4', 'f8', 't', 'c', 'by', 'd', 'ts', 'tz', 'tm', 'ttz', 'iv', 'u', 'j', 'arr', 'mon'],
+};
+const PG_TABLE = `CREATE TABLE edge_pg (id int, b bool, i2 smallint, i8 bigint, n numeric(20,6), f4 real, f8 float8, t text, c char(5), "by" bytea, d date, ts timestamp, tz timestamptz, tm time, ttz timetz, iv interval, u uuid, j jsonb, arr int[], mon money);
+  INSERT INTO edge_pg VALUES
+  (1, true, -32768, -9223372036854775808, -99999999999999.999999, 3.4028235e38, -1.7976931348623157e308, E'q'' b\\\\ cr\\r lf\\n tab\\t 😀 NULL \\\\N', 'ab', '\\x00ff00', '2024-02-29', '2024-02-29 23:59:59.999999', '1999-12-31 23:00:00-02', '23:59:59.999999', '04:05:06.789+05:30', '-1 year -2 mons -3 days -01:02:03.000001', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"b": [1, 2.50, null], "a": "x"}', '{1,NULL,3}', 1234.56),
+  (2, false, 32767, 9223372036854775807, 0.000001, 1.4e-45, 5e-324, '', 'x', '\\x', '1970-01-01', '1970-01-01 00:00:00', '2038-01-19 03:14:08+00', '00:00:00', '00:00:00+00', '0', 'b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '[]', '{}', -0.01),
+  (3, true, 0, 0, 123.45, -0.0, 0.1, 'NULL', '\\N', '\\x01', '2000-01-01', '2000-01-01 12:00:00.5', '2000-01-01 12:00:00.5+00', '12:00:00.5', '12:00:00-08', '1 day', 'c0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"k": "v"}', '{7}', 0),
+  (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`;
+
+const MARIA_SOURCE: Source = {
+  type: 'MYSQL',
+  table: 'edge_maria',
+  columns: ['b', 'tu', 'bu', 'b64', 'y', 'n', 'f', 'dbl', 't', 'c', 'bl', 'd', 'dt', 'ts', 'tm', 'e', 's', 'j', 'u'],
+};
+const MARIA_TABLE = `CREATE TABLE edge_maria (id int, b bit(1), tu tinyint unsigned, bu bigint unsigned, b64 bit(64), y year, n decimal(20,6), f float, dbl double,
+    t text CHARACTER SET latin1, c char(5), bl blob, d date, dt datetime(6), ts timestamp(6) NULL, tm time(6), e enum('a','b'), s set('x','y'), j json, u uuid);
+  INSERT INTO edge_maria VALUES
+  (1, b'1', 255, 18446744073709551615, 0xFFFFFFFFFFFFFFFF, 2155, -99999999999999.999999, 3.4028234663852886e38, -1.7976931348623157e308, 'café \\\\ '' tab\\t', 'ab', 0x00FF00, '1000-01-01', '9999-12-31 23:59:59.999999', '2038-01-19 03:14:07.999999', '23:59:59.999999', 'a', 'x,y', '{"b": 1, "a": [1, 2]}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'),
+  (2, b'0', 0, 0, 0, 1901, 0.000001, 1.5, 5e-324, '', 'x', '', '1970-01-01', '1970-01-01 00:00:00', '1970-01-01 00:00:01', '00:00:00', 'b', '', '[]', 'b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'),
+  (3, b'1', 7, 9223372036854775808, 0x8000000000000000, 2000, 123.45, -0.5, 0.1, 'NULL', '\\\\N', 0x01, '2000-01-01', '2000-01-01 12:00:00.5', '2000-01-01 12:00:00.5', '12:00:00.5', 'a', 'y', '{"k": "v"}', 'c0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'),
+  (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`;
+
+const SQLITE_SOURCE: Source = { type: 'SQLITE', table: 'edge_sqlite', columns: ['b', 'i', 'r', 'n', 't', 'bl', 'd', 'ts', 'j'] };
+const SQLITE_TABLE = `CREATE TABLE edge_sqlite (id INTEGER, b BOOLEAN, i INTEGER, r REAL, n DECIMAL(20,6), t TEXT, bl BLOB, d DATE, ts TIMESTAMP, j JSON);
+  INSERT INTO edge_sqlite VALUES
+  (1, 1, 9223372036854775807, 1.7976931348623157e308, 12.5, 'q'' b\\ 😀 NULL', x'00ff00', '2024-02-29', '2024-02-29 23:59:59.999999', '{"b":1,"a":[1,2]}'),
+  (2, 0, -9223372036854775808, 5e-324, 7, '', x'', '1970-01-01', '1970-01-01 00:00:00', '[]'),
+  (3, 1, 0, 0.1, '0.000001', 'NULL', x'01', '2000-01-01', '2000-01-01 12:00:00.5', '{"k":"v"}'),
+  (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);`;
+
+type DestinationType = 'POSTGRESQL' | 'MYSQL' | 'SQLITE' | 'DUCKDB' | 'LAKE';
+const DESTINATIONS: DestinationType[] = ['POSTGRESQL', 'MYSQL', 'SQLITE', 'DUCKDB', 'LAKE'];
+
+describe('the corruption matrix: a changed destination value fails verification, named', () => {
+  let api: TestApi;
+  let pgSrc: Awaited<ReturnType<typeof createPgDatabase>>;
+  let pgDst: Awaited<ReturnType<typeof createPgDatabase>>;
+  let mariaSrc: Awaited<ReturnType<typeof createMariaDatabase>>;
+  let mariaDst: Awaited<ReturnType<typeof createMariaDatabase>>;
+  const dataDir = mkdtempSync(join(tmpdir(), 'openmms-corruption-'));
+  const files = dataDir; // the service's file root in tests
+  const sqliteSource = join(files, 'source.sqlite');
+
+  beforeAll(async () => {
+    [pgSrc, pgDst, mariaSrc, mariaDst] = await Promise.all([
+      createPgDatabase('openmms_cm_src'), createPgDatabase('openmms_cm_dst'), createMariaDatabase('openmms_cm_src'), createMariaDatabase('openmms_cm_dst'),
+    ]);
+    psql(pgSrc.url, PG_TABLE);
+    await mariaSrc.admin.query(MARIA_TABLE);
+    api = await TestApi.start('sqlite', dataDir, { runJobs: true });
+    sqlite3(sqliteSource, SQLITE_TABLE);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await Promise.all([pgSrc?.drop(), pgDst?.drop(), mariaSrc?.drop(), mariaDst?.drop()]);
+  });
+
+  const sourceConfig = (s: Source) =>
+    s.type === 'POSTGRESQL' ? { conn: pgSrc.conn, db: 'public' } : s.type === 'MYSQL' ? { conn: { ...MARIADB, database: mariaSrc.name }, db: mariaSrc.name } : { conn: { path: 'source.sqlite' }, db: 'main' };
+
+  /** Where each destination keeps the copy, and how its own client changes and restores one value. */
+  function destination(type: DestinationType, s: Source) {
+    const dstDb = type === 'POSTGRESQL' ? 'copies' : type === 'MYSQL' ? mariaDst.name : type === 'LAKE' ? 'default' : 'main';
+    const t = s.table;
+    const lakeFile = () => {
+      const folder = join(files, `lake-${t}`, t);
+      return join(folder, readdirSync(folder).find((f) => f.endsWith('.parquet'))!);
+    };
+    switch (type) {
+      case 'POSTGRESQL':
+        return {
+          config: { type, ...pgDst.conn }, dstDb,
+          corrupt: async (c: string) => psql(pgDst.url, `CREATE TABLE copies.bk AS SELECT * FROM copies.${t}; UPDATE copies.${t} SET ${q(c)} = (SELECT ${q(c)} FROM copies.bk WHERE id = 3) WHERE id = 2`),
+          restore: async () => psql(pgDst.url, `TRUNCATE copies.${t}; INSERT INTO copies.${t} SELECT * FROM copies.bk; DROP TABLE copies.bk`),
+        };
+      case 'MYSQL':
+        return {
+          config: { type, ...MARIADB, database: mariaDst.name }, dstDb,
+          corrupt: async (c: string) => mariadb(dstDb, `CREATE TABLE bk AS SELECT * FROM ${t}; UPDATE ${t} a JOIN bk b ON b.id = 3 SET a.\`${c}\` = b.\`${c}\` WHERE a.id = 2`),
+          restore: async () => mariadb(dstDb, `DELETE FROM ${t}; INSERT INTO ${t} SELECT * FROM bk; DROP TABLE bk`),
+        };
+      case 'SQLITE': {
+        const file = join(files, `${t}.sqlite`);
+        return {
+          config: { type, path: `${t}.sqlite` }, dstDb,
+          corrupt: async (c: string) => sqlite3(file, `CREATE TABLE bk AS SELECT * FROM ${t}; UPDATE ${t} SET ${q(c)} = (SELECT ${q(c)} FROM bk WHERE id = 3) WHERE id = 2`),
+          restore: async () => sqlite3(file, `DELETE FROM ${t}; INSERT INTO ${t} SELECT * FROM bk; DROP TABLE bk`),
+        };
+      }
+      case 'DUCKDB': {
+        const file = join(files, `${t}.duckdb`);
+        return {
+          config: { type, path: `${t}.duckdb` }, dstDb,
+          corrupt: (c: string) => duck(file, `CREATE TABLE bk AS SELECT * FROM main.${t}; UPDATE main.${t} SET ${q(c)} = (SELECT ${q(c)} FROM bk WHERE id = 3) WHERE id = 2`),
+          restore: () => duck(file, `DELETE FROM main.${t}; INSERT INTO main.${t} SELECT * FROM bk; DROP TABLE bk`),
+        };
+      }
+      case 'LAKE':
+        return {
+          config: { type, path: `lake-${t}` }, dstDb,
+          corrupt: async (c: string) => {
+            const f = lakeFile();
+            copyFileSync(f, `${f}.bk`);
+            await duck(':memory:', `COPY (SELECT * REPLACE (CASE WHEN id = 2 THEN (SELECT ${q(c)} FROM read_parquet('${f}.bk') WHERE id = 3) ELSE ${q(c)} END AS ${q(c)}) FROM read_parquet('${f}.bk')) TO '${f}' (FORMAT PARQUET)`);
+          },
+          restore: async () => {
+            const f = lakeFile();
+            copyFileSync(`${f}.bk`, f);
+          },
+        };
+    }
+  }
+
+  /** Runs a job and returns its one task's status, error and first partition's verification. */
+  async function run(id: number, body: object) {
+    const res = await api.call('POST', mms(`/datasources/${id}/jobs`), body);
+    expect(res.status, res.text).toBe(200);
+    await api.app.runner!.idle();
+    const [task] = (await api.call('GET', mms(`/datasources/${id}/tasks?jobId=${res.body.data.jobId}`))).body.data.objectList;
+    const detail = (await api.call('GET', mms(`/datasources/${id}/tasks/${task.id}`))).body.data;
+    return { status: task.status as string, errMsg: task.errMsg as string | null, verification: detail.partitions[0]?.verification };
+  }
+
+  const pairs = [PG_SOURCE, MARIA_SOURCE, SQLITE_SOURCE].flatMap((s) => DESTINATIONS.map((d) => [s.type, d, s] as const));
+
+  it.each(pairs)('%s → %s', async (_from, to, s) => {
+    const src = sourceConfig(s);
+    const dst = destination(to, s);
+    const res = await api.call('POST', mms('/datasources'), { name: `${s.table}-${to}`, type: s.type, config: { source: src.conn, destination: dst.config } });
+    expect(res.status, res.text).toBe(200);
+    const id = res.body.data.dataSourceId as number;
+    await api.call('POST', mms(`/datasources/${id}/scans`));
+    await api.app.scans.idle();
+    const job = { name: 'copy', srcDbName: src.db, dstDbName: dst.dstDb, tables: [s.table] };
+    const copied = await run(id, job);
+    expect([copied.status, copied.errMsg]).toEqual(['DONE', null]);
+    expect(copied.verification.sourceFingerprint).toBe(copied.verification.destinationFingerprint);
+    const presenceOnly: string[] = copied.verification.presenceOnly ?? [];
+
+    for (const column of s.columns.filter((c) => !presenceOnly.includes(c))) {
+      await dst.corrupt(column);
+      try {
+        const checked = await run(id, { ...job, name: `verify-${column}`, taskType: 'MC2MC_VERIFY', increment: false });
+        expect([column, checked.status]).toEqual([column, 'FAILED']);
+        expect(checked.errMsg).toMatch(new RegExp(`the row \\(id='2'.*\\) has ${column} .* at the source but .* at the destination`));
+      } finally {
+        await dst.restore();
+      }
+    }
+    // Restored: verification passes again.
+    expect((await run(id, { ...job, name: 'verify-restored', taskType: 'MC2MC_VERIFY', increment: false })).status).toBe('DONE');
+  });
+});
