@@ -17,7 +17,7 @@ import type { LogicalType } from '../connectors/types/logical.js';
  * | uuid | lower-case text |
  * | binary | lower-case hex |
  * | date | days since 1970-01-01, proleptic Gregorian (BC dates negative); `infinity`, `-infinity` |
- * | timestamp, timestamptz | microseconds since 1970-01-01 00:00 (UTC for timestamptz); `infinity`, `-infinity` |
+ * | timestamp, timestamptz | microseconds since 1970-01-01 00:00 (UTC for timestamptz), nanoseconds for timestamp(9); `infinity`, `-infinity` |
  * | time | microseconds since midnight |
  * | interval | ISO 8601 as PostgreSQL prints it (IntervalStyle iso_8601): `P1Y2M3DT4H5M6.789S` |
  *
@@ -87,20 +87,24 @@ function utcMillis(year: number, month: number, day: number, h = 0, mi = 0, s = 
 
 const DATE_TEXT = /^(-?\d{4,})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?)?(Z|[+-]\d\d(?::?\d\d){0,2})?( BC)?$/;
 
-/** Microseconds since 1970 of a date or timestamp text in the Value form (connectors/data.ts), or null if it is none. */
-function epochMicros(text: string): bigint | null {
+/** Fractional-second digits a timestamp's canonical text counts in: nanoseconds only for timestamp(9). */
+export const epochDigits = (t: LogicalType) => (t.kind === 'timestamp' && t.precision > 6 ? 9 : 6);
+
+/** Micro- (or nano-) seconds since 1970 of a date or timestamp text in the Value form (connectors/data.ts), or null if it is none. */
+function epochUnits(text: string, digits: number): bigint | null {
   const m = DATE_TEXT.exec(text);
   if (!m) return null;
   const year = m[9] ? 1 - Number(m[1]) : Number(m[1]);
   const ms = utcMillis(year, Number(m[2]), Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
-  let micros = BigInt(ms) * 1000n + BigInt((m[7] ?? '').slice(0, 6).padEnd(6, '0') || '0');
+  const perSecond = 10n ** BigInt(digits);
+  let units = (BigInt(ms) / 1000n) * perSecond + BigInt((m[7] ?? '').slice(0, digits).padEnd(digits, '0') || '0');
   const zone = m[8];
   if (zone && zone !== 'Z') {
     const [hh = 0, mm = 0, ss = 0] = zone.slice(1).split(':').flatMap((p) => (p.length === 4 ? [p.slice(0, 2), p.slice(2)] : [p])).map(Number);
-    const offset = BigInt((hh * 3600 + mm * 60 + ss) * 1_000_000);
-    micros += zone.startsWith('+') ? -offset : offset;
+    const offset = BigInt(hh * 3600 + mm * 60 + ss) * perSecond;
+    units += zone.startsWith('+') ? -offset : offset;
   }
-  return micros;
+  return units;
 }
 
 const TIME_TEXT = /^(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?$/;
@@ -129,9 +133,9 @@ export function sqliteCanonical(v: unknown, t: LogicalType): string | null {
     case 'timestamp':
     case 'timestamptz': {
       if (text === 'infinity' || text === '-infinity') return text;
-      const micros = text === null ? null : epochMicros(text);
-      if (micros === null) return raw();
-      return t.kind === 'date' ? String(micros / 86_400_000_000n - (micros % 86_400_000_000n < 0n ? 1n : 0n)) : String(micros);
+      const units = text === null ? null : epochUnits(text, epochDigits(t));
+      if (units === null) return raw();
+      return t.kind === 'date' ? String(units / 86_400_000_000n - (units % 86_400_000_000n < 0n ? 1n : 0n)) : String(units);
     }
     case 'time': {
       const m = text === null ? null : TIME_TEXT.exec(text);

@@ -71,7 +71,7 @@ export class SliceComparison {
     const enough = () => onlySource.length + onlyDestination.length >= 2 * REPORTED || budget <= 0;
     const visit = async (lo: bigint, hi: bigint, shift: number): Promise<void> => {
       budget--;
-      const [a, b] = await Promise.all([buckets(this.source, shift, lo, hi), buckets(this.destination, shift, lo, hi)]);
+      const [a, b] = await Promise.all([buckets(this.source, shift, [lo, hi]), buckets(this.destination, shift, [lo, hi])]);
       const keys = [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
       for (const k of keys.filter((key) => !sameBucket(a.get(key), b.get(key)))) {
         if (enough()) return;
@@ -105,7 +105,12 @@ export class SliceComparison {
       const [other] = left.splice(best[0], 1);
       const same = names.map((n, k) => [n, k] as const).filter(([, k]) => row.canonical[k] === other!.canonical[k]).slice(0, 2);
       const differ = names.map((n, k) => [n, k] as const).filter(([, k]) => row.canonical[k] !== other!.canonical[k]);
-      changed.push(`the row (${same.map(([n, k]) => `${n}=${shown(row.shown[k])}`).join(', ')}) has ${differ.map(([n, k]) => `${n} ${shown(row.shown[k])} at the source but ${shown(other!.shown[k])} at the destination`).join(', ')}`);
+      const identity = `the row (${same.map(([n, k]) => `${n}=${shown(row.shown[k])}`).join(', ')})`;
+      changed.push(
+        differ.length
+          ? `${identity} has ${differ.map(([n, k]) => `${n} ${shown(row.shown[k])} at the source but ${shown(other!.shown[k])} at the destination`).join(', ')}`
+          : `${identity} differs in what the engines hash, though its values print alike`,
+      );
     }
     const rows = (label: string, list: HashedRow[]) => (list.length ? [`${list.length === 1 ? 'a row' : 'rows'} only at the ${label}: ${list.slice(0, REPORTED).map((r) => `(${rowText(names, r)})`).join(', ')}`] : []);
     const lines = [...changed.slice(0, REPORTED), ...rows('source', unpaired), ...rows('destination', left)];

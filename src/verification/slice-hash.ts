@@ -39,12 +39,15 @@ function dialectOf(side: HashedSlice): Dialect {
 
 const asText = (v: unknown): string | null => (v === null || v === undefined ? null : Buffer.isBuffer(v) ? `\\x${v.toString('hex')}` : String(v));
 
-/** The slice's rows with hashes in [lo, hi], grouped by `hash >> shift`. */
-export async function buckets(side: HashedSlice, shift: number, lo = 0n, hi = (1n << BigInt(HASH_BITS)) - 1n): Promise<Map<bigint, Bucket>> {
+const FULL_RANGE: [bigint, bigint] = [0n, (1n << BigInt(HASH_BITS)) - 1n];
+
+/** The slice's rows with hashes in [lo, hi] (all of them when no range is given), grouped by `hash >> shift`. */
+export async function buckets(side: HashedSlice, shift: number, [lo, hi] = FULL_RANGE): Promise<Map<bigint, Bucket>> {
   const d = dialectOf(side);
+  const where = lo === FULL_RANGE[0] && hi === FULL_RANGE[1] ? '' : ` WHERE h >= ${lo} AND h <= ${hi}`;
   const sql =
     `SELECT ${d.text(`h >> ${shift}`)}, ${d.text('count(*)')}, ${d.text(`sum(h >> ${LOW_BITS})`)}, ${d.text(`sum(h & ${(1 << LOW_BITS) - 1})`)} ` +
-    `FROM (SELECT ${d.rowHash(side.columns, side.scheme)} AS h FROM ${side.probe.from}) t WHERE h >= ${lo} AND h <= ${hi} GROUP BY h >> ${shift}`;
+    `FROM (SELECT ${d.rowHash(side.columns, side.scheme)} AS h FROM ${side.probe.from}${d.fence}) t${where} GROUP BY h >> ${shift}`;
   const out = new Map<bigint, Bucket>();
   for (const [b, n, high, low] of await side.probe.query(sql)) {
     out.set(BigInt(String(b)), { rows: BigInt(String(n)), sum: (BigInt(String(high)) << BigInt(LOW_BITS)) + BigInt(String(low)) });
@@ -64,7 +67,7 @@ export async function rowsIn(side: HashedSlice, lo: bigint, hi: bigint, limit: n
   const n = side.columns.length;
   const exprs = [...side.columns.map((c, i) => `${d.canonical(c)} AS c${i}`), ...side.columns.map((c, i) => `${d.shown(c)} AS s${i}`)];
   const sql = `SELECT ${d.text('h')}, ${side.columns.map((_, i) => `c${i}`).join(', ')}, ${side.columns.map((_, i) => `s${i}`).join(', ')} `
-    + `FROM (SELECT ${d.rowHash(side.columns, side.scheme)} AS h, ${exprs.join(', ')} FROM ${side.probe.from}) t WHERE h >= ${lo} AND h <= ${hi} ORDER BY h LIMIT ${limit}`;
+    + `FROM (SELECT ${d.rowHash(side.columns, side.scheme)} AS h, ${exprs.join(', ')} FROM ${side.probe.from}${d.fence}) t WHERE h >= ${lo} AND h <= ${hi} ORDER BY h LIMIT ${limit}`;
   return (await side.probe.query(sql)).map((r) => ({
     hash: BigInt(String(r[0])),
     canonical: r.slice(1, 1 + n).map(asText),

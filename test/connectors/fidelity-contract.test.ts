@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +74,19 @@ describe('the fidelity contract', () => {
       c.closeSync();
       instance.closeSync();
       expect(rows).toEqual([['2024-01-31 10:00:00.123456789', 'TIMESTAMP_NS']]);
+    });
+
+    it('verifies them to the nanosecond', async () => {
+      const id = await register('ns-sqlite', { type: 'SQLITE', path: 'copy.sqlite' });
+      const job = { name: 'ns', srcDbName: 'main', tables: ['events'] };
+      const copied = await api.call('POST', mms(`/datasources/${id}/jobs`), job);
+      await api.app.runner!.idle();
+      expect((await api.call('GET', mms(`/datasources/${id}/jobs/${copied.body.data.jobId}`))).body.data.status).toBe('DONE');
+      execFileSync('sqlite3', [join(dataDir, 'copy.sqlite'), "UPDATE events SET ts = '2024-01-31 10:00:00.123456788'"]);
+      const checked = await api.call('POST', mms(`/datasources/${id}/jobs`), { ...job, name: 'check', taskType: 'MC2MC_VERIFY', increment: false });
+      await api.app.runner!.idle();
+      const [task] = (await api.call('GET', mms(`/datasources/${id}/tasks?jobId=${checked.body.data.jobId}`))).body.data.objectList;
+      expect(task.errMsg).toContain("has ts '2024-01-31 10:00:00.123456789' at the source but '2024-01-31 10:00:00.123456788' at the destination");
     });
   });
 });

@@ -68,7 +68,9 @@ function fromClause(db: string, table: string, slice: Slice | null): string {
 
 /** A slice's rows for verification. */
 export function mysqlProbe(c: mysql.Connection, from: string): SliceProbe {
-  return { dialect: 'mysql', from, query: async (sql) => (await c.query<mysql.RowDataPacket[]>({ sql, rowsAsArray: true }))[0] as unknown[][] };
+  // Every value as the server's text: the driver would parse a JSON-typed result into an object.
+  const typeCast = (field: { string(): string | null }) => field.string();
+  return { dialect: 'mysql', from, query: async (sql) => (await c.query<mysql.RowDataPacket[]>({ sql, rowsAsArray: true, typeCast }))[0] as unknown[][] };
 }
 
 /** Reads a MySQL/MariaDB table or one partition (`PARTITION (p)`) as a stream. */

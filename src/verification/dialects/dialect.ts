@@ -20,6 +20,11 @@ export interface Dialect {
   shown(column: HashColumn): string;
   /** Any integer expression as text. */
   text(expr: string): string;
+  /**
+   * Appended to the subquery that computes each row's hash, so the planner keeps it a subquery:
+   * merged into the outer query, the hash would be computed once per reference to it.
+   */
+  fence: string;
 }
 
 /** Text functions the float form is built from, in one engine's spelling. */

@@ -1,5 +1,5 @@
 import { quoteIdent } from '../../connectors/sql.js';
-import { PORTABLE_SCHEME } from '../canonical.js';
+import { epochDigits, PORTABLE_SCHEME } from '../canonical.js';
 import { presence, scientificSql, type Dialect, type HashColumn, type TextFunctions } from './dialect.js';
 
 const fns: TextFunctions = {
@@ -47,7 +47,7 @@ function duckDialect(intervalAsText: boolean): Dialect {
       case 'binary': return `lower(hex(${col}))`;
       case 'date': return `CASE WHEN isfinite(${col}) THEN ${text(`${col} - DATE '1970-01-01'`)} ELSE ${text(col)} END`;
       case 'timestamp':
-      case 'timestamptz': return `CASE WHEN isfinite(${col}) THEN ${text(`epoch_us(${col})`)} ELSE ${text(col)} END`;
+      case 'timestamptz': return `CASE WHEN isfinite(${col}) THEN ${text(`${epochDigits(c.type) === 9 ? 'epoch_ns' : 'epoch_us'}(${col})`)} ELSE ${text(col)} END`;
       case 'time': return text(`(hour(${col}) * 3600 + minute(${col}) * 60) * 1000000 + microsecond(${col})`);
       case 'interval': return intervalAsText ? text(col) : isoInterval(col);
       case 'array':
@@ -65,6 +65,7 @@ function duckDialect(intervalAsText: boolean): Dialect {
     canonical,
     shown: (c) => text(quoteIdent(c.name)),
     text,
+    fence: '',
   };
 }
 

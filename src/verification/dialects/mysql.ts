@@ -36,9 +36,12 @@ export const mysql: Dialect = {
       }
       case 'float32':
       case 'float64': {
-        // MariaDB holds no NaN or infinity.
+        // MariaDB holds no NaN or infinity. The shortest text is printed once into a user variable
+        // (CASE evaluates its WHEN first): the form below reads it a dozen times, and printing a
+        // double is what costs.
         const d = `CAST(${col} AS DOUBLE)`;
-        return `CASE WHEN ${col} IS NULL THEN NULL WHEN ${d} = 0 THEN '0' ELSE CONCAT(IF(${d} < 0, '-', ''), ${scientificSql(`CAST(ABS(${d}) AS CHAR)`, fns)}) END`;
+        const t = `@${quoteIdent(`openmms:${c.name}`)}`;
+        return `CASE WHEN (${t} := CAST(ABS(${d}) AS CHAR)) IS NULL THEN NULL WHEN ${d} = 0 THEN '0' ELSE CONCAT(IF(${d} < 0, '-', ''), ${scientificSql(t, fns)}) END`;
       }
       case 'char': return `TRIM(TRAILING ' ' FROM ${utf8(col)})`;
       case 'uuid': return `LOWER(${utf8(col)})`;
@@ -54,4 +57,5 @@ export const mysql: Dialect = {
 
   shown: (c) => (c.type.kind === 'binary' ? `LOWER(HEX(${quoteIdent(c.name)}))` : utf8(`CAST(${numeric(quoteIdent(c.name), c.native)} AS CHAR)`)),
   text: (e) => `CAST(${e} AS CHAR)`,
+  fence: ' LIMIT 18446744073709551615',
 };

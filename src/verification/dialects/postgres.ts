@@ -18,14 +18,23 @@ const fns: TextFunctions = {
   concat: (parts) => `(${parts.join(' || ')})`,
 };
 
+/**
+ * A value as its type's output function prints it, as COPY does: `::text` is not always that
+ * (inet's cast keeps the netmask, `::1/128`, where the output prints `::1`).
+ */
+const printed = (col: string) => `CASE WHEN ${col} IS NULL THEN NULL ELSE concat(${col}) END`;
+
 const decimalText = (x: string) => `CASE WHEN strpos(${x}, '.') > 0 THEN rtrim(rtrim(${x}, '0'), '.') ELSE ${x} END`;
 
-/** One column's text in the native scheme: json as jsonb's (a json source lands in jsonb), money as its number. */
+/**
+ * One column in the native scheme's ROW, which prints each value with its type's output function
+ * (as COPY does): json as jsonb (a json source lands in jsonb), money as its number.
+ */
 function nativeText(c: HashColumn): string {
   const col = quoteIdent(c.name);
-  if (c.native === 'money') return `${col}::numeric::text`;
-  if (c.type.kind === 'json') return `${col}::jsonb::text`;
-  return `${col}::text`;
+  if (c.native === 'money') return `${col}::numeric`;
+  if (c.type.kind === 'json') return `${col}::jsonb`;
+  return col;
 }
 
 export const postgres: Dialect = {
@@ -58,10 +67,11 @@ export const postgres: Dialect = {
       case 'map':
       case 'struct': return `to_json(${col})::text`;
       // text, json (as printed), timetz and interval (IntervalStyle iso_8601: the reader's and writer's sessions set it).
-      default: return `${col}::text`;
+      default: return printed(col);
     }
   },
 
-  shown: (c) => `${quoteIdent(c.name)}::text`,
+  shown: (c) => printed(quoteIdent(c.name)),
   text: (e) => `(${e})::text`,
+  fence: ' OFFSET 0',
 };

@@ -1,6 +1,9 @@
 import { quoteIdent, quoteLiteral } from '../../connectors/sql.js';
 import type { LogicalType } from '../../connectors/types/logical.js';
-import { hash60, PORTABLE_SCHEME, sqliteCanonical } from '../canonical.js';
+import { epochDigits, hash60, PORTABLE_SCHEME, sqliteCanonical } from '../canonical.js';
+
+/** The kind name the SQL passes for timestamp(9), whose canonical text counts nanoseconds. */
+const NANOS = 'timestamp_ns';
 import { presence, type Dialect } from './dialect.js';
 
 /**
@@ -9,7 +12,7 @@ import { presence, type Dialect } from './dialect.js';
  * reader's conversions, so a reader's mistake does not hide itself.
  */
 export const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
-  openmms_canonical: (kind, v) => sqliteCanonical(v, { kind } as LogicalType),
+  openmms_canonical: (kind, v) => sqliteCanonical(v, (kind === NANOS ? { kind: 'timestamp', precision: 9 } : { kind }) as LogicalType),
   openmms_hash60: (text) => hash60(String(text)),
 };
 
@@ -19,7 +22,8 @@ export const sqlite: Dialect = {
     const row = columns.map((c) => `coalesce('v' || ${this.canonical(c)}, 'n')`).join(' || char(31) || ');
     return `openmms_hash60(${row || "''"})`;
   },
-  canonical: (c) => (c.compare === 'presence' ? presence(quoteIdent(c.name)) : `openmms_canonical(${quoteLiteral(c.type.kind)}, ${quoteIdent(c.name)})`),
+  canonical: (c) => (c.compare === 'presence' ? presence(quoteIdent(c.name)) : `openmms_canonical(${quoteLiteral(epochDigits(c.type) === 9 ? NANOS : c.type.kind)}, ${quoteIdent(c.name)})`),
   shown: (c) => quoteIdent(c.name),
   text: (e) => `CAST(${e} AS TEXT)`,
+  fence: ' LIMIT -1',
 };
