@@ -59,6 +59,14 @@ export const CONNECT_TIMEOUT_MS = 10_000;
 
 export class ConnectionError extends Error {
   override name = 'ConnectionError';
+  /** The driver's error code, kept so a task can tell a refused login from a server restarting (engine/failures.ts). */
+  readonly code?: string;
+
+  constructor(message: string, cause?: unknown) {
+    super(message);
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    if (typeof code === 'string') this.code = code;
+  }
 }
 
 export const PARTITION_BATCH = 500;

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { parseSpec } from '../catalog/partition-spec.js';
+import { formatSpec, parseSpec } from '../catalog/partition-spec.js';
+import { SLICE_FOLDER_KEY } from '../connectors/lake/layout.js';
 import type { ColumnMeta } from '../connectors/connector.js';
 import { SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type Slice, type SourceReader } from '../connectors/data.js';
 import type { Connection, Engine } from '../connectors/engines.js';
@@ -73,10 +74,19 @@ function batchBytes(batch: Row[]): number {
   return n;
 }
 
-/** Where a source slice lives at the destination: a folder in a lake, rows tagged with SLICE_COLUMN elsewhere. */
-function destinationSlice(engine: Engine, slice: Slice | null): Slice | null {
+/** Where a source slice lives at the destination, for reading it back: a folder in a lake, rows tagged with SLICE_COLUMN elsewhere. */
+function destinationSlice(run: TaskRun, slice: Slice | null): Slice | null {
   if (!slice) return null;
-  return engine === 'LAKE' ? { ...slice, location: slice.value! } : { ...slice, column: SLICE_COLUMN };
+  return run.destination.type === 'LAKE' ? { ...slice, location: run.dstSlice(slice)! } : { ...slice, column: SLICE_COLUMN };
+}
+
+/**
+ * The destination's name of a source slice: its value, or in a lake, for a table with a partition
+ * that is not one value of its column, a folder of its own key (lake/layout.ts SLICE_FOLDER_KEY).
+ */
+async function sliceNaming(db: Kysely<Database>, engine: Engine, task: TaskRow): Promise<(slice: Slice | null) => string | null> {
+  const inexact = engine === 'LAKE' && (await db.selectFrom('catalog_partitions').select('id').where('table_id', '=', task.table_id).where('exact', '=', 0).where('dropped', '=', 0).limit(1).executeTakeFirst());
+  return (slice) => (slice === null ? null : inexact ? formatSpec([[SLICE_FOLDER_KEY, slice.value!]]) : slice.value);
 }
 
 const describe = (slice: Slice | null, table: string) => (slice ? `partition ${slice.value}` : `table ${table}`);
@@ -90,6 +100,8 @@ interface TaskRun {
   columns: DataColumn[];
   dstColumns: DataColumn[];
   sourceType: Engine;
+  /** The destination's name of a slice (sliceNaming). */
+  dstSlice: (slice: Slice | null) => string | null;
   /** The destination as the sandbox resolved it (see runTask). */
   destination: Connection & { type: Engine };
   reader: SourceReader;
@@ -129,7 +141,7 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
   try {
     const writer = await openWriter(destination.type, destination);
     try {
-      const run: TaskRun = { ctx, task, config, signal, columns, dstColumns, sourceType: source.type, destination, reader, writer };
+      const run: TaskRun = { ctx, task, config, signal, columns, dstColumns, sourceType: source.type, dstSlice: await sliceNaming(db, destination.type, task), destination, reader, writer };
       // The destination may have changed since the job was created: the table must still be this data source's to write.
       await new DestinationGuard(db, ctx.sandbox).claim(source, [{ db: task.dst_db_name, table: task.dst_table_name }], { resolved: destination });
       await writer.ensureTable(task.dst_db_name, task.dst_table_name, dstColumns, partitioned);
@@ -175,7 +187,7 @@ function comparison(run: TaskRun, slice: Slice | null): SliceComparison | null {
   if (!reader.probe || !writer.probe) return null;
   return new SliceComparison(
     { engine: run.sourceType, probe: reader.probe(task.src_db_name, task.src_table_name, run.columns, slice), columns: run.columns },
-    { engine: run.destination.type, probe: writer.probe(task.dst_db_name, task.dst_table_name, slice?.value ?? null), columns: run.dstColumns },
+    { engine: run.destination.type, probe: writer.probe(task.dst_db_name, task.dst_table_name, run.dstSlice(slice)), columns: run.dstColumns },
   );
 }
 
@@ -193,20 +205,20 @@ async function copySlice(run: TaskRun, slice: Slice | null): Promise<{ written: 
 
   let written = 0;
   if (verifyOnly) {
-    written = await writer.count(task.dst_db_name, task.dst_table_name, slice?.value ?? null);
+    written = await writer.count(task.dst_db_name, task.dst_table_name, run.dstSlice(slice));
     if (sourceSum) for await (const _ of sourceRows()); // the source's checksum; nothing is copied
   } else if (!config.schemaOnly) {
     // Same-engine fast path when no value needs to be seen on the way (a checksum does).
     const from = { db: task.src_db_name, table: task.src_table_name, slice };
-    const fast = sourceSum ? null : await writer.replaceFrom?.(reader, from, task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, slice?.value ?? null, run.signal);
+    const fast = sourceSum ? null : await writer.replaceFrom?.(reader, from, task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, run.dstSlice(slice), run.signal);
     if (fast) bytes = fast.bytes;
-    written = fast ? fast.rows : await writer.replace(task.dst_db_name, task.dst_table_name, run.dstColumns, slice?.value ?? null, sourceRows());
+    written = fast ? fast.rows : await writer.replace(task.dst_db_name, task.dst_table_name, run.dstColumns, run.dstSlice(slice), sourceRows());
   }
   if (config.schemaOnly || !(config.enableVerification || verifyOnly)) return { written, bytes, verification: null };
 
   // The source count comes from the source engine, never from what the writer reports.
   const sourceCount = await reader.count(task.src_db_name, task.src_table_name, slice);
-  const destinationCount = await writer.count(task.dst_db_name, task.dst_table_name, slice?.value ?? null);
+  const destinationCount = await writer.count(task.dst_db_name, task.dst_table_name, run.dstSlice(slice));
   const verification: Verification = { slice: slice?.value ?? null, sourceRows: sourceCount, destinationRows: destinationCount, written, ok: sourceCount === destinationCount };
   // Content, as each engine itself computes it (on unless `others: {"verify.content": false}`).
   const content = switchOf(config.others, 'verify.content') === false ? null : comparison(run, slice);
@@ -230,7 +242,7 @@ async function copySlice(run: TaskRun, slice: Slice | null): Promise<{ written: 
     const destinationSum = new Checksum(run.columns);
     const back = await openReader(run.destination.type, run.destination);
     try {
-      const rows = back.read(task.dst_db_name, task.dst_table_name, run.dstColumns, destinationSlice(run.destination.type, slice));
+      const rows = back.read(task.dst_db_name, task.dst_table_name, run.dstColumns, destinationSlice(run, slice));
       for await (const b of guarded(run, rows, () => {})) destinationSum.add(b);
     } finally {
       await back.close();

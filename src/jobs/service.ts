@@ -130,30 +130,6 @@ export class JobService {
     }
   }
 
-  /**
-   * A lake keeps partition values in folder names (`k=v`), which readers take for every row's value:
-   * a partition whose spec is not its rows' value (PartitionMeta.exact) would change them silently.
-   */
-  private async assertLakeExact(dbId: number, tables: string[]): Promise<void> {
-    for (let i = 0; i < tables.length; i += 500) {
-      const inexact = await this.store.db
-        .selectFrom('catalog_partitions as p')
-        .innerJoin('catalog_tables as t', 't.id', 'p.table_id')
-        .select(['t.name', 'p.value'])
-        .where('t.db_id', '=', dbId)
-        .where('t.name', 'in', tables.slice(i, i + 500))
-        .where('p.dropped', '=', 0)
-        .where('p.exact', '=', 0)
-        .limit(1)
-        .executeTakeFirst();
-      if (inexact) {
-        throw invalid(
-          `table '${inexact.name}': its partition ${inexact.value} is a RANGE, HASH, DEFAULT, NULL or many-value partition, not one value of its partition column, and a lake destination would name its folder as if it were (readers would see that value in every row); copy this table to a server or DuckDB destination, or leave it out of this job`,
-        );
-      }
-    }
-  }
-
   /** Refuses a column the destination engine cannot hold exactly (connectors/fidelity.ts), before anything is copied. */
   private async assertFidelity(source: Engine, destination: Engine, dbId: number, tables: string[]): Promise<void> {
     for (let i = 0; i < tables.length; i += 500) {
@@ -209,7 +185,6 @@ export class JobService {
     });
     const dstDb = req.dstDbName ?? destinationDatabase(source.config);
     assertDestinationNames(source.config.destination.type, dstDb, scope.tables, req.columnMapping ?? {});
-    if (source.config.destination.type === 'LAKE') await this.assertLakeExact(db.id, scope.tables.map((t) => t.src));
     await this.assertFidelity(source.type, source.config.destination.type, db.id, scope.tables.map((t) => t.src));
     if (req.timerId !== undefined) {
       const timer = await this.store.db.selectFrom('timers').select('id').where('id', '=', req.timerId).where('source_id', '=', sourceId).executeTakeFirst();

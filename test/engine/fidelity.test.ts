@@ -180,7 +180,9 @@ describe('a lake destination keeps every partition value', () => {
       CREATE TABLE by_many_eu PARTITION OF by_many FOR VALUES IN ('eu', 'uk');
       CREATE TABLE with_default (id int, region text) PARTITION BY LIST (region);
       CREATE TABLE with_default_us PARTITION OF with_default FOR VALUES IN ('us');
-      CREATE TABLE with_default_rest PARTITION OF with_default DEFAULT;`);
+      CREATE TABLE with_default_rest PARTITION OF with_default DEFAULT;
+      INSERT INTO by_range VALUES (1, '2024-06-01'); INSERT INTO by_many VALUES (1, 'eu'), (2, 'uk');
+      INSERT INTO with_default VALUES (1, 'us'), (2, 'fr'), (3, NULL);`);
     await maria.admin.query(`CREATE TABLE by_year (id int, y int) PARTITION BY RANGE (y) (PARTITION p0 VALUES LESS THAN (2000), PARTITION p1 VALUES LESS THAN MAXVALUE)`);
     api = await TestApi.start('sqlite', dataDir, { runJobs: true });
   });
@@ -224,25 +226,33 @@ describe('a lake destination keeps every partition value', () => {
   });
 
   it.each([
-    ['by_range', 'by_range_2024', /its partition at=2024-01-01 is a RANGE, HASH, DEFAULT, NULL or many-value partition/],
-    ['by_many', 'by_many_eu', /its partition region=eu,uk is a RANGE/],
-    ['with_default', 'with_default_rest', /its partition region=DEFAULT is a RANGE/],
-  ])('refuses %s before the job starts, naming the partition, and copies it to DuckDB', async (table, _partition, message) => {
-    const lake = await register(`lake-${table}`, 'POSTGRESQL', src.conn, { type: 'LAKE', path: `lake-${table}` });
-    for (const path of ['/jobs', '/jobs/preview']) {
-      const res = await api.call('POST', mms(`/datasources/${lake}${path}`), { name: table, srcDbName: 'public', tables: [table] });
-      expect([path, res.status]).toEqual([path, 400]);
-      expect(res.body.message).toMatch(new RegExp(`^table '${table}': `));
-      expect(res.body.message).toMatch(message);
-      expect(res.body.message).toMatch(/copy this table to a server or DuckDB destination/);
-    }
-    const duck = await register(`duck-${table}`, 'POSTGRESQL', src.conn, { type: 'DUCKDB', path: `${table}.duckdb` });
-    expect((await api.call('POST', mms(`/datasources/${duck}/jobs`), { name: table, srcDbName: 'public', tables: [table] })).status).toBe(200);
+    ['by_range', "at=2024-01-01", [['1', '2024-06-01']]],
+    ['by_many', 'region=eu,uk', [['1', 'eu'], ['2', 'uk']]],
+    ['with_default', 'region=DEFAULT', [['1', 'us'], ['2', 'fr'], ['3', null]]],
+  ])('copies %s, whose partitions are not one value each, so a Hive reader gets every value and the partition in mms_partition', async (table, partition, rows) => {
+    const id = await register(`lake-${table}`, 'POSTGRESQL', src.conn, { type: 'LAKE', path: `lake-${table}` });
+    const res = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: table, srcDbName: 'public', tables: [table] });
+    expect(res.status, res.text).toBe(200);
+    await api.app.runner!.idle();
+    expect((await api.call('GET', mms(`/datasources/${id}/jobs/${res.body.data.jobId}`))).body.data.status).toBe('DONE');
+    const files = join(dataDir, `lake-${table}`, table, '**', '*.parquet');
+    const column = table === 'by_range' ? '"at"::VARCHAR' : 'region';
+    const back = await duckdbRows(`SELECT id::VARCHAR, ${column}, mms_partition FROM read_parquet('${files}', hive_partitioning = true) ORDER BY id`);
+    expect(back.map((r) => r.slice(0, 2))).toEqual(rows);
+    expect(back.some((r) => r[2] === partition)).toBe(true);
   });
 
-  it('refuses MariaDB RANGE partitions into a lake the same way', async () => {
+  it('copies MariaDB RANGE partitions into a lake the same way', async () => {
+    await maria.admin.query('INSERT INTO by_year VALUES (1, 1999), (2, 2024)');
     const id = await register('maria-lake', 'MYSQL', { ...MARIADB, database: maria.name }, { type: 'LAKE', path: 'maria-lake' });
     const res = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'years', srcDbName: maria.name });
-    expect([res.status, res.body.message]).toEqual([400, expect.stringMatching(/^table 'by_year': its partition y=MINVALUE is a RANGE/)]);
+    expect(res.status, res.text).toBe(200);
+    await api.app.runner!.idle();
+    expect((await api.call('GET', mms(`/datasources/${id}/jobs/${res.body.data.jobId}`))).body.data.status).toBe('DONE');
+    const files = join(dataDir, 'maria-lake', 'by_year', '**', '*.parquet');
+    expect(await duckdbRows(`SELECT id::VARCHAR, y::VARCHAR, mms_partition FROM read_parquet('${files}', hive_partitioning = true) ORDER BY id`)).toEqual([
+      ['1', '1999', 'y=MINVALUE'],
+      ['2', '2024', expect.stringMatching(/^y=/)],
+    ]);
   });
 });

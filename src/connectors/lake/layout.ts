@@ -9,6 +9,15 @@ import { unescapeValue } from '../../catalog/partition-spec.js';
  */
 export const DEFAULT_DB = 'default';
 
+/**
+ * The folder key of a table whose partitions are not all one value of their column (RANGE, HASH,
+ * DEFAULT, NULL, many-value LIST; PartitionMeta.exact): each partition's folder is
+ * `mms_partition=<its spec>`, so a Hive reader gets every file column as it is and the partition's
+ * name in a column of its own, as SQL destinations' `_mms_partition` (no leading `_`: Hive and
+ * Spark skip such folders).
+ */
+export const SLICE_FOLDER_KEY = 'mms_partition';
+
 const hidden = (name: string) => name.startsWith('.') || name.startsWith('_');
 
 /** Folders a slice is staged in (new files) and moved aside to (old files) during its swap. */

@@ -24,7 +24,7 @@ export async function connectMysql(conn: Connection, { readOnly }: { readOnly: b
     return c;
   } catch (err) {
     const where = `${conn.host}:${conn.port ?? 3306}${conn.database ? `/${conn.database}` : ''}`;
-    throw new ConnectionError(`cannot connect to MySQL/MariaDB at ${where}: ${(err as Error).message}`);
+    throw new ConnectionError(`cannot connect to MySQL/MariaDB at ${where}: ${(err as Error).message}`, err);
   }
 }
 

@@ -21,7 +21,7 @@ export async function connectPostgres(conn: Connection, { readOnly }: { readOnly
     if (readOnly) await client.query('SET default_transaction_read_only = on');
   } catch (err) {
     await client.end().catch(() => {});
-    throw new ConnectionError(`cannot connect to PostgreSQL at ${conn.host}:${conn.port ?? 5432}/${conn.database}: ${(err as Error).message}`);
+    throw new ConnectionError(`cannot connect to PostgreSQL at ${conn.host}:${conn.port ?? 5432}/${conn.database}: ${(err as Error).message}`, err);
   }
   return client;
 }
