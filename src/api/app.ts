@@ -18,6 +18,7 @@ import { dataSourceRoutes } from './routes/datasources.js';
 import { jobRoutes } from './routes/jobs.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { taskRoutes } from './routes/tasks.js';
+import { asyncTaskRoutes } from './routes/async-tasks.js';
 import { timerRoutes } from './routes/timers.js';
 import { TimerService } from '../timers/service.js';
 import { TimerScheduler } from '../engine/timer-scheduler.js';
@@ -143,10 +144,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     app.addHook('onClose', () => runner.close());
   }
   await app.register(authRoutes(keys), { prefix: '/api/v1/auth' });
-  await app.register(dataSourceRoutes(dataSources), { prefix: API_PREFIX });
-  await app.register(jobRoutes(jobs), { prefix: API_PREFIX });
+  await app.register(dataSourceRoutes(dataSources, deps.store), { prefix: API_PREFIX });
+  await app.register(jobRoutes(jobs, deps.store), { prefix: API_PREFIX });
+  await app.register(asyncTaskRoutes(deps.store, dataSources), { prefix: API_PREFIX });
   await app.register(catalogRoutes(new CatalogService(deps.store, dataSources), scans), { prefix: API_PREFIX });
-  await app.register(taskRoutes(deps.store, dataSources), { prefix: API_PREFIX });
+  await app.register(taskRoutes(deps.store, dataSources, jobs), { prefix: API_PREFIX });
   await app.register(timerRoutes(new TimerService(deps.store, dataSources)), { prefix: API_PREFIX });
   const scheduler = deps.timerPollMs === 0 ? null : new TimerScheduler(deps.store, jobs, app.log, deps.timerPollMs ?? 1000);
   app.decorate('scheduler', scheduler);

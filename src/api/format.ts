@@ -8,6 +8,7 @@ import type { ScanResult } from '../catalog/scan.js';
 import type { CatalogPartitionListRow, CatalogTableListRow } from '../store/catalog.js';
 import type { CatalogDbRow, MigrationStatus, ScanRow, TaskLogRow, TimerRow } from '../store/schema.js';
 import type { TaskListRow } from '../store/tasks.js';
+import type { AsyncTaskRow } from '../store/async-tasks.js';
 import type { Selectable } from 'kysely';
 import type { TaskPartitionTable } from '../store/schema.js';
 
@@ -97,17 +98,21 @@ export function partitionOut(sourceName: string, row: CatalogPartitionListRow) {
 
 export function scanOut(row: ScanRow) {
   return {
-    id: row.id, sourceId: row.source_id, status: row.status, progress: row.progress, dbName: row.db_name,
+    id: row.id, sourceId: row.source_id, status: row.status, progress: row.progress * 100, dbName: row.db_name,
     tableNames: row.table_names === null ? null : (JSON.parse(row.table_names) as string[]),
     createTime: formatTime(row.create_time), startTime: optionalTime(row.start_time), endTime: optionalTime(row.end_time),
-    errMsg: row.err_msg, result: row.result === null ? null : (JSON.parse(row.result) as ScanResult),
+    errorMsg: row.err_msg, errMsg: row.err_msg, result: row.result, summary: row.result === null ? null : (JSON.parse(row.result) as ScanResult),
   };
 }
 
 export function taskOut(row: TaskListRow, partitions?: TaskPartitionRow[]) {
   return {
-    id: row.id, jobId: row.job_id, jobName: row.job_name, run: row.run, sourceId: row.source_id, srcDbName: row.src_db_name, srcTableName: row.src_table_name,
-    dstDbName: row.dst_db_name, dstTableName: row.dst_table_name, status: row.status, stopped: row.stopped === 1, attempts: row.attempts,
+    id: row.id, jobId: row.job_id, jobName: row.job_name, run: row.run, sourceId: row.source_id, sourceName: row.source_name, dbId: row.db_id, tableId: row.table_id,
+    srcDbName: row.src_db_name, srcSchemaName: row.src_schema_name, srcTableName: row.src_table_name,
+    dstDbName: row.dst_db_name, dstSchemaName: row.dst_schema_name, dstTableName: row.dst_table_name,
+    // MMS's transfer type: the job's taskType, else a plain copy.
+    type: (JSON.parse(row.job_config) as JobConfig).taskType ?? 'COPY_TASK',
+    status: row.status, running: row.status === 'DOING', stopped: row.stopped === 1, retriedTimes: Math.max(0, row.attempts - 1), attempts: row.attempts,
     partitionNum: row.partitions_total, partitionDone: row.partitions_done,
     progress: row.partitions_total ? Math.floor((row.partitions_done * 100) / row.partitions_total) : 100,
     rows: row.rows, bytes: row.bytes, size: row.size, errMsg: row.err_msg,
@@ -118,13 +123,29 @@ export function taskOut(row: TaskListRow, partitions?: TaskPartitionRow[]) {
   };
 }
 
-export function taskLogOut(row: TaskLogRow) {
-  return { id: row.id, time: formatTime(row.time), level: row.level, message: row.message, data: row.data === null ? null : JSON.parse(row.data) };
+/**
+ * A task log line in MMS's shape (`action` what the task did, `msg` its result, `status` the task's
+ * state then: FAILED for the error that ended it, DOING for everything logged while it ran), with
+ * OpenMMS's `level`, `time`, `message` and structured `data`.
+ */
+export function taskLogOut(row: TaskLogRow, sourceId: number) {
+  const data = row.data === null ? null : JSON.parse(row.data);
+  return {
+    id: row.id, sourceId, taskId: row.task_id, status: row.level === 'ERROR' ? 'FAILED' : 'DOING', action: row.message, msg: row.data ?? row.level, createTime: formatTime(row.time),
+    time: formatTime(row.time), level: row.level, message: row.message, data,
+  };
 }
 
 export function timerOut(row: TimerRow) {
   return {
     id: row.id, sourceId: row.source_id, name: row.name, scheduleType: row.schedule_type, value: row.value, timezone: row.timezone,
     stopped: row.stopped === 1, lastTick: optionalTime(row.last_tick), createTime: formatTime(row.create_time),
+  };
+}
+
+export function asyncTaskOut(row: AsyncTaskRow) {
+  return {
+    id: row.id, sourceId: row.source_id, type: row.type, objectId: row.object_id, status: row.status, running: false, progress: 100,
+    result: row.result, errorMsg: row.error_msg, createTime: formatTime(row.create_time), startTime: formatTime(row.create_time), endTime: optionalTime(row.end_time),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Who may do what: RAM-style statements over MMS actions (`odps:ListMmsJobs`, `odps:*`, …) and
- * resources (`datasource/3`, `datasource/*`, `*`). A Deny that matches wins; otherwise an Allow
- * must match. Pure.
+ * resources (`datasource/3`, `datasource/*`, `*`, or MMS's ARNs `acs:odps:*:*:mmsdatasource/3`).
+ * A Deny that matches wins; otherwise an Allow must match. Pure.
  */
 export interface Statement {
   effect: 'Allow' | 'Deny';
@@ -21,8 +21,21 @@ function matches(pattern: string, value: string, caseless: boolean): boolean {
   return new RegExp(`^${esc.join('.*')}$`, caseless ? 'i' : '').test(value);
 }
 
+/**
+ * A resource pattern in OpenMMS's form: MMS policies name data sources by ARN,
+ * `acs:odps:<region>:<account>:mmsdatasource/<id>`; OpenMMS has one region and one account, so
+ * those two parts may be anything.
+ */
+export function resourcePattern(r: string): string {
+  const arn = /^acs:odps:[^:]*:[^:]*:(?:mmsdatasource\/)?(.*)$/.exec(r);
+  if (!arn) return r;
+  return arn[1] === '*' && !r.endsWith('mmsdatasource/*') ? '*' : `datasource/${arn[1]}`;
+}
+
+const resourceMatches = (pattern: string, resource: string) => matches(resourcePattern(pattern), resource, false);
+
 const applies = (s: Statement, action: string, resource: string) =>
-  s.actions.some((a) => matches(a, action, true)) && s.resources.some((r) => matches(r, resource, false));
+  s.actions.some((a) => matches(a, action, true)) && s.resources.some((r) => resourceMatches(r, resource));
 
 export function allows(policy: Policy, action: string, resource: string): boolean {
   if (policy.statements.some((s) => s.effect === 'Deny' && applies(s, action, resource))) return false;
@@ -35,7 +48,7 @@ export function allows(policy: Policy, action: string, resource: string): boolea
  */
 export function allowsExplicitly(policy: Policy, action: string, resource: string): boolean {
   if (!allows(policy, action, resource)) return false;
-  return policy.statements.some((s) => s.effect === 'Allow' && s.actions.some((a) => a.toLowerCase() === action.toLowerCase()) && s.resources.some((r) => matches(r, resource, false)));
+  return policy.statements.some((s) => s.effect === 'Allow' && s.actions.some((a) => a.toLowerCase() === action.toLowerCase()) && s.resources.some((r) => resourceMatches(r, resource)));
 }
 
 /** Which data sources a list call may show: all but `exclude`, or only `include`. */
@@ -47,7 +60,7 @@ export function allowedSources(policy: Policy, action: string): SourceFilter {
     let wildcard = false;
     for (const s of policy.statements) {
       if (s.effect !== effect || !s.actions.some((a) => matches(a, action, true))) continue;
-      for (const r of s.resources) {
+      for (const r of s.resources.map(resourcePattern)) {
         const m = /^datasource\/(\d+)$/.exec(r);
         if (m) out.add(Number(m[1]));
         else if (matches(r, 'datasource/1', false) || r === 'datasource/*') wildcard = true;

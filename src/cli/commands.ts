@@ -88,7 +88,7 @@ export function registerApiCommands(program: Command): void {
         if (!o.wait || scan.status === 'DONE' || scan.status === 'FAILED') {
           if (!globals().json && process.stdout.isTTY) process.stdout.write('\n');
           if (scan.status === 'FAILED') throw new CliError(`scan ${scanId} FAILED: ${scan.errMsg}`);
-          out(globals().json ? scan : `scan ${scanId} ${scan.status}${scan.result ? `: ${scan.result.added} added, ${scan.result.updated} updated, ${scan.result.dropped} dropped` : ''}`);
+          out(globals().json ? scan : `scan ${scanId} ${scan.status}${scan.summary ? `: ${scan.summary.added} added, ${scan.summary.updated} updated, ${scan.summary.dropped} dropped` : ''}`);
           return;
         }
         await sleep(300);
@@ -165,7 +165,7 @@ export function registerApiCommands(program: Command): void {
       out((await call()('GET', `/datasources/${id(s)}/tasks?pageSize=100${o.job ? `&jobId=${id(o.job)}` : ''}`)).objectList, [['id', (t) => t.id], ['job', (t) => t.jobId], ['table', (t) => `${t.srcTableName} → ${t.dstTableName}`], ['status', (t) => t.status], ['partitions', (t) => `${t.partitionDone}/${t.partitionNum}`], ['rows', (t) => t.rows], ['error', (t) => t.errMsg]]);
     });
   program.command('logs <sourceId> <taskId>').action(async (s: string, t: string) => {
-    out((await call()('GET', `/datasources/${id(s)}/tasks/${id(t)}/logs?pageSize=100`)).objectList, [['time', (l) => l.time], ['level', (l) => l.level], ['message', (l) => l.message]]);
+    out(await call()('GET', `/datasources/${id(s)}/tasks/${id(t)}/logs`), [['time', (l) => l.time], ['level', (l) => l.level], ['message', (l) => l.message]]);
   });
 
   const timers = program.command('timers').description('schedules that re-run jobs');

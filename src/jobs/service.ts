@@ -309,6 +309,23 @@ export class JobService {
     if (action === 'stop') await this.engine?.stopJob(jobId);
     else this.engine?.nudge();
   }
+
+  /** RetryMmsTask: re-queues one FAILED task; a FAILED job runs again for it (its other failed tasks stay failed). */
+  async retryTask(sourceId: number, taskId: number, now = Date.now()): Promise<void> {
+    const task = await this.store.db.selectFrom('tasks').select(['job_id', 'status']).where('id', '=', taskId).where('source_id', '=', sourceId).executeTakeFirst();
+    if (!task) throw notFound('Task', taskId);
+    if (task.status !== 'FAILED') throw conflict(`task ${taskId} is ${task.status}; only a FAILED task can be retried`);
+    const job = await this.get(sourceId, task.job_id);
+    if (job.status === 'FAILED') {
+      const current = { status: job.status, stopped: job.stopped === 1 };
+      await this.assertJobSlot(job.id);
+      if (!(await jobs.setJobState(this.store.db, job.id, current, applyJobAction(job.id, current, 'retry'), now, false))) {
+        throw conflict(`job ${job.id} changed state while the request ran; read it again and retry`);
+      }
+    }
+    await this.store.db.updateTable('tasks').set({ status: 'INIT', attempts: 0, err_msg: null, next_attempt_time: null }).where('id', '=', taskId).where('status', '=', 'FAILED').execute();
+    this.engine?.nudge();
+  }
 }
 
 /** Every name the job writes must be one the destination engine can hold as it is (see connectors/names.ts). */

@@ -22,6 +22,22 @@ export interface Database {
   api_tokens: ApiTokenTable;
   signature_nonces: SignatureNonceTable;
   destination_claims: DestinationClaimTable;
+  async_tasks: AsyncTaskTable;
+}
+
+/** An MMS asynchronous task (GetMmsAsyncTask): OpenMMS finishes the work within the call, so each is recorded done or failed. */
+export interface AsyncTaskTable {
+  id: Generated<number>;
+  source_id: number;
+  /** TASK_CREATE (CreateMmsJob), STOP_JOB (StopMmsJob), UPDATE_DATASOURCE (UpdateMmsDataSource). */
+  type: string;
+  /** What it made or acted on: the job, or the data source. */
+  object_id: number | null;
+  status: 'DONE' | 'FAILED';
+  result: string | null;
+  error_msg: string | null;
+  create_time: number;
+  end_time: number | null;
 }
 
 /** A signature nonce seen, kept until its request could no longer be accepted anyway. */

@@ -3,24 +3,51 @@ import type { Database, TaskRow, TaskStatus } from './schema.js';
 
 export interface TaskFilter {
   jobId?: number;
+  jobName?: string;
   status?: TaskStatus;
+  srcDbName?: string;
   srcTableName?: string;
+  dstDbName?: string;
   dstTableName?: string;
+  /** Tasks that copied this partition value. */
+  partition?: string;
 }
 
-export type TaskListRow = TaskRow & { job_name: string; stopped: number };
+/** ListMmsTasks' `sorter.startTime` / `sorter.status`. */
+export interface TaskOrder {
+  startTime?: 'asc' | 'desc';
+  status?: 'asc' | 'desc';
+}
+
+export type TaskListRow = TaskRow & { job_name: string; stopped: number; db_id: number; src_schema_name: string | null; dst_schema_name: string | null; job_config: string; source_name: string };
 
 function tasksQuery(db: Kysely<Database>, sourceId: number) {
-  return db.selectFrom('tasks as t').innerJoin('jobs as j', 'j.id', 't.job_id').selectAll('t').select(['j.name as job_name', 'j.stopped']).where('t.source_id', '=', sourceId);
+  return db
+    .selectFrom('tasks as t')
+    .innerJoin('jobs as j', 'j.id', 't.job_id')
+    .innerJoin('datasources as d', 'd.id', 't.source_id')
+    .selectAll('t')
+    .select('d.name as source_name')
+    .select(['j.name as job_name', 'j.stopped', 'j.db_id', 'j.src_schema_name', 'j.dst_schema_name', 'j.config as job_config'])
+    .where('t.source_id', '=', sourceId);
 }
 
-export async function listTasks(db: Kysely<Database>, sourceId: number, f: TaskFilter, page: { offset: number; limit: number }) {
+export async function listTasks(db: Kysely<Database>, sourceId: number, f: TaskFilter, page: { offset: number; limit: number }, order: TaskOrder = {}) {
   let q = tasksQuery(db, sourceId);
   if (f.jobId !== undefined) q = q.where('t.job_id', '=', f.jobId);
+  if (f.jobName !== undefined) q = q.where('j.name', '=', f.jobName);
   if (f.status !== undefined) q = q.where('t.status', '=', f.status);
+  if (f.srcDbName !== undefined) q = q.where('t.src_db_name', '=', f.srcDbName);
   if (f.srcTableName !== undefined) q = q.where('t.src_table_name', '=', f.srcTableName);
+  if (f.dstDbName !== undefined) q = q.where('t.dst_db_name', '=', f.dstDbName);
   if (f.dstTableName !== undefined) q = q.where('t.dst_table_name', '=', f.dstTableName);
+  if (f.partition !== undefined) {
+    const value = f.partition;
+    q = q.where((eb) => eb.exists(eb.selectFrom('task_partitions as p').select('p.task_id').whereRef('p.task_id', '=', 't.id').where('p.value', '=', value)));
+  }
   const { total } = await q.clearSelect().select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+  if (order.status) q = q.orderBy('t.status', order.status);
+  if (order.startTime) q = q.orderBy('t.start_time', order.startTime);
   const rows = await q.orderBy('t.id', 'asc').offset(page.offset).limit(page.limit).execute();
   return { total: Number(total), rows: rows as TaskListRow[] };
 }

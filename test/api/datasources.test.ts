@@ -88,7 +88,7 @@ describe.each(STORE_KINDS)('data sources API on the %s store', (kind) => {
       config: { source: { host: 'localhost', user: pgConn.user, database: pgConn.database, password: PASSWORD } },
     });
     expect(update.status).toBe(200);
-    expect(update.body.data).toBe(id);
+    expect(update.body.data).toEqual({ sourceId: id, asyncTaskId: expect.any(Number) });
     const after = await api.call('GET', mms(`/datasources/${id}?withConfig=true`));
     expect(after.body.data.name).toBe('ds-updated');
     expect(after.body.data.config.source).toEqual({ host: 'localhost', user: pgConn.user, database: pgConn.database, hasPassword: true });

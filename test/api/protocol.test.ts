@@ -49,8 +49,8 @@ describe('HTTP protocol: errors, limits, OpenAPI', () => {
     expect(ops.sort()).toEqual(
       [
         'CreateMmsDataSource', 'ListMmsDataSources', 'GetMmsDataSource', 'UpdateMmsDataSource', 'DeleteMmsDataSource', 'TestMmsDataSource',
-        'CreateMmsJob', 'PreviewMmsJob', 'ListMmsJobs', 'GetMmsJob', 'StartMmsJob', 'StopMmsJob', 'RetryMmsJob', 'DeleteMmsJob',
-        'ListMmsTasks', 'GetMmsTask', 'ListMmsTaskLogs',
+        'CreateMmsJob', 'PreviewMmsJob', 'ListMmsJobs', 'GetMmsJob', 'StartMmsJob', 'StopMmsJob', 'RetryMmsJob', 'DeleteMmsJob', 'DeleteMmsJobByDelete',
+        'GetMmsAsyncTask', 'ListMmsTasks', 'GetMmsTask', 'RetryMmsTask', 'ListMmsTaskLogs',
         'CreateMmsTimer', 'ListMmsTimers', 'GetMmsTimer', 'UpdateMmsTimer', 'DeleteMmsTimer',
         'CreateToken', 'CreateAccessKey', 'ListAccessKeys', 'DeleteAccessKey',
         'CreateMmsFetchMetadataJob', 'GetMmsFetchMetadataJob', 'ListMmsDbs', 'GetMmsDb', 'ListMmsTables', 'GetMmsTable', 'ListMmsPartitions', 'GetMmsPartition',

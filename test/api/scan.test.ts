@@ -58,8 +58,8 @@ describe.each(STORE_KINDS)('metadata scan of PostgreSQL into the %s store', (kin
 
   it('scans databases, tables with types, partitions with exact row counts', async () => {
     const result = await scan(api, sourceId);
-    expect(result).toMatchObject({ progress: 100, errMsg: null, result: { dbs: 2, tables: 2, partitions: 3, updated: 0, dropped: 0 } });
-    expect(result.result.added).toBe(2 + 2 + 3);
+    expect(result).toMatchObject({ progress: 10000, errorMsg: null, summary: { dbs: 2, tables: 2, partitions: 3, updated: 0, dropped: 0 } });
+    expect(result.summary.added).toBe(2 + 2 + 3);
 
     const dbs = await list(api, `/datasources/${sourceId}/dbs`);
     expect(dbs.map((d) => [d.name, d.tableNum, d.partitionNum, d.numRows, d.status])).toEqual([
@@ -102,7 +102,7 @@ describe.each(STORE_KINDS)('metadata scan of PostgreSQL into the %s store', (kin
       UPDATE shop.orders SET amount = amount + 1 WHERE region = 'eu' AND id = 3;
       DROP TABLE shop.orders_asia;
     `);
-    const { result } = await scan(api, sourceId);
+    const { summary: result } = await scan(api, sourceId);
     expect(result.changes).toEqual([
       { object: 'partition', name: 'shop.orders/region=apac', change: 'added' },
       { object: 'partition', name: 'shop.orders/region=eu', change: 'updated' },
@@ -119,7 +119,7 @@ describe.each(STORE_KINDS)('metadata scan of PostgreSQL into the %s store', (kin
     expect(await tableStatus()).toBe('PART_DONE');
 
     const again = await scan(api, sourceId);
-    expect(again.result.changes).toEqual([]);
+    expect(again.summary.changes).toEqual([]);
   });
 
   it('scans one table when asked, and refuses a second scan while one runs', async () => {
@@ -131,7 +131,7 @@ describe.each(STORE_KINDS)('metadata scan of PostgreSQL into the %s store', (kin
     await api.app.scans.idle();
     const done = await api.call('GET', mms(`/datasources/${sourceId}/scans/${first.body.data.scanId}`));
     expect(done.body.data).toMatchObject({ status: 'DONE', dbName: 'shop', tableNames: ['customers'] });
-    expect(done.body.data.result.changes).toEqual([{ object: 'table', name: 'shop.customers', change: 'updated' }]);
+    expect(done.body.data.summary.changes).toEqual([{ object: 'table', name: 'shop.customers', change: 'updated' }]);
   });
 
   it('answers catalog calls with 4xx for bad input', async () => {
@@ -143,7 +143,7 @@ describe.each(STORE_KINDS)('metadata scan of PostgreSQL into the %s store', (kin
     const missing = await api.call('POST', mms(`/datasources/${sourceId}/scans`), { dbName: 'nope' });
     await api.app.scans.idle();
     const failed = await api.call('GET', mms(`/datasources/${sourceId}/scans/${missing.body.data.scanId}`));
-    expect(failed.body.data).toMatchObject({ status: 'FAILED', errMsg: "database 'nope' does not exist in the source", result: null });
+    expect(failed.body.data).toMatchObject({ status: 'FAILED', errorMsg: "database 'nope' does not exist in the source", result: null });
   });
 });
 
@@ -179,7 +179,7 @@ describe('metadata scan of MariaDB and of a Hive-layout lake', () => {
     expect(ds.status, ds.text).toBe(200);
     const id = ds.body.data.dataSourceId;
     const first = await scan(api, id);
-    expect(first.result).toMatchObject({ dbs: 1, tables: 2, partitions: 3 });
+    expect(first.summary).toMatchObject({ dbs: 1, tables: 2, partitions: 3 });
     const parts = await list(api, `/datasources/${id}/partitions?tableName=sales`);
     expect(parts.map((p) => [p.value, p.numRows])).toEqual([['region=eu', 2], ['region=us', 1], ['region=ap', 1]]);
 
@@ -189,7 +189,7 @@ describe('metadata scan of MariaDB and of a Hive-layout lake', () => {
       ALTER TABLE sales DROP PARTITION p_ap;
     `);
     const second = await scan(api, id);
-    expect(second.result.changes).toEqual([
+    expect(second.summary.changes).toEqual([
       { object: 'partition', name: `${maria.name}.sales/region=us`, change: 'updated' },
       { object: 'partition', name: `${maria.name}.sales/region=sa`, change: 'added' },
       { object: 'partition', name: `${maria.name}.sales/region=ap`, change: 'dropped' },
@@ -203,20 +203,20 @@ describe('metadata scan of MariaDB and of a Hive-layout lake', () => {
     duck.close();
     const ds = await api.call('POST', mms('/datasources'), { name: 'big', type: 'LAKE', config: { source: { path: 'big' } } });
     const id = ds.body.data.dataSourceId;
-    expect((await scan(api, id)).result).toMatchObject({ tables: 1, partitions: 1200, added: 1 + 1 + 1200 });
+    expect((await scan(api, id)).summary).toMatchObject({ tables: 1, partitions: 1200, added: 1 + 1 + 1200 });
     const res = await api.call('GET', mms(`/datasources/${id}/partitions?pageSize=100&pageNum=12&sorter.numRows=desc`));
     expect(res.body.data.total).toBe(1200);
     expect(res.body.data.objectList.every((p: any) => p.numRows === 3)).toBe(true);
     const [table] = await list(api, `/datasources/${id}/tables`);
     expect(table).toMatchObject({ numRows: 3600, partitionNum: 1200, schema: { partitions: [{ name: 'day', type: 'int64' }] } });
-    expect((await scan(api, id)).result).toMatchObject({ added: 0, updated: 0, dropped: 0, partitions: 1200 });
+    expect((await scan(api, id)).summary).toMatchObject({ added: 0, updated: 0, dropped: 0, partitions: 1200 });
   });
 
   it('scans a lake folder written with Hive conventions', async () => {
     const ds = await api.call('POST', mms('/datasources'), { name: 'lake', type: 'LAKE', config: { source: { path: 'lake' } } });
     expect(ds.status, ds.text).toBe(200);
     const id = ds.body.data.dataSourceId;
-    expect((await scan(api, id)).result).toMatchObject({ dbs: 1, tables: 1, partitions: 3 });
+    expect((await scan(api, id)).summary).toMatchObject({ dbs: 1, tables: 1, partitions: 3 });
     const parts = await list(api, `/datasources/${id}/partitions?sorter.numRows=asc`);
     expect(parts.map((p) => [p.value, p.numRows])).toEqual([['dt=2024-01%2F03', 1], ['dt=2024-01-01', 3], ['dt=2024-01-02', 4]]);
     const [table] = await list(api, `/datasources/${id}/tables`);

@@ -5,6 +5,7 @@ import { Envelope, errorResponses, Id, MAX_PAGE_SIZE, Paged, SourceParams } from
 import {
   CreateDataSourceBody,
   DataSourceIdOut,
+  DataSourceUpdatedOut,
   DataSourceOut,
   GetDataSourceQuery,
   ListDataSourcesQuery,
@@ -14,11 +15,13 @@ import { dataSourceOut } from '../format.js';
 import { paging } from '../paging.js';
 import { allowedSources } from '../../auth/policy.js';
 import { sharesWith } from '../auth.js';
+import type { Store } from '../../store/store.js';
+import { recordAsyncTask } from '../../store/async-tasks.js';
 
 const tags = ['Data sources'];
 
 export const dataSourceRoutes =
-  (service: DataSourceService): FastifyPluginAsyncTypebox =>
+  (service: DataSourceService, store: Store): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.post(
       '/datasources',
@@ -64,10 +67,11 @@ export const dataSourceRoutes =
 
     app.put(
       '/datasources/:sourceId',
-      { schema: { operationId: 'UpdateMmsDataSource', tags, params: SourceParams, body: UpdateDataSourceBody, response: { 200: Envelope(Id), ...errorResponses } } },
+      { schema: { operationId: 'UpdateMmsDataSource', tags, params: SourceParams, body: UpdateDataSourceBody, response: { 200: Envelope(DataSourceUpdatedOut), ...errorResponses } } },
       async (req) => {
         await service.update(req.params.sourceId, req.body, sharesWith(req));
-        return { requestId: req.id, data: req.params.sourceId };
+        const asyncTaskId = await recordAsyncTask(store.db, { sourceId: req.params.sourceId, type: 'UPDATE_DATASOURCE', objectId: req.params.sourceId });
+        return { requestId: req.id, data: { sourceId: req.params.sourceId, asyncTaskId } };
       },
     );
 

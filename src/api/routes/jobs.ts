@@ -2,7 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { JobService } from '../../jobs/service.js';
 import type { JobAction } from '../../engine/job-lifecycle.js';
 import { Envelope, errorResponses, Id, JobParams, Paged, SourceParams } from '../schemas/common.js';
-import { CreateJobBody, JobIdOut, JobOut, JobPreviewOut, ListJobsQuery, PreviewJobBody } from '../schemas/job.js';
+import { CreateJobBody, JobCreatedOut, JobOut, JobPreviewOut, ListJobsQuery, PreviewJobBody } from '../schemas/job.js';
+import type { Store } from '../../store/store.js';
+import { recordAsyncTask } from '../../store/async-tasks.js';
 import { jobOut } from '../format.js';
 import { paging } from '../paging.js';
 import { sharesWith } from '../auth.js';
@@ -10,12 +12,16 @@ import { sharesWith } from '../auth.js';
 const tags = ['Jobs'];
 
 export const jobRoutes =
-  (service: JobService): FastifyPluginAsyncTypebox =>
+  (service: JobService, store: Store): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.post(
       '/datasources/:sourceId/jobs',
-      { schema: { operationId: 'CreateMmsJob', tags, params: SourceParams, body: CreateJobBody, response: { 200: Envelope(JobIdOut), ...errorResponses } } },
-      async (req) => ({ requestId: req.id, data: { jobId: await service.create(req.params.sourceId, req.body, sharesWith(req)) } }),
+      { schema: { operationId: 'CreateMmsJob', tags, params: SourceParams, body: CreateJobBody, response: { 200: Envelope(JobCreatedOut), ...errorResponses } } },
+      async (req) => {
+        const jobId = await service.create(req.params.sourceId, req.body, sharesWith(req));
+        const asyncTaskId = await recordAsyncTask(store.db, { sourceId: req.params.sourceId, type: 'TASK_CREATE', objectId: jobId });
+        return { requestId: req.id, data: { asyncTaskId, jobId } };
+      },
     );
 
     app.post(
@@ -55,14 +61,22 @@ export const jobRoutes =
       async (req) => ({ requestId: req.id, data: jobOut(await service.get(req.params.sourceId, req.params.jobId)) }),
     );
 
-    app.delete(
-      '/datasources/:sourceId/jobs/:jobId',
-      { schema: { operationId: 'DeleteMmsJob', tags, params: JobParams, response: { 200: Envelope(Id), ...errorResponses } } },
-      async (req) => {
-        await service.act(req.params.sourceId, req.params.jobId, 'delete');
-        return { requestId: req.id, data: req.params.jobId };
-      },
-    );
+    // MMS deletes a job with POST (reference §3.4); DELETE stays as an OpenMMS addition, the same RAM action.
+    for (const [method, operationId, description] of [
+      ['POST', 'DeleteMmsJob', undefined],
+      ['DELETE', 'DeleteMmsJobByDelete', 'OpenMMS addition: DeleteMmsJob with the DELETE method (RAM action odps:DeleteMmsJob).'],
+    ] as const) {
+      app.route({
+        method,
+        url: '/datasources/:sourceId/jobs/:jobId',
+        config: { action: 'odps:DeleteMmsJob' },
+        schema: { operationId, tags, ...(description && { description }), params: JobParams, response: { 200: Envelope(Id), ...errorResponses } },
+        handler: async (req) => {
+          await service.act(req.params.sourceId, req.params.jobId, 'delete');
+          return { requestId: req.id, data: req.params.jobId };
+        },
+      });
+    }
 
     const actions: [JobAction, string][] = [['start', 'StartMmsJob'], ['stop', 'StopMmsJob'], ['retry', 'RetryMmsJob']];
     for (const [action, operationId] of actions) {
@@ -71,6 +85,8 @@ export const jobRoutes =
         { schema: { operationId, tags, params: JobParams, response: { 200: Envelope(Id), ...errorResponses } } },
         async (req) => {
           await service.act(req.params.sourceId, req.params.jobId, action);
+          // MMS stops a job through a STOP_JOB async task; OpenMMS stops it within the call and records one.
+          if (action === 'stop') await recordAsyncTask(store.db, { sourceId: req.params.sourceId, type: 'STOP_JOB', objectId: req.params.jobId });
           return { requestId: req.id, data: req.params.jobId };
         },
       );

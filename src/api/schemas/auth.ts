@@ -5,7 +5,13 @@ const Statement = Type.Object(
   {
     effect: Type.Union([Type.Literal('Allow'), Type.Literal('Deny')]),
     actions: Type.Array(Type.String({ pattern: '^[A-Za-z0-9:*]+$', maxLength: 128, description: 'e.g. odps:ListMmsJobs, odps:*Mms*, *' }), { minItems: 1, maxItems: 200 }),
-    resources: Type.Array(Type.String({ pattern: '^(\\*|datasource/(\\*|[1-9][0-9]{0,9}))$', description: '*, datasource/*, or datasource/<id>' }), { minItems: 1, maxItems: 1000 }),
+    resources: Type.Array(
+      Type.String({
+        pattern: '^(\\*|datasource/(\\*|[1-9][0-9]{0,9})|acs:odps:[A-Za-z0-9*-]*:[A-Za-z0-9*-]*:(\\*|mmsdatasource/(\\*|[1-9][0-9]{0,9})))$',
+        description: "*, datasource/*, datasource/<id>, or MMS's ARN form acs:odps:*:*:mmsdatasource/<id> (region and account may be anything)",
+      }),
+      { minItems: 1, maxItems: 1000 },
+    ),
   },
   { additionalProperties: false },
 );

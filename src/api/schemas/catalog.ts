@@ -104,14 +104,16 @@ export const ScanOut = Type.Object({
   id: Type.Integer(),
   sourceId: Type.Integer(),
   status: StringEnum(['INIT', 'DOING', 'DONE', 'FAILED']),
-  progress: Type.Integer({ description: 'Percent.' }),
+  progress: Type.Integer({ description: 'As MMS: 0 to 10000 (hundredths of a percent).' }),
   dbName: Nullable(Type.String()),
   tableNames: Nullable(Type.Array(Type.String())),
   createTime: Type.String(),
   startTime: Nullable(Type.String()),
   endTime: Nullable(Type.String()),
-  errMsg: Nullable(Type.String()),
-  result: Nullable(
+  errorMsg: Nullable(Type.String()),
+  errMsg: Nullable(Type.String({ description: 'OpenMMS addition (as errorMsg).' })),
+  result: Nullable(Type.String({ description: 'JSON text, as MMS answers it: the summary below.' })),
+  summary: Nullable(
     Type.Object({
       dbs: Type.Integer(),
       tables: Type.Integer(),

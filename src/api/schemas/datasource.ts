@@ -75,3 +75,4 @@ export const DataSourceOut = Type.Object({
 });
 
 export const DataSourceIdOut = Type.Object({ dataSourceId: Id });
+export const DataSourceUpdatedOut = Type.Object({ sourceId: Id, asyncTaskId: Type.Integer({ description: 'The UPDATE_DATASOURCE async task (GetMmsAsyncTask).' }) });

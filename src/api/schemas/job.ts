@@ -115,4 +115,7 @@ export const JobOut = Type.Object({
   eta: Nullable(Type.String()),
 });
 
-export const JobIdOut = Type.Object({ jobId: Type.Integer() });
+export const JobCreatedOut = Type.Object({
+  asyncTaskId: Type.Integer({ description: 'The TASK_CREATE async task (GetMmsAsyncTask): its objectId is the job.' }),
+  jobId: Type.Integer({ description: 'OpenMMS addition: the job itself (created within the call).' }),
+});

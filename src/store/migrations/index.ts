@@ -8,6 +8,7 @@ import { taskLeases } from './0006-task-leases.js';
 import { accessKeys } from './0007-access-keys.js';
 import { tenantIsolation } from './0008-tenant-isolation.js';
 import { exactPartitions } from './0009-exact-partitions.js';
+import { asyncTasks } from './0010-async-tasks.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -25,7 +26,7 @@ export interface StoreMigration {
 }
 
 /** Ordered list of schema versions; append only. */
-const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation, exactPartitions];
+const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation, exactPartitions, asyncTasks];
 
 function dialectTypes(dialect: StoreDialect): DialectTypes {
   return dialect === 'sqlite'

@@ -30,7 +30,7 @@ const Stat = ({ label, value }) => html`<div class="stat"><div class="label">${l
 
 function TaskDetail({ sourceId, taskId }) {
   const task = useData(() => api('GET', `/datasources/${sourceId}/tasks/${taskId}`), [taskId], POLL_MS, (t) => t && !['DONE', 'FAILED'].includes(t.status));
-  const logs = useData(() => listAll(`/datasources/${sourceId}/tasks/${taskId}/logs`), [taskId], POLL_MS, () => !['DONE', 'FAILED'].includes(task.data?.status));
+  const logs = useData(() => api('GET', `/datasources/${sourceId}/tasks/${taskId}/logs`), [taskId], POLL_MS, () => !['DONE', 'FAILED'].includes(task.data?.status));
   const parts = task.data?.partitions ?? [];
   return html`
     <div class="card">

@@ -29,10 +29,10 @@ function ScanState({ scan }) {
   if (!scan) return null;
   if (scan.status === 'FAILED') return html`<div class="error small">Scan failed: ${scan.errMsg}</div>`;
   if (scan.status === 'DONE') {
-    const r = scan.result;
+    const r = scan.summary;
     return html`<span class="small ok">Scan done: ${r.tables} tables, ${r.partitions} partitions (${r.added} added, ${r.updated} updated, ${r.dropped} dropped)</span>`;
   }
-  return html`<span class="small muted">Scanning… ${scan.progress}%</span>`;
+  return html`<span class="small muted">Scanning… ${Math.floor(scan.progress / 100)}%</span>`;
 }
 
 export function SourcesPage() {
