@@ -5,7 +5,8 @@ import type { JobListRow } from '../store/jobs.js';
 import type { JobConfig } from '../jobs/service.js';
 import type { ColumnMeta } from '../connectors/connector.js';
 import type { ScanResult } from '../catalog/scan.js';
-import type { CatalogPartitionListRow, CatalogTableListRow } from '../store/catalog.js';
+import type { CatalogSource } from '../catalog/service.js';
+import type { CatalogDbListRow, CatalogPartitionListRow, CatalogTableListRow } from '../store/catalog.js';
 import type { CatalogDbRow, MigrationStatus, ScanRow, TaskLogRow, TimerRow } from '../store/schema.js';
 import type { TaskListRow } from '../store/tasks.js';
 import type { AsyncTaskRow } from '../store/async-tasks.js';
@@ -78,22 +79,40 @@ function catalogStats(row: { status: MigrationStatus; updated: number; dropped: 
   return { status: row.status, updated: row.updated === 1, dropped: row.dropped === 1, numRows: row.num_rows, size: row.size, lastDdlTime: optionalTime(row.last_ddl_time) };
 }
 
-export function dbOut(sourceName: string, row: CatalogDbRow) {
-  return { id: row.id, sourceId: row.source_id, sourceName, name: row.name, ...catalogStats(row), tableNum: row.table_num, partitionNum: row.partition_num };
+/** Attributes MMS reports of Hive objects that OpenMMS's engines do not have. */
+const HIVE_ONLY = { owner: null, location: null, extra: '{}' };
+
+export function dbOut(source: CatalogSource, row: CatalogDbListRow) {
+  const n = (v: number | string | null) => Number(v ?? 0);
+  return {
+    id: row.id, sourceId: row.source_id, sourceName: source.name, name: row.name, description: null, ...HIVE_ONLY,
+    dstProjectName: row.dst_project_name ?? source.project, dstName: row.dst_name,
+    ...catalogStats(row), deleted: row.dropped === 1, createTime: formatTime(row.create_time), updateTime: formatTime(row.update_time),
+    tables: row.table_num, tablesDoing: row.n_doing, tablesDone: row.n_done, tablesFailed: row.n_failed, tablesPartDone: row.n_part_done,
+    partitions: row.partition_num, partitionsDoing: n(row.p_n_doing), partitionsDone: n(row.p_n_done), partitionsFailed: n(row.p_n_failed),
+    tableNum: row.table_num, partitionNum: row.partition_num,
+  };
 }
 
-export function tableOut(sourceName: string, row: CatalogTableListRow) {
-  const columns = (text: string) => (JSON.parse(text) as ColumnMeta[]).map(({ name, type, nativeType, nullable, comment }) => ({ name, type, nativeType, nullable, comment }));
+export function tableOut(source: CatalogSource, row: CatalogTableListRow) {
+  const columns = (text: string) => (JSON.parse(text) as ColumnMeta[]).map(({ name, type, nativeType, nullable, comment }) => ({ name, type, nativeType, nullable, comment, defaultValue: null }));
+  const partitions = row.n_init + row.n_doing + row.n_done + row.n_failed + row.n_part_done;
   return {
-    id: row.id, sourceId: row.source_id, sourceName, dbId: row.db_id, dbName: row.db_name, name: row.name,
+    id: row.id, sourceId: row.source_id, sourceName: source.name, dbId: row.db_id, dbName: row.db_name, name: row.name, type: 'TABLE',
+    ...HIVE_ONLY, inputFormat: null, outputFormat: null, serde: null,
     hasPartitions: row.has_partitions === 1, ...catalogStats(row),
-    partitionNum: row.n_init + row.n_doing + row.n_done + row.n_failed + row.n_part_done,
+    dstProjectName: row.dst_project_name ?? row.db_dst_project_name ?? source.project, dstSchemaName: row.dst_schema_name ?? row.db_dst_name, dstName: row.dst_name ?? row.name,
+    partitions, partitionsDoing: row.n_doing, partitionsDone: row.n_done, partitionsFailed: row.n_failed, partitionNum: partitions,
     schema: { name: row.name, comment: row.comment, columns: columns(row.columns), partitions: columns(row.partition_columns) },
   };
 }
 
-export function partitionOut(sourceName: string, row: CatalogPartitionListRow) {
-  return { id: row.id, sourceId: row.source_id, sourceName, dbId: row.db_id, dbName: row.db_name, tableId: row.table_id, tableName: row.table_name, value: row.value, ...catalogStats(row) };
+export function partitionOut(source: CatalogSource, row: CatalogPartitionListRow) {
+  return {
+    id: row.id, sourceId: row.source_id, sourceName: source.name, dbId: row.db_id, dbName: row.db_name, tableId: row.table_id, tableName: row.table_name, value: row.value, ...catalogStats(row),
+    dstProjectName: row.table_dst_project_name ?? row.db_dst_project_name ?? source.project, dstSchemaName: row.table_dst_schema_name ?? row.db_dst_name,
+    dstTableName: row.table_dst_name ?? row.table_name, dstValue: row.value,
+  };
 }
 
 export function scanOut(row: ScanRow) {

@@ -73,6 +73,8 @@ export async function planJob(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
   const jobTables = await db.selectFrom('job_tables').selectAll().where('job_id', '=', job.id).execute();
   const { tables, filters } = await loadPlanTables(db, job.db_id, jobTables.map((t) => ({ src: t.src_table_name, dst: t.dst_table_name })), config.partitionFilters);
   const planned = planTasks(tables, planOptions(config, job.type, filters));
+  // Tables the catalog maps to another destination database than the job's.
+  const dstDbOf = new Map(jobTables.map((t) => [t.src_table_name, t.dst_db_name]));
 
   return db.transaction().execute(async (tx) => {
     // Several API processes may plan at once: the job row lock makes one of them do it.
@@ -86,7 +88,7 @@ export async function planJob(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
         .insertInto('tasks')
         .values({
           job_id: job.id, run: job.run, source_id: job.source_id, table_id: t.tableId, src_db_name: job.src_db_name, src_table_name: t.src,
-          dst_db_name: job.dst_db_name, dst_table_name: t.dst, status: 'INIT', partitions_total: t.partitions?.length ?? 1, size: t.size,
+          dst_db_name: dstDbOf.get(t.src) ?? job.dst_db_name, dst_table_name: t.dst, status: 'INIT', partitions_total: t.partitions?.length ?? 1, size: t.size,
           err_msg: null, next_attempt_time: null, start_time: null, end_time: null, create_time: now, update_time: now,
         })
         .returning('id')

@@ -183,7 +183,14 @@ export class JobService {
       partitionColumns: await catalog.partitionColumns(this.store.db, db.id, Object.keys(req.partitionFilters ?? {})),
       columns: req.columnMapping && Object.keys(req.columnMapping).length ? await catalog.columnNames(this.store.db, db.id) : new Map(),
     });
-    const dstDb = req.dstDbName ?? destinationDatabase(source.config);
+    // The catalog's destination mapping (UpdateMmsDb/Table/Tables) where the request leaves a name out;
+    // a table mapped to another database goes there.
+    const dstDb = req.dstDbName ?? db.dst_project_name ?? destinationDatabase(source.config);
+    const mapping = await catalog.destinationMapping(this.store.db, db.id, scope.tables.map((t) => t.src));
+    scope.tables = scope.tables.map((t) => {
+      const m = mapping.get(t.src);
+      return { src: t.src, dst: req.tableMapping?.[t.src] ?? m?.dst_name ?? t.dst, dstDb: m?.dst_project_name ?? dstDb };
+    });
     assertDestinationNames(source.config.destination.type, dstDb, scope.tables, req.columnMapping ?? {});
     await this.assertFidelity(source.type, source.config.destination.type, db.id, scope.tables.map((t) => t.src));
     if (req.timerId !== undefined) {
@@ -237,7 +244,7 @@ export class JobService {
     await this.assertNoOverlap(sourceId, db.id, scope.tables.map((t) => t.src), null);
     await this.assertPartitionCount(db.id, scope.tables, config, scope.type);
     await this.assertJobSlot(null);
-    const destinationTables = scope.tables.map((t) => ({ db: dstDb, table: t.dst }));
+    const destinationTables = scope.tables.map((t) => ({ db: t.dstDb ?? dstDb, table: t.dst }));
     try {
       const id = await jobs.insertJob(
         this.store.db,
@@ -329,13 +336,16 @@ export class JobService {
 }
 
 /** Every name the job writes must be one the destination engine can hold as it is (see connectors/names.ts). */
-function assertDestinationNames(engine: Engine, db: string, tables: { src: string; dst: string }[], columnMapping: Record<string, string>): void {
+function assertDestinationNames(engine: Engine, db: string, tables: { src: string; dst: string; dstDb?: string }[], columnMapping: Record<string, string>): void {
   const check = (kind: NameKind, name: string, field: string) => {
     const problem = destinationNameProblem(engine, kind, name);
     if (problem) throw invalid(`${field}: '${name}' cannot be written to the ${engine} destination: ${problem}`);
   };
   check('database', db, 'dstDbName');
-  for (const t of tables) check('table', t.dst, t.dst === t.src ? `table '${t.src}'` : `tableMapping['${t.src}']`);
+  for (const t of tables) {
+    check('table', t.dst, t.dst === t.src ? `table '${t.src}'` : `tableMapping['${t.src}']`);
+    if (t.dstDb !== undefined && t.dstDb !== db) check('database', t.dstDb, `table '${t.src}' (its catalog dstProjectName)`);
+  }
   for (const [from, to] of Object.entries(columnMapping)) check('column', to, `columnMapping['${from}']`);
 }
 

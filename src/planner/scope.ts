@@ -27,7 +27,8 @@ export interface ScopeCatalog {
 
 export interface ResolvedScope {
   type: JobType;
-  tables: { src: string; dst: string }[];
+  /** `dstDb`: where the catalog maps the table, when the job service resolved it (UpdateMmsTable). */
+  tables: { src: string; dst: string; dstDb?: string }[];
 }
 
 /**

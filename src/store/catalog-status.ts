@@ -58,3 +58,37 @@ export async function setTableStatus(db: Kysely<Database>, tableId: number, stat
     if (!t.dropped) await countTables(tx, t.db_id, { [t.status]: -1, [status]: 1 });
   });
 }
+
+/**
+ * UpdateMmsDb/Table/Tables `status`: sets tables, and all their partitions, to INIT (an
+ * incremental job copies them again) or DONE (it skips them), rolled up to their dbs.
+ */
+export async function setTablesStatus(db: Kysely<Database>, tableIds: number[], status: 'INIT' | 'DONE'): Promise<void> {
+  const done = status === 'DONE' ? { updated: 0 } : {};
+  await db.transaction().execute(async (tx) => {
+    for (const id of tableIds) {
+      const t = await tx.selectFrom('catalog_tables').select(['db_id', 'status', 'dropped', 'has_partitions']).where('id', '=', id).executeTakeFirstOrThrow();
+      if (t.has_partitions) {
+        const counts = await tx
+          .selectFrom('catalog_partitions')
+          .select('status')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('table_id', '=', id)
+          .where('dropped', '=', 0)
+          .groupBy('status')
+          .execute();
+        await tx.updateTable('catalog_partitions').set({ status, ...done }).where('table_id', '=', id).where('dropped', '=', 0).execute();
+        if (status === 'DONE') await tx.updateTable('catalog_tables').set(done).where('id', '=', id).execute();
+        const delta: StatusDelta = {};
+        for (const c of counts) {
+          delta[c.status] = (delta[c.status] ?? 0) - Number(c.n);
+          delta[status] = (delta[status] ?? 0) + Number(c.n);
+        }
+        if (!t.dropped) await countPartitions(tx, id, delta);
+      } else {
+        await tx.updateTable('catalog_tables').set({ status, ...done }).where('id', '=', id).execute();
+        if (!t.dropped && t.status !== status) await countTables(tx, t.db_id, { [t.status]: -1, [status]: 1 });
+      }
+    }
+  });
+}

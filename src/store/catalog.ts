@@ -55,9 +55,11 @@ export interface CatalogFilter {
   dropped?: boolean;
   lastDdlTimeStart?: number;
   lastDdlTimeEnd?: number;
+  /** Tables by their effective destination (their own mapping, else their db's, else the default `project`). */
+  destination?: { project: string; dstProjectName?: string; dstSchemaName?: string; dstName?: string };
 }
 
-export type CatalogSort = { field: 'num_rows' | 'size' | 'last_ddl_time'; order: 'asc' | 'desc' } | undefined;
+export type CatalogSort = { field: 'num_rows' | 'size' | 'last_ddl_time' | 'update_time'; order: 'asc' | 'desc' } | undefined;
 type Page = { offset: number; limit: number };
 
 /**
@@ -77,6 +79,13 @@ function filtered<Q extends { where: (...a: any[]) => Q }>(q: Q, f: CatalogFilte
     if (f.dbName !== undefined) out = out.where('o.db_id' as never, 'in', (eb: any) => eb.selectFrom('catalog_dbs').select('id').where('name', '=', f.dbName).whereRef('source_id', '=', 'o.source_id'));
   }
   if (level === 'table' && f.hasPartitions !== undefined) out = out.where('o.has_partitions' as never, '=', f.hasPartitions ? 1 : 0);
+  if (level === 'table' && f.destination) {
+    const d = f.destination;
+    const ofDb = (column: string) => (eb: any) => eb.selectFrom('catalog_dbs as md').select(`md.${column}`).whereRef('md.id', '=', 'o.db_id');
+    if (d.dstProjectName !== undefined) out = out.where((eb: any) => eb(eb.fn.coalesce('o.dst_project_name', ofDb('dst_project_name')(eb), eb.val(d.project)), '=', d.dstProjectName));
+    if (d.dstSchemaName !== undefined) out = out.where((eb: any) => eb(eb.fn.coalesce('o.dst_schema_name', ofDb('dst_name')(eb)), '=', d.dstSchemaName));
+    if (d.dstName !== undefined) out = out.where((eb: any) => eb(eb.fn.coalesce('o.dst_name', 'o.name'), '=', d.dstName));
+  }
   if (level === 'partition') {
     if (f.tableId !== undefined) out = out.where('o.table_id' as never, '=', f.tableId);
     if (f.tableName !== undefined) out = out.where('o.table_id' as never, 'in', (eb: any) => eb.selectFrom('catalog_tables').select('id').where('name', '=', f.tableName).whereRef('source_id', '=', 'o.source_id'));
@@ -98,11 +107,35 @@ async function paged<Row extends { id: number }>(q: any, sort: CatalogSort, page
   return { total: Number(total), rows: order.map((id) => byId.get(id)!).filter(Boolean) };
 }
 
+/** A db's partitions by status: its partitioned tables' counters added up. */
+const PARTITION_SUMS = ['n_init', 'n_doing', 'n_done', 'n_failed', 'n_part_done'] as const;
+
 function dbsQuery(db: Kysely<Database>, sourceId: number) {
-  return db.selectFrom('catalog_dbs as o').selectAll('o').where('o.source_id', '=', sourceId);
+  return db
+    .selectFrom('catalog_dbs as o')
+    .selectAll('o')
+    .select((eb) =>
+      PARTITION_SUMS.map((c) =>
+        eb
+          .selectFrom('catalog_tables as ct')
+          .select((sub) => sub.fn.coalesce(sub.fn.sum<number>(`ct.${c}`), sub.lit(0)).as('s'))
+          .whereRef('ct.db_id', '=', 'o.id')
+          .where('ct.dropped', '=', 0)
+          .where('ct.has_partitions', '=', 1)
+          .as(`p_${c}`),
+      ),
+    )
+    .where('o.source_id', '=', sourceId);
 }
+
+export type CatalogDbListRow = CatalogDbRow & { [K in (typeof PARTITION_SUMS)[number] as `p_${K}`]: number | string | null };
 function tablesQuery(db: Kysely<Database>, sourceId: number) {
-  return db.selectFrom('catalog_tables as o').innerJoin('catalog_dbs as d', 'd.id', 'o.db_id').selectAll('o').select('d.name as db_name').where('o.source_id', '=', sourceId);
+  return db
+    .selectFrom('catalog_tables as o')
+    .innerJoin('catalog_dbs as d', 'd.id', 'o.db_id')
+    .selectAll('o')
+    .select(['d.name as db_name', 'd.dst_project_name as db_dst_project_name', 'd.dst_name as db_dst_name'])
+    .where('o.source_id', '=', sourceId);
 }
 function partitionsQuery(db: Kysely<Database>, sourceId: number) {
   return db
@@ -110,16 +143,23 @@ function partitionsQuery(db: Kysely<Database>, sourceId: number) {
     .innerJoin('catalog_tables as t', 't.id', 'o.table_id')
     .innerJoin('catalog_dbs as d', 'd.id', 'o.db_id')
     .selectAll('o')
-    .select(['d.name as db_name', 't.name as table_name'])
+    .select(['d.name as db_name', 't.name as table_name', 'd.dst_project_name as db_dst_project_name', 'd.dst_name as db_dst_name'])
+    .select(['t.dst_project_name as table_dst_project_name', 't.dst_schema_name as table_dst_schema_name', 't.dst_name as table_dst_name'])
     .where('o.source_id', '=', sourceId);
 }
 
-export type CatalogTableListRow = CatalogTableRow & { db_name: string };
-export type CatalogPartitionListRow = CatalogPartitionRow & { db_name: string; table_name: string };
+/** The db's mapping, which a table's own overrides. */
+type DbMapping = { db_dst_project_name: string | null; db_dst_name: string | null };
+export type CatalogTableListRow = CatalogTableRow & { db_name: string } & DbMapping;
+export type CatalogPartitionListRow = CatalogPartitionRow & { db_name: string; table_name: string } & DbMapping & {
+  table_dst_project_name: string | null;
+  table_dst_schema_name: string | null;
+  table_dst_name: string | null;
+};
 
 export const listDbs = (db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page) =>
   paged(filtered(db.selectFrom('catalog_dbs as o').where('o.source_id', '=', sourceId), f, 'o.name', 'db'), sort, page, (ids) =>
-    dbsQuery(db, sourceId).where('o.id', 'in', ids).execute(),
+    dbsQuery(db, sourceId).where('o.id', 'in', ids).execute() as Promise<CatalogDbListRow[]>,
   );
 export const listTables = (db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page) =>
   paged(filtered(db.selectFrom('catalog_tables as o').where('o.source_id', '=', sourceId), f, 'o.name', 'table'), sort, page, (ids) =>
@@ -130,6 +170,23 @@ export const listPartitions = (db: Kysely<Database>, sourceId: number, f: Catalo
     partitionsQuery(db, sourceId).where('o.id', 'in', ids).execute(),
   );
 
-export const getDb = (db: Kysely<Database>, sourceId: number, id: number) => dbsQuery(db, sourceId).where('o.id', '=', id).executeTakeFirst();
+export const getDb = (db: Kysely<Database>, sourceId: number, id: number) => dbsQuery(db, sourceId).where('o.id', '=', id).executeTakeFirst() as Promise<CatalogDbListRow | undefined>;
 export const getTable = (db: Kysely<Database>, sourceId: number, id: number) => tablesQuery(db, sourceId).where('o.id', '=', id).executeTakeFirst();
 export const getPartition = (db: Kysely<Database>, sourceId: number, id: number) => partitionsQuery(db, sourceId).where('o.id', '=', id).executeTakeFirst();
+
+/** The destination mapping (UpdateMmsTable/Tables) of the given tables of a database, by name. */
+export async function destinationMapping(db: Kysely<Database>, dbId: number, tables: string[]): Promise<Map<string, { dst_project_name: string | null; dst_name: string | null }>> {
+  const out = new Map<string, { dst_project_name: string | null; dst_name: string | null }>();
+  for (let i = 0; i < tables.length; i += 500) {
+    const rows = await db
+      .selectFrom('catalog_tables')
+      .select(['name', 'dst_project_name', 'dst_name'])
+      .where('db_id', '=', dbId)
+      .where('dropped', '=', 0)
+      .where('name', 'in', tables.slice(i, i + 500))
+      .where((eb) => eb.or([eb('dst_project_name', 'is not', null), eb('dst_name', 'is not', null)]))
+      .execute();
+    for (const r of rows) out.set(r.name, r);
+  }
+  return out;
+}

@@ -18,7 +18,7 @@ export type JobListRow = JobRow & { source_name: string };
 export async function insertJob(
   db: Kysely<Database>,
   job: Insertable<JobTable>,
-  tables: { src: string; dst: string }[],
+  tables: { src: string; dst: string; dstDb?: string }[],
   /** More to write in the same transaction (the job's claims on its destination tables). */
   alongside: (tx: Kysely<Database>) => Promise<void> = async () => {},
 ): Promise<number> {
@@ -26,7 +26,7 @@ export async function insertJob(
     const { id } = await tx.insertInto('jobs').values(job).returning('id').executeTakeFirstOrThrow();
     // Chunked: one job may cover thousands of tables, more than one statement's bind limit.
     for (let i = 0; i < tables.length; i += 500) {
-      const chunk = tables.slice(i, i + 500).map((t) => ({ job_id: id, src_table_name: t.src, dst_table_name: t.dst }));
+      const chunk = tables.slice(i, i + 500).map((t) => ({ job_id: id, src_table_name: t.src, dst_table_name: t.dst, dst_db_name: t.dstDb === job.dst_db_name ? null : (t.dstDb ?? null) }));
       await tx.insertInto('job_tables').values(chunk).execute();
     }
     await alongside(tx);

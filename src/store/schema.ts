@@ -207,16 +207,28 @@ interface CatalogStats {
   update_time: number;
 }
 
-export interface CatalogDbTable extends CatalogStats, StatusCounters, ScanMarks {
+/** MMS's destination mapping of a db or table (UpdateMmsDb/Table/Tables); NULL: the default. */
+interface DestinationMapping {
+  /** The destination database (MMS's project). */
+  dst_project_name: string | null;
+}
+
+export interface CatalogDbTable extends CatalogStats, StatusCounters, ScanMarks, DestinationMapping {
   id: Generated<number>;
   source_id: number;
   name: string;
+  /** MMS's destination schema of the db: kept and shown; OpenMMS destinations have no schema layer under the database. */
+  dst_name: string | null;
   table_num: number;
   partition_num: number;
 }
 
-export interface CatalogTableTable extends CatalogStats, StatusCounters, ScanMarks {
+export interface CatalogTableTable extends CatalogStats, StatusCounters, ScanMarks, DestinationMapping {
   id: Generated<number>;
+  /** MMS's destination schema: kept and shown (see CatalogDbTable.dst_name). */
+  dst_schema_name: string | null;
+  /** The destination table. */
+  dst_name: string | null;
   comment: string | null;
   source_id: number;
   db_id: number;
@@ -271,6 +283,8 @@ export interface JobTableTable {
   job_id: number;
   src_table_name: string;
   dst_table_name: string;
+  /** Where this table goes when the catalog maps it elsewhere than the job's dst_db_name; NULL: there. */
+  dst_db_name: string | null;
 }
 
 export type ScanStatus = 'INIT' | 'DOING' | 'DONE' | 'FAILED';

@@ -53,7 +53,8 @@ describe('HTTP protocol: errors, limits, OpenAPI', () => {
         'GetMmsAsyncTask', 'ListMmsTasks', 'GetMmsTask', 'RetryMmsTask', 'ListMmsTaskLogs',
         'CreateMmsTimer', 'ListMmsTimers', 'GetMmsTimer', 'UpdateMmsTimer', 'DeleteMmsTimer',
         'CreateToken', 'CreateAccessKey', 'ListAccessKeys', 'DeleteAccessKey',
-        'CreateMmsFetchMetadataJob', 'GetMmsFetchMetadataJob', 'ListMmsDbs', 'GetMmsDb', 'ListMmsTables', 'GetMmsTable', 'ListMmsPartitions', 'GetMmsPartition',
+        'CreateMmsFetchMetadataJob', 'GetMmsFetchMetadataJob', 'ListMmsDbs', 'GetMmsDb', 'UpdateMmsDb', 'ListMmsTables', 'GetMmsTable', 'UpdateMmsTable', 'UpdateMmsTables',
+        'ListMmsPartitions', 'GetMmsPartition',
       ].sort(),
     );
   });

@@ -72,9 +72,9 @@ describe.each(STORE_KINDS)('metadata scan of PostgreSQL into the %s store', (kin
       ['orders', true, 30, 3, 'INIT', false],
     ]);
     expect(tables[0].schema.columns).toEqual([
-      { name: 'id', type: 'int64', nativeType: 'bigint', nullable: false, comment: null },
-      { name: 'name', type: 'string', nativeType: 'text', nullable: false, comment: null },
-      { name: 'joined', type: 'timestamptz(6)', nativeType: 'timestamp with time zone', nullable: true, comment: null },
+      { name: 'id', type: 'int64', nativeType: 'bigint', nullable: false, comment: null, defaultValue: null },
+      { name: 'name', type: 'string', nativeType: 'text', nullable: false, comment: null, defaultValue: null },
+      { name: 'joined', type: 'timestamptz(6)', nativeType: 'timestamp with time zone', nullable: true, comment: null, defaultValue: null },
     ]);
     expect(tables[1].schema.partitions.map((c: any) => c.name)).toEqual(['region']);
 
@@ -221,6 +221,6 @@ describe('metadata scan of MariaDB and of a Hive-layout lake', () => {
     expect(parts.map((p) => [p.value, p.numRows])).toEqual([['dt=2024-01%2F03', 1], ['dt=2024-01-01', 3], ['dt=2024-01-02', 4]]);
     const [table] = await list(api, `/datasources/${id}/tables`);
     expect(table).toMatchObject({ dbName: 'default', name: 'clicks', numRows: 8, hasPartitions: true });
-    expect(table.schema.partitions).toEqual([{ name: 'dt', type: 'string', nativeType: 'folder', nullable: false, comment: null }]);
+    expect(table.schema.partitions).toEqual([{ name: 'dt', type: 'string', nativeType: 'folder', nullable: false, comment: null, defaultValue: null }]);
   });
 });

@@ -4,20 +4,45 @@ import type { ScanService } from '../../catalog/scan-service.js';
 import type { CatalogFilter, CatalogSort } from '../../store/catalog.js';
 import { invalid } from '../../errors.js';
 import { paging } from '../paging.js';
-import { Envelope, errorResponses, Paged, SourceParams } from '../schemas/common.js';
+import { Envelope, errorResponses, Id, Paged, SourceParams } from '../schemas/common.js';
 import {
   CreateScanBody, DbOut, DbParams, ListDbsQuery, ListPartitionsQuery, ListTablesQuery, PartitionOut, PartitionParams, ScanOut, ScanParams, TableOut, TableParams,
+  UpdateDbBody, UpdateTableBody, UpdateTablesBody,
 } from '../schemas/catalog.js';
 import { dbOut, parseTime, partitionOut, scanOut, tableOut } from '../format.js';
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 
 const tags = ['Catalog'];
-const SORTERS = { 'sorter.numRows': 'num_rows', 'sorter.size': 'size', 'sorter.lastDdlTime': 'last_ddl_time' } as const;
+const SORTERS = { 'sorter.numRows': 'num_rows', 'sorter.size': 'size', 'sorter.lastDdlTime': 'last_ddl_time', 'sorter.updateTime': 'update_time' } as const;
+type Order = 'asc' | 'desc';
 
 type CommonQuery = {
   status?: string[]; updated?: boolean; dropped?: boolean; lastDdlTimeStart?: string; lastDdlTimeEnd?: string;
-  pageNum?: number; pageSize?: number; 'sorter.numRows'?: 'asc' | 'desc'; 'sorter.size'?: 'asc' | 'desc'; 'sorter.lastDdlTime'?: 'asc' | 'desc';
+  pageNum?: number; pageSize?: number; 'sorter.numRows'?: Order; 'sorter.size'?: Order; 'sorter.lastDdlTime'?: Order; 'sorter.updateTime'?: Order;
 };
+
+/**
+ * The MMS SDK's encodings (reference §1.3), turned into the plain ones before validation:
+ * `status=["DONE","FAILED"]` (one JSON array) and ListMmsDbs' `sorter={"numRows":"desc"}`.
+ */
+async function mmsEncodings(req: FastifyRequest): Promise<void> {
+  const q = req.query as Record<string, unknown>;
+  const json = (name: string, text: string): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw invalid(`${name}: not valid JSON`);
+    }
+  };
+  if (typeof q.status === 'string' && q.status.startsWith('[')) q.status = json('status', q.status);
+  if (typeof q.sorter === 'string') {
+    const sorter = json('sorter', q.sorter);
+    if (typeof sorter !== 'object' || sorter === null || Array.isArray(sorter)) throw invalid('sorter: a JSON object such as {"numRows":"desc"}');
+    for (const [field, order] of Object.entries(sorter)) q[`sorter.${field}`] = order;
+    delete q.sorter;
+  }
+}
 
 /** Splits a catalog list query into filter, sort and page. */
 function listArgs<Q extends CommonQuery>(q: Q, extra: Partial<CatalogFilter>) {
@@ -55,11 +80,11 @@ export const catalogRoutes =
 
     app.get(
       '/datasources/:sourceId/dbs',
-      { schema: { operationId: 'ListMmsDbs', tags, params: SourceParams, querystring: ListDbsQuery, response: { 200: Paged(DbOut), ...errorResponses } } },
+      { preValidation: mmsEncodings, schema: { operationId: 'ListMmsDbs', tags, params: SourceParams, querystring: ListDbsQuery, response: { 200: Paged(DbOut), ...errorResponses } } },
       async (req) => {
         const a = listArgs(req.query, { name: req.query.name });
-        const { sourceName, total, rows } = await catalog.listDbs(req.params.sourceId, a.filter, a.sort, a.page);
-        return { requestId: req.id, data: { total, objectList: rows.map((r) => dbOut(sourceName, r)), pageNum: a.pageNum, pageSize: a.pageSize } };
+        const { source, total, rows } = await catalog.listDbs(req.params.sourceId, a.filter, a.sort, a.page);
+        return { requestId: req.id, data: { total, objectList: rows.map((r) => dbOut(source, r)), pageNum: a.pageNum, pageSize: a.pageSize } };
       },
     );
 
@@ -67,19 +92,46 @@ export const catalogRoutes =
       '/datasources/:sourceId/dbs/:dbId',
       { schema: { operationId: 'GetMmsDb', tags, params: DbParams, response: { 200: Envelope(DbOut), ...errorResponses } } },
       async (req) => {
-        const { sourceName, row } = await catalog.getDb(req.params.sourceId, req.params.dbId);
-        return { requestId: req.id, data: dbOut(sourceName, row) };
+        const { source, row } = await catalog.getDb(req.params.sourceId, req.params.dbId);
+        return { requestId: req.id, data: dbOut(source, row) };
       },
     );
 
     app.get(
       '/datasources/:sourceId/tables',
-      { schema: { operationId: 'ListMmsTables', tags, params: SourceParams, querystring: ListTablesQuery, response: { 200: Paged(TableOut), ...errorResponses } } },
+      { preValidation: mmsEncodings, schema: { operationId: 'ListMmsTables', tags, params: SourceParams, querystring: ListTablesQuery, response: { 200: Paged(TableOut), ...errorResponses } } },
       async (req) => {
-        const { dbId, dbName, name, hasPartitions } = req.query;
-        const a = listArgs(req.query, { dbId, dbName, name, hasPartitions });
-        const { sourceName, total, rows } = await catalog.listTables(req.params.sourceId, a.filter, a.sort, a.page);
-        return { requestId: req.id, data: { total, objectList: rows.map((r) => tableOut(sourceName, r)), pageNum: a.pageNum, pageSize: a.pageSize } };
+        const { dbId, dbName, name, hasPartitions, type, dstProjectName, dstSchemaName, dstName } = req.query;
+        const project = await catalog.defaultProject(req.params.sourceId);
+        const a = listArgs(req.query, { dbId, dbName, name, hasPartitions, destination: { project, dstProjectName, dstSchemaName, dstName } });
+        // Every OpenMMS table is of type TABLE; onlyName is taken, and each row carries its name anyway.
+        if (type !== undefined && type.toUpperCase() !== 'TABLE') return { requestId: req.id, data: { total: 0, objectList: [], pageNum: a.pageNum, pageSize: a.pageSize } };
+        const { source, total, rows } = await catalog.listTables(req.params.sourceId, a.filter, a.sort, a.page);
+        return { requestId: req.id, data: { total, objectList: rows.map((r) => tableOut(source, r)), pageNum: a.pageNum, pageSize: a.pageSize } };
+      },
+    );
+
+    app.put(
+      '/datasources/:sourceId/tables',
+      { schema: { operationId: 'UpdateMmsTables', tags, params: SourceParams, body: UpdateTablesBody, response: { 200: Envelope(Type.Integer({ description: 'How many tables were updated.' })), ...errorResponses } } },
+      async (req) => ({ requestId: req.id, data: await catalog.updateTables(req.params.sourceId, req.body) }),
+    );
+
+    app.put(
+      '/datasources/:sourceId/tables/:tableId',
+      { schema: { operationId: 'UpdateMmsTable', tags, params: TableParams, body: UpdateTableBody, response: { 200: Envelope(Id), ...errorResponses } } },
+      async (req) => {
+        await catalog.updateTable(req.params.sourceId, req.params.tableId, req.body);
+        return { requestId: req.id, data: req.params.tableId };
+      },
+    );
+
+    app.put(
+      '/datasources/:sourceId/dbs/:dbId',
+      { schema: { operationId: 'UpdateMmsDb', tags, params: DbParams, body: UpdateDbBody, response: { 200: Envelope(Id), ...errorResponses } } },
+      async (req) => {
+        await catalog.updateDb(req.params.sourceId, req.params.dbId, req.body);
+        return { requestId: req.id, data: req.params.dbId };
       },
     );
 
@@ -87,19 +139,19 @@ export const catalogRoutes =
       '/datasources/:sourceId/tables/:tableId',
       { schema: { operationId: 'GetMmsTable', tags, params: TableParams, response: { 200: Envelope(TableOut), ...errorResponses } } },
       async (req) => {
-        const { sourceName, row } = await catalog.getTable(req.params.sourceId, req.params.tableId);
-        return { requestId: req.id, data: tableOut(sourceName, row) };
+        const { source, row } = await catalog.getTable(req.params.sourceId, req.params.tableId);
+        return { requestId: req.id, data: tableOut(source, row) };
       },
     );
 
     app.get(
       '/datasources/:sourceId/partitions',
-      { schema: { operationId: 'ListMmsPartitions', tags, params: SourceParams, querystring: ListPartitionsQuery, response: { 200: Paged(PartitionOut), ...errorResponses } } },
+      { preValidation: mmsEncodings, schema: { operationId: 'ListMmsPartitions', tags, params: SourceParams, querystring: ListPartitionsQuery, response: { 200: Paged(PartitionOut), ...errorResponses } } },
       async (req) => {
         const { dbId, dbName, tableId, tableName, value } = req.query;
         const a = listArgs(req.query, { dbId, dbName, tableId, tableName, name: value });
-        const { sourceName, total, rows } = await catalog.listPartitions(req.params.sourceId, a.filter, a.sort, a.page);
-        return { requestId: req.id, data: { total, objectList: rows.map((r) => partitionOut(sourceName, r)), pageNum: a.pageNum, pageSize: a.pageSize } };
+        const { source, total, rows } = await catalog.listPartitions(req.params.sourceId, a.filter, a.sort, a.page);
+        return { requestId: req.id, data: { total, objectList: rows.map((r) => partitionOut(source, r)), pageNum: a.pageNum, pageSize: a.pageSize } };
       },
     );
 
@@ -107,8 +159,8 @@ export const catalogRoutes =
       '/datasources/:sourceId/partitions/:partitionId',
       { schema: { operationId: 'GetMmsPartition', tags, params: PartitionParams, response: { 200: Envelope(PartitionOut), ...errorResponses } } },
       async (req) => {
-        const { sourceName, row } = await catalog.getPartition(req.params.sourceId, req.params.partitionId);
-        return { requestId: req.id, data: partitionOut(sourceName, row) };
+        const { source, row } = await catalog.getPartition(req.params.sourceId, req.params.partitionId);
+        return { requestId: req.id, data: partitionOut(source, row) };
       },
     );
   };

@@ -7,7 +7,7 @@ const Sort = StringEnum(['asc', 'desc']);
 
 /** Filters the three catalog lists share (ListMmsDbs, ListMmsTables, ListMmsPartitions). */
 const common = {
-  status: Type.Optional(Type.Array(MigrationStatus, { description: 'Any of these statuses (repeat the parameter).' })),
+  status: Type.Optional(Type.Array(MigrationStatus, { description: 'Any of these statuses: one JSON array, as the MMS SDK sends it (status=["DONE","FAILED"]), or the parameter repeated.' })),
   updated: Type.Optional(Type.Boolean({ description: 'Changed at the source since the last successful copy.' })),
   dropped: Type.Optional(Type.Boolean({ description: 'true: only objects gone from the source; default: only live ones.' })),
   lastDdlTimeStart: Type.Optional(Time),
@@ -18,14 +18,31 @@ const common = {
   'sorter.lastDdlTime': Type.Optional(Sort),
 };
 
-export const ListDbsQuery = Type.Object({ name: Type.Optional(Type.String({ maxLength: 512, description: 'Name contains.' })), ...common }, { additionalProperties: false });
+export const ListDbsQuery = Type.Object(
+  {
+    name: Type.Optional(Type.String({ maxLength: 512, description: 'Name contains.' })),
+    ...common,
+    'sorter.updateTime': Type.Optional(Sort),
+    sorter: Type.Optional(Type.String({ maxLength: 256, description: 'As the MMS SDK sends it for ListMmsDbs: one JSON object, {"numRows"|"size"|"updateTime"|"lastDdlTime": "asc"|"desc"}.' })),
+  },
+  { additionalProperties: false },
+);
+
+const destinationFilters = {
+  dstProjectName: Type.Optional(Type.String({ maxLength: 512, description: 'Destination database (MMS project).' })),
+  dstSchemaName: Type.Optional(Type.String({ maxLength: 512 })),
+  dstName: Type.Optional(Type.String({ maxLength: 512, description: 'Destination table.' })),
+};
 
 export const ListTablesQuery = Type.Object(
   {
     dbId: Type.Optional(Id),
     dbName: Type.Optional(ObjectName),
     name: Type.Optional(Type.String({ maxLength: 512, description: 'Name contains.' })),
+    type: Type.Optional(Type.String({ maxLength: 64, description: "Table type: OpenMMS's tables are all TABLE." })),
     hasPartitions: Type.Optional(Type.Boolean()),
+    onlyName: Type.Optional(Type.Boolean({ description: 'Rows carry only id and name.' })),
+    ...destinationFilters,
     ...common,
   },
   { additionalProperties: false },
@@ -52,12 +69,25 @@ const stats = {
   lastDdlTime: Nullable(Type.String()),
 };
 
+/** What MMS reports of Hive objects that OpenMMS's engines do not have: always null ('{}' for extra). */
+const hiveOnly = { owner: Nullable(Type.String()), location: Nullable(Type.String()), extra: Type.String({ description: 'Other attributes as JSON text.' }) };
+const count = Type.Integer();
+
 export const DbOut = Type.Object({
   id: Type.Integer(),
   sourceId: Type.Integer(),
   sourceName: Type.String(),
   name: Type.String(),
+  description: Nullable(Type.String()),
+  ...hiveOnly,
+  dstProjectName: Type.String({ description: "Destination database (MMS project): UpdateMmsDb's, else the data source's default." }),
+  dstName: Nullable(Type.String({ description: 'Destination schema, kept for MMS tooling: OpenMMS destinations have no schema layer under the database.' })),
   ...stats,
+  deleted: Type.Boolean({ description: 'Gone from the source (as dropped).' }),
+  createTime: Type.String(),
+  updateTime: Type.String(),
+  tables: count, tablesDoing: count, tablesDone: count, tablesFailed: count, tablesPartDone: count,
+  partitions: count, partitionsDoing: count, partitionsDone: count, partitionsFailed: count,
   tableNum: Type.Integer(),
   partitionNum: Type.Integer(),
 });
@@ -68,6 +98,7 @@ const Column = Type.Object({
   nativeType: Type.String({ description: 'Type as the source engine names it.' }),
   nullable: Type.Boolean(),
   comment: Nullable(Type.String()),
+  defaultValue: Nullable(Type.String()),
 });
 
 export const TableOut = Type.Object({
@@ -77,8 +108,17 @@ export const TableOut = Type.Object({
   dbId: Type.Integer(),
   dbName: Type.String(),
   name: Type.String(),
+  type: Type.String(),
+  ...hiveOnly,
+  inputFormat: Nullable(Type.String()),
+  outputFormat: Nullable(Type.String()),
+  serde: Nullable(Type.String()),
   hasPartitions: Type.Boolean(),
   ...stats,
+  dstProjectName: Type.String({ description: "Destination database: the table's (UpdateMmsTable/Tables), its db's, else the data source's default." }),
+  dstSchemaName: Nullable(Type.String()),
+  dstName: Type.String({ description: 'Destination table: UpdateMmsTable\'s, else the source name.' }),
+  partitions: count, partitionsDoing: count, partitionsDone: count, partitionsFailed: count,
   partitionNum: Type.Integer(),
   schema: Type.Object({ name: Type.String(), comment: Nullable(Type.String()), columns: Type.Array(Column), partitions: Type.Array(Column) }),
 });
@@ -93,7 +133,34 @@ export const PartitionOut = Type.Object({
   tableName: Type.String(),
   value: Type.String(),
   ...stats,
+  dstProjectName: Type.String(),
+  dstSchemaName: Nullable(Type.String()),
+  dstTableName: Type.String(),
+  dstValue: Type.String(),
 });
+
+const UpdateStatus = StringEnum(['INIT', 'DONE'], {
+  description: 'INIT: the next incremental job copies the object again; DONE: it skips it. Tables and their partitions alike.',
+});
+const dstProjectName = Type.Optional(Type.String({ maxLength: 512, description: "Destination database (MMS project); '' resets it to the default." }));
+const dstSchemaName = Type.Optional(Type.String({ maxLength: 512, description: 'Kept and shown for MMS tooling; OpenMMS destinations have no schema layer.' }));
+
+export const UpdateDbBody = Type.Object({ dstProjectName, dstName: dstSchemaName, status: Type.Optional(UpdateStatus) }, { additionalProperties: false });
+export const UpdateTableBody = Type.Object(
+  { dstProjectName, dstSchemaName, dstName: Type.Optional(Type.String({ maxLength: 512, description: "Destination table; '' resets it to the source name." })), status: Type.Optional(UpdateStatus) },
+  { additionalProperties: false },
+);
+export const UpdateTablesBody = Type.Object(
+  {
+    dbName: Type.Optional(ObjectName),
+    tableNames: Type.Optional(Type.Array(ObjectName, { maxItems: 10_000 })),
+    tables: Type.Optional(Type.Array(Id, { maxItems: 10_000, description: 'Deprecated in MMS: table ids.' })),
+    dstProjectName,
+    dstSchemaName,
+    status: Type.Optional(UpdateStatus),
+  },
+  { additionalProperties: false },
+);
 
 export const CreateScanBody = Type.Object(
   { dbName: Type.Optional(ObjectName), tableNames: Type.Optional(Type.Array(ObjectName, { minItems: 1, maxItems: 10_000 })) },

@@ -9,6 +9,7 @@ import { accessKeys } from './0007-access-keys.js';
 import { tenantIsolation } from './0008-tenant-isolation.js';
 import { exactPartitions } from './0009-exact-partitions.js';
 import { asyncTasks } from './0010-async-tasks.js';
+import { destinationMapping } from './0011-destination-mapping.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -26,7 +27,7 @@ export interface StoreMigration {
 }
 
 /** Ordered list of schema versions; append only. */
-const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation, exactPartitions, asyncTasks];
+const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation, exactPartitions, asyncTasks, destinationMapping];
 
 function dialectTypes(dialect: StoreDialect): DialectTypes {
   return dialect === 'sqlite'
