@@ -21,7 +21,7 @@ import { taskRoutes } from './routes/tasks.js';
 import { asyncTaskRoutes } from './routes/async-tasks.js';
 import { timerRoutes } from './routes/timers.js';
 import { TimerService } from '../timers/service.js';
-import { TimerScheduler } from '../engine/timer-scheduler.js';
+import { TimerScheduler } from '../timers/scheduler.js';
 import { CatalogService } from '../catalog/service.js';
 import { ScanService } from '../catalog/scan-service.js';
 import { DEFAULT_RUNNER_OPTIONS, Runner } from '../engine/runner.js';
@@ -149,8 +149,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(asyncTaskRoutes(deps.store, dataSources), { prefix: API_PREFIX });
   await app.register(catalogRoutes(new CatalogService(deps.store, dataSources), scans), { prefix: API_PREFIX });
   await app.register(taskRoutes(deps.store, dataSources, jobs), { prefix: API_PREFIX });
-  await app.register(timerRoutes(new TimerService(deps.store, dataSources)), { prefix: API_PREFIX });
-  const scheduler = deps.timerPollMs === 0 ? null : new TimerScheduler(deps.store, jobs, app.log, deps.timerPollMs ?? 1000);
+  const timers = new TimerService(deps.store, dataSources, jobs);
+  await app.register(timerRoutes(timers), { prefix: API_PREFIX });
+  const scheduler = deps.timerPollMs === 0 ? null : new TimerScheduler(deps.store, timers, app.log, deps.timerPollMs ?? 1000);
   app.decorate('scheduler', scheduler);
   if (scheduler) {
     scheduler.start();

@@ -7,7 +7,8 @@ import type { ColumnMeta } from '../connectors/connector.js';
 import type { ScanResult } from '../catalog/scan.js';
 import type { CatalogSource } from '../catalog/service.js';
 import type { CatalogDbListRow, CatalogPartitionListRow, CatalogTableListRow } from '../store/catalog.js';
-import type { CatalogDbRow, MigrationStatus, ScanRow, TaskLogRow, TimerRow } from '../store/schema.js';
+import type { MigrationStatus, ScanRow, TaskLogRow, TimerLogRow } from '../store/schema.js';
+import type { TimerListRow, TimerTemplate } from '../timers/service.js';
 import type { TaskListRow } from '../store/tasks.js';
 import type { AsyncTaskRow } from '../store/async-tasks.js';
 import type { Selectable } from 'kysely';
@@ -155,10 +156,26 @@ export function taskLogOut(row: TaskLogRow, sourceId: number) {
   };
 }
 
-export function timerOut(row: TimerRow) {
+export function timerOut(row: TimerListRow) {
+  const t = row.template === null ? null : (JSON.parse(row.template) as TimerTemplate);
   return {
-    id: row.id, sourceId: row.source_id, name: row.name, scheduleType: row.schedule_type, value: row.value, timezone: row.timezone,
-    stopped: row.stopped === 1, lastTick: optionalTime(row.last_tick), createTime: formatTime(row.create_time),
+    id: row.id, sourceId: row.source_id, name: row.name, dbId: row.db_id, srcDbName: row.src_db_name,
+    type: t === null ? null : t.partitions?.length ? 'Partitions' : t.tables?.length ? 'Tables' : 'Database',
+    scheduleType: row.schedule_type, value: row.value, timezone: row.timezone,
+    stopped: row.stopped === 1, lastTick: optionalTime(row.last_tick), createTime: formatTime(row.create_time), updateTime: formatTime(row.update_time),
+    config: t === null ? null : {
+      tables: t.tables ?? [], partitions: t.partitions ?? [], tableWhiteList: t.tableWhiteList ?? [], tableBlackList: t.tableBlackList ?? [],
+      partitionFilters: t.partitionFilters ?? {}, tableMapping: t.tableMapping ?? {}, columnMapping: t.columnMapping ?? {},
+      enableSchemaMigration: t.enableSchemaMigration ?? true, enableDataMigration: t.enableDataMigration ?? true, enableVerification: t.enableVerification ?? true,
+      others: t.others ?? {}, dstDbName: t.dstDbName ?? null,
+    },
+  };
+}
+
+export function timerLogOut(row: TimerLogRow & { job_status: string | null }) {
+  return {
+    id: row.async_task_id ?? row.id, sourceId: row.source_id, timerId: row.timer_id, jobId: row.job_id, status: row.job_status ?? row.status,
+    action: row.action, msg: row.msg, createTime: formatTime(row.create_time),
   };
 }
 

@@ -28,6 +28,10 @@ export interface CreateJobRequest extends ScopeRequest {
   dstSchemaName?: string;
   taskType?: string;
   schemaOnly?: boolean;
+  /** MMS: destination tables are always created and widened as needed; accepted as the SDK sends it. */
+  enableSchemaMigration?: boolean;
+  /** MMS: false copies no data (as schemaOnly). */
+  enableDataMigration?: boolean;
   increment?: boolean;
   enableVerification?: boolean;
   tunnelQuota?: string;

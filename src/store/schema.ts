@@ -23,6 +23,7 @@ export interface Database {
   signature_nonces: SignatureNonceTable;
   destination_claims: DestinationClaimTable;
   async_tasks: AsyncTaskTable;
+  timer_logs: TimerLogTable;
 }
 
 /** An MMS asynchronous task (GetMmsAsyncTask): OpenMMS finishes the work within the call, so each is recorded done or failed. */
@@ -89,8 +90,25 @@ export interface TimerTable {
   stopped: number;
   /** The latest tick handled (fired or skipped), epoch ms. */
   last_tick: number | null;
+  /** MMS timers: the source database and the job template (JSON, timers/service.ts TimerTemplate) each firing creates a job from. NULL: a timer that re-runs the jobs created with its timerId. */
+  src_db_name: string | null;
+  template: string | null;
   create_time: number;
   update_time: number;
+}
+
+/** One firing of a timer and what came of it (ListMmsTimerLogs). */
+export interface TimerLogTable {
+  id: Generated<number>;
+  timer_id: number;
+  source_id: number;
+  job_id: number | null;
+  /** The TASK_CREATE async task of the job it created (MMS reports this id). */
+  async_task_id: number | null;
+  status: string;
+  action: string;
+  msg: string;
+  create_time: number;
 }
 
 /** One row per fired tick: the primary key makes a tick fire once, however many processes see it. */
@@ -316,4 +334,5 @@ export type JobRow = Selectable<JobTable>;
 export type ScanRow = Selectable<ScanTable>;
 export type TaskRow = Selectable<TaskTable>;
 export type TaskLogRow = Selectable<TaskLogTable>;
+export type TimerLogRow = Selectable<TimerLogTable>;
 export type TimerRow = Selectable<TimerTable>;

@@ -51,7 +51,7 @@ describe('HTTP protocol: errors, limits, OpenAPI', () => {
         'CreateMmsDataSource', 'ListMmsDataSources', 'GetMmsDataSource', 'UpdateMmsDataSource', 'DeleteMmsDataSource', 'TestMmsDataSource',
         'CreateMmsJob', 'PreviewMmsJob', 'ListMmsJobs', 'GetMmsJob', 'StartMmsJob', 'StopMmsJob', 'RetryMmsJob', 'DeleteMmsJob', 'DeleteMmsJobByDelete',
         'GetMmsAsyncTask', 'ListMmsTasks', 'GetMmsTask', 'RetryMmsTask', 'ListMmsTaskLogs',
-        'CreateMmsTimer', 'ListMmsTimers', 'GetMmsTimer', 'UpdateMmsTimer', 'DeleteMmsTimer',
+        'CreateMmsTimer', 'ListMmsTimers', 'GetMmsTimer', 'UpdateMmsTimer', 'DeleteMmsTimer', 'TriggerMmsTimer', 'ListMmsTimerLogs',
         'CreateToken', 'CreateAccessKey', 'ListAccessKeys', 'DeleteAccessKey',
         'CreateMmsFetchMetadataJob', 'GetMmsFetchMetadataJob', 'ListMmsDbs', 'GetMmsDb', 'UpdateMmsDb', 'ListMmsTables', 'GetMmsTable', 'UpdateMmsTable', 'UpdateMmsTables',
         'ListMmsPartitions', 'GetMmsPartition',

@@ -2,13 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { TimerService } from '../../timers/service.js';
 import { Envelope, errorResponses, Id, Paged, SourceParams } from '../schemas/common.js';
-import { CreateTimerBody, ListTimersQuery, TimerOut, TimerParams, UpdateTimerBody } from '../schemas/timer.js';
-import { timerOut } from '../format.js';
+import { CreateTimerBody, ListTimersQuery, TimerLogOut, TimerLogsQuery, TimerOut, TimerParams, UpdateTimerBody } from '../schemas/timer.js';
+import { timerLogOut, timerOut } from '../format.js';
 import { paging } from '../paging.js';
 
 const tags = ['Timers'];
 
-/** CreateMmsTimer, ListMmsTimers, GetMmsTimer, UpdateMmsTimer, DeleteMmsTimer. */
+/** CreateMmsTimer, ListMmsTimers, GetMmsTimer, UpdateMmsTimer, DeleteMmsTimer, TriggerMmsTimer, ListMmsTimerLogs. */
 export const timerRoutes =
   (timers: TimerService): FastifyPluginAsyncTypebox =>
   async (app) => {
@@ -21,8 +21,9 @@ export const timerRoutes =
       '/datasources/:sourceId/timers',
       { schema: { operationId: 'ListMmsTimers', tags, params: SourceParams, querystring: ListTimersQuery, response: { 200: Paged(TimerOut), ...errorResponses } } },
       async (req) => {
+        const { pageNum: _n, pageSize: _s, ...filter } = req.query;
         const { pageNum, pageSize, page } = paging(req.query);
-        const { total, rows } = await timers.list(req.params.sourceId, page);
+        const { total, rows } = await timers.list(req.params.sourceId, filter, page);
         return { requestId: req.id, data: { total, objectList: rows.map(timerOut), pageNum, pageSize } };
       },
     );
@@ -45,6 +46,23 @@ export const timerRoutes =
       async (req) => {
         await timers.delete(req.params.sourceId, req.params.timerId);
         return { requestId: req.id, data: req.params.timerId };
+      },
+    );
+    app.post(
+      '/datasources/:sourceId/timers/:timerId/trigger',
+      { schema: { operationId: 'TriggerMmsTimer', tags, params: TimerParams, response: { 200: Envelope(Id), ...errorResponses } } },
+      async (req) => {
+        await timers.trigger(req.params.sourceId, req.params.timerId);
+        return { requestId: req.id, data: req.params.timerId };
+      },
+    );
+    app.get(
+      '/datasources/:sourceId/timers/:timerId/logs',
+      { schema: { operationId: 'ListMmsTimerLogs', tags, params: TimerParams, querystring: TimerLogsQuery, response: { 200: Paged(TimerLogOut), ...errorResponses } } },
+      async (req) => {
+        const { pageNum, pageSize, page } = paging(req.query);
+        const { total, rows } = await timers.logs(req.params.sourceId, req.params.timerId, page);
+        return { requestId: req.id, data: { total, objectList: rows.map(timerLogOut), pageNum, pageSize } };
       },
     );
   };

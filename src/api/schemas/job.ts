@@ -7,6 +7,21 @@ const Names = Type.Array(ObjectName, { maxItems: 100_000 });
 const NameMap = Type.Record(Type.String({ minLength: 1, maxLength: 512 }), Type.String({ maxLength: 512 }));
 const FilterMap = Type.Record(Type.String({ minLength: 1, maxLength: 512 }), Type.String({ maxLength: 65_536 }));
 const Others = Type.Record(Type.String(), Type.Unknown());
+
+/** The migration-scope fields CreateMmsJob and CreateMmsTimer share (reference §2.9). */
+export const scopeFields = {
+  tables: Type.Optional(Names),
+  partitions: Type.Optional(Type.Array(Id, { maxItems: 1_000_000 })),
+  tableBlackList: Type.Optional(Names),
+  tableWhiteList: Type.Optional(Names),
+  partitionFilters: Type.Optional(FilterMap),
+  tableMapping: Type.Optional(NameMap),
+  columnMapping: Type.Optional(NameMap),
+  enableSchemaMigration: Type.Optional(Type.Boolean({ description: 'Accepted as MMS sends it: destination tables and columns are always created as needed.' })),
+  enableDataMigration: Type.Optional(Type.Boolean({ description: 'false: create the tables only (schemaOnly).' })),
+  enableVerification: Type.Optional(Type.Boolean()),
+  others: Type.Optional(Others),
+};
 /** `2025-05-06` or `2025-05-06 12:00:00` (a real date: see isRealTime): sorts as text, so earlier eta = higher priority. */
 const Eta = Type.String({ format: 'mms-time', description: 'yyyy-MM-dd, yyyy-MM-dd HH:mm or yyyy-MM-dd HH:mm:ss' });
 
@@ -21,18 +36,10 @@ export const CreateJobBody = Type.Object(
     dstSchemaName: Type.Optional(ObjectName),
     type: Type.Optional(JobType),
     taskType: Type.Optional(Type.String({ maxLength: 64 })),
-    partitions: Type.Optional(Type.Array(Id, { maxItems: 1_000_000 })),
-    tables: Type.Optional(Names),
-    tableBlackList: Type.Optional(Names),
-    tableWhiteList: Type.Optional(Names),
-    partitionFilters: Type.Optional(FilterMap),
+    ...scopeFields,
     schemaOnly: Type.Optional(Type.Boolean()),
-    tableMapping: Type.Optional(NameMap),
     increment: Type.Optional(Type.Boolean()),
-    enableVerification: Type.Optional(Type.Boolean()),
     tunnelQuota: Type.Optional(Type.String({ maxLength: 64 })),
-    columnMapping: Type.Optional(NameMap),
-    others: Type.Optional(Others),
     eta: Type.Optional(Eta),
     timerId: Type.Optional(Id),
   },

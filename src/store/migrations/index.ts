@@ -10,6 +10,7 @@ import { tenantIsolation } from './0008-tenant-isolation.js';
 import { exactPartitions } from './0009-exact-partitions.js';
 import { asyncTasks } from './0010-async-tasks.js';
 import { destinationMapping } from './0011-destination-mapping.js';
+import { timerTemplates } from './0012-timer-templates.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -27,7 +28,7 @@ export interface StoreMigration {
 }
 
 /** Ordered list of schema versions; append only. */
-const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation, exactPartitions, asyncTasks, destinationMapping];
+const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation, exactPartitions, asyncTasks, destinationMapping, timerTemplates];
 
 function dialectTypes(dialect: StoreDialect): DialectTypes {
   return dialect === 'sqlite'

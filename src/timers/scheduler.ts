@@ -1,15 +1,14 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { JobService } from '../jobs/service.js';
 import { cronOf, latestTick } from '../planner/schedule.js';
 import type { Store } from '../store/store.js';
 import { isUniqueViolation } from '../store/store.js';
+import type { TimerService } from './service.js';
 
 /**
- * Fires timers: at each tick of a timer's schedule, its DONE jobs run again (incrementally).
+ * Fires timers at each tick of their schedule (TimerService.fire: a job from the template, logged).
  * Any number of API processes may run a scheduler: a tick fires in the one process that records
  * it in timer_fires first (its primary key refuses the others). Policy for ticks missed while no
- * process ran: the latest missed tick fires once; older ones are skipped. A job still running,
- * stopped or failed at a tick is left alone (the tick is recorded with no job started).
+ * process ran: the latest missed tick fires once; older ones are skipped.
  */
 export class TimerScheduler {
   private timer: NodeJS.Timeout | null = null;
@@ -17,7 +16,7 @@ export class TimerScheduler {
 
   constructor(
     private readonly store: Store,
-    private readonly jobs: JobService,
+    private readonly timers: TimerService,
     private readonly log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>,
     private readonly pollMs = 1000,
   ) {}
@@ -54,16 +53,7 @@ export class TimerScheduler {
         throw err;
       }
       await db.updateTable('timers').set({ last_tick: tick }).where('id', '=', t.id).where((eb) => eb.or([eb('last_tick', 'is', null), eb('last_tick', '<', tick)])).execute();
-      let started = 0;
-      const jobs = await db.selectFrom('jobs').select(['id', 'source_id', 'status', 'stopped']).where('timer_id', '=', t.id).execute();
-      for (const j of jobs) {
-        if (j.status !== 'DONE' || j.stopped) {
-          this.log.warn({ timerId: t.id, jobId: j.id, status: j.status, stopped: j.stopped === 1 }, 'timer tick: job not DONE, not started');
-          continue;
-        }
-        await this.jobs.act(j.source_id, j.id, 'start');
-        started++;
-      }
+      const started = await this.timers.fire(t, now);
       await db.updateTable('timer_fires').set({ jobs_started: started }).where('timer_id', '=', t.id).where('tick', '=', tick).execute();
       this.log.info({ timerId: t.id, tick: new Date(tick).toISOString(), started }, 'timer fired');
     }
