@@ -1,4 +1,6 @@
 import type { DataSource } from '../datasources/service.js';
+import { configWithValues, type Lang } from '../datasources/config-items.js';
+import type { DataSourceStats } from '../store/datasources.js';
 import { destinationDatabase } from '../datasources/service.js';
 import type { Connection } from '../connectors/engines.js';
 import type { JobListRow } from '../store/jobs.js';
@@ -28,7 +30,8 @@ function publicConnection<T extends Connection>({ password, ...rest }: T) {
   return { ...rest, hasPassword: password !== undefined && password !== '' };
 }
 
-export function dataSourceOut(ds: DataSource, withConfig: boolean) {
+/** `lang`: with the configuration (GetMmsDataSource withConfig), in that language. */
+export function dataSourceOut(ds: DataSource, stats: DataSourceStats, lang?: Lang) {
   const { row, config } = ds;
   const dstProject = destinationDatabase(config);
   return {
@@ -43,9 +46,16 @@ export function dataSourceOut(ds: DataSource, withConfig: boolean) {
     tableNum: row.table_num,
     partitionNum: row.partition_num,
     createTime: formatTime(row.create_time),
+    region: row.region,
+    networklink: row.networklink,
     status: row.status,
+    agentIsOnline: row.status === 'STARTED',
     errMsg: row.err_msg,
-    ...(withConfig && { config: { source: publicConnection(config.source), destination: publicConnection(config.destination) } }),
+    ...stats,
+    ...(lang && {
+      config: configWithValues(ds.type, config, lang),
+      connection: { source: publicConnection(config.source), destination: publicConnection(config.destination) },
+    }),
   };
 }
 

@@ -21,7 +21,7 @@ export class ScanService {
   ) {}
 
   async create(sourceId: number, scope: ScanScope): Promise<number> {
-    await this.dataSources.get(sourceId);
+    await this.dataSources.started(sourceId);
     const busy = await this.store.db.selectFrom('scans').select('id').where('source_id', '=', sourceId).where('status', 'in', ['INIT', 'DOING']).executeTakeFirst();
     if (busy) throw conflict(`scan ${busy.id} of data source ${sourceId} is still running`);
     const { id } = await this.store.db

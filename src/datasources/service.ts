@@ -22,11 +22,18 @@ export interface DataSourceInput {
   name: string;
   type: Engine;
   config: { source: Connection; destination?: Connection & { type: Engine } };
+  /** MMS's region and network link: kept and echoed. */
+  region?: string;
+  networklink?: string;
 }
 
 export interface DataSourceChanges {
   name?: string;
   config?: { source?: Connection; destination?: Connection & { type: Engine } };
+  region?: string;
+  networklink?: string;
+  /** UpdateMmsDataSource action START / STOP. */
+  status?: 'STARTED' | 'STOPPED';
 }
 
 /** A data source as the service works with it: settings with secrets opened. */
@@ -61,7 +68,9 @@ export class DataSourceService {
         name: input.name,
         type: input.type,
         ...this.split(config),
-        status: 'OK',
+        status: 'STARTED',
+        region: input.region ?? null,
+        networklink: input.networklink ?? null,
         err_msg: null,
         last_update_time: null,
         db_num: 0,
@@ -98,6 +107,34 @@ export class DataSourceService {
    */
   async update(id: number, changes: DataSourceChanges, mayShare: MayShare = () => false, now = Date.now()): Promise<void> {
     const current = await this.get(id);
+    const config = await this.changedConfig(current, changes, mayShare);
+    try {
+      await this.store.db.transaction().execute(async (tx) => {
+        await repo.updateDataSource(tx, id, {
+          ...(changes.name !== undefined && { name: changes.name }),
+          ...(changes.region !== undefined && { region: changes.region }),
+          ...(changes.networklink !== undefined && { networklink: changes.networklink }),
+          ...(changes.status !== undefined && { status: changes.status }),
+          ...this.split(config),
+          update_time: now,
+        });
+        // Tables it owned at its old destination are no longer its (see DestinationGuard).
+        const moved = (['type', ...ENDPOINT_FIELDS] as const).some((f) => config.destination[f] !== current.config.destination[f]);
+        if (moved) await tx.deleteFrom('destination_claims').where('source_id', '=', id).execute();
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`a data source named '${changes.name}' already exists`);
+      throw err;
+    }
+  }
+
+  /** UpdateMmsDataSource `test`: the settings an update would save, checked and proven, not saved. */
+  async testChanges(id: number, changes: DataSourceChanges, mayShare: MayShare = () => false): Promise<void> {
+    await this.changedConfig(await this.get(id), { ...changes, config: changes.config ?? {} }, mayShare);
+  }
+
+  /** The settings after `changes`, checked (and, when connections change, proven). */
+  private async changedConfig(current: DataSource, changes: DataSourceChanges, mayShare: MayShare): Promise<DataSourceConfig> {
     const keepPassword = <T extends Connection>(side: string, next: T | undefined, old: T): T => {
       if (!next) return old;
       if (next.password !== undefined || old.password === undefined) return next;
@@ -113,24 +150,17 @@ export class DataSourceService {
     };
     validate(current.type, config);
     if (changes.config) {
-      await assertOwnFiles(this.store.db, this.sandbox.files, { id, type: current.type, config }, mayShare);
+      await assertOwnFiles(this.store.db, this.sandbox.files, { id: current.row.id, type: current.type, config }, mayShare);
       await this.prove(current.type, config);
     }
-    try {
-      await this.store.db.transaction().execute(async (tx) => {
-        await repo.updateDataSource(tx, id, {
-          ...(changes.name !== undefined && { name: changes.name }),
-          ...this.split(config),
-          update_time: now,
-        });
-        // Tables it owned at its old destination are no longer its (see DestinationGuard).
-        const moved = (['type', ...ENDPOINT_FIELDS] as const).some((f) => config.destination[f] !== current.config.destination[f]);
-        if (moved) await tx.deleteFrom('destination_claims').where('source_id', '=', id).execute();
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw conflict(`a data source named '${changes.name}' already exists`);
-      throw err;
-    }
+    return config;
+  }
+
+  /** A STOPPED data source (UpdateMmsDataSource action STOP) takes no scans and runs no jobs. */
+  async started(id: number): Promise<DataSource> {
+    const ds = await this.get(id);
+    if (ds.row.status === 'STOPPED') throw conflict(`data source ${id} is stopped; start it first (UpdateMmsDataSource action START)`);
+    return ds;
   }
 
   async delete(id: number): Promise<void> {

@@ -170,7 +170,7 @@ export class JobService {
 
   /** Checks the request against the data source and its catalog; returns what the job covers. */
   private async resolve(sourceId: number, req: Omit<CreateJobRequest, 'name'>) {
-    const source = await this.dataSources.get(sourceId);
+    const source = await this.dataSources.started(sourceId);
     if (req.sourceId !== undefined && req.sourceId !== sourceId) {
       throw invalid(`body sourceId ${req.sourceId} does not match the path's data source ${sourceId}`);
     }
@@ -300,7 +300,10 @@ export class JobService {
     const current = { status: job.status, stopped: job.stopped === 1 };
     const next = applyJobAction(jobId, current, action);
     if (action === 'delete') return jobs.deleteJob(this.store.db, jobId);
-    if (action === 'start' || action === 'retry') await this.assertJobSlot(jobId);
+    if (action === 'start' || action === 'retry') {
+      await this.dataSources.started(sourceId);
+      await this.assertJobSlot(jobId);
+    }
     if (action === 'start') {
       const tables = await this.store.db.selectFrom('job_tables').select('src_table_name').where('job_id', '=', jobId).execute();
       await this.assertNoOverlap(sourceId, job.db_id, tables.map((t) => t.src_table_name), jobId);
@@ -326,6 +329,7 @@ export class JobService {
     const task = await this.store.db.selectFrom('tasks').select(['job_id', 'status']).where('id', '=', taskId).where('source_id', '=', sourceId).executeTakeFirst();
     if (!task) throw notFound('Task', taskId);
     if (task.status !== 'FAILED') throw conflict(`task ${taskId} is ${task.status}; only a FAILED task can be retried`);
+    await this.dataSources.started(sourceId);
     const job = await this.get(sourceId, task.job_id);
     if (job.status === 'FAILED') {
       const current = { status: job.status, stopped: job.stopped === 1 };

@@ -4,6 +4,7 @@ import type { Database, DataSourceRow, DataSourceUpdate, NewDataSource } from '.
 export interface DataSourceFilter {
   name?: string;
   type?: string;
+  region?: string;
   /** Only these ids, or all but these (what the caller's policy lets it see). */
   include?: number[];
   exclude?: number[];
@@ -34,9 +35,50 @@ export async function listDataSources(
   let q = db.selectFrom('datasources');
   if (filter.name !== undefined) q = q.where('name', '=', filter.name);
   if (filter.type !== undefined) q = q.where('type', '=', filter.type);
+  if (filter.region !== undefined) q = q.where('region', '=', filter.region);
   if (filter.include) q = q.where('id', 'in', [0, ...filter.include]);
   if (filter.exclude?.length) q = q.where('id', 'not in', filter.exclude);
   const { total } = await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
   const rows = await q.selectAll().orderBy('id', 'asc').offset(page.offset).limit(page.limit).execute();
   return { total: Number(total), rows };
+}
+
+/** What MMS reports of a data source's catalog and latest scan (ListMmsDataSources, GetMmsDataSource). */
+export interface DataSourceStats {
+  tablesDoingNum: number; tablesDoneNum: number; tablesFailedNum: number; tablesPartDoneNum: number;
+  partitionsDoingNum: number; partitionsDoneNum: number; partitionsFailedNum: number;
+  scanId: number | null; scanStatus: string | null; scanErrMsg: string | null;
+}
+
+export async function dataSourceStats(db: Kysely<Database>, ids: number[]): Promise<Map<number, DataSourceStats>> {
+  const out = new Map<number, DataSourceStats>(
+    ids.map((id) => [id, { tablesDoingNum: 0, tablesDoneNum: 0, tablesFailedNum: 0, tablesPartDoneNum: 0, partitionsDoingNum: 0, partitionsDoneNum: 0, partitionsFailedNum: 0, scanId: null, scanStatus: null, scanErrMsg: null }]),
+  );
+  if (ids.length === 0) return out;
+  const tables = await db
+    .selectFrom('catalog_dbs')
+    .select('source_id')
+    .select((eb) => [eb.fn.sum<number>('n_doing').as('doing'), eb.fn.sum<number>('n_done').as('done'), eb.fn.sum<number>('n_failed').as('failed'), eb.fn.sum<number>('n_part_done').as('part')])
+    .where('source_id', 'in', ids)
+    .where('dropped', '=', 0)
+    .groupBy('source_id')
+    .execute();
+  for (const t of tables) Object.assign(out.get(t.source_id)!, { tablesDoingNum: Number(t.doing), tablesDoneNum: Number(t.done), tablesFailedNum: Number(t.failed), tablesPartDoneNum: Number(t.part) });
+  const partitions = await db
+    .selectFrom('catalog_tables')
+    .select('source_id')
+    .select((eb) => [eb.fn.sum<number>('n_doing').as('doing'), eb.fn.sum<number>('n_done').as('done'), eb.fn.sum<number>('n_failed').as('failed')])
+    .where('source_id', 'in', ids)
+    .where('dropped', '=', 0)
+    .where('has_partitions', '=', 1)
+    .groupBy('source_id')
+    .execute();
+  for (const p of partitions) Object.assign(out.get(p.source_id)!, { partitionsDoingNum: Number(p.doing), partitionsDoneNum: Number(p.done), partitionsFailedNum: Number(p.failed) });
+  const scans = await db
+    .selectFrom('scans as s')
+    .select(['s.source_id', 's.id', 's.status', 's.err_msg'])
+    .where('s.id', 'in', (eb) => eb.selectFrom('scans').select((x) => x.fn.max('id').as('id')).where('source_id', 'in', ids).groupBy('source_id'))
+    .execute();
+  for (const s of scans) Object.assign(out.get(s.source_id)!, { scanId: s.id, scanStatus: s.status, scanErrMsg: s.err_msg });
+  return out;
 }

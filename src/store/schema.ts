@@ -202,7 +202,11 @@ export interface DataSourceTable {
   config: string;
   /** Secrets of the connection settings, encrypted (see security/secrets.ts). */
   secrets: string;
+  /** STARTED, or STOPPED by UpdateMmsDataSource action STOP (no scans, no job runs until START). */
   status: string;
+  /** MMS's region and network link: kept and echoed, unused. */
+  region: string | null;
+  networklink: string | null;
   err_msg: string | null;
   last_update_time: number | null;
   db_num: number;

@@ -34,13 +34,13 @@ describe.each(STORE_KINDS)('data sources API on the %s store', (kind) => {
     expect(plain.status).toBe(200);
     expect(plain.body.data).toMatchObject({
       id, name: 'ds-create', type: 'POSTGRESQL', dstType: 'DUCKDB', dstProject: 'main', dstProjects: ['main'],
-      lastUpdateTime: null, dbNum: 0, tableNum: 0, partitionNum: 0, status: 'OK', errMsg: null,
+      lastUpdateTime: null, dbNum: 0, tableNum: 0, partitionNum: 0, status: 'STARTED', errMsg: null,
     });
     expect(plain.body.data.createTime).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     expect(plain.body.data.config).toBeUndefined();
 
     const full = await api.call('GET', mms(`/datasources/${id}?withConfig=true`));
-    expect(full.body.data.config).toEqual({
+    expect(full.body.data.connection).toEqual({
       source: { ...pgConn, hasPassword: true },
       // No destination given: a DuckDB file of its own, which no path can name.
       destination: { type: 'DUCKDB', database: 'main', hasPassword: false },
@@ -76,7 +76,7 @@ describe.each(STORE_KINDS)('data sources API on the %s store', (kind) => {
     const id = body.data.dataSourceId;
     const same = await api.call('PUT', mms(`/datasources/${id}`), { config: { source: { ...pgConn, options: { maxConcurrentTasks: 2 } } } });
     expect(same.status, same.text).toBe(200);
-    expect((await api.call('GET', mms(`/datasources/${id}?withConfig=true`))).body.data.config.source.hasPassword).toBe(true);
+    expect((await api.call('GET', mms(`/datasources/${id}?withConfig=true`))).body.data.connection.source.hasPassword).toBe(true);
     // Another host, port, user or database: the saved password would go somewhere else, so it must be given again.
     for (const moved of [{ host: 'localhost' }, { port: 5433 }, { user: 'someone' }, { database: 'template1' }]) {
       const res = await api.call('PUT', mms(`/datasources/${id}`), { config: { source: { ...pgConn, ...moved } } });
@@ -91,11 +91,11 @@ describe.each(STORE_KINDS)('data sources API on the %s store', (kind) => {
     expect(update.body.data).toEqual({ sourceId: id, asyncTaskId: expect.any(Number) });
     const after = await api.call('GET', mms(`/datasources/${id}?withConfig=true`));
     expect(after.body.data.name).toBe('ds-updated');
-    expect(after.body.data.config.source).toEqual({ host: 'localhost', user: pgConn.user, database: pgConn.database, hasPassword: true });
+    expect(after.body.data.connection.source).toEqual({ host: 'localhost', user: pgConn.user, database: pgConn.database, hasPassword: true });
 
     await api.call('PUT', mms(`/datasources/${id}`), { config: { source: { ...pgConn, password: '' } } });
     const cleared = await api.call('GET', mms(`/datasources/${id}?withConfig=true`));
-    expect(cleared.body.data.config.source.hasPassword).toBe(false);
+    expect(cleared.body.data.connection.source.hasPassword).toBe(false);
   });
 
   it('refuses bad input with 4xx and a message naming the problem', async () => {
@@ -133,7 +133,7 @@ describe.each(STORE_KINDS)('data sources API on the %s store', (kind) => {
     const { body } = await api.call('POST', mms('/datasources'), pgSource('ds-retest'));
     const moved = await api.call('PUT', mms(`/datasources/${body.data.dataSourceId}`), { config: { source: { ...pgConn, port: 1, password: PASSWORD } } });
     expect(moved.body.code).toBe('ConnectionFailed');
-    expect((await api.call('GET', mms(`/datasources/${body.data.dataSourceId}?withConfig=true`))).body.data.config.source.port).toBe(pgConn.port);
+    expect((await api.call('GET', mms(`/datasources/${body.data.dataSourceId}?withConfig=true`))).body.data.connection.source.port).toBe(pgConn.port);
   });
 
   it('tests a data source without saving it (TestMmsDataSource)', async () => {

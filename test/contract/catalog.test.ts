@@ -1,16 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestApi } from '../support/api.js';
-import { TEST_ADMIN } from '../support/auth.js';
 import { until } from '../support/processes.js';
 import { createPgDatabase } from '../support/stores.js';
-import { MODELS, modelProblems, type Model } from './models.js';
-import { sdkClient, type Scheme, type SdkCall, type SdkResponse } from './sdk-client.js';
+import { MODELS, type Model } from './models.js';
+import { conforms, contractApi, ok } from './harness.js';
+import type { Scheme, SdkCall } from './sdk-client.js';
 
 /**
  * The catalog calls as the SDK sends them (status as one JSON array, ListMmsDbs' sorter as a JSON
@@ -31,9 +30,7 @@ describe.each<Scheme>(['v3', 'roa'])('the MMS catalog calls, signed %s', (scheme
       CREATE TABLE orders_us PARTITION OF orders FOR VALUES IN ('us');
       INSERT INTO orders VALUES (1, 'eu'), (2, 'us'), (3, 'us');
       CREATE TABLE customers (id int, name text); INSERT INTO customers VALUES (1, 'a');`]);
-    api = await TestApi.start('sqlite', dataDir, { runJobs: true });
-    await api.app.listen({ port: 0, host: '127.0.0.1' });
-    call = sdkClient(`http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`, TEST_ADMIN, scheme);
+    ({ api, call } = await contractApi(dataDir, scheme));
     const created = await call('CreateMmsDataSource', 'POST', '/datasources', { body: { name: `catalog-${scheme}`, type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'DUCKDB', path: 'copy.duckdb' } } } });
     sourceId = created.body.data.dataSourceId;
     const { scanId } = (await call('CreateMmsFetchMetadataJob', 'POST', `/datasources/${sourceId}/scans`, { body: {} })).body.data;
@@ -44,11 +41,6 @@ describe.each<Scheme>(['v3', 'roa'])('the MMS catalog calls, signed %s', (scheme
     await src?.drop();
   });
 
-  const ok = (res: SdkResponse) => {
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    return res.body.data;
-  };
-  const conforms = (value: unknown, model: Model, where: string) => expect(modelProblems(value, model, where)).toEqual([]);
   const page = (data: { objectList: unknown[] }, model: Model, where: string) => {
     conforms(data, MODELS.Page, where);
     for (const row of data.objectList) conforms(row, model, `${where} row`);

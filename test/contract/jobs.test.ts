@@ -1,14 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestApi } from '../support/api.js';
-import { TEST_ADMIN } from '../support/auth.js';
 import { until } from '../support/processes.js';
-import { MODELS, modelProblems, type Model } from './models.js';
-import { sdkClient, type Scheme, type SdkCall, type SdkResponse } from './sdk-client.js';
+import { MODELS } from './models.js';
+import { conforms, contractApi, ok } from './harness.js';
+import type { Scheme, SdkCall } from './sdk-client.js';
 
 /**
  * The contract, as a user of the official SDK meets it: over HTTP, signed as the SDK signs (V3 and
@@ -23,19 +22,10 @@ describe.each<Scheme>(['v3', 'roa'])('the MMS job and task calls, signed %s', (s
   beforeAll(async () => {
     execFileSync('sqlite3', [join(dataDir, 'source.sqlite'), `CREATE TABLE good (id INTEGER, name TEXT); INSERT INTO good VALUES (1, 'a'), (2, 'b');
       CREATE TABLE bad (id INTEGER, r REAL); INSERT INTO bad VALUES (1, 1.5), (2, 'not a number');`]);
-    api = await TestApi.start('sqlite', dataDir, { runJobs: true });
-    await api.app.listen({ port: 0, host: '127.0.0.1' });
-    call = sdkClient(`http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`, TEST_ADMIN, scheme);
+    ({ api, call } = await contractApi(dataDir, scheme));
   });
   afterAll(async () => api?.close());
 
-  /** The `data` of a 200 envelope. */
-  const ok = (res: SdkResponse) => {
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(typeof res.body.requestId).toBe('string');
-    return res.body.data;
-  };
-  const conforms = (value: unknown, model: Model, where: string) => expect(modelProblems(value, model, where)).toEqual([]);
   const isInteger = (v: unknown) => expect(Number.isInteger(v), JSON.stringify(v)).toBe(true);
 
   let sourceId: number;

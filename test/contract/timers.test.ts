@@ -1,14 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestApi } from '../support/api.js';
-import { TEST_ADMIN } from '../support/auth.js';
 import { until } from '../support/processes.js';
-import { MODELS, modelProblems, type Model } from './models.js';
-import { sdkClient, type Scheme, type SdkCall, type SdkResponse } from './sdk-client.js';
+import { MODELS } from './models.js';
+import { conforms, contractApi, ok } from './harness.js';
+import type { Scheme, SdkCall } from './sdk-client.js';
 
 /** Timers the MMS way, as the SDK calls them: a job template that each firing (tick or trigger) makes a job of, logged. */
 describe.each<Scheme>(['v3', 'roa'])('the MMS timer calls, signed %s', (scheme) => {
@@ -19,20 +18,13 @@ describe.each<Scheme>(['v3', 'roa'])('the MMS timer calls, signed %s', (scheme) 
 
   beforeAll(async () => {
     execFileSync('sqlite3', [join(dataDir, 'source.sqlite'), 'CREATE TABLE sales (id INTEGER, amount TEXT); INSERT INTO sales VALUES (1, \'1.50\'); CREATE TABLE other (id INTEGER);']);
-    api = await TestApi.start('sqlite', dataDir, { runJobs: true, timerPollMs: 3_600_000 });
-    await api.app.listen({ port: 0, host: '127.0.0.1' });
-    call = sdkClient(`http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`, TEST_ADMIN, scheme);
+    ({ api, call } = await contractApi(dataDir, scheme, { timerPollMs: 3_600_000 }));
     sourceId = (await call('CreateMmsDataSource', 'POST', '/datasources', { body: { name: `timers-${scheme}`, type: 'SQLITE', config: { source: { path: 'source.sqlite' } } } })).body.data.dataSourceId;
     const { scanId } = (await call('CreateMmsFetchMetadataJob', 'POST', `/datasources/${sourceId}/scans`, { body: {} })).body.data;
     await until(async () => (await call('GetMmsFetchMetadataJob', 'GET', `/datasources/${sourceId}/scans/${scanId}`)).body.data.status === 'DONE', 30);
   });
   afterAll(async () => api?.close());
 
-  const ok = (res: SdkResponse) => {
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    return res.body.data;
-  };
-  const conforms = (value: unknown, model: Model, where: string) => expect(modelProblems(value, model, where)).toEqual([]);
   const timerJobs = async (timerId: number) => ok(await call('ListMmsJobs', 'GET', `/datasources/${sourceId}/jobs`, { query: { timerId } })).objectList;
 
   it('CreateMmsTimer with a job template; TriggerMmsTimer creates and starts a job from it; ListMmsTimerLogs records it', async () => {

@@ -64,7 +64,7 @@ describe.each(STORE_KINDS)('file paths are confined to the file roots (%s store)
         );
       }
     }
-    expect((await as('GET', mms(`/datasources/${mine}?withConfig=true`))).body.data.config.source.path).toBe('mine.sqlite');
+    expect((await as('GET', mms(`/datasources/${mine}?withConfig=true`))).body.data.connection.source.path).toBe('mine.sqlite');
   });
 
   it('refuses a stored path that no longer resolves inside the roots when a scan or task opens it', async () => {

@@ -11,6 +11,7 @@ import { exactPartitions } from './0009-exact-partitions.js';
 import { asyncTasks } from './0010-async-tasks.js';
 import { destinationMapping } from './0011-destination-mapping.js';
 import { timerTemplates } from './0012-timer-templates.js';
+import { dataSourceRegion } from './0013-datasource-region.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -28,7 +29,7 @@ export interface StoreMigration {
 }
 
 /** Ordered list of schema versions; append only. */
-const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation, exactPartitions, asyncTasks, destinationMapping, timerTemplates];
+const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation, exactPartitions, asyncTasks, destinationMapping, timerTemplates, dataSourceRegion];
 
 function dialectTypes(dialect: StoreDialect): DialectTypes {
   return dialect === 'sqlite'
