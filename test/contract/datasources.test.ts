@@ -1,5 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { createPgDatabase } from '../support/stores.js';
+import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +52,36 @@ describe.each<Scheme>(['v3', 'roa'])('the MMS data source calls, signed %s', (sc
     expect(all.objectList.map((d: { id: number }) => d.id)).toContain(id);
     const bad = await call('CreateMmsDataSource', 'POST', '/datasources', { body: { name: `bad-${scheme}`, type: 'SQLITE', config: { 'source.host': 'x' } } });
     expect([bad.status, bad.body.message]).toEqual([400, expect.stringMatching(/'source.host' is not a configuration item of a SQLITE source/)]);
+  });
+
+  it('creates a data source of each engine from a config map, and fetches its metadata', async () => {
+    const pg = await createPgDatabase('openmms_contract_ds');
+    const maria = await createMariaDatabase('openmms_contract_ds');
+    try {
+      execFileSync('psql', [pg.url, '-qAtX', '-c', 'CREATE TABLE t (id int)']);
+      await maria.admin.query('CREATE TABLE t (id int)');
+      const duck = await DuckDBInstance.create(join(dataDir, `source-${scheme}.duckdb`));
+      const c = await duck.connect();
+      await c.run('CREATE TABLE t (id INTEGER)');
+      c.closeSync();
+      duck.closeSync();
+      mkdirSync(join(dataDir, `lake-${scheme}`, 't'), { recursive: true });
+      const maps: Record<string, Record<string, unknown>> = {
+        POSTGRESQL: { 'source.host': pg.conn.host, 'source.port': String(pg.conn.port), 'source.user': pg.conn.user, 'source.database': pg.conn.database },
+        MYSQL: { 'source.host': MARIADB.host, 'source.port': MARIADB.port, 'source.user': MARIADB.user, 'source.password': MARIADB.password, 'source.database': maria.name },
+        SQLITE: { 'source.path': 'source.sqlite' },
+        DUCKDB: { 'source.path': `source-${scheme}.duckdb` },
+        LAKE: { 'source.path': `lake-${scheme}` },
+      };
+      for (const [type, map] of Object.entries(maps)) {
+        const { dataSourceId: id } = ok(await call('CreateMmsDataSource', 'POST', '/datasources', { body: { name: `${type}-${scheme}`, type, config: { ...map, 'destination.type': 'DUCKDB', 'destination.path': `${type}-${scheme}.duckdb` } } }));
+        const { scanId } = ok(await call('CreateMmsFetchMetadataJob', 'POST', `/datasources/${id}/scans`, { body: {} }));
+        await api.app.scans.idle();
+        expect([type, ok(await call('GetMmsFetchMetadataJob', 'GET', `/datasources/${id}/scans/${scanId}`)).status]).toEqual([type, 'DONE']);
+      }
+    } finally {
+      await Promise.all([pg.drop(), maria.drop()]);
+    }
   });
 
   it('UpdateMmsDataSource: RENAME, UPDATE_CONFIG with items, test (outcome in the async task), STOP and START', async () => {

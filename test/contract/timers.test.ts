@@ -35,6 +35,8 @@ describe.each<Scheme>(['v3', 'roa'])('the MMS timer calls, signed %s', (scheme) 
     conforms(timer, MODELS.Timer, 'GetMmsTimer');
     expect(timer).toMatchObject({ srcDbName: 'main', type: 'Tables', scheduleType: 'Daily', value: '02:00', stopped: false, config: { tables: ['sales'], enableVerification: true } });
     const listed = ok(await call('ListMmsTimers', 'GET', `/datasources/${sourceId}/timers`, { query: { srcDbName: 'main', srcTableName: 'sales', stopped: false, name: 'daily-sales' } }));
+    conforms(listed, MODELS.Page, 'ListMmsTimers');
+    for (const row of listed.objectList) conforms(row, MODELS.Timer, 'ListMmsTimers row');
     expect(listed.objectList.map((t: { id: number }) => t.id)).toEqual([timerId]);
 
     expect(ok(await call('TriggerMmsTimer', 'POST', `/datasources/${sourceId}/timers/${timerId}/trigger`))).toBe(timerId);

@@ -1,54 +1,56 @@
 import { useState } from 'preact/hooks';
 import { api } from '../lib/api.js';
-import { go } from '../lib/hooks.js';
+import { go, useData } from '../lib/hooks.js';
 import { ErrorBox, Field, html } from '../lib/ui.js';
 
-/** The engines and the connection fields each one uses (the API checks the same). */
 const ENGINES = ['POSTGRESQL', 'MYSQL', 'SQLITE', 'DUCKDB', 'LAKE'];
-const FIELDS = {
-  POSTGRESQL: ['host', 'port', 'user', 'password', 'database'],
-  MYSQL: ['host', 'port', 'user', 'password', 'database'],
-  SQLITE: ['path'],
-  DUCKDB: ['path', 'database'],
-  LAKE: ['path', 'database'],
-};
-const LABELS = { host: 'Host', port: 'Port', user: 'User', password: 'Password', database: 'Database', path: "Path (under the server's file root)" };
 
-/** A connection's settings as the API takes them: empty fields left out, the port a number. */
-function connection(type, values) {
+/** An item's value as the API takes it (ListMmsDataSourceConfigItems `type`): whole numbers and JSON objects parsed. */
+function itemValue(item, text) {
+  if (item.type === 'int') return Number(text);
+  if (item.type === 'map') return JSON.parse(text);
+  return text;
+}
+
+/** The form's values as MMS's config map: the items filled in, by key. */
+function configMap(items, values) {
   const out = {};
-  for (const f of FIELDS[type]) {
-    const v = values[f];
-    if (v !== undefined && v !== '') out[f] = f === 'port' ? Number(v) : v;
+  for (const item of items) {
+    const text = values[item.key];
+    if (text !== undefined && text !== '') out[item.key] = itemValue(item, text);
   }
   return out;
 }
 
-function ConnectionFields({ side, type, values, onChange }) {
-  return FIELDS[type].map(
-    (f) => html`
-      <${Field} label="${side} ${LABELS[f].toLowerCase()}">
-        <input name="${side}-${f}" type=${f === 'password' ? 'password' : f === 'port' ? 'number' : 'text'} autocomplete="off"
-          value=${values[f] ?? ''} onInput=${(e) => onChange({ ...values, [f]: e.currentTarget.value })} />
+/** Inputs for configuration items, labelled "<side> <item name>", described by the item's description. */
+function ItemFields({ side, items, values, onChange }) {
+  return items.map(
+    (item) => html`
+      <${Field} label="${side} ${item.name.toLowerCase()}${item.required ? ' *' : ''}">
+        <input name=${item.key} title=${item.desc} placeholder=${item.placeHolder} autocomplete="off"
+          type=${item.type === 'password' ? 'password' : item.type === 'int' ? 'number' : 'text'}
+          value=${values[item.key] ?? ''} onInput=${(e) => onChange({ ...values, [item.key]: e.currentTarget.value })} />
       <//>
     `,
   );
 }
 
+/** The data source form, built from the configuration items the API lists for the chosen source type. */
 export function SourceForm() {
   const [name, setName] = useState('');
   const [type, setType] = useState('POSTGRESQL');
-  const [source, setSource] = useState({});
+  const [values, setValues] = useState({});
   const [dstType, setDstType] = useState('');
-  const [destination, setDestination] = useState({});
   const [result, setResult] = useState(null);
   const [busy, setBusy] = useState(false);
+  const items = useData(() => api('GET', `/configItems?sourceType=${type}&lang=en_US`), [type]);
 
-  const body = () => ({
-    name,
-    type,
-    config: { source: connection(type, source), ...(dstType && { destination: { type: dstType, ...connection(dstType, destination) } }) },
-  });
+  const all = items.data ?? [];
+  const sourceItems = all.filter((i) => i.key.startsWith('source.'));
+  const destinationType = all.find((i) => i.key === 'destination.type');
+  const destinationItems = (dstType && destinationType?.subItems[dstType]) || [];
+
+  const body = () => ({ name, type, config: { ...configMap([...sourceItems, ...destinationItems], values), ...(dstType && { 'destination.type': dstType }) } });
   const run = async (what) => {
     setBusy(true);
     setResult(null);
@@ -66,27 +68,32 @@ export function SourceForm() {
       setBusy(false);
     }
   };
+  const retype = (next) => {
+    setType(next);
+    setValues(Object.fromEntries(Object.entries(values).filter(([k]) => k.startsWith('destination.'))));
+  };
 
   return html`
     <div class="crumbs"><a href="#/sources">Data sources</a> / new</div>
     <h1>Add a data source</h1>
     <form class="card" onSubmit=${(e) => (e.preventDefault(), run('save'))}>
+      <${ErrorBox} error=${items.error} />
       <div class="grid">
         <${Field} label="Name"><input name="name" required value=${name} onInput=${(e) => setName(e.currentTarget.value)} /><//>
         <${Field} label="Source type">
-          <select name="type" value=${type} onChange=${(e) => setType(e.currentTarget.value)}>${ENGINES.map((t) => html`<option>${t}</option>`)}</select>
+          <select name="type" value=${type} onChange=${(e) => retype(e.currentTarget.value)}>${ENGINES.map((t) => html`<option>${t}</option>`)}</select>
         <//>
-        <${ConnectionFields} side="Source" type=${type} values=${source} onChange=${setSource} />
+        <${ItemFields} side="Source" items=${sourceItems} values=${values} onChange=${setValues} />
       </div>
       <h2>Destination</h2>
       <div class="grid">
         <${Field} label="Destination type">
-          <select name="dstType" value=${dstType} onChange=${(e) => setDstType(e.currentTarget.value)}>
+          <select name="destination.type" value=${dstType} onChange=${(e) => setDstType(e.currentTarget.value)}>
             <option value="">Embedded DuckDB (default)</option>
-            ${ENGINES.map((t) => html`<option>${t}</option>`)}
+            ${(destinationType?.enums ?? []).map((t) => html`<option>${t}</option>`)}
           </select>
         <//>
-        ${dstType ? html`<${ConnectionFields} side="Destination" type=${dstType} values=${destination} onChange=${setDestination} />` : null}
+        <${ItemFields} side="Destination" items=${destinationItems} values=${values} onChange=${setValues} />
       </div>
       ${result?.ok ? html`<div class="ok" role="status">${result.ok}</div>` : null}
       <${ErrorBox} error=${result?.error} />
