@@ -95,6 +95,9 @@ describe('mms API commands', () => {
       const created = await mmsCli('jobs', 'create', '1', '--body', '{"name": "again", "srcDbName": "default", "increment": false}', '--watch');
       expect(created.code, created.stderr).toBe(0);
       expect(created.stdout).toMatch(/job 2 DONE .* 1\/1 tasks, 21000 rows/);
+      const timer = JSON.parse((await mmsCli('--json', 'timers', 'create', '1', '--type', 'Daily', '--value', '03:00', '--body', '{"name": "nightly", "srcDbName": "default"}')).stdout);
+      expect((await mmsCli('timers', 'trigger', '1', String(timer.timerId))).stdout).toBe(`timer ${timer.timerId} fired\n`);
+      expect((await mmsCli('timers', 'logs', '1', String(timer.timerId))).stdout).toMatch(/start job\s+│ start job success: job 3/);
       const unreachable = await mmsCli('--server', 'http://127.0.0.1:9', 'sources', 'list');
       expect(unreachable.code).toBe(1);
       expect(unreachable.stderr).toMatch(/^mms: cannot reach the OpenMMS server at http:\/\/127.0.0.1:9/);

@@ -168,7 +168,7 @@ export function registerApiCommands(program: Command): void {
     out(await call()('GET', `/datasources/${id(s)}/tasks/${id(t)}/logs`), [['time', (l) => l.time], ['level', (l) => l.level], ['message', (l) => l.message]]);
   });
 
-  const timers = program.command('timers').description('schedules that re-run jobs');
+  const timers = program.command('timers').description('schedules that create a job from a template at each tick');
   timers.command('list <sourceId>').action(async (s: string) => {
     out((await call()('GET', `/datasources/${id(s)}/timers?pageSize=100`)).objectList, [['id', (t) => t.id], ['name', (t) => t.name], ['schedule', (t) => `${t.scheduleType} ${t.value} ${t.timezone}`], ['stopped', (t) => t.stopped], ['last tick', (t) => t.lastTick]]);
   });
@@ -177,8 +177,9 @@ export function registerApiCommands(program: Command): void {
     .requiredOption('--type <type>', 'Daily, Hourly or Cron')
     .requiredOption('--value <value>', 'HH:MM, MM or a cron expression')
     .option('--timezone <tz>', 'IANA time zone', 'UTC')
-    .action(async (s: string, o: { type: string; value: string; timezone: string }) => {
-      const { timerId } = await call()('POST', `/datasources/${id(s)}/timers`, { scheduleType: o.type, value: o.value, timezone: o.timezone });
+    .option('--body <json>', 'the job template, as CreateMmsTimer takes it: {"name", "srcDbName", "tables", …}', (v) => JSON.parse(v), {})
+    .action(async (s: string, o: { type: string; value: string; timezone: string; body: object }) => {
+      const { timerId } = await call()('POST', `/datasources/${id(s)}/timers`, { ...o.body, scheduleType: o.type, value: o.value, timezone: o.timezone });
       out(globals().json ? { timerId } : `timer ${timerId} created`);
     });
   timers
@@ -193,5 +194,9 @@ export function registerApiCommands(program: Command): void {
       await call()('PUT', `/datasources/${id(s)}/timers/${id(t)}`, { ...(o.type && { scheduleType: o.type }), ...(o.value && { value: o.value }), ...(o.timezone && { timezone: o.timezone }), ...(stopped !== undefined && { stopped }) });
       out(`timer ${t} updated`);
     });
+  timers.command('trigger <sourceId> <timerId>').description('fire now: create its job').action(async (s: string, t: string) => out(`timer ${await call()('POST', `/datasources/${id(s)}/timers/${id(t)}/trigger`)} fired`));
+  timers.command('logs <sourceId> <timerId>').action(async (s: string, t: string) => {
+    out((await call()('GET', `/datasources/${id(s)}/timers/${id(t)}/logs?pageSize=100`)).objectList, [['time', (l) => l.createTime], ['job', (l) => l.jobId], ['status', (l) => l.status], ['action', (l) => l.action], ['message', (l) => l.msg]]);
+  });
   timers.command('delete <sourceId> <timerId>').action(async (s: string, t: string) => out(`timer ${await call()('DELETE', `/datasources/${id(s)}/timers/${id(t)}`)} deleted`));
 }
