@@ -25,6 +25,8 @@ import { invalid, MmsError } from '../../errors.js';
 import type { Engine } from '../../connectors/engines.js';
 
 const tags = ['Data sources'];
+/** ListMmsDataSources without paging: every one, up to this many. */
+const ALL_SOURCES = 10_000;
 
 /** MMS's flat config map (`{"source.host": …}`) rather than OpenMMS's `{source, destination}`. */
 const isConfigMap = (config: object): config is Record<string, unknown> => !('source' in config) && !('destination' in config);
@@ -66,11 +68,13 @@ export const dataSourceRoutes =
       { config: { listsSources: true }, schema: { operationId: 'ListMmsDataSources', tags, querystring: ListDataSourcesQuery, response: { 200: Paged(DataSourceOut), ...errorResponses } } },
       async (req) => {
         const { name, type, region } = req.query;
-        const { pageNum, pageSize, page } = paging(req.query, MAX_PAGE_SIZE);
+        // As MMS: without pageNum and pageSize, every data source (there are few).
+        const all = req.query.pageNum === undefined && req.query.pageSize === undefined;
+        const { pageNum, pageSize, page } = all ? { pageNum: 1, pageSize: 0, page: { offset: 0, limit: ALL_SOURCES } } : paging(req.query, MAX_PAGE_SIZE);
         const visible = req.principal ? allowedSources(req.principal.policy, 'odps:ListMmsDataSources') : {};
         const { total, items } = await service.list({ name, type, region, ...visible }, page);
         const stats = await dataSourceStats(store.db, items.map((ds) => ds.row.id));
-        return { requestId: req.id, data: { total, objectList: items.map((ds) => dataSourceOut(ds, stats.get(ds.row.id)!)), pageNum, pageSize } };
+        return { requestId: req.id, data: { total, objectList: items.map((ds) => dataSourceOut(ds, stats.get(ds.row.id)!)), pageNum, pageSize: all ? total : pageSize } };
       },
     );
 
