@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { openStore } from '../src/store/store.js';
 import * as jobs from '../src/store/jobs.js';
-import type { JobConfig } from '../src/jobs/service.js';
+import type { JobConfig } from '../src/jobs/config.js';
 import { createPgDestination } from './data.js';
 import { scan, startService, type Service } from './service.js';
 

@@ -62,3 +62,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
 export function secretKeyFile(config: ServiceConfig): string | null {
   return config.storeUrl.startsWith('sqlite:') ? join(config.dataDir, 'secret.key') : null;
 }
+
+/** Paths of the request that may carry secrets; pino replaces them before a log line is written. */
+export const REDACT = ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.*.password', '*.*.*.password'];

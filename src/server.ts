@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp, REDACT } from './api/app.js';
-import { secretKeyFile, type ServiceConfig } from './config.js';
+import { buildApp } from './api/app.js';
+import { REDACT, secretKeyFile, type ServiceConfig } from './config.js';
 import { secretBoxFromEnv } from './security/secrets.js';
 import { resealSecrets } from './security/reseal.js';
 import { openStore } from './store/store.js';

@@ -74,8 +74,6 @@ export const API_PREFIX = '/api/v1/mms';
 /** Request bodies above this are refused with 413 before parsing. */
 export const BODY_LIMIT = 4 * 1024 * 1024;
 
-/** Paths of the request that may carry secrets; pino replaces them before a log line is written. */
-export const REDACT = ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.*.password', '*.*.*.password'];
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({

@@ -4,7 +4,7 @@ import type { DataSourceStats } from '../store/datasources.js';
 import { destinationDatabase } from '../datasources/service.js';
 import type { Connection } from '../connectors/engines.js';
 import type { JobListRow } from '../store/jobs.js';
-import type { JobConfig } from '../jobs/service.js';
+import type { JobConfig } from '../jobs/config.js';
 import type { ColumnMeta } from '../connectors/connector.js';
 import type { ScanResult } from '../catalog/scan.js';
 import type { CatalogSource } from '../catalog/service.js';

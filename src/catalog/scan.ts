@@ -4,8 +4,8 @@ import { openCatalog } from '../connectors/index.js';
 import type { DataSource } from '../datasources/service.js';
 import { countPartitions, countTables } from '../store/catalog-status.js';
 import type { Database, MigrationStatus } from '../store/schema.js';
-import type { StatusDelta } from './rollup.js';
-import { formatSpec } from './partition-spec.js';
+import type { StatusDelta } from '../store/rollup.js';
+import { formatSpec } from '../connectors/partition-spec.js';
 import type { Sandbox } from '../security/sandbox.js';
 
 export interface ScanChange {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { planQueuedJobs } from '../engine/plan-job.js';
+import { planQueuedJobs } from '../jobs/plan.js';
 import type { EngineLog } from '../engine/settle.js';
 import type { JobEngine } from '../jobs/service.js';
 import type { Database } from '../store/schema.js';

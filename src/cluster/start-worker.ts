@@ -1,8 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { REDACT } from '../api/app.js';
-import { secretKeyFile, type ServiceConfig } from '../config.js';
+import { REDACT, secretKeyFile, type ServiceConfig } from '../config.js';
 import { DataSourceService } from '../datasources/service.js';
 import { Sandbox } from '../security/sandbox.js';
 import { secretBoxFromEnv } from '../security/secrets.js';

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import { FILE_ENGINES, type Connection, type Engine } from '../connectors/engines.js';
 import { MmsError } from '../errors.js';
-import { inside, PathRefused, type FileRoots } from '../security/files.js';
+import { PathRefused, type FileRoots } from '../security/files.js';
+import { inside } from '../connectors/paths.js';
 import type { Database } from '../store/schema.js';
 
 /**

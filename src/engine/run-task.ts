@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
-import { formatSpec, parseSpec } from '../catalog/partition-spec.js';
+import { formatSpec, parseSpec } from '../connectors/partition-spec.js';
 import { SLICE_FOLDER_KEY } from '../connectors/lake/layout.js';
 import type { ColumnMeta } from '../connectors/connector.js';
 import { SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type Slice, type SourceReader } from '../connectors/data.js';
 import type { Connection, Engine } from '../connectors/engines.js';
 import { logicalType, openReader, openWriter } from '../connectors/index.js';
 import type { DataSourceService } from '../datasources/service.js';
-import type { JobConfig } from '../jobs/service.js';
+import { VERIFY_ONLY, type JobConfig } from '../jobs/config.js';
 import { setPartitionStatus, setTableStatus } from '../store/catalog-status.js';
 import type { Database, MigrationStatus, TaskRow } from '../store/schema.js';
 import { Checksum } from './checksum.js';
@@ -32,8 +32,6 @@ export interface EngineMetrics {
   taskEnded(outcome: TaskOutcome, seconds: number): void;
 }
 
-/** MMS's verification-only task type: compare each slice with its source, copy nothing. */
-export const VERIFY_ONLY = 'MC2MC_VERIFY';
 
 /** Thrown into a copy when its job is stopped: the slice in flight rolls back, nothing is marked failed. */
 export class StopRequested extends Error {

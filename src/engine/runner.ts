@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../store/schema.js';
 import { setPartitionStatus, setTableStatus } from '../store/catalog-status.js';
-import { planQueuedJobs, unplannedJobs } from './plan-job.js';
+import { planQueuedJobs, unplannedJobs } from '../jobs/plan.js';
 import type { TaskContext } from './run-task.js';
 import { executeTask } from './settle.js';
 import { cleanLakeStaging } from './staging-cleanup.js';

@@ -4,8 +4,8 @@ import * as jobs from '../store/jobs.js';
 import * as catalog from '../store/catalog.js';
 import { destinationDatabase, type DataSourceService } from '../datasources/service.js';
 import { resolveScope, type ScopeRequest } from '../planner/scope.js';
-import { applyJobAction, type JobAction } from '../engine/job-lifecycle.js';
-import { loadPlanTables, planOptions } from '../engine/plan-job.js';
+import { applyJobAction, type JobAction } from './lifecycle.js';
+import { loadPlanTables, planOptions } from './plan.js';
 import { planTasks, type PlannedTask } from '../planner/tasks.js';
 import { conflict, invalid, MmsError, notFound } from '../errors.js';
 import type { JobType } from '../store/schema.js';
@@ -13,6 +13,7 @@ import { DEFAULT_JOB_LIMITS, type JobLimits } from './limits.js';
 import type { DestinationGuard } from '../datasources/destination-guard.js';
 import { destinationNameProblem, type NameKind } from '../connectors/names.js';
 import type { Engine } from '../connectors/engines.js';
+import type { JobConfig } from './config.js';
 import type { ColumnMeta } from '../connectors/connector.js';
 import { fidelity } from '../connectors/fidelity.js';
 import { logicalType } from '../connectors/index.js';
@@ -41,22 +42,6 @@ export interface CreateJobRequest extends ScopeRequest {
   timerId?: number;
 }
 
-/** The job config as stored and returned by ListMmsJobs / GetMmsJob: every key always present. */
-export interface JobConfig {
-  partitions: number[];
-  tables: string[];
-  taskType: string | null;
-  tableBlackList: string[];
-  tableWhiteList: string[];
-  partitionFilters: Record<string, string>;
-  schemaOnly: boolean;
-  tableMapping: Record<string, string>;
-  increment: boolean;
-  enableVerification: boolean;
-  tunnelQuota: string | null;
-  columnMapping: Record<string, string>;
-  others: Record<string, unknown>;
-}
 
 /** What a job would cover: see JobService.preview. */
 export interface JobPreview {

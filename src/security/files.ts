@@ -1,6 +1,7 @@
-import { chmodSync, existsSync, mkdirSync, realpathSync } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { MmsError } from '../errors.js';
+import { inside, realPath } from '../connectors/paths.js';
 
 /**
  * Where file-based connections (SQLite, DuckDB, lake) may point: under the file roots the operator
@@ -14,22 +15,6 @@ export class PathRefused extends MmsError {
     super(400, 'InvalidPath', message);
     this.name = 'PathRefused';
   }
-}
-
-/** `a` is `b` or lies under it (both absolute and normalised). */
-export const inside = (a: string, b: string) => a === b || a.startsWith(b.endsWith(sep) ? b : b + sep);
-
-/** The real path of `p`: symlinks of the part that exists resolved, the rest (not there yet) appended. */
-export function realPath(p: string): string {
-  const rest: string[] = [];
-  let at = resolve(p);
-  while (!existsSync(at)) {
-    const up = dirname(at);
-    if (up === at) break;
-    rest.unshift(at.slice(up.length).replace(/^[/\\]+/, ''));
-    at = up;
-  }
-  return join(realpathSync(at), ...rest);
 }
 
 interface FileRootsOptions {

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { COUNTER, rollUp, type StatusDelta } from '../catalog/rollup.js';
+import { COUNTER, rollUp, type StatusDelta } from './rollup.js';
 import type { Database, MigrationStatus } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;

@@ -4,7 +4,8 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
-import { migrationProvider, type StoreDialect } from './migrations/index.js';
+import { migrationProvider } from './migrations/index.js';
+import type { StoreDialect } from './migrations/types.js';
 
 export interface Store {
   db: Kysely<Database>;

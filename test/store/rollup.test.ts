@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rollUp } from '../../src/catalog/rollup.js';
+import { rollUp } from '../../src/store/rollup.js';
 import { setPartitionStatus, setTableStatus } from '../../src/store/catalog-status.js';
 import { seedCatalog } from '../support/catalog.js';
 import { createTestStore, STORE_KINDS, type TestStore } from '../support/stores.js';

@@ -1,6 +1,6 @@
 import type { Store } from '../../src/store/store.js';
 import { countPartitions, countTables } from '../../src/store/catalog-status.js';
-import { parseSpec } from '../../src/catalog/partition-spec.js';
+import { parseSpec } from '../../src/connectors/partition-spec.js';
 import type { PartitionMeta, SourceCatalog, TableMeta } from '../../src/connectors/connector.js';
 
 /** Every partition a connector lists for a table, its batches joined. */

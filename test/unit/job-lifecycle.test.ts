@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyJobAction, type JobAction, type JobState } from '../../src/engine/job-lifecycle.js';
+import { applyJobAction, type JobAction, type JobState } from '../../src/jobs/lifecycle.js';
 import type { JobStatus } from '../../src/store/schema.js';
 
 const all: JobStatus[] = ['INIT', 'DOING', 'DONE', 'FAILED'];

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { JobService } from '../../jobs/service.js';
-import type { JobAction } from '../../engine/job-lifecycle.js';
+import type { JobAction } from '../../jobs/lifecycle.js';
 import { Envelope, errorResponses, Id, JobParams, Paged, SourceParams } from '../schemas/common.js';
 import { CreateJobBody, JobCreatedOut, JobOut, JobPreviewOut, ListJobsQuery, PreviewJobBody } from '../schemas/job.js';
 import type { Store } from '../../store/store.js';

@@ -1,6 +1,6 @@
 import { opendir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { unescapeValue } from '../../catalog/partition-spec.js';
+import { unescapeValue } from '../partition-spec.js';
 
 /**
  * The Hive layout on a local file system: `<root>/<table>/k1=v1/k2=v2/part-0.parquet` for the

@@ -9,7 +9,7 @@ import { castExprs, stage } from '../duckdb/values.js';
 import { toParquet } from '../duckdb/types.js';
 import { dbFolder, STAGING_PREFIXES } from './layout.js';
 import { destinationNameProblem } from '../names.js';
-import { inside, realPath } from '../../security/files.js';
+import { inside, realPath } from '../paths.js';
 
 /** Rows per Parquet file of a slice, unless the destination's `options.rowsPerFile` says otherwise. */
 const FILE_ROWS = 250_000;

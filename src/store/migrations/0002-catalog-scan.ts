@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { StoreMigration } from './index.js';
+import type { StoreMigration } from './types.js';
 
 const STATUS_COUNTERS = ['n_init', 'n_doing', 'n_done', 'n_failed', 'n_part_done'] as const;
 

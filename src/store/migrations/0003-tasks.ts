@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { StoreMigration } from './index.js';
+import type { StoreMigration } from './types.js';
 
 /** Tasks a job is split into, the partitions of each task, and their logs. */
 export const tasks: StoreMigration = {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { StoreMigration } from './index.js';
+import type { StoreMigration } from './types.js';
 
 /** A job can run again (a start after DONE, a timer): each run plans its own tasks, numbered. */
 export const jobRuns: StoreMigration = {

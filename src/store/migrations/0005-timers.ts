@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { StoreMigration } from './index.js';
+import type { StoreMigration } from './types.js';
 
 /** Schedules that re-run jobs, and the ticks already fired (one row per tick, whoever fired it). */
 export const timers: StoreMigration = {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { StoreMigration } from './index.js';
+import type { StoreMigration } from './types.js';
 
 /** Cluster workers hold a task by lease: an owner and a time the owner's heartbeats keep pushing on. */
 export const taskLeases: StoreMigration = {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { StoreMigration } from './index.js';
+import type { StoreMigration } from './types.js';
 
 /** Access keys (secret sealed like connection passwords) with their policies, and the bearer tokens issued for them. */
 export const accessKeys: StoreMigration = {

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { StoreMigration } from './index.js';
+import type { StoreMigration } from './types.js';
 
 /**
  * Signature nonces seen (kept in the store, so a replay to another API process is caught too),

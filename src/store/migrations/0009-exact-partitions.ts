@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { StoreMigration } from './index.js';
+import type { StoreMigration } from './types.js';
 
 /** Whether a partition's spec is its rows' values (see PartitionMeta.exact); known at the next scan, assumed until then. */
 export const exactPartitions: StoreMigration = {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { StoreMigration } from './index.js';
+import type { StoreMigration } from './types.js';
 
 /** MMS's asynchronous tasks: what a call that answers `asyncTaskId` did, read by GetMmsAsyncTask. */
 export const asyncTasks: StoreMigration = {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { StoreMigration } from './index.js';
+import type { StoreMigration } from './types.js';
 
 /**
  * MMS's destination mapping in the catalog (UpdateMmsDb/Table/Tables): where a database's and a

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { StoreMigration } from './index.js';
+import type { StoreMigration } from './types.js';
 
 /** MMS timers: a job template each firing creates a job from, and a log of the firings (ListMmsTimerLogs). */
 export const timerTemplates: StoreMigration = {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { StoreMigration } from './index.js';
+import type { StoreMigration } from './types.js';
 
 /** MMS's region and network link of a data source: meaningless on OpenMMS's engines, kept and echoed for MMS tooling. */
 export const dataSourceRegion: StoreMigration = {

@@ -1,4 +1,5 @@
-import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
+import type { Migration, MigrationProvider } from 'kysely';
+import type { DialectTypes, StoreDialect, StoreMigration } from './types.js';
 import { initial } from './0001-initial.js';
 import { catalogScan } from './0002-catalog-scan.js';
 import { tasks } from './0003-tasks.js';
@@ -12,21 +13,6 @@ import { asyncTasks } from './0010-async-tasks.js';
 import { destinationMapping } from './0011-destination-mapping.js';
 import { timerTemplates } from './0012-timer-templates.js';
 import { dataSourceRegion } from './0013-datasource-region.js';
-
-export type StoreDialect = 'sqlite' | 'postgres';
-
-/** Column types that differ between the two stores, handed to every migration. */
-export interface DialectTypes {
-  idType: 'integer' | 'serial';
-  bigint: 'integer' | 'bigint';
-  /** Primary key that is never reused after a delete (ids are handed to API clients). */
-  primaryId: (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
-}
-
-export interface StoreMigration {
-  name: string;
-  up(db: Kysely<any>, types: DialectTypes): Promise<void>;
-}
 
 /** Ordered list of schema versions; append only. */
 const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation, exactPartitions, asyncTasks, destinationMapping, timerTemplates, dataSourceRegion];

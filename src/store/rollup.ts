@@ -1,4 +1,4 @@
-import type { MigrationStatus } from '../store/schema.js';
+import type { MigrationStatus } from './schema.js';
 
 export interface Counts {
   n_init: number;

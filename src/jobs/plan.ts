@@ -1,12 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ColumnMeta } from '../connectors/connector.js';
-import { parseSpec } from '../catalog/partition-spec.js';
+import { parseSpec } from '../connectors/partition-spec.js';
 import { compileFilter, type PartitionFilter } from '../planner/filter/compile.js';
 import { planTasks, taskLimits, type PlanOptions, type PlanTable } from '../planner/tasks.js';
-import type { JobConfig } from '../jobs/service.js';
 import type { Database, JobRow, JobType } from '../store/schema.js';
-import { VERIFY_ONLY } from './run-task.js';
+import { VERIFY_ONLY, type JobConfig } from './config.js';
 
 /** Jobs queued (INIT, not stopped) whose current run has no tasks yet. */
 export function unplannedJobs(db: Kysely<Database>) {
