@@ -1,4 +1,4 @@
-import { DEFAULT_JOB_LIMITS, type JobLimits } from './jobs/limits.js';
+import { DEFAULT_JOB_LIMITS, type JobLimits } from './jobs/quotas.js';
 import { join, resolve } from 'node:path';
 import { sandboxOptionsFromEnv } from './security/sandbox.js';
 

@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { DataSourceService } from '../datasources/service.js';
 import { DestinationGuard } from '../datasources/destination-guard.js';
 import { JobService } from '../jobs/service.js';
-import type { JobLimits } from '../jobs/limits.js';
+import type { JobLimits } from '../jobs/quotas.js';
 import type { SecretBox } from '../security/secrets.js';
 import type { Sandbox } from '../security/sandbox.js';
 import type { Store } from '../store/store.js';

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { planQueuedJobs } from '../jobs/plan.js';
-import type { EngineLog } from '../engine/settle.js';
+import type { EngineLog } from '../engine/execute-task.js';
 import type { JobEngine } from '../jobs/service.js';
 import type { Database } from '../store/schema.js';
 import { etaPriority, type TaskQueue } from './queue.js';

@@ -2,8 +2,8 @@ import { DEFAULT_CONCURRENCY } from '../config.js';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { TaskContext } from '../engine/run-task.js';
-import { executeTask, type EngineLog } from '../engine/settle.js';
-import { claimExclusively, withinLimits } from '../engine/limits.js';
+import { executeTask, type EngineLog } from '../engine/execute-task.js';
+import { claimExclusively, withinLimits } from '../engine/concurrency.js';
 import { cleanLakeStaging } from '../engine/staging-cleanup.js';
 import type { TaskQueue } from './queue.js';
 

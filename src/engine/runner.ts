@@ -4,9 +4,9 @@ import type { Database } from '../store/schema.js';
 import { setPartitionStatus, setTableStatus } from '../store/catalog-status.js';
 import { planQueuedJobs, unplannedJobs } from '../jobs/plan.js';
 import type { TaskContext } from './run-task.js';
-import { executeTask } from './settle.js';
+import { executeTask } from './execute-task.js';
 import { cleanLakeStaging } from './staging-cleanup.js';
-import { claimExclusively, withinLimits } from './limits.js';
+import { claimExclusively, withinLimits } from './concurrency.js';
 
 export interface RunnerOptions {
   /** Tasks copied at once. */

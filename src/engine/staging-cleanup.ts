@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { removeStaging } from '../connectors/lake/layout.js';
 import type { TaskContext } from './run-task.js';
-import type { EngineLog } from './settle.js';
+import type { EngineLog } from './execute-task.js';
 
 /**
  * At start, removes what writers that died mid-copy left in the lake destinations of every data

@@ -9,7 +9,7 @@ import { loadPlanTables, planOptions } from './plan.js';
 import { planTasks, type PlannedTask } from '../planner/tasks.js';
 import { conflict, invalid, MmsError, notFound } from '../errors.js';
 import type { JobType } from '../store/schema.js';
-import { DEFAULT_JOB_LIMITS, type JobLimits } from './limits.js';
+import { DEFAULT_JOB_LIMITS, type JobLimits } from './quotas.js';
 import type { DestinationGuard } from '../datasources/destination-guard.js';
 import { destinationNameProblem, type NameKind } from '../connectors/names.js';
 import type { Engine } from '../connectors/engines.js';

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { cronOf, latestTick } from '../planner/schedule.js';
+import { cronOf, latestTick } from './schedule.js';
 import type { Store } from '../store/store.js';
 import { isUniqueViolation } from '../store/store.js';
 import type { TimerService } from './service.js';

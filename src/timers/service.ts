@@ -2,7 +2,7 @@ import type { DataSourceService } from '../datasources/service.js';
 import { MmsError, notFound } from '../errors.js';
 import type { CreateJobRequest, JobService } from '../jobs/service.js';
 import type { ScopeRequest } from '../planner/scope.js';
-import { checkSchedule, latestTick } from '../planner/schedule.js';
+import { checkSchedule, latestTick } from './schedule.js';
 import { recordAsyncTask } from '../store/async-tasks.js';
 import type { ScheduleType, TimerRow } from '../store/schema.js';
 import type { Store } from '../store/store.js';

@@ -119,12 +119,13 @@ describe('cluster mode', () => {
     await until(async () => (await call('GET', `/datasources/${id}/scans/${scanId}`)).status === 'DONE', 30);
     const { timerId } = await call('POST', `/datasources/${id}/timers`, { scheduleType: 'Cron', value: '*/3 * * * * *' });
     const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'ticking', srcDbName: 'main', timerId });
-    await new Promise((r) => setTimeout(r, 10_000));
+    const s = new pg.Client({ connectionString: store.url });
+    await s.connect();
+    // Three ticks fired (by whichever API process), then the timer is held.
+    await until(async () => Number((await s.query('SELECT count(*) AS n FROM timer_fires WHERE timer_id = $1', [timerId])).rows[0].n) >= 3, 30);
     await call('PUT', `/datasources/${id}/timers/${timerId}`, { stopped: true });
     await until(async () => (await call('GET', `/datasources/${id}/jobs/${jobId}`)).status === 'DONE', 30);
 
-    const s = new pg.Client({ connectionString: store.url });
-    await s.connect();
     const { rows: fires } = await s.query('SELECT tick, jobs_started FROM timer_fires WHERE timer_id = $1 ORDER BY tick', [timerId]);
     const { rows: [job] } = await s.query('SELECT run FROM jobs WHERE id = $1', [jobId]);
     await s.end();

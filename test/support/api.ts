@@ -11,7 +11,7 @@ import { SecretBox } from '../../src/security/secrets.js';
 import { createTestStore, type StoreKind, type TestStore } from './stores.js';
 import { TEST_ADMIN } from './auth.js';
 import { ADMINISTRATOR, type Policy } from '../../src/auth/policy.js';
-import type { JobLimits } from '../../src/jobs/limits.js';
+import type { JobLimits } from '../../src/jobs/quotas.js';
 import type { AuthLimits } from '../../src/api/auth.js';
 
 export interface ApiResponse {

@@ -59,8 +59,10 @@ function TaskDetail({ sourceId, taskId }) {
 }
 
 export function JobDetail({ sourceId, jobId }) {
-  const job = useData(() => api('GET', `/datasources/${sourceId}/jobs/${jobId}`), [sourceId, jobId], POLL_MS);
-  const tasks = useData(() => listAll(`/datasources/${sourceId}/tasks`, { jobId }), [sourceId, jobId], POLL_MS);
+  // Polled until the job ends (DONE or FAILED); an action reloads both, and polling resumes if it runs again.
+  const running = (j) => !j || !['DONE', 'FAILED'].includes(j.status);
+  const job = useData(() => api('GET', `/datasources/${sourceId}/jobs/${jobId}`), [sourceId, jobId], POLL_MS, running);
+  const tasks = useData(() => listAll(`/datasources/${sourceId}/tasks`, { jobId }), [sourceId, jobId], POLL_MS, (ts) => !ts?.length || ts.some((t) => !['DONE', 'FAILED'].includes(t.status)));
   const [open, setOpen] = useState(null);
   const [actionError, setActionError] = useState(null);
   const act = async (action) => {
