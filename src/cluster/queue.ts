@@ -28,7 +28,12 @@ export class TaskQueue {
     const boss = new PgBoss({ connectionString, ...BOSS_OPTIONS });
     boss.on('error', () => {}); // pg-boss reports and retries its own maintenance errors
     await boss.start();
-    await boss.createQueue(TASK_QUEUE).catch(() => {}); // exists already: fine
+    // Several processes may create it at once: an error is fine only if the queue exists now.
+    if (!(await boss.getQueue(TASK_QUEUE))) {
+      await boss.createQueue(TASK_QUEUE).catch(async (err) => {
+        if (!(await boss.getQueue(TASK_QUEUE))) throw err;
+      });
+    }
     return new TaskQueue(boss);
   }
 

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
+import { lockingRows } from '../store/sql.js';
 import type { Database, JobStatus } from '../store/schema.js';
 import { backoffMs, hint, isTransient, MAX_ATTEMPTS } from './failures.js';
 import { runTask, StopRequested, taskLog, VerificationFailed, type TaskContext, type TaskOutcome } from './run-task.js';
@@ -51,7 +52,7 @@ export async function executeTask(ctx: TaskContext, log: EngineLog, taskId: numb
 export async function rollUpJob(db: Kysely<Database>, jobId: number, dialect: 'sqlite' | 'postgres'): Promise<void> {
   await db.transaction().execute(async (tx) => {
     const lock = tx.selectFrom('jobs').select('run').where('id', '=', jobId);
-    const { run } = await (dialect === 'postgres' ? lock.forUpdate() : lock).executeTakeFirstOrThrow();
+    const { run } = await lockingRows(dialect, lock).executeTakeFirstOrThrow();
     const counts = await tx.selectFrom('tasks').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('job_id', '=', jobId).where('run', '=', run).groupBy('status').execute();
     const n = (s: string) => Number(counts.find((c) => c.status === s)?.n ?? 0);
     const total = counts.reduce((a, c) => a + Number(c.n), 0);

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { lockingRows } from '../store/sql.js';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ColumnMeta } from '../connectors/connector.js';
 import { parseSpec } from '../connectors/partition-spec.js';
@@ -78,7 +79,7 @@ export async function planJob(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
   return db.transaction().execute(async (tx) => {
     // Several API processes may plan at once: the job row lock makes one of them do it.
     const current = tx.selectFrom('jobs').select(['run', 'status']).where('id', '=', job.id);
-    const locked = await (dialect === 'postgres' ? current.forUpdate() : current).executeTakeFirst();
+    const locked = await lockingRows(dialect, current).executeTakeFirst();
     if (!locked || locked.run !== job.run || locked.status !== 'INIT') return 0;
     const already = await tx.selectFrom('tasks').select('id').where('job_id', '=', job.id).where('run', '=', job.run).executeTakeFirst();
     if (already) return 0;
