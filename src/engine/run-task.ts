@@ -32,7 +32,6 @@ export interface EngineMetrics {
   taskEnded(outcome: TaskOutcome, seconds: number): void;
 }
 
-
 /** Thrown into a copy when its job is stopped: the slice in flight rolls back, nothing is marked failed. */
 export class StopRequested extends Error {
   override name = 'StopRequested';
