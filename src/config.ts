@@ -9,6 +9,8 @@ export interface ServiceConfig {
   host: string;
   port: number;
   logLevel: string;
+  /** `pretty`: readable lines (the default on a terminal); `json`: one JSON object a line (elsewhere). */
+  logFormat: LogFormat;
   /** Tasks this process copies at once (the embedded runner, or a worker). */
   concurrency: number;
   /** Every API call needs credentials (off only for a trial on a machine of one's own). */
@@ -24,8 +26,26 @@ export interface ConfigOverrides {
   host?: string;
   port?: number;
   logLevel?: string;
+  logFormat?: string;
   concurrency?: number;
   auth?: boolean;
+}
+
+export type LogFormat = 'pretty' | 'json';
+
+function logFormat(value: string | undefined, terminal: boolean): LogFormat {
+  if (value === undefined) return terminal ? 'pretty' : 'json';
+  if (value !== 'pretty' && value !== 'json') throw new Error(`the log format is pretty or json (got ${value})`);
+  return value;
+}
+
+/** pino's settings for a format: pretty lines through pino-pretty's transport, or plain JSON. */
+export function loggerOptions(config: Pick<ServiceConfig, 'logLevel' | 'logFormat'>) {
+  return {
+    level: config.logLevel,
+    redact: REDACT,
+    ...(config.logFormat === 'pretty' && { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', singleLine: true } } }),
+  };
 }
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -48,6 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     host: overrides.host ?? env.OPENMMS_HOST ?? '127.0.0.1',
     port,
     logLevel: overrides.logLevel ?? env.OPENMMS_LOG_LEVEL ?? 'info',
+    logFormat: logFormat(overrides.logFormat ?? env.OPENMMS_LOG_FORMAT, process.stdout.isTTY === true),
     concurrency,
     auth: overrides.auth ?? env.OPENMMS_AUTH !== 'off',
     sandbox: sandboxOptionsFromEnv(env),

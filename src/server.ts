@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
-import { REDACT, secretKeyFile, type ServiceConfig } from './config.js';
+import { loggerOptions, secretKeyFile, type ServiceConfig } from './config.js';
 import { secretBoxFromEnv } from './security/secrets.js';
 import { resealSecrets } from './security/reseal.js';
 import { openStore } from './store/store.js';
@@ -19,7 +19,7 @@ export async function startServer(config: ServiceConfig, env: NodeJS.ProcessEnv 
   // Embedded mode runs jobs in this process; on a PostgreSQL store, `mms worker` processes run them.
   const cluster = store.dialect === 'postgres';
   const app = await buildApp({
-    store, secrets, sandbox, logger: { level: config.logLevel, redact: REDACT },
+    store, secrets, sandbox, logger: loggerOptions(config),
     runJobs: cluster ? 'dispatch' : true, queueUrl: cluster ? config.storeUrl : undefined, concurrency: config.concurrency, auth: config.auth, limits: config.limits,
   });
   app.addHook('onClose', () => store.close());

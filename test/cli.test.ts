@@ -44,7 +44,7 @@ describe('mms serve', () => {
     // Connections reach files under the file root, <data-dir>/files by default.
     mkdirSync(join(dataDir, 'files'));
     new SqliteDatabase(join(dataDir, 'files', 'demo.sqlite')).close();
-    const { child, base } = await serve(['--data-dir', dataDir]);
+    const { child, base, output } = await serve(['--data-dir', dataDir, '--log-format', 'pretty']);
     try {
       const post = await adminFetch(`${base}/api/v1/mms/datasources`, {
         method: 'POST',
@@ -57,6 +57,9 @@ describe('mms serve', () => {
       const body = (await res.json()) as { requestId: string; data: unknown };
       expect(body.data).toEqual({ total: 0, objectList: [], pageNum: 1, pageSize: 10 });
       expect(body.requestId).toBe(res.headers.get('x-request-id'));
+      // Readable log lines (pino-pretty), not JSON objects.
+      await until(async () => /\d\d:\d\d:\d\d\] INFO/.test(output()), 10);
+      expect(output()).not.toMatch(/^\{"level"/m);
     } finally {
       child.kill('SIGTERM');
       await once(child, 'exit');

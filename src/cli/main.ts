@@ -34,7 +34,8 @@ program
   .option('--concurrency <n>', 'tasks the embedded runner copies at once (env OPENMMS_CONCURRENCY, default 4)', concurrency)
   .option('--no-auth', 'answer API calls without credentials (env OPENMMS_AUTH=off; only on a machine of your own)')
   .option('--demo', 'on first start, register a sample partitioned source and migrate it to the embedded DuckDB')
-  .action(async (opts: { host?: string; port?: number; dataDir?: string; storeUrl?: string; concurrency?: number; auth: boolean; demo?: boolean }) => {
+  .option('--log-format <format>', 'pretty (default on a terminal) or json (default elsewhere) (env OPENMMS_LOG_FORMAT)')
+  .action(async (opts: { host?: string; port?: number; dataDir?: string; storeUrl?: string; concurrency?: number; auth: boolean; demo?: boolean; logFormat?: string }) => {
     const config = loadConfig(process.env, { ...opts, auth: opts.auth === false ? false : undefined });
     const { app, adminKeyFile, sandbox } = await startServer(config);
     const { port } = app.server.address() as { port: number };
@@ -71,7 +72,8 @@ program
   .option('--concurrency <n>', 'tasks copied at once (env OPENMMS_CONCURRENCY, default 4)', concurrency)
   .option('--metrics-port <port>', 'serve Prometheus metrics of this worker at http://<host>:<port>/metrics', port)
   .option('--host <host>', 'address the metrics listen on (env OPENMMS_HOST)')
-  .action(async (opts: { storeUrl?: string; dataDir?: string; host?: string; concurrency?: number; metricsPort?: number }) => {
+  .option('--log-format <format>', 'pretty (default on a terminal) or json (default elsewhere) (env OPENMMS_LOG_FORMAT)')
+  .action(async (opts: { storeUrl?: string; dataDir?: string; host?: string; concurrency?: number; metricsPort?: number; logFormat?: string }) => {
     const config = loadConfig(process.env, opts);
     const { worker, metricsUrl } = await startWorker(config, opts.metricsPort === undefined ? null : { host: config.host, port: opts.metricsPort });
     console.log(`OpenMMS worker ${worker.id} taking tasks${metricsUrl ? `; metrics at ${metricsUrl}` : ''}`);

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { REDACT, secretKeyFile, type ServiceConfig } from '../config.js';
+import { loggerOptions, secretKeyFile, type ServiceConfig } from '../config.js';
 import { DataSourceService } from '../datasources/service.js';
 import { Sandbox } from '../security/sandbox.js';
 import { secretBoxFromEnv } from '../security/secrets.js';
@@ -31,7 +31,7 @@ export async function startWorker(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ worker: Worker; metricsUrl: string | null }> {
   if (!/^postgres(ql)?:\/\//.test(config.storeUrl)) throw new Error('a worker needs the PostgreSQL metadata store: give --store-url postgres://…');
-  const log = pino({ level: config.logLevel, redact: REDACT });
+  const log = pino(loggerOptions(config));
   const secrets = secretBoxFromEnv(env, secretKeyFile(config));
   const store = await openStore(config.storeUrl);
   const sandbox = await Sandbox.create({ dataDir: config.dataDir, storeUrl: config.storeUrl, ...config.sandbox });
