@@ -3,7 +3,7 @@ import type { Engine } from '../connectors/engines.js';
 import { compareMode, PORTABLE_SCHEME } from './canonical.js';
 import type { HashColumn } from './dialects/dialect.js';
 import { POSTGRES_NATIVE_SCHEME } from './dialects/postgres.js';
-import { buckets, fingerprint, HASH_BITS, rowsIn, type Bucket, type HashedRow, type HashedSlice } from './slice-hash.js';
+import { buckets, fingerprint, HASH_BITS, hashedSlice, rowsIn, type Bucket, type HashedRow, type HashedSlice } from './slice-hash.js';
 
 /** One end of a slice: its engine, its rows, and its columns (the destination's renamed, in the source's order). */
 export interface SliceEnd {
@@ -44,11 +44,8 @@ export class SliceComparison {
   constructor(source: SliceEnd, destination: SliceEnd) {
     const modes = source.columns.map((c) => compareMode(c.type, source.engine, destination.engine));
     const scheme = source.probe.dialect === 'postgres' && destination.probe.dialect === 'postgres' ? POSTGRES_NATIVE_SCHEME : PORTABLE_SCHEME;
-    const hashed = (end: SliceEnd): HashedSlice => ({
-      probe: end.probe,
-      scheme,
-      columns: end.columns.map((c, i): HashColumn => ({ name: c.name, type: c.type, native: c.native, compare: modes[i]! })),
-    });
+    const hashed = (end: SliceEnd): HashedSlice =>
+      hashedSlice(end.probe, scheme, end.columns.map((c, i): HashColumn => ({ name: c.name, type: c.type, native: c.native, compare: modes[i]! })));
     this.source = hashed(source);
     this.destination = hashed(destination);
     this.presenceOnly = source.columns.filter((_, i) => modes[i] === 'presence').map((c) => c.name);

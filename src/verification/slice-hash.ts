@@ -32,10 +32,13 @@ export interface HashedRow {
   shown: (string | null)[];
 }
 
-function dialectOf(side: HashedSlice): Dialect {
-  if (side.probe.define) side.probe.define(FUNCTIONS);
-  return DIALECTS[side.probe.dialect];
+/** One end of a slice, ready to hash: an engine lacking SQL functions (SQLite) gets them here, once. */
+export function hashedSlice(probe: SliceProbe, scheme: string, columns: HashColumn[]): HashedSlice {
+  probe.define?.(FUNCTIONS);
+  return { probe, scheme, columns };
 }
+
+const dialectOf = (side: HashedSlice): Dialect => DIALECTS[side.probe.dialect];
 
 const asText = (v: unknown): string | null => (v === null || v === undefined ? null : Buffer.isBuffer(v) ? `\\x${v.toString('hex')}` : String(v));
 
