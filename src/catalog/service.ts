@@ -7,7 +7,8 @@ export interface CatalogSource {
   project: string;
   destination: Engine;
 }
-import { conflict, invalid, notFound } from '../errors.js';
+import { invalid, notFound } from '../errors.js';
+import { assertNotMigrating } from '../store/jobs.js';
 import { destinationNameProblem, type NameKind } from '../connectors/names.js';
 import { setTablesStatus } from '../store/catalog-status.js';
 import * as catalog from '../store/catalog.js';
@@ -111,26 +112,12 @@ export class CatalogService {
 
   /** Sets the mapping columns given ('' resets one to the default) and the status, refusing tables a running job is copying. */
   private async apply(dbId: number, tables: { id: number; name: string }[], u: DestinationUpdate, set: (v: Record<string, string | null>) => Promise<unknown>, mapping: Record<string, string | undefined>): Promise<void> {
-    await this.assertNotMigrating(dbId, tables.map((t) => t.name));
+    await assertNotMigrating(this.store.db, dbId, tables.map((t) => t.name));
     const values = Object.fromEntries(Object.entries(mapping).filter(([, v]) => v !== undefined).map(([k, v]) => [k, v === '' ? null : v!]));
     if (Object.keys(values).length) await set(values);
     if (u.status) await setTablesStatus(this.store.db, tables.map((t) => t.id), u.status);
   }
 
-  private async assertNotMigrating(dbId: number, tables: string[]): Promise<void> {
-    for (let i = 0; i < tables.length; i += 500) {
-      const running = await this.store.db
-        .selectFrom('jobs as j')
-        .innerJoin('job_tables as t', 't.job_id', 'j.id')
-        .select(['j.id', 't.src_table_name'])
-        .where('j.db_id', '=', dbId)
-        .where('j.status', '=', 'DOING')
-        .where('j.stopped', '=', 0)
-        .where('t.src_table_name', 'in', tables.slice(i, i + 500))
-        .executeTakeFirst();
-      if (running) throw conflict(`job ${running.id} is migrating '${running.src_table_name}' right now; stop it or wait for it to finish`);
-    }
-  }
 }
 
 /** UpdateMmsDb/Table/Tables bodies. */

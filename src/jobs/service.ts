@@ -133,26 +133,6 @@ export class JobService {
     }
   }
 
-  /** Refuses a job whose tables another running job is migrating. */
-  private async assertNoOverlap(sourceId: number, dbId: number, tables: string[], self: number | null): Promise<void> {
-    if (tables.length === 0) return;
-    const clash = await this.store.db
-      .selectFrom('jobs as j')
-      .innerJoin('job_tables as t', 't.job_id', 'j.id')
-      .select(['j.id', 't.src_table_name'])
-      .where('j.source_id', '=', sourceId)
-      .where('j.db_id', '=', dbId)
-      .where('j.status', '=', 'DOING')
-      .where('j.stopped', '=', 0)
-      .where('j.id', '!=', self ?? 0)
-      .where('t.src_table_name', 'in', tables)
-      .limit(5)
-      .execute();
-    if (clash.length) {
-      throw conflict(`job ${clash[0]!.id} is migrating ${clash.map((c) => `'${c.src_table_name}'`).join(', ')} right now; stop it or wait for it to finish`);
-    }
-  }
-
   /** Checks the request against the data source and its catalog; returns what the job covers. */
   private async resolve(sourceId: number, req: Omit<CreateJobRequest, 'name'>) {
     const source = await this.dataSources.started(sourceId);
@@ -230,7 +210,7 @@ export class JobService {
   /** `mayShare(owner)`: whether the caller may write destination tables data source `owner` has (see DestinationGuard). */
   async create(sourceId: number, req: CreateJobRequest, mayShare?: (owner: number) => boolean, now = Date.now()): Promise<number> {
     const { source, db, scope, dstDb, config } = await this.resolve(sourceId, req);
-    await this.assertNoOverlap(sourceId, db.id, scope.tables.map((t) => t.src), null);
+    await jobs.assertNotMigrating(this.store.db, db.id, scope.tables.map((t) => t.src));
     await this.assertPartitionCount(db.id, scope.tables, config, scope.type);
     await this.assertJobSlot(null);
     const destinationTables = scope.tables.map((t) => ({ db: t.dstDb ?? dstDb, table: t.dst }));
@@ -291,7 +271,7 @@ export class JobService {
     }
     if (action === 'start') {
       const tables = await this.store.db.selectFrom('job_tables').select('src_table_name').where('job_id', '=', jobId).execute();
-      await this.assertNoOverlap(sourceId, job.db_id, tables.map((t) => t.src_table_name), jobId);
+      await jobs.assertNotMigrating(this.store.db, job.db_id, tables.map((t) => t.src_table_name), jobId);
     }
     if (!(await jobs.setJobState(this.store.db, jobId, current, next, now, action === 'start' && job.status === 'DONE'))) {
       throw conflict(`job ${jobId} changed state while the request ran; read it again and retry`);

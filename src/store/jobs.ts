@@ -1,6 +1,7 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { Database, JobRow, JobStatus, JobTable } from './schema.js';
 import { containsText } from './sql.js';
+import { conflict } from '../errors.js';
 
 export interface JobFilter {
   name?: string;
@@ -91,4 +92,27 @@ export async function listJobs(
   if (statusOrder) q = q.orderBy('j.status', statusOrder);
   const rows = await q.orderBy('j.id', 'desc').offset(page.offset).limit(page.limit).execute();
   return { total: Number(total), rows };
+}
+
+/**
+ * Refuses (409) when a running job (DOING, not stopped) of the source database migrates any of
+ * `tables`: a new job on them, or a catalog change under them, would race it.
+ */
+export async function assertNotMigrating(db: Kysely<Database>, dbId: number, tables: string[], exceptJob: number | null = null): Promise<void> {
+  for (let i = 0; i < tables.length; i += 500) {
+    const clash = await db
+      .selectFrom('jobs as j')
+      .innerJoin('job_tables as t', 't.job_id', 'j.id')
+      .select(['j.id', 't.src_table_name'])
+      .where('j.db_id', '=', dbId)
+      .where('j.status', '=', 'DOING')
+      .where('j.stopped', '=', 0)
+      .where('j.id', '!=', exceptJob ?? 0)
+      .where('t.src_table_name', 'in', tables.slice(i, i + 500))
+      .limit(5)
+      .execute();
+    if (clash.length) {
+      throw conflict(`job ${clash[0]!.id} is migrating ${clash.map((c) => `'${c.src_table_name}'`).join(', ')} right now; stop it or wait for it to finish`);
+    }
+  }
 }
