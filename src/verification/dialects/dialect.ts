@@ -53,5 +53,8 @@ export function scientificSql(t: string, f: TextFunctions): string {
   return f.concat([f.trimZeros(f.trimZeros(digits, 'LEADING'), 'TRAILING'), "'e'", exponent]);
 }
 
+/** canonical.ts's `decimalText` in the SQL PostgreSQL and DuckDB share: a fraction's trailing zeros and a bare point dropped. */
+export const decimalTextSql = (x: string) => `CASE WHEN strpos(${x}, '.') > 0 THEN rtrim(rtrim(${x}, '0'), '.') ELSE ${x} END`;
+
 /** NULL stays NULL; any other value is the empty text (a column compared by presence only). */
 export const presence = (col: string) => `CASE WHEN ${col} IS NULL THEN NULL ELSE '' END`;

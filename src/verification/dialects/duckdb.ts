@@ -1,6 +1,6 @@
 import { quoteIdent } from '../../connectors/sql.js';
 import { epochDigits, PORTABLE_SCHEME } from '../canonical.js';
-import { presence, scientificSql, type Dialect, type HashColumn, type TextFunctions } from './dialect.js';
+import { decimalTextSql, presence, scientificSql, type Dialect, type HashColumn, type TextFunctions } from './dialect.js';
 
 const fns: TextFunctions = {
   before: (s, sep) => `split_part(${s}, '${sep}', 1)`,
@@ -34,10 +34,7 @@ function duckDialect(intervalAsText: boolean): Dialect {
     if (c.compare === 'presence') return presence(col);
     switch (c.type.kind) {
       case 'boolean': return text(`CAST(${col} AS INTEGER)`);
-      case 'decimal': {
-        const x = text(col);
-        return `CASE WHEN strpos(${x}, '.') > 0 THEN rtrim(rtrim(${x}, '0'), '.') ELSE ${x} END`;
-      }
+      case 'decimal': return decimalTextSql(text(col));
       case 'float32':
       case 'float64':
         return `CASE WHEN ${col} IS NULL THEN NULL WHEN isnan(${col}) THEN 'nan' WHEN isinf(${col}) THEN CASE WHEN ${col} > 0 THEN 'inf' ELSE '-inf' END WHEN ${col} = 0 THEN '0' `

@@ -1,6 +1,6 @@
 import { quoteIdent } from '../../connectors/sql.js';
 import { PORTABLE_SCHEME } from '../canonical.js';
-import { presence, scientificSql, type Dialect, type HashColumn, type TextFunctions } from './dialect.js';
+import { decimalTextSql, presence, scientificSql, type Dialect, type HashColumn, type TextFunctions } from './dialect.js';
 
 /**
  * PostgreSQL → PostgreSQL compares each row's text as PostgreSQL itself prints it under the
@@ -23,8 +23,6 @@ const fns: TextFunctions = {
  * (inet's cast keeps the netmask, `::1/128`, where the output prints `::1`).
  */
 const printed = (col: string) => `CASE WHEN ${col} IS NULL THEN NULL ELSE concat(${col}) END`;
-
-const decimalText = (x: string) => `CASE WHEN strpos(${x}, '.') > 0 THEN rtrim(rtrim(${x}, '0'), '.') ELSE ${x} END`;
 
 /**
  * One column in the native scheme's ROW, which prints each value with its type's output function
@@ -51,7 +49,7 @@ export const postgres: Dialect = {
     if (c.compare === 'presence') return presence(col);
     switch (c.type.kind) {
       case 'boolean': return `${col}::int::text`;
-      case 'decimal': return decimalText(c.native === 'money' ? `${col}::numeric::text` : `${col}::text`);
+      case 'decimal': return decimalTextSql(c.native === 'money' ? `${col}::numeric::text` : `${col}::text`);
       case 'float32':
       case 'float64':
         return `CASE WHEN ${col} IS NULL THEN NULL WHEN ${col} = 'NaN' THEN 'nan' WHEN ${col} = 'Infinity' THEN 'inf' WHEN ${col} = '-Infinity' THEN '-inf' WHEN ${col} = 0 THEN '0' `
