@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import SqliteDatabase from 'better-sqlite3';
+import { SqliteDatabase } from '../src/store/sqlite-driver.js';
 import { openDuck } from '../src/connectors/duckdb/connect.js';
 import { SERVING, spawnMms, until } from './support/processes.js';
 import { adminFetch, TEST_ADMIN_ENV } from './support/auth.js';
@@ -81,7 +81,7 @@ describe('mms API commands', () => {
       await until(async () => server.output().includes('Demo: data source'), 30); // the demo job exists
       const watched = await mmsCli('jobs', 'watch', '1', '1');
       expect(watched.code, watched.stderr).toBe(0);
-      expect(watched.stdout).toMatch(/job 1 DONE \[#{30}\] 100% 1\/1 tasks, 21000 rows/);
+      expect(watched.stdout).toMatch(/job 1 DONE \[#{30}\] 100% 1\/1 tasks, 21,000 rows, [\d.]+ [KM]iB\n  now [\d,]+ rows\/s, .*\/s  [▁-█]+\n  orders → orders\s+DONE\s+\[#{12}\] 100% 21\/21\s+21,000 rows/);
       const sources = await mmsCli('sources', 'list');
       expect(sources.stdout).toMatch(/│ 1\s+│ demo\s+│ LAKE\s+│ DUCKDB main\s+│ 1\s+│ 1\s+│ 21\s+│/);
       const jobs = JSON.parse((await mmsCli('--json', 'jobs', 'list', '1')).stdout);
@@ -97,7 +97,7 @@ describe('mms API commands', () => {
       expect(badBody).toMatchObject({ code: 1, stderr: "mms: InvalidParameter: missing parameter 'body.srcDbName'\n" });
       const created = await mmsCli('jobs', 'create', '1', '--body', '{"name": "again", "srcDbName": "default", "increment": false}', '--watch');
       expect(created.code, created.stderr).toBe(0);
-      expect(created.stdout).toMatch(/job 2 DONE .* 1\/1 tasks, 21000 rows/);
+      expect(created.stdout).toMatch(/job 2 DONE .* 1\/1 tasks, 21,000 rows/);
       const timer = JSON.parse((await mmsCli('--json', 'timers', 'create', '1', '--type', 'Daily', '--value', '03:00', '--body', '{"name": "nightly", "srcDbName": "default"}')).stdout);
       expect((await mmsCli('timers', 'trigger', '1', String(timer.timerId))).stdout).toBe(`timer ${timer.timerId} fired\n`);
       expect((await mmsCli('timers', 'logs', '1', String(timer.timerId))).stdout).toMatch(/start job\s+│ start job success: job 3/);

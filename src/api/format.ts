@@ -13,6 +13,7 @@ import type { MigrationStatus, ScanRow, TaskLogRow, TimerLogRow } from '../store
 import type { TimerListRow, TimerTemplate } from '../timers/service.js';
 import type { TaskListRow } from '../store/tasks.js';
 import type { AsyncTaskRow } from '../store/async-tasks.js';
+import type { RunThroughput } from '../store/throughput.js';
 import type { Selectable } from 'kysely';
 import type { TaskPartitionTable } from '../store/schema.js';
 
@@ -78,6 +79,18 @@ export function jobOut(row: JobListRow) {
     taskDone: row.task_done,
     config: JSON.parse(row.config) as JobConfig,
     eta: row.eta,
+  };
+}
+
+/** Rates per second of a run's throughput; the last point of a running job is only as long as it has lasted. */
+export function throughputOut(t: RunThroughput, running: boolean, now = Date.now()) {
+  const rates = (rows: number, bytes: number, ms: number) => ({ rowsPerSecond: (rows * 1000) / ms, bytesPerSecond: (bytes * 1000) / ms });
+  const last = t.points.length - 1;
+  return {
+    running,
+    bucketSeconds: t.bucketMs / 1000,
+    points: t.points.map((p, i) => ({ time: formatTime(p.time), ...rates(p.rows, p.bytes, i === last && running ? Math.min(t.bucketMs, Math.max(1000, now - p.time)) : t.bucketMs) })),
+    tasks: t.tasks.map((k) => ({ taskId: k.taskId, ...rates(k.rows, k.bytes, Math.max(1000, now - t.recentFrom)) })),
   };
 }
 

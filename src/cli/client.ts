@@ -10,6 +10,9 @@ export class CliError extends Error {
   }
 }
 
+/** Between two polls of a server. */
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /**
  * Calls the MMS API of a running server with the credentials of the environment (see
  * credentialsFromEnv); an error envelope becomes a CliError with its message.

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { apiClient, CliError, type Call } from './client.js';
+import { apiClient, CliError, sleep } from './client.js';
 import { print, progress } from './output.js';
+import { watchJob } from './watch.js';
 
 interface Globals {
   server: string;
@@ -20,28 +21,6 @@ const jsonArg = (v: string) => {
     throw new CliError(`not valid JSON: ${v}`, 2);
   }
 };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Follows a job until it ends, with a progress bar; a FAILED job is a failed command. */
-async function watchJob(call: Call, g: Globals, sourceId: number, jobId: number): Promise<void> {
-  for (;;) {
-    const job = await call('GET', `/datasources/${sourceId}/jobs/${jobId}`);
-    const tasks = job.taskNum > 0 ? (await call('GET', `/datasources/${sourceId}/tasks?jobId=${jobId}&pageSize=100`)).objectList : [];
-    const rows = tasks.reduce((n: number, t: { rows: number }) => n + t.rows, 0);
-    if (!g.json) progress(`job ${jobId} ${job.status}${job.stopped ? ' (stopped)' : ''}`, job.taskDone, job.taskNum, `tasks, ${rows} rows`);
-    if (job.status === 'DONE' || job.status === 'FAILED' || job.stopped) {
-      if (!g.json && process.stdout.isTTY) process.stdout.write('\n');
-      if (g.json) print(true, job);
-      if (job.status === 'FAILED') {
-        const failed = tasks.filter((t: { status: string }) => t.status === 'FAILED').map((t: { id: number; errMsg: string }) => `task ${t.id}: ${t.errMsg}`);
-        throw new CliError(`job ${jobId} FAILED${failed.length ? `\n${failed.join('\n')}` : ''}`);
-      }
-      return;
-    }
-    await sleep(500);
-  }
-}
 
 /** The API operations as `mms` subcommands (they talk to a running server, `--server`). */
 export function registerApiCommands(program: Command): void {
@@ -84,7 +63,7 @@ export function registerApiCommands(program: Command): void {
       const c = call();
       const { scanId } = await c('POST', `/datasources/${id(sourceId)}/scans`, o.db ? { dbName: o.db } : undefined);
       for (let scan = await c('GET', `/datasources/${sourceId}/scans/${scanId}`); ; scan = await c('GET', `/datasources/${sourceId}/scans/${scanId}`)) {
-        if (!globals().json) progress(`scan ${scanId} ${scan.status}`, scan.progress, 100);
+        if (!globals().json) progress(`scan ${scanId} ${scan.status}`, scan.progress, 10_000);
         if (!o.wait || scan.status === 'DONE' || scan.status === 'FAILED') {
           if (!globals().json && process.stdout.isTTY) process.stdout.write('\n');
           if (scan.status === 'FAILED') throw new CliError(`scan ${scanId} FAILED: ${scan.errMsg}`);
@@ -143,7 +122,7 @@ export function registerApiCommands(program: Command): void {
     .action(async (s: string, o: { body: unknown; watch?: boolean }) => {
       const { jobId } = await call()('POST', `/datasources/${id(s)}/jobs`, o.body);
       if (!o.watch) return out(globals().json ? { jobId } : `job ${jobId} created`);
-      await watchJob(call(), globals(), id(s), jobId);
+      await watchJob(call(), globals().json ?? false, id(s), jobId);
     });
   for (const action of ['start', 'stop', 'retry'] as const) {
     jobs
@@ -151,12 +130,12 @@ export function registerApiCommands(program: Command): void {
       .option('--watch', 'follow it until it ends')
       .action(async (s: string, j: string, o: { watch?: boolean }) => {
         await call()('POST', `/datasources/${id(s)}/jobs/${id(j)}/${action}`);
-        if (o.watch) await watchJob(call(), globals(), id(s), id(j));
+        if (o.watch) await watchJob(call(), globals().json ?? false, id(s), id(j));
         else out(`job ${j}: ${action} accepted`);
       });
   }
   jobs.command('delete <sourceId> <jobId>').action(async (s: string, j: string) => out(`job ${await call()('DELETE', `/datasources/${id(s)}/jobs/${id(j)}`)} deleted`));
-  jobs.command('watch <sourceId> <jobId>').description('follow a job with a progress bar until it ends').action(async (s: string, j: string) => watchJob(call(), globals(), id(s), id(j)));
+  jobs.command('watch <sourceId> <jobId>').description('follow a job until it ends: its progress, its speed now and over time, each table').action(async (s: string, j: string) => watchJob(call(), globals().json ?? false, id(s), id(j)));
 
   program
     .command('tasks <sourceId>')

@@ -67,6 +67,12 @@ export interface SliceProbe {
 /** Name of the column that ties destination rows to their source partition (SQL destinations). */
 export const SLICE_COLUMN = '_mms_partition';
 
+/** What a copy's caller watches it with: a stop, and the progress it reports. */
+export interface CopyWatch {
+  signal: AbortSignal;
+  progress(rows: number, bytes: number): void;
+}
+
 export interface DestinationWriter {
   /** Creates the table, or adds the columns it lacks (never drops or narrows one). */
   ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean): Promise<void>;
@@ -82,9 +88,10 @@ export interface DestinationWriter {
   /**
    * Same-engine fast path: replaces a slice straight from a reader of the same engine, the values
    * never decoded. Null when this reader or these columns cannot take it; the caller then uses
-   * `replace`. Same atomicity as `replace`; `signal` aborts it (rolled back).
+   * `replace`. Same atomicity as `replace`; `watch.signal` aborts it (rolled back), `watch.progress`
+   * hears of the rows and bytes as they pass.
    */
-  replaceFrom?(reader: SourceReader, from: { db: string; table: string; slice: Slice | null }, db: string, table: string, columns: DataColumn[], dstColumns: DataColumn[], slice: string | null, signal: AbortSignal): Promise<{ rows: number; bytes: number } | null>;
+  replaceFrom?(reader: SourceReader, from: { db: string; table: string; slice: Slice | null }, db: string, table: string, columns: DataColumn[], dstColumns: DataColumn[], slice: string | null, watch: CopyWatch): Promise<{ rows: number; bytes: number } | null>;
   close(): Promise<void>;
 }
 

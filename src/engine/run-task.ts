@@ -13,6 +13,7 @@ import { Checksum } from './checksum.js';
 import { SliceComparison, type ContentFingerprints } from '../verification/compare.js';
 import type { Sandbox } from '../security/sandbox.js';
 import { DestinationGuard } from '../datasources/destination-guard.js';
+import { ThroughputMeter } from './throughput-meter.js';
 
 export interface TaskContext {
   db: Kysely<Database>;
@@ -103,6 +104,8 @@ interface TaskRun {
   destination: Connection & { type: Engine };
   reader: SourceReader;
   writer: DestinationWriter;
+  /** Rows and bytes read from the source, for the job's throughput chart. */
+  meter: ThroughputMeter;
 }
 
 /** Passes batches on, stopping at the next batch once the job is stopped. */
@@ -137,8 +140,9 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
   const reader = await openReader(source.type, await ctx.sandbox.connection(source.type, source.config.source, { role: 'source', sourceId: task.source_id }));
   try {
     const writer = await openWriter(destination.type, destination);
+    const meter = new ThroughputMeter(db, task);
     try {
-      const run: TaskRun = { ctx, task, config, signal, columns, dstColumns, sourceType: source.type, dstSlice: await sliceNaming(db, destination.type, task), destination, reader, writer };
+      const run: TaskRun = { ctx, task, config, signal, columns, dstColumns, sourceType: source.type, dstSlice: await sliceNaming(db, destination.type, task), destination, reader, writer, meter };
       // The destination may have changed since the job was created: the table must still be this data source's to write.
       await new DestinationGuard(db, ctx.sandbox).claim(source, [{ db: task.dst_db_name, table: task.dst_table_name }], { resolved: destination });
       await writer.ensureTable(task.dst_db_name, task.dst_table_name, dstColumns, partitioned);
@@ -171,6 +175,7 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
         }
       }
     } finally {
+      await meter.close();
       await writer.close();
     }
   } finally {
@@ -196,7 +201,9 @@ async function copySlice(run: TaskRun, slice: Slice | null): Promise<{ written: 
   let bytes = 0;
   const sourceRows = () =>
     guarded(run, reader.read(task.src_db_name, task.src_table_name, run.columns, slice, { zeroDatesAsNull: switchOf(config.others, 'mysql.zeroDatesAsNull') === true }), (b) => {
-      bytes += batchBytes(b);
+      const n = batchBytes(b);
+      bytes += n;
+      run.meter.add(b.length, n);
       sourceSum?.add(b);
     });
 
@@ -207,7 +214,7 @@ async function copySlice(run: TaskRun, slice: Slice | null): Promise<{ written: 
   } else if (!config.schemaOnly) {
     // Same-engine fast path when no value needs to be seen on the way (a checksum does).
     const from = { db: task.src_db_name, table: task.src_table_name, slice };
-    const fast = sourceSum ? null : await writer.replaceFrom?.(reader, from, task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, run.dstSlice(slice), run.signal);
+    const fast = sourceSum ? null : await writer.replaceFrom?.(reader, from, task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, run.dstSlice(slice), { signal: run.signal, progress: (rows, n) => run.meter.add(rows, n) });
     if (fast) bytes = fast.bytes;
     written = fast ? fast.rows : await writer.replace(task.dst_db_name, task.dst_table_name, run.dstColumns, run.dstSlice(slice), sourceRows());
   }

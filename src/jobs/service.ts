@@ -2,6 +2,7 @@ import type { Store } from '../store/store.js';
 import { isUniqueViolation } from '../store/store.js';
 import * as jobs from '../store/jobs.js';
 import * as catalog from '../store/catalog.js';
+import { runThroughput, type RunThroughput } from '../store/throughput.js';
 import { destinationDatabase, type DataSourceService } from '../datasources/service.js';
 import { resolveScope, type ScopeRequest } from '../planner/scope.js';
 import { applyJobAction, type JobAction } from './lifecycle.js';
@@ -253,6 +254,12 @@ export class JobService {
     const job = await jobs.findJob(this.store.db, sourceId, jobId);
     if (!job) throw notFound('Job', jobId);
     return job;
+  }
+
+  /** The throughput series of the job's latest run. */
+  async throughput(sourceId: number, jobId: number): Promise<{ job: jobs.JobListRow; throughput: RunThroughput }> {
+    const job = await this.get(sourceId, jobId);
+    return { job, throughput: await runThroughput(this.store.db, jobId, job.run) };
   }
 
   async list(sourceId: number, filter: jobs.JobFilter, page: { offset: number; limit: number }, statusOrder?: 'asc' | 'desc') {

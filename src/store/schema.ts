@@ -24,6 +24,17 @@ export interface Database {
   destination_claims: DestinationClaimTable;
   async_tasks: AsyncTaskTable;
   timer_logs: TimerLogTable;
+  task_throughput: TaskThroughputTable;
+}
+
+/** Rows and bytes a task moved in one time bucket (store/throughput.ts). */
+export interface TaskThroughputTable {
+  task_id: number;
+  job_id: number;
+  /** Start of the bucket, epoch milliseconds, a multiple of THROUGHPUT_BUCKET_MS. */
+  bucket: number;
+  rows: number;
+  bytes: number;
 }
 
 /** An MMS asynchronous task (GetMmsAsyncTask): OpenMMS finishes the work within the call, so each is recorded done or failed. */

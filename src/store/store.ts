@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
+import { SqliteDatabase, type SqliteStatement } from './sqlite-driver.js';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
@@ -33,8 +33,8 @@ export async function openStore(url: string): Promise<Store> {
  * engine sends the same few hundred texts over and over, so compiled statements are kept (safe:
  * the store never streams, so no statement is still being read when its text comes again).
  */
-function reusingStatements(database: SqliteDatabase.Database): SqliteDialectConfig['database'] {
-  const statements = new Map<string, SqliteDatabase.Statement>();
+function reusingStatements(database: SqliteDatabase): SqliteDialectConfig['database'] {
+  const statements = new Map<string, SqliteStatement>();
   return {
     close: () => database.close(),
     prepare(text: string) {

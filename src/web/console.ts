@@ -15,6 +15,11 @@ const VENDOR: Record<string, [pkg: string, file: string]> = {
   'preact.js': ['preact', 'preact.module.js'],
   'hooks.js': ['preact/hooks', 'hooks.module.js'],
   'htm.js': ['htm', 'htm.module.js'],
+  'uplot.js': ['uplot', 'uPlot.esm.js'],
+  'uplot.css': ['uplot', 'uPlot.min.css'],
+  'pretty-bytes.js': ['pretty-bytes', 'index.js'],
+  'pretty-ms.js': ['pretty-ms', 'index.js'],
+  'parse-ms.js': ['parse-ms', 'index.js'],
 };
 const require = createRequire(import.meta.url);
 
@@ -24,7 +29,7 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
   app.get('/console/vendor/:file', { schema: { hide: true } }, async (req, reply) => {
     const vendor = VENDOR[(req.params as { file: string }).file];
     if (!vendor) return reply.callNotFound();
-    return reply.type('text/javascript; charset=utf-8').sendFile(vendor[1], dirname(require.resolve(vendor[0])));
+    return reply.type(vendor[1].endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8').sendFile(vendor[1], dirname(require.resolve(vendor[0])));
   });
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/console/'));
 }

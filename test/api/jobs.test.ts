@@ -5,7 +5,7 @@ import { PG_ADMIN_URL, pgConnection, STORE_KINDS } from '../support/stores.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
+import { SqliteDatabase } from '../../src/store/sqlite-driver.js';
 import type { JobStatus } from '../../src/store/schema.js';
 
 /** Field lists of ../shared/reference/ListMmsJobs-api.txt, in its order. */

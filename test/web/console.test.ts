@@ -178,4 +178,48 @@ describe('web console', () => {
     expect(metrics).toMatch(/^openmms_jobs\{status="FAILED"\} 1$/m);
     expect(errors).toEqual([]);
   });
+
+  it('charts the throughput of a running job, and each table at its current speed', async () => {
+    // A million rows into DuckDB (each row decoded on the way: seconds of copying), the last partition
+    // held by a lock so that the job is still running when the chart is looked at.
+    const parts = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8'];
+    await pgQuery(
+      src.url,
+      `CREATE TABLE events (id bigint, part text, payload text) PARTITION BY LIST (part);
+       ${parts.map((p) => `CREATE TABLE events_${p} PARTITION OF events FOR VALUES IN ('${p}');`).join('\n')}
+       INSERT INTO events SELECT g, 'p' || (1 + g % 7), md5(g::text) FROM generate_series(1, 1000000) g;
+       INSERT INTO events VALUES (0, 'p8', 'last');`,
+    );
+    const call = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
+      const res = await api.call(method, `/api/v1/mms${path}`, body);
+      expect(res.status, res.text).toBe(200);
+      return res.body.data;
+    };
+    const { dataSourceId } = await call('POST', '/datasources', { name: 'to-duckdb', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'DUCKDB', path: 'events.duckdb' } } });
+    await call('POST', `/datasources/${dataSourceId}/scans`);
+    await api.app.scans.idle();
+    const lock = new pg.Client({ connectionString: src.url });
+    await lock.connect();
+    try {
+      await lock.query('BEGIN; LOCK TABLE events_p8 IN ACCESS EXCLUSIVE MODE');
+      const { jobId } = await call('POST', `/datasources/${dataSourceId}/jobs`, { name: 'events', srcDbName: 'public', tables: ['events'], increment: false });
+      await page.goto(`${base}/console/#/sources/${dataSourceId}/jobs/${jobId}`);
+      // Seven partitions copied over several points, the eighth waiting on the lock.
+      await expect
+        .poll(async () => (await call('GET', `/datasources/${dataSourceId}/tasks?jobId=${jobId}`)).objectList[0]?.partitionDone, { timeout: 60_000 })
+        .toBe(7);
+      const t = await call('GET', `/datasources/${dataSourceId}/jobs/${jobId}/throughput`);
+      expect(t.running).toBe(true);
+      expect(t.points.filter((p: { rowsPerSecond: number }) => p.rowsPerSecond > 0).length).toBeGreaterThanOrEqual(2);
+      await expect.poll(() => page.locator('#throughput-chart canvas').count()).toBe(1);
+      await expect.poll(() => page.locator('#job-status').textContent()).toBe('DOING');
+      await expect.poll(() => page.locator('.u-legend').textContent()).toContain('rows/s');
+      await screenshot(page, '09-job-throughput');
+    } finally {
+      await lock.query('COMMIT');
+      await lock.end();
+    }
+    await expect.poll(() => page.locator('#job-status').textContent(), { timeout: 30_000 }).toBe('DONE');
+    expect(errors).toEqual([]);
+  }, 120_000);
 });

@@ -2,10 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { JobService } from '../../jobs/service.js';
 import type { JobAction } from '../../jobs/lifecycle.js';
 import { Envelope, errorResponses, Id, JobParams, Paged, SourceParams } from '../schemas/common.js';
-import { CreateJobBody, JobCreatedOut, JobOut, JobPreviewOut, ListJobsQuery, PreviewJobBody } from '../schemas/job.js';
+import { CreateJobBody, JobCreatedOut, JobOut, JobPreviewOut, JobThroughputOut, ListJobsQuery, PreviewJobBody } from '../schemas/job.js';
 import type { Store } from '../../store/store.js';
 import { recordAsyncTask } from '../../store/async-tasks.js';
-import { jobOut } from '../format.js';
+import { jobOut, throughputOut } from '../format.js';
 import { paging } from '../paging.js';
 import { sharesWith } from '../auth.js';
 
@@ -59,6 +59,24 @@ export const jobRoutes =
       '/datasources/:sourceId/jobs/:jobId',
       { schema: { operationId: 'GetMmsJob', tags, params: JobParams, response: { 200: Envelope(JobOut), ...errorResponses } } },
       async (req) => ({ requestId: req.id, data: jobOut(await service.get(req.params.sourceId, req.params.jobId)) }),
+    );
+
+    app.get(
+      '/datasources/:sourceId/jobs/:jobId/throughput',
+      {
+        config: { action: 'odps:GetMmsJob' },
+        schema: {
+          operationId: 'GetMmsJobThroughput',
+          tags,
+          description: "OpenMMS addition: rows and bytes per second of the job's latest run, over time and per task (RAM action odps:GetMmsJob).",
+          params: JobParams,
+          response: { 200: Envelope(JobThroughputOut), ...errorResponses },
+        },
+      },
+      async (req) => {
+        const { job, throughput } = await service.throughput(req.params.sourceId, req.params.jobId);
+        return { requestId: req.id, data: throughputOut(throughput, job.stopped === 0 && job.status !== 'DONE' && job.status !== 'FAILED') };
+      },
     );
 
     // MMS deletes a job with POST (reference §3.4); DELETE stays as an OpenMMS addition, the same RAM action.

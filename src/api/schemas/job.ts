@@ -126,3 +126,13 @@ export const JobCreatedOut = Type.Object({
   asyncTaskId: Type.Integer({ description: 'The TASK_CREATE async task (GetMmsAsyncTask): its objectId is the job.' }),
   jobId: Type.Integer({ description: 'OpenMMS addition: the job itself (created within the call).' }),
 });
+
+const Rates = { rowsPerSecond: Type.Number(), bytesPerSecond: Type.Number() };
+
+/** OpenMMS addition: how fast the job's latest run moves, over time and per table. */
+export const JobThroughputOut = Type.Object({
+  running: Type.Boolean({ description: 'The run is still going: its last point is still filling.' }),
+  bucketSeconds: Type.Number({ description: 'Width of each point.' }),
+  points: Type.Array(Type.Object({ time: Type.String({ description: 'Start of the point, yyyy-MM-dd HH:mm:ss, UTC.' }), ...Rates })),
+  tasks: Type.Array(Type.Object({ taskId: Type.Integer(), ...Rates }), { description: "Each task's speed over the last few seconds (tasks that moved nothing are left out)." }),
+});

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import pg from 'pg';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import type { Connection } from '../engines.js';
-import { SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type Slice, type SliceProbe, type SourceReader } from '../data.js';
+import { SLICE_COLUMN, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type Slice, type SliceProbe, type SourceReader } from '../data.js';
 import { connectPostgres, qualified, quoteIdent } from './connect.js';
 import { quoteLiteral } from '../sql.js';
 import { encodeCopyRow } from './copy-text.js';
@@ -82,7 +82,7 @@ export class PostgresWriter implements DestinationWriter {
     columns: DataColumn[],
     dstColumns: DataColumn[],
     slice: string | null,
-    signal: AbortSignal,
+    watch: CopyWatch,
   ): Promise<{ rows: number; bytes: number } | null> {
     if (!(reader instanceof PostgresReader) || !columns.every((c) => c.native !== undefined && PASSTHROUGH_TYPES.test(c.native))) return null;
     const text = reader.copyText(from.db, from.table, columns, from.slice, slice);
@@ -90,9 +90,12 @@ export class PostgresWriter implements DestinationWriter {
     const rows = await this.replaceWith(db, table, dstColumns, slice, async (copy) => {
       let lines = 0;
       for await (const chunk of text) {
-        if (signal.aborted) throw new Error('stopped');
-        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++; // one line per row
+        if (watch.signal.aborted) throw new Error('stopped');
+        let n = 0;
+        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++; // one line per row
+        lines += n;
         bytes += chunk.length;
+        watch.progress(n, chunk.length);
         if (!copy.write(chunk)) await once(copy, 'drain');
       }
       return lines;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import SqliteDatabase from 'better-sqlite3';
+import { SqliteDatabase } from '../../store/sqlite-driver.js';
 import type { Connection } from '../engines.js';
 import { ConnectionError, type ColumnMeta, type PartitionMeta, type SourceCatalog, type TableMeta } from '../connector.js';
 import { fingerprint } from '../fingerprint.js';
@@ -14,7 +14,7 @@ export { quoteIdent } from '../sql.js';
  * A per-row checksum SQLite itself lacks, registered as a SQL function: the CRC32 of the row's
  * values with their storage classes, so 1, 1.0 and '1' differ.
  */
-function registerRowHash(db: SqliteDatabase.Database): void {
+function registerRowHash(db: SqliteDatabase): void {
   db.function('openmms_row_crc', { varargs: true, deterministic: true }, (...values: unknown[]) =>
     crc32(JSON.stringify(values.map((v) => (Buffer.isBuffer(v) ? ['b', v.toString('base64')] : [typeof v, typeof v === 'bigint' ? String(v) : v])))),
   );
@@ -22,7 +22,7 @@ function registerRowHash(db: SqliteDatabase.Database): void {
 
 /** SQLite catalog: one database, `main`; tables have no partitions. Opened read-only. */
 export class SqliteCatalog implements SourceCatalog {
-  private constructor(private readonly db: SqliteDatabase.Database) {}
+  private constructor(private readonly db: SqliteDatabase) {}
 
   static async open(conn: Connection): Promise<SqliteCatalog> {
     const path = conn.path!;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import SqliteDatabase from 'better-sqlite3';
+import { SqliteDatabase } from '../../store/sqlite-driver.js';
 import type { Connection } from '../engines.js';
 import { ConnectionError } from '../connector.js';
 import { READ_BATCH, SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type Slice, type SliceProbe, type SourceReader } from '../data.js';
@@ -8,7 +8,7 @@ import { fromSqlite, StorageClassMismatch, toSqliteValue } from './values.js';
 import { quoteIdent } from './catalog.js';
 import { toSqlite } from './types.js';
 
-function open(path: string, readonly: boolean): SqliteDatabase.Database {
+function open(path: string, readonly: boolean): SqliteDatabase {
   if (readonly && !existsSync(path)) throw new ConnectionError(`SQLite file ${path} does not exist`);
   const db = new SqliteDatabase(path, { readonly, fileMustExist: readonly });
   db.defaultSafeIntegers(true);
@@ -18,7 +18,7 @@ function open(path: string, readonly: boolean): SqliteDatabase.Database {
 }
 
 /** A slice's rows for verification, with the JavaScript functions it brings. */
-function sqliteProbe(db: SqliteDatabase.Database, table: string, slice: string | null): SliceProbe {
+function sqliteProbe(db: SqliteDatabase, table: string, slice: string | null): SliceProbe {
   return {
     dialect: 'sqlite',
     from: `${quoteIdent(table)}${slice === null ? '' : ` WHERE ${quoteIdent(SLICE_COLUMN)} = ${quoteLiteral(slice)}`}`,
@@ -31,7 +31,7 @@ function sqliteProbe(db: SqliteDatabase.Database, table: string, slice: string |
 
 /** Reads a SQLite table (SQLite tables have no partitions), in batches, inside one read transaction. */
 export class SqliteReader implements SourceReader {
-  private constructor(private readonly db: SqliteDatabase.Database) {}
+  private constructor(private readonly db: SqliteDatabase) {}
 
   static async open(conn: Connection): Promise<SqliteReader> {
     return new SqliteReader(open(conn.path!, true));
@@ -82,7 +82,7 @@ export class SqliteReader implements SourceReader {
 
 /** Writes a SQLite file; a slice is replaced inside one write transaction. */
 export class SqliteWriter implements DestinationWriter {
-  private constructor(private readonly db: SqliteDatabase.Database) {}
+  private constructor(private readonly db: SqliteDatabase) {}
 
   static async open(conn: Connection): Promise<SqliteWriter> {
     return new SqliteWriter(open(conn.path!, false));

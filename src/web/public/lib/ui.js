@@ -2,6 +2,8 @@
 import { cloneElement, h } from 'preact';
 import { useId } from 'preact/hooks';
 import htm from 'htm';
+import prettyBytes from 'pretty-bytes';
+import prettyMs from 'pretty-ms';
 
 export const html = htm.bind(h);
 
@@ -10,18 +12,8 @@ export const utc = (s) => (s ? new Date(`${s.replace(' ', 'T')}Z`) : null);
 export const fmtTime = (s) => (s ? `${s} UTC` : '—');
 export const fmtNum = (n) => (n ?? 0).toLocaleString('en-US');
 
-export function fmtBytes(n) {
-  if (!n) return '0 B';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  const i = Math.min(units.length - 1, Math.floor(Math.log(n) / Math.log(1024)));
-  return `${(n / 1024 ** i).toFixed(i ? 1 : 0)} ${units[i]}`;
-}
-
-export function fmtDuration(ms) {
-  if (ms == null) return '—';
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
-}
+export const fmtBytes = (n) => prettyBytes(n ?? 0, { binary: true, maximumFractionDigits: 1 });
+export const fmtDuration = (ms) => (ms == null ? '—' : prettyMs(ms, { secondsDecimalDigits: 0, unitCount: 2 }));
 
 export const Status = ({ status, stopped }) => html`
   <span class="badge ${status}">${status}</span>${stopped ? html` <span class="badge STOPPED">STOPPED</span>` : null}

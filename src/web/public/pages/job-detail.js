@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, listAll } from '../lib/api.js';
 import { go, useData } from '../lib/hooks.js';
 import { Bar, ErrorBox, fmtBytes, fmtDuration, fmtNum, fmtTime, html, Status, utc } from '../lib/ui.js';
+import { ThroughputChart } from '../lib/chart.js';
 
 const POLL_MS = 1000;
 
@@ -63,6 +64,7 @@ export function JobDetail({ sourceId, jobId }) {
   const running = (j) => !j || !['DONE', 'FAILED'].includes(j.status);
   const job = useData(() => api('GET', `/datasources/${sourceId}/jobs/${jobId}`), [sourceId, jobId], POLL_MS, running);
   const tasks = useData(() => listAll(`/datasources/${sourceId}/tasks`, { jobId }), [sourceId, jobId], POLL_MS, (ts) => !ts?.length || ts.some((t) => !['DONE', 'FAILED'].includes(t.status)));
+  const throughput = useData(() => api('GET', `/datasources/${sourceId}/jobs/${jobId}/throughput`), [sourceId, jobId], POLL_MS, (t) => !t || t.running);
   const [open, setOpen] = useState(null);
   const [actionError, setActionError] = useState(null);
   const act = async (action) => {
@@ -76,12 +78,16 @@ export function JobDetail({ sourceId, jobId }) {
       await api('POST', `/datasources/${sourceId}/jobs/${jobId}/${action}`);
       job.reload();
       tasks.reload();
+      throughput.reload();
     } catch (error) {
       setActionError(error);
     }
   };
   const j = job.data;
   const p = progress(tasks.data ?? []);
+  // Each task's speed over the last few seconds, and the job's (their sum).
+  const speeds = new Map((throughput.data?.tasks ?? []).map((t) => [t.taskId, t]));
+  const now = [...speeds.values()].reduce((n, t) => ({ rows: n.rows + t.rowsPerSecond, bytes: n.bytes + t.bytesPerSecond }), { rows: 0, bytes: 0 });
   const c = j?.config;
   return html`
     <div class="crumbs"><a href="#/sources">Data sources</a> / <a href="#/sources/${sourceId}/jobs">jobs</a> / ${jobId}</div>
@@ -106,9 +112,11 @@ export function JobDetail({ sourceId, jobId }) {
         <${Stat} label="Partitions" value="${fmtNum(p.partitionsDone)} / ${fmtNum(p.partitions)}" />
         <${Stat} label="Rows" value=${fmtNum(p.rows)} />
         <${Stat} label="Bytes" value=${fmtBytes(p.bytes)} />
-        <${Stat} label="Throughput" value="${fmtNum(Math.round(p.rowsPerSec))} rows/s · ${fmtBytes(p.bytesPerSec)}/s" />
+        <${Stat} label="Now" value="${fmtNum(Math.round(now.rows))} rows/s · ${fmtBytes(now.bytes)}/s" />
+        <${Stat} label="Average" value="${fmtNum(Math.round(p.rowsPerSec))} rows/s · ${fmtBytes(p.bytesPerSec)}/s" />
         <${Stat} label="Elapsed" value=${fmtDuration(p.elapsed)} />
       </div>
+      <${ThroughputChart} throughput=${throughput.data} />
       ${p.failed.length
         ? html`<div class="error" role="alert" id="job-errors">
             ${p.failed.length} task${p.failed.length === 1 ? '' : 's'} failed:${p.failed.map((t) => html`<div>• ${t.srcTableName}: ${t.errMsg}</div>`)}
@@ -118,20 +126,21 @@ export function JobDetail({ sourceId, jobId }) {
     <h2>Tasks${p.run > 1 ? html` <span class="muted small">(run ${p.run})</span>` : null}</h2>
     <${ErrorBox} error=${tasks.error} />
     <table>
-      <thead><tr><th class="num">Id</th><th>Table</th><th>Status</th><th>Partitions</th><th class="num">Rows</th><th class="num">Bytes</th><th class="num">Attempts</th><th>Started</th><th>Error</th></tr></thead>
+      <thead><tr><th class="num">Id</th><th>Table</th><th>Status</th><th>Partitions</th><th class="num">Rows</th><th class="num">Bytes</th><th class="num">Now</th><th class="num">Attempts</th><th>Started</th><th>Error</th></tr></thead>
       <tbody>
         ${p.tasks.map(
           (t) => html`
             <tr class="clickable" onClick=${() => setOpen(open === t.id ? null : t.id)}>
               <td class="num">${t.id}</td><td>${t.srcTableName} → ${t.dstTableName}</td><td><${Status} status=${t.status} stopped=${t.stopped} /></td>
               <td><${Bar} done=${t.partitionDone} total=${t.partitionNum} status=${t.status} /><span class="small muted">${t.partitionDone} / ${t.partitionNum}</span></td>
-              <td class="num">${fmtNum(t.rows)}</td><td class="num">${fmtBytes(t.bytes)}</td><td class="num">${t.attempts}</td>
+              <td class="num">${fmtNum(t.rows)}</td><td class="num">${fmtBytes(t.bytes)}</td>
+              <td class="num small">${speeds.has(t.id) ? `${fmtNum(Math.round(speeds.get(t.id).rowsPerSecond))} rows/s` : '—'}</td><td class="num">${t.attempts}</td>
               <td class="small">${t.startTime ?? '—'}</td><td class="small" style="color:var(--bad)">${t.errMsg ?? ''}</td>
             </tr>
-            ${open === t.id ? html`<tr><td colspan="9"><${TaskDetail} sourceId=${sourceId} taskId=${t.id} /></td></tr>` : null}
+            ${open === t.id ? html`<tr><td colspan="10"><${TaskDetail} sourceId=${sourceId} taskId=${t.id} /></td></tr>` : null}
           `,
         )}
-        ${tasks.data && p.tasks.length === 0 ? html`<tr><td colspan="9" class="muted">No tasks yet: the job is being planned.</td></tr>` : null}
+        ${tasks.data && p.tasks.length === 0 ? html`<tr><td colspan="10" class="muted">No tasks yet: the job is being planned.</td></tr>` : null}
       </tbody>
     </table>
   `;
