@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { openStore } from '../src/store/store.js';
-import * as jobs from '../src/store/jobs.js';
+import { insertJob } from '../src/jobs/ledger/jobs.js';
 import type { JobConfig } from '../src/jobs/config.js';
 import { createPgDestination } from './data.js';
 import { scan, startService, type Service } from './service.js';
@@ -61,7 +61,7 @@ async function seedJobs(storeUrl: string, sourceId: number, count: number): Prom
       tableMapping: {}, increment: true, enableVerification: true, tunnelQuota: null, columnMapping: {}, others: {},
     } satisfies JobConfig);
     for (let i = 0; i < count; i++) {
-      await jobs.insertJob(
+      await insertJob(
         store.db,
         {
           source_id: sourceId, db_id: db.id, name: `job-${i}`, src_db_name: 'scale', src_schema_name: null, dst_db_name: i % 2 ? 'main' : 'other',

@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { TaskContext } from '../engine/run-task.js';
 import { executeTask, type EngineLog } from '../engine/execute-task.js';
-import { claimExclusively, withinLimits } from '../engine/concurrency.js';
+import { claimTask } from '../jobs/ledger/claim.js';
+import { renewLease } from '../jobs/ledger/tasks.js';
 import { cleanLakeStaging } from '../engine/staging-cleanup.js';
 import type { TaskQueue } from './queue.js';
 
@@ -62,55 +63,26 @@ export class Worker {
   private async handle(taskId: number): Promise<void> {
     const { db } = this.ctx;
     // Not ours to run (done, held by a live worker, stopped, backing off, over a limit): the dispatcher re-offers it if that changes.
-    if (!(await this.claim(taskId))) return;
-    const { job_id: jobId } = await db.selectFrom('tasks').select('job_id').where('id', '=', taskId).executeTakeFirstOrThrow();
-    await db.updateTable('jobs').set({ status: 'DOING' }).where('id', '=', jobId).where('status', '=', 'INIT').execute();
-
+    const claimed = await claimTask(db, 'postgres', taskId, { lease: { owner: this.id, ms: this.options.leaseMs } });
+    if (!claimed) return;
     const abort = new AbortController();
     this.running.set(taskId, abort);
     const heartbeat = setInterval(() => {
-      void this.renew(taskId, jobId, abort).catch((err) => this.log.warn({ err, taskId }, 'heartbeat failed'));
+      void this.renew(taskId, claimed.jobId, abort).catch((err) => this.log.warn({ err, taskId }, 'heartbeat failed'));
     }, this.options.heartbeatMs);
     try {
-      await executeTask(this.ctx, this.log, taskId, jobId, abort.signal);
+      // The ledger records the end only while this worker holds the lease (it also lets the lease go).
+      await executeTask(this.ctx, this.log, taskId, claimed.jobId, this.id, abort.signal);
     } finally {
       clearInterval(heartbeat);
       this.running.delete(taskId);
-      await db.updateTable('tasks').set({ lease_owner: null, lease_until: null }).where('id', '=', taskId).where('lease_owner', '=', this.id).execute();
     }
-  }
-
-  /** Takes the task if it is free (or its worker's lease lapsed) and its limits allow. */
-  private async claim(taskId: number): Promise<boolean> {
-    const { db } = this.ctx;
-    const now = Date.now();
-    const task = await db.selectFrom('tasks').select('source_id').where('id', '=', taskId).executeTakeFirst();
-    if (!task) return false;
-    return claimExclusively(db, 'postgres', async (tx) => {
-      if (!(await withinLimits(tx, task.source_id, taskId, now))) return false;
-      const r = await tx
-        .updateTable('tasks')
-        .set({ status: 'DOING', lease_owner: this.id, lease_until: now + this.options.leaseMs, start_time: now, err_msg: null, update_time: now })
-        .where('id', '=', taskId)
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('status', '=', 'INIT'), eb.or([eb('next_attempt_time', 'is', null), eb('next_attempt_time', '<=', now)])]),
-            eb.and([eb('status', '=', 'DOING'), eb('lease_until', '<', now)]), // its worker is gone
-          ]),
-        )
-        .where(({ exists, selectFrom }) =>
-          exists(selectFrom('jobs as j').select('j.id').whereRef('j.id', '=', 'tasks.job_id').whereRef('j.run', '=', 'tasks.run').where('j.stopped', '=', 0)),
-        )
-        .executeTakeFirst();
-      return r.numUpdatedRows > 0n;
-    });
   }
 
   /** Extends the lease; aborts the task when the lease was lost or the job stopped. */
   private async renew(taskId: number, jobId: number, abort: AbortController): Promise<void> {
-    const { db } = this.ctx;
-    const r = await db.updateTable('tasks').set({ lease_until: Date.now() + this.options.leaseMs }).where('id', '=', taskId).where('lease_owner', '=', this.id).executeTakeFirst();
-    const job = await db.selectFrom('jobs').select('stopped').where('id', '=', jobId).executeTakeFirst();
-    if (r.numUpdatedRows === 0n || !job || job.stopped) abort.abort();
+    const held = await renewLease(this.ctx.db, taskId, this.id, this.options.leaseMs);
+    const job = await this.ctx.db.selectFrom('jobs').select('stopped').where('id', '=', jobId).executeTakeFirst();
+    if (!held || !job || job.stopped) abort.abort();
   }
 }

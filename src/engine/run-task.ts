@@ -14,6 +14,7 @@ import { SliceComparison, type ContentFingerprints } from '../verification/compa
 import type { Sandbox } from '../security/sandbox.js';
 import { DestinationGuard } from '../datasources/destination-guard.js';
 import { ThroughputMeter } from './throughput-meter.js';
+import { sliceDone } from '../jobs/ledger/tasks.js';
 
 export interface TaskContext {
   db: Kysely<Database>;
@@ -155,13 +156,7 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
         await mark('DOING');
         try {
           const { written, bytes, verification } = await copySlice(run, slice);
-          await db.transaction().execute(async (tx) => {
-            await tx.updateTable('task_partitions').set({ status: 'DONE', rows: written, verification: verification && JSON.stringify(verification) }).where('task_id', '=', taskId).where('seq', '=', part.seq).execute();
-            await tx
-              .updateTable('tasks')
-              .set((eb) => ({ partitions_done: eb('partitions_done', '+', 1), rows: eb('rows', '+', written), bytes: eb('bytes', '+', bytes), update_time: Date.now() }))
-              .where('id', '=', taskId)
-              .execute();
+          await sliceDone(db, taskId, part.seq, { rows: written, bytes, verification: verification && JSON.stringify(verification) }, async (tx) => {
             // Copied: the source no longer differs from the destination.
             if (part.partition_id !== null) await tx.updateTable('catalog_partitions').set({ updated: 0 }).where('id', '=', part.partition_id).execute();
             else await tx.updateTable('catalog_tables').set({ updated: 0 }).where('id', '=', task.table_id).execute();

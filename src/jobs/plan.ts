@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import { lockingRows } from '../store/sql.js';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ColumnMeta } from '../connectors/connector.js';
 import { parseSpec } from '../connectors/partition-spec.js';
@@ -7,6 +6,7 @@ import { compileFilter, type PartitionFilter } from '../planner/filter/compile.j
 import { planTasks, taskLimits, type PlanOptions, type PlanTable } from '../planner/tasks.js';
 import type { Database, JobRow, JobType } from '../store/schema.js';
 import { VERIFY_ONLY, type JobConfig } from './config.js';
+import { writePlan } from './ledger/jobs.js';
 
 /** Jobs queued (INIT, not stopped) whose current run has no tasks yet. */
 export function unplannedJobs(db: Kysely<Database>) {
@@ -64,10 +64,7 @@ export function planOptions(config: Pick<JobConfig, 'increment' | 'taskType' | '
   };
 }
 
-/**
- * Reads what the planner needs from the catalog, plans, and writes the tasks of a job in one
- * transaction. A job with nothing to copy is DONE at once.
- */
+/** Reads what the planner needs from the catalog, plans, and has the ledger write the tasks of the job's run. */
 export async function planJob(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', job: JobRow, now = Date.now()): Promise<number> {
   const config = JSON.parse(job.config) as JobConfig;
   const jobTables = await db.selectFrom('job_tables').selectAll().where('job_id', '=', job.id).execute();
@@ -76,36 +73,5 @@ export async function planJob(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
   // Tables the catalog maps to another destination database than the job's.
   const dstDbOf = new Map(jobTables.map((t) => [t.src_table_name, t.dst_db_name]));
 
-  return db.transaction().execute(async (tx) => {
-    // Several API processes may plan at once: the job row lock makes one of them do it.
-    const current = tx.selectFrom('jobs').select(['run', 'status']).where('id', '=', job.id);
-    const locked = await lockingRows(dialect, current).executeTakeFirst();
-    if (!locked || locked.run !== job.run || locked.status !== 'INIT') return 0;
-    const already = await tx.selectFrom('tasks').select('id').where('job_id', '=', job.id).where('run', '=', job.run).executeTakeFirst();
-    if (already) return 0;
-    for (const t of planned) {
-      const { id } = await tx
-        .insertInto('tasks')
-        .values({
-          job_id: job.id, run: job.run, source_id: job.source_id, table_id: t.tableId, src_db_name: job.src_db_name, src_table_name: t.src,
-          dst_db_name: dstDbOf.get(t.src) ?? job.dst_db_name, dst_table_name: t.dst, status: 'INIT', partitions_total: t.partitions?.length ?? 1, size: t.size,
-          err_msg: null, next_attempt_time: null, start_time: null, end_time: null, create_time: now, update_time: now,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      const parts = t.partitions ?? [null];
-      for (let i = 0; i < parts.length; i += 500) {
-        await tx
-          .insertInto('task_partitions')
-          .values(parts.slice(i, i + 500).map((p, k) => ({ task_id: id, seq: i + k, partition_id: p?.id ?? null, value: p?.value ?? null, location: p?.location ?? '', status: 'INIT' as const })))
-          .execute();
-      }
-    }
-    await tx
-      .updateTable('jobs')
-      .set({ task_num: planned.length, task_done: 0, status: planned.length ? 'INIT' : 'DONE', update_time: now })
-      .where('id', '=', job.id)
-      .execute();
-    return planned.length;
-  });
+  return writePlan(db, dialect, job, planned, dstDbOf, now);
 }

@@ -1,6 +1,8 @@
 import type { Store } from '../store/store.js';
 import { isUniqueViolation } from '../store/store.js';
 import * as jobs from '../store/jobs.js';
+import * as ledger from './ledger/jobs.js';
+import { requeueFailedTask } from './ledger/tasks.js';
 import * as catalog from '../store/catalog.js';
 import { runThroughput, type RunThroughput } from '../store/throughput.js';
 import { destinationDatabase, type DataSourceService } from '../datasources/service.js';
@@ -216,7 +218,7 @@ export class JobService {
     await this.assertJobSlot(null);
     const destinationTables = scope.tables.map((t) => ({ db: t.dstDb ?? dstDb, table: t.dst }));
     try {
-      const id = await jobs.insertJob(
+      const id = await ledger.insertJob(
         this.store.db,
         {
           source_id: sourceId,
@@ -271,7 +273,7 @@ export class JobService {
     const job = await this.get(sourceId, jobId);
     const current = { status: job.status, stopped: job.stopped === 1 };
     const next = applyJobAction(jobId, current, action);
-    if (action === 'delete') return jobs.deleteJob(this.store.db, jobId);
+    if (action === 'delete') return ledger.deleteJob(this.store.db, jobId);
     if (action === 'start' || action === 'retry') {
       await this.dataSources.started(sourceId);
       await this.assertJobSlot(jobId);
@@ -280,17 +282,8 @@ export class JobService {
       const tables = await this.store.db.selectFrom('job_tables').select('src_table_name').where('job_id', '=', jobId).execute();
       await jobs.assertNotMigrating(this.store.db, job.db_id, tables.map((t) => t.src_table_name), jobId);
     }
-    if (!(await jobs.setJobState(this.store.db, jobId, current, next, now, action === 'start' && job.status === 'DONE'))) {
+    if (!(await ledger.setJobState(this.store.db, jobId, current, next, now, { newRun: action === 'start' && job.status === 'DONE', retryFailed: action === 'retry' }))) {
       throw conflict(`job ${jobId} changed state while the request ran; read it again and retry`);
-    }
-    if (action === 'retry') {
-      await this.store.db
-        .updateTable('tasks')
-        .set({ status: 'INIT', attempts: 0, err_msg: null, next_attempt_time: null })
-        .where('job_id', '=', jobId)
-        .where('run', '=', job.run)
-        .where('status', '=', 'FAILED')
-        .execute();
     }
     if (action === 'stop') await this.engine?.stopJob(jobId);
     else this.engine?.nudge();
@@ -306,11 +299,11 @@ export class JobService {
     if (job.status === 'FAILED') {
       const current = { status: job.status, stopped: job.stopped === 1 };
       await this.assertJobSlot(job.id);
-      if (!(await jobs.setJobState(this.store.db, job.id, current, applyJobAction(job.id, current, 'retry'), now, false))) {
+      if (!(await ledger.setJobState(this.store.db, job.id, current, applyJobAction(job.id, current, 'retry'), now))) {
         throw conflict(`job ${job.id} changed state while the request ran; read it again and retry`);
       }
     }
-    await this.store.db.updateTable('tasks').set({ status: 'INIT', attempts: 0, err_msg: null, next_attempt_time: null }).where('id', '=', taskId).where('status', '=', 'FAILED').execute();
+    await requeueFailedTask(this.store.db, taskId, now);
     this.engine?.nudge();
   }
 }

@@ -1,5 +1,5 @@
-import type { Insertable, Kysely } from 'kysely';
-import type { Database, JobRow, JobStatus, JobTable } from './schema.js';
+import type { Kysely } from 'kysely';
+import type { Database, JobRow, JobStatus } from './schema.js';
 import { containsText } from './sql.js';
 import { conflict } from '../errors.js';
 
@@ -16,48 +16,8 @@ export interface JobFilter {
 
 export type JobListRow = JobRow & { source_name: string };
 
-export async function insertJob(
-  db: Kysely<Database>,
-  job: Insertable<JobTable>,
-  tables: { src: string; dst: string; dstDb?: string }[],
-  /** More to write in the same transaction (the job's claims on its destination tables). */
-  alongside: (tx: Kysely<Database>) => Promise<void> = async () => {},
-): Promise<number> {
-  return db.transaction().execute(async (tx) => {
-    const { id } = await tx.insertInto('jobs').values(job).returning('id').executeTakeFirstOrThrow();
-    // Chunked: one job may cover thousands of tables, more than one statement's bind limit.
-    for (let i = 0; i < tables.length; i += 500) {
-      const chunk = tables.slice(i, i + 500).map((t) => ({ job_id: id, src_table_name: t.src, dst_table_name: t.dst, dst_db_name: t.dstDb === job.dst_db_name ? null : (t.dstDb ?? null) }));
-      await tx.insertInto('job_tables').values(chunk).execute();
-    }
-    await alongside(tx);
-    return id;
-  });
-}
-
 export function findJob(db: Kysely<Database>, sourceId: number, id: number): Promise<JobListRow | undefined> {
   return withSourceName(db).where('j.source_id', '=', sourceId).where('j.id', '=', id).executeTakeFirst();
-}
-
-type JobStateColumns = { status: JobStatus; stopped: boolean };
-
-/**
- * Compare-and-set: false when the job is no longer in the `from` state (a worker moved it meanwhile).
- * `newRun` starts the job's next run in the same statement (a DONE job started again).
- */
-export async function setJobState(db: Kysely<Database>, id: number, from: JobStateColumns, to: JobStateColumns, now: number, newRun = false) {
-  const r = await db
-    .updateTable('jobs')
-    .set((eb) => ({ status: to.status, stopped: to.stopped ? 1 : 0, update_time: now, ...(newRun && { run: eb('run', '+', 1), task_num: 0, task_done: 0 }) }))
-    .where('id', '=', id)
-    .where('status', '=', from.status)
-    .where('stopped', '=', from.stopped ? 1 : 0)
-    .executeTakeFirst();
-  return r.numUpdatedRows > 0n;
-}
-
-export async function deleteJob(db: Kysely<Database>, id: number): Promise<void> {
-  await db.deleteFrom('jobs').where('id', '=', id).execute();
 }
 
 function withSourceName(db: Kysely<Database>) {

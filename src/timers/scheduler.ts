@@ -3,6 +3,7 @@ import { cronOf, latestTick } from './schedule.js';
 import type { Store } from '../store/store.js';
 import { isUniqueViolation } from '../store/store.js';
 import type { TimerService } from './service.js';
+import { Poller } from '../jobs/poller.js';
 
 /**
  * Fires timers at each tick of their schedule (TimerService.fire: a job from the template, logged).
@@ -11,32 +12,23 @@ import type { TimerService } from './service.js';
  * process ran: the latest missed tick fires once; older ones are skipped.
  */
 export class TimerScheduler {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly poller: Poller;
 
   constructor(
     private readonly store: Store,
     private readonly timers: TimerService,
     private readonly log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>,
-    private readonly pollMs = 1000,
-  ) {}
-
-  start(): void {
-    const loop = () => {
-      this.running = this.check()
-        .catch((err) => this.log.error({ err }, 'timer check failed'))
-        .finally(() => {
-          this.running = null;
-          if (this.timer !== null) this.timer = setTimeout(loop, this.pollMs);
-        });
-    };
-    this.timer = setTimeout(loop, 0);
+    pollMs = 1000,
+  ) {
+    this.poller = new Poller('timer check', () => this.check(), pollMs, log);
   }
 
-  async close(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running;
+  start(): void {
+    this.poller.start();
+  }
+
+  close(): Promise<void> {
+    return this.poller.close();
   }
 
   /** One pass over the timers; fires each whose latest tick is newer than the last handled. */

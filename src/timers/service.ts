@@ -4,6 +4,7 @@ import type { CreateJobRequest, JobService } from '../jobs/service.js';
 import type { ScopeRequest } from '../planner/scope.js';
 import { checkSchedule, latestTick } from './schedule.js';
 import { recordAsyncTask } from '../store/async-tasks.js';
+import { detachTimer } from '../jobs/ledger/jobs.js';
 import type { ScheduleType, TimerRow } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 
@@ -144,7 +145,7 @@ export class TimerService {
   async delete(sourceId: number, timerId: number): Promise<void> {
     await this.get(sourceId, timerId);
     await this.store.db.transaction().execute(async (tx) => {
-      await tx.updateTable('jobs').set({ timer_id: null }).where('timer_id', '=', timerId).execute();
+      await detachTimer(tx, timerId);
       await tx.deleteFrom('timers').where('id', '=', timerId).execute();
     });
   }

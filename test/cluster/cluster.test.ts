@@ -136,4 +136,45 @@ describe('cluster mode', () => {
     expect(job.run - 1).toBe(fires.reduce((n, f) => n + f.jobs_started, 0));
     expect(job.run).toBeGreaterThan(1);
   }, 120_000);
+
+  it('two workers write one DuckDB file and one SQLite file a table at a time: 20 tables each, DONE and exact, no collision retried', async () => {
+    const TABLES = 20;
+    mkdirSync(join(dataDir, 'files'), { recursive: true });
+    const source = new SqliteDatabase(join(dataDir, 'files', 'many.sqlite'));
+    for (let i = 0; i < TABLES; i++) source.exec(`CREATE TABLE t${i} (id INTEGER, v TEXT); INSERT INTO t${i} WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < ${300 + i}) SELECT x, 'row ' || x FROM s`);
+    source.close();
+    const api = await spawnMms(['serve', '--port', '0'], env(), SERVING);
+    children.push(api.child);
+    for (let i = 0; i < 2; i++) children.push((await spawnMms(['worker', '--concurrency', '4'], env(), WORKING)).child);
+    const call = mmsClient(api.match[1]!);
+
+    const jobs: { id: number; jobId: number; engine: string; file: string }[] = [];
+    for (const [engine, file] of [['DUCKDB', 'many.duckdb'], ['SQLITE', 'many-out.sqlite']]) {
+      const { dataSourceId: id } = await call('POST', '/datasources', { name: `many-${engine}`, type: 'SQLITE', config: { source: { path: 'many.sqlite' }, destination: { type: engine, path: file } } });
+      const { scanId } = await call('POST', `/datasources/${id}/scans`);
+      await until(async () => (await call('GET', `/datasources/${id}/scans/${scanId}`)).status === 'DONE', 30);
+      const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'all', srcDbName: 'main', increment: false });
+      jobs.push({ id, jobId, engine: engine!, file: file! });
+    }
+    for (const j of jobs) {
+      await until(async () => ['DONE', 'FAILED'].includes((await call('GET', `/datasources/${j.id}/jobs/${j.jobId}`)).status), 120);
+      expect(await call('GET', `/datasources/${j.id}/jobs/${j.jobId}`)).toMatchObject({ status: 'DONE', taskNum: TABLES, taskDone: TABLES });
+      // Taking turns across the workers, not colliding and retrying.
+      const tasks = (await call('GET', `/datasources/${j.id}/tasks?jobId=${j.jobId}&pageSize=100`)).objectList;
+      expect(tasks.filter((t: { attempts: number; errMsg: string | null }) => t.attempts > 0 || t.errMsg)).toEqual([]);
+    }
+
+    // Read back by the engines: every table with every row.
+    const want = Object.fromEntries(Array.from({ length: TABLES }, (_, i) => [`t${i}`, 300 + i]));
+    const out = new SqliteDatabase(join(dataDir, 'files', 'many-out.sqlite'), { readonly: true });
+    const sqliteCounts = Object.fromEntries(Object.keys(want).map((t) => [t, (out.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]));
+    out.close();
+    expect(sqliteCounts).toEqual(want);
+    const { openDuck } = await import('../../src/connectors/duckdb/connect.js');
+    const duck = await openDuck(join(dataDir, 'files', 'many.duckdb'), { readOnly: true });
+    const duckCounts: Record<string, number> = {};
+    for (const t of Object.keys(want)) duckCounts[t] = Number((await duck.all<{ n: bigint }>(`SELECT count(*) AS n FROM main.${t}`))[0]!.n);
+    duck.close();
+    expect(duckCounts).toEqual(want);
+  }, 240_000);
 });

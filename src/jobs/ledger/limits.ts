@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { normalize } from 'node:path';
-import { SINGLE_WRITER, type Connection, type Engine } from '../connectors/engines.js';
-import type { Database } from '../store/schema.js';
+import { SINGLE_WRITER, type Connection, type Engine } from '../../connectors/engines.js';
+import type { Database } from '../../store/schema.js';
 
 /** Where a destination points, so data sources sharing one share its limit (a private DuckDB file is its data source's alone). */
 function endpoint(c: Connection & { type: string }, sourceId: number): string {

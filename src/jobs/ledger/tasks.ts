@@ -1,0 +1,105 @@
+import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { Database } from '../../store/schema.js';
+import { rollUpJob } from './jobs.js';
+
+/**
+ * The ledger's task rows after the claim: a slice done, how a run of the task ended, leases,
+ * crash recovery, RetryMmsTask. A cluster worker passes its lease owner: once another worker has
+ * taken the task over (the lease lapsed), nothing this one writes changes the task any more.
+ */
+
+type Store = 'sqlite' | 'postgres';
+
+/** The holder of a claimed task: a cluster worker's lease owner, or null in the embedded mode. */
+export type Holder = string | null;
+
+const heldBy = (holder: Holder) => (eb: ExpressionBuilder<Database, 'tasks'>) => (holder === null ? eb('lease_owner', 'is', null) : eb('lease_owner', '=', holder));
+
+/**
+ * A slice copied and verified: its task partition DONE and the task's counters, with `alongside`
+ * (the catalog's flags) in the same transaction. Counted once, whoever copied it: a slice copied
+ * again (by a worker that had lost its lease) replaced the same rows, and is not counted twice.
+ */
+export async function sliceDone(
+  db: Kysely<Database>,
+  taskId: number,
+  seq: number,
+  result: { rows: number; bytes: number; verification: string | null },
+  alongside: (tx: Kysely<Database>) => Promise<void>,
+): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const r = await tx
+      .updateTable('task_partitions')
+      .set({ status: 'DONE', rows: result.rows, verification: result.verification })
+      .where('task_id', '=', taskId)
+      .where('seq', '=', seq)
+      .where('status', '!=', 'DONE')
+      .executeTakeFirst();
+    if (r.numUpdatedRows > 0n) {
+      await tx
+        .updateTable('tasks')
+        .set((eb) => ({ partitions_done: eb('partitions_done', '+', 1), rows: eb('rows', '+', result.rows), bytes: eb('bytes', '+', result.bytes), update_time: Date.now() }))
+        .where('id', '=', taskId)
+        .execute();
+    }
+    await alongside(tx);
+  });
+}
+
+/** How a run of a task ended. */
+export type TaskEnd =
+  | { status: 'DONE' }
+  /** Stopped: back in the queue (its slice in flight rolled back). */
+  | { status: 'STOPPED' }
+  /** Failed: `retryAt` puts it back in the queue for then; without it, FAILED. */
+  | { status: 'FAILED'; attempts: number; message: string; retryAt: number | null };
+
+/**
+ * Records how a run ended, then rolls the job up. False (and nothing written) when the holder no
+ * longer holds the task: another worker took it over.
+ */
+export async function endTask(db: Kysely<Database>, dialect: Store, taskId: number, jobId: number, holder: Holder, end: TaskEnd, now = Date.now()): Promise<boolean> {
+  const set =
+    end.status === 'DONE'
+      ? { status: 'DONE' as const, end_time: now }
+      : end.status === 'STOPPED'
+        ? { status: 'INIT' as const }
+        : { status: end.retryAt === null ? ('FAILED' as const) : ('INIT' as const), attempts: end.attempts, err_msg: end.message, next_attempt_time: end.retryAt, end_time: end.retryAt === null ? now : null };
+  const r = await db
+    .updateTable('tasks')
+    .set({ ...set, lease_owner: null, lease_until: null, update_time: now })
+    .where('id', '=', taskId)
+    .where('status', '=', 'DOING')
+    .where(heldBy(holder))
+    .executeTakeFirst();
+  if (r.numUpdatedRows === 0n) return false;
+  await rollUpJob(db, dialect, jobId);
+  return true;
+}
+
+/** Extends a worker's lease; false when it lost it (the task ended, or another worker took it over). */
+export async function renewLease(db: Kysely<Database>, taskId: number, owner: string, ms: number, now = Date.now()): Promise<boolean> {
+  const r = await db.updateTable('tasks').set({ lease_until: now + ms }).where('id', '=', taskId).where('lease_owner', '=', owner).where('status', '=', 'DOING').executeTakeFirst();
+  return r.numUpdatedRows > 0n;
+}
+
+/**
+ * The embedded mode's crash recovery: tasks and task partitions a dead process left DOING go back
+ * to the queue (their slice in flight never committed). Only where this process is the only one
+ * that runs tasks.
+ */
+export async function requeueInterrupted(db: Kysely<Database>): Promise<void> {
+  await db.updateTable('task_partitions').set({ status: 'INIT' }).where('status', '=', 'DOING').execute();
+  await db.updateTable('tasks').set({ status: 'INIT', lease_owner: null, lease_until: null }).where('status', '=', 'DOING').execute();
+}
+
+/** RetryMmsTask: a FAILED task back in the queue with fresh attempts; false when it is no longer FAILED. */
+export async function requeueFailedTask(db: Kysely<Database>, taskId: number, now = Date.now()): Promise<boolean> {
+  const r = await db
+    .updateTable('tasks')
+    .set({ status: 'INIT', attempts: 0, err_msg: null, next_attempt_time: null, update_time: now })
+    .where('id', '=', taskId)
+    .where('status', '=', 'FAILED')
+    .executeTakeFirst();
+  return r.numUpdatedRows > 0n;
+}
