@@ -75,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     limits: {
       maxPartitionsPerJob: positiveInt(env, 'OPENMMS_MAX_PARTITIONS_PER_JOB', DEFAULT_JOB_LIMITS.maxPartitionsPerJob),
       maxActiveJobs: positiveInt(env, 'OPENMMS_MAX_ACTIVE_JOBS', DEFAULT_JOB_LIMITS.maxActiveJobs),
+      maxRunningTasks: env.OPENMMS_MAX_RUNNING_TASKS === undefined ? null : positiveInt(env, 'OPENMMS_MAX_RUNNING_TASKS', 1),
     },
   };
 }

@@ -20,11 +20,11 @@ describe('mms serve', () => {
     const server = await serve(['--data-dir', dataDir, '--demo']);
     try {
       let job: { status: string; taskNum: number } | undefined;
-      for (let i = 0; i < 300 && job?.status !== 'DONE'; i++) {
-        await new Promise((r) => setTimeout(r, 100));
+      await until(async () => {
         const res = await adminFetch(`${server.base}/api/v1/mms/datasources/1/jobs`);
         if (res.status === 200) job = ((await res.json()) as { data: { objectList: (typeof job)[] } }).data.objectList[0];
-      }
+        return job?.status === 'DONE';
+      }, 30);
       expect(job).toMatchObject({ status: 'DONE', taskNum: 1 });
       expect(server.output()).toContain('Demo: data source "demo"');
     } finally {

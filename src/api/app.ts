@@ -26,6 +26,9 @@ import { CatalogService } from '../catalog/service.js';
 import { ScanService } from '../catalog/scan-service.js';
 import { DEFAULT_RUNNER_OPTIONS, Runner } from '../engine/runner.js';
 import { Dispatcher } from '../cluster/dispatcher.js';
+import { Poller } from '../jobs/poller.js';
+import { leaseOwner } from '../store/leases.js';
+import { SCAN_HEARTBEAT_MS } from '../catalog/scan-runs.js';
 import { TaskQueue } from '../cluster/queue.js';
 import { Metrics } from '../metrics/metrics.js';
 import { AccessKeyService } from '../auth/keys.js';
@@ -130,9 +133,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     app.addHook('onClose', () => dispatcher!.close());
   }
   const jobs = new JobService(deps.store, dataSources, runner ?? dispatcher, new DestinationGuard(deps.store.db, deps.sandbox), deps.limits);
-  const scans = new ScanService(deps.store, dataSources, deps.sandbox, app.log);
-  // Embedded mode: one process runs scans, so one found running was cut short by a restart.
-  await scans.failInterrupted();
+  // Embedded, scans run here, and this process takes over one a dead process left; in a cluster, the workers run them.
+  const runScansHere = deps.runJobs !== 'dispatch';
+  const scans = new ScanService(deps.store, dataSources, deps.sandbox, app.log, { owner: leaseOwner(), runHere: runScansHere, offer: () => dispatcher?.nudge() });
+  if (runScansHere) {
+    const resumer = new Poller('scan resume', () => scans.resume(), SCAN_HEARTBEAT_MS, app.log);
+    resumer.start();
+    app.addHook('onClose', () => resumer.close());
+  }
   app.addHook('onClose', () => scans.idle());
   app.decorate('scans', scans);
   app.decorate('runner', runner);

@@ -4,13 +4,13 @@ import type { DataSourceStats } from '../store/datasources.js';
 import { destinationDatabase } from '../datasources/service.js';
 import type { Connection } from '../connectors/engines.js';
 import type { JobListRow } from '../store/jobs.js';
-import type { JobConfig } from '../jobs/config.js';
-import type { ColumnMeta } from '../connectors/connector.js';
-import type { ScanResult } from '../catalog/scan.js';
+import { decodeJobConfig } from '../jobs/config.js';
+import { decodeColumns } from '../connectors/connector.js';
+import { decodeScanResult, decodeTableNames } from '../catalog/scan-runs.js';
 import type { CatalogSource } from '../catalog/service.js';
 import type { CatalogDbListRow, CatalogPartitionListRow, CatalogTableListRow } from '../store/catalog.js';
 import type { MigrationStatus, ScanRow, TaskLogRow, TimerLogRow } from '../store/schema.js';
-import type { TimerListRow, TimerTemplate } from '../timers/service.js';
+import { decodeTimerTemplate, type TimerListRow } from '../timers/service.js';
 import type { TaskListRow } from '../store/tasks.js';
 import type { AsyncTaskRow } from '../store/async-tasks.js';
 import type { RunThroughput } from '../store/throughput.js';
@@ -77,7 +77,7 @@ export function jobOut(row: JobListRow) {
     stopped: row.stopped === 1,
     createTime: formatTime(row.create_time),
     taskDone: row.task_done,
-    config: JSON.parse(row.config) as JobConfig,
+    config: decodeJobConfig(row.config),
     eta: row.eta,
   };
 }
@@ -119,7 +119,7 @@ export function dbOut(source: CatalogSource, row: CatalogDbListRow) {
 }
 
 export function tableOut(source: CatalogSource, row: CatalogTableListRow) {
-  const columns = (text: string) => (JSON.parse(text) as ColumnMeta[]).map(({ name, type, nativeType, nullable, comment }) => ({ name, type, nativeType, nullable, comment, defaultValue: null }));
+  const columns = (text: string) => decodeColumns(text).map(({ name, type, nativeType, nullable, comment }) => ({ name, type, nativeType, nullable, comment, defaultValue: null }));
   const partitions = row.n_init + row.n_doing + row.n_done + row.n_failed + row.n_part_done;
   return {
     id: row.id, sourceId: row.source_id, sourceName: source.name, dbId: row.db_id, dbName: row.db_name, name: row.name, type: 'TABLE',
@@ -142,9 +142,9 @@ export function partitionOut(source: CatalogSource, row: CatalogPartitionListRow
 export function scanOut(row: ScanRow) {
   return {
     id: row.id, sourceId: row.source_id, status: row.status, progress: row.progress * 100, dbName: row.db_name,
-    tableNames: row.table_names === null ? null : (JSON.parse(row.table_names) as string[]),
+    tableNames: row.table_names === null ? null : decodeTableNames(row.table_names),
     createTime: formatTime(row.create_time), startTime: optionalTime(row.start_time), endTime: optionalTime(row.end_time),
-    errorMsg: row.err_msg, errMsg: row.err_msg, result: row.result, summary: row.result === null ? null : (JSON.parse(row.result) as ScanResult),
+    errorMsg: row.err_msg, errMsg: row.err_msg, result: row.result, summary: row.result === null ? null : decodeScanResult(row.result),
   };
 }
 
@@ -154,7 +154,7 @@ export function taskOut(row: TaskListRow, partitions?: TaskPartitionRow[]) {
     srcDbName: row.src_db_name, srcSchemaName: row.src_schema_name, srcTableName: row.src_table_name,
     dstDbName: row.dst_db_name, dstSchemaName: row.dst_schema_name, dstTableName: row.dst_table_name,
     // MMS's transfer type: the job's taskType, else a plain copy.
-    type: (JSON.parse(row.job_config) as JobConfig).taskType ?? 'COPY_TASK',
+    type: decodeJobConfig(row.job_config).taskType ?? 'COPY_TASK',
     status: row.status, running: row.status === 'DOING', stopped: row.stopped === 1, retriedTimes: Math.max(0, row.attempts - 1), attempts: row.attempts,
     partitionNum: row.partitions_total, partitionDone: row.partitions_done,
     progress: row.partitions_total ? Math.floor((row.partitions_done * 100) / row.partitions_total) : 100,
@@ -180,7 +180,7 @@ export function taskLogOut(row: TaskLogRow, sourceId: number) {
 }
 
 export function timerOut(row: TimerListRow) {
-  const t = row.template === null ? null : (JSON.parse(row.template) as TimerTemplate);
+  const t = row.template === null ? null : decodeTimerTemplate(row.template);
   return {
     id: row.id, sourceId: row.source_id, name: row.name, dbId: row.db_id, srcDbName: row.src_db_name,
     type: t === null ? null : t.partitions?.length ? 'Partitions' : t.tables?.length ? 'Tables' : 'Database',

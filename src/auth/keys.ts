@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { SecretBox } from '../security/secrets.js';
 import type { Store } from '../store/store.js';
 import { conflict, MmsError, notFound } from '../errors.js';
-import { ADMINISTRATOR, type Policy } from './policy.js';
+import { ADMINISTRATOR, decodePolicy, type Policy } from './policy.js';
 
 /** The caller of a request, once authenticated. */
 export interface Principal {
@@ -50,7 +50,7 @@ export class AccessKeyService {
 
   async list(): Promise<AccessKeyOut[]> {
     const rows = await this.store.db.selectFrom('access_keys').select(['id', 'name', 'policy', 'create_time']).orderBy('create_time').orderBy('id').execute();
-    return rows.map((r) => ({ accessKeyId: r.id, name: r.name, policy: JSON.parse(r.policy) as Policy, createTime: r.create_time }));
+    return rows.map((r) => ({ accessKeyId: r.id, name: r.name, policy: decodePolicy(r.policy), createTime: r.create_time }));
   }
 
   async delete(id: string): Promise<void> {
@@ -62,7 +62,7 @@ export class AccessKeyService {
   async lookup(id: string): Promise<{ principal: Principal; secret: string } | null> {
     const row = await this.store.db.selectFrom('access_keys').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) return null;
-    return { principal: { accessKeyId: row.id, name: row.name, policy: JSON.parse(row.policy) as Policy }, secret: this.secrets.open(row.secret) };
+    return { principal: { accessKeyId: row.id, name: row.name, policy: decodePolicy(row.policy) }, secret: this.secrets.open(row.secret) };
   }
 
   /** Logs in with an access key id and secret: a bearer token that acts for the key until it expires. */
@@ -86,7 +86,7 @@ export class AccessKeyService {
       .where('t.hash', '=', tokenHash(token))
       .executeTakeFirst();
     if (!row || row.expire_time < now) return null;
-    return { accessKeyId: row.id, name: row.name, policy: JSON.parse(row.policy) as Policy };
+    return { accessKeyId: row.id, name: row.name, policy: decodePolicy(row.policy) };
   }
 
   /**

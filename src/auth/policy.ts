@@ -1,3 +1,5 @@
+import { Type } from '@sinclair/typebox';
+import { decodeStored } from '../store/stored-json.js';
 /**
  * Who may do what: RAM-style statements over MMS actions (`odps:ListMmsJobs`, `odps:*`, …) and
  * resources (`datasource/3`, `datasource/*`, `*`, or MMS's ARNs `acs:odps:*:*:mmsdatasource/3`).
@@ -12,6 +14,13 @@ export interface Statement {
 export interface Policy {
   statements: Statement[];
 }
+
+const PolicySchema = Type.Object({
+  statements: Type.Array(Type.Object({ effect: Type.Union([Type.Literal('Allow'), Type.Literal('Deny')]), actions: Type.Array(Type.String()), resources: Type.Array(Type.String()) })),
+});
+
+/** An access key's policy as the store keeps it. */
+export const decodePolicy = (text: string): Policy => decodeStored(PolicySchema, text, 'access key policy');
 
 export const ADMINISTRATOR: Policy = { statements: [{ effect: 'Allow', actions: ['*'], resources: ['*'] }] };
 

@@ -5,10 +5,22 @@ import type { Store } from '../store/store.js';
 import type { ScanRow } from '../store/schema.js';
 import { CatalogScan, type ScanScope } from './scan.js';
 import type { Sandbox } from '../security/sandbox.js';
+import { claimableScans, claimScan, decodeTableNames, endScan, renewScan, SCAN_HEARTBEAT_MS } from './scan-runs.js';
+
+export interface ScanRunning {
+  /** This process in a scan's lease. */
+  owner: string;
+  /**
+   * True: scans run in this process (embedded mode), and one a dead process left is taken over by
+   * `resume`. False (a cluster's API process): they wait for a worker; `offer` tells the dispatcher.
+   */
+  runHere: boolean;
+  offer?: () => void;
+}
 
 /**
- * Metadata scans (CreateMmsFetchMetadataJob / GetMmsFetchMetadataJob), run in the background of
- * this process, one at a time per data source.
+ * Metadata scans (CreateMmsFetchMetadataJob / GetMmsFetchMetadataJob), one at a time per data
+ * source, each held by a lease (scan-runs.ts) by the process that runs it.
  */
 export class ScanService {
   private readonly running = new Map<number, Promise<void>>();
@@ -18,6 +30,7 @@ export class ScanService {
     private readonly dataSources: DataSourceService,
     private readonly sandbox: Sandbox,
     private readonly log: Pick<FastifyBaseLogger, 'info' | 'warn'>,
+    private readonly mode: ScanRunning,
   ) {}
 
   async create(sourceId: number, scope: ScanScope): Promise<number> {
@@ -29,8 +42,8 @@ export class ScanService {
       .values({ source_id: sourceId, status: 'INIT', db_name: scope.dbName ?? null, table_names: scope.tableNames ? JSON.stringify(scope.tableNames) : null, progress: 0, result: null, err_msg: null, create_time: Date.now(), start_time: null, end_time: null })
       .returning('id')
       .executeTakeFirstOrThrow();
-    const run = this.execute(id, sourceId, scope).finally(() => this.running.delete(id));
-    this.running.set(id, run);
+    if (this.mode.runHere) void this.take(id);
+    else this.mode.offer?.();
     return id;
   }
 
@@ -41,45 +54,52 @@ export class ScanService {
     return row;
   }
 
-  /** Scans cut short by a stop of the service cannot resume: say so instead of showing them running forever. */
-  async failInterrupted(): Promise<void> {
-    await this.store.db
-      .updateTable('scans')
-      .set({ status: 'FAILED', err_msg: 'interrupted: the service stopped during the scan; start a new scan', end_time: Date.now() })
-      .where('status', 'in', ['INIT', 'DOING'])
-      .execute();
+  /** Takes over the scans nobody holds (left by a process that died), and runs them. */
+  async resume(): Promise<void> {
+    for (const { id } of await claimableScans(this.store.db).execute()) if (!this.running.has(id)) void this.take(id);
   }
 
-  /** Resolves when no scan is running (tests, shutdown). */
+  /** Runs a scan if this process can claim it (a worker's queue message, a new scan, one to resume); resolves when it ended. */
+  take(scanId: number): Promise<void> {
+    const run = this.running.get(scanId) ?? this.claimAndRun(scanId).finally(() => this.running.delete(scanId));
+    this.running.set(scanId, run);
+    return run;
+  }
+
+  /** Resolves when no scan is running here (tests, shutdown). */
   async idle(): Promise<void> {
-    await Promise.allSettled([...this.running.values()]);
+    while (this.running.size) await Promise.allSettled([...this.running.values()]);
   }
 
-  private async execute(scanId: number, sourceId: number, scope: ScanScope): Promise<void> {
+  private async claimAndRun(scanId: number): Promise<void> {
     const db = this.store.db;
+    const { owner } = this.mode;
+    if (!(await claimScan(db, scanId, owner))) return;
+    const scan = await db.selectFrom('scans').selectAll().where('id', '=', scanId).executeTakeFirstOrThrow();
+    const heartbeat = setInterval(() => void renewScan(db, scanId, owner).catch(() => {}), SCAN_HEARTBEAT_MS);
     const started = Date.now();
-    await db.updateTable('scans').set({ status: 'DOING', start_time: started }).where('id', '=', scanId).execute();
     try {
-      const source = await this.dataSources.get(sourceId);
-      const scan = new CatalogScan(db, scanId, source, scope, (progress) =>
-        db.updateTable('scans').set({ progress }).where('id', '=', scanId).execute().then(() => undefined),
-      );
-      const result = await scan.run(this.sandbox);
+      const source = await this.dataSources.get(scan.source_id);
+      const scope: ScanScope = { ...(scan.db_name !== null && { dbName: scan.db_name }), ...(scan.table_names !== null && { tableNames: decodeTableNames(scan.table_names) }) };
+      const catalogScan = new CatalogScan(db, scanId, source, scope, (progress) => db.updateTable('scans').set({ progress }).where('id', '=', scanId).execute().then(() => undefined));
+      const result = await catalogScan.run(this.sandbox);
       const totals = await db
         .selectFrom('catalog_dbs')
         .select((eb) => [eb.fn.countAll<number>().as('dbs'), eb.fn.coalesce(eb.fn.sum<number>('table_num'), eb.val(0)).as('tables'), eb.fn.coalesce(eb.fn.sum<number>('partition_num'), eb.val(0)).as('partitions')])
-        .where('source_id', '=', sourceId)
+        .where('source_id', '=', scan.source_id)
         .where('dropped', '=', 0)
         .executeTakeFirstOrThrow();
       const now = Date.now();
-      await db.updateTable('datasources').set({ last_update_time: now, db_num: Number(totals.dbs), table_num: Number(totals.tables), partition_num: Number(totals.partitions), err_msg: null }).where('id', '=', sourceId).execute();
-      await db.updateTable('scans').set({ status: 'DONE', progress: 100, result: JSON.stringify(result), end_time: now }).where('id', '=', scanId).execute();
-      this.log.info({ scanId, sourceId, ms: now - started, added: result.added, updated: result.updated, dropped: result.dropped }, 'metadata scan done');
+      if (!(await endScan(db, scanId, owner, { status: 'DONE', result: JSON.stringify(result) }, now))) return; // another process took it over
+      await db.updateTable('datasources').set({ last_update_time: now, db_num: Number(totals.dbs), table_num: Number(totals.tables), partition_num: Number(totals.partitions), err_msg: null }).where('id', '=', scan.source_id).execute();
+      this.log.info({ scanId, sourceId: scan.source_id, ms: now - started, added: result.added, updated: result.updated, dropped: result.dropped }, 'metadata scan done');
     } catch (err) {
       const message = (err as Error).message;
-      await db.updateTable('scans').set({ status: 'FAILED', err_msg: message, end_time: Date.now() }).where('id', '=', scanId).execute();
-      await db.updateTable('datasources').set({ err_msg: `metadata scan ${scanId} failed: ${message}` }).where('id', '=', sourceId).execute();
-      this.log.warn({ scanId, sourceId, err: message }, 'metadata scan failed');
+      if (!(await endScan(db, scanId, owner, { status: 'FAILED', message }))) return;
+      await db.updateTable('datasources').set({ err_msg: `metadata scan ${scanId} failed: ${message}` }).where('id', '=', scan.source_id).execute();
+      this.log.warn({ scanId, sourceId: scan.source_id, err: message }, 'metadata scan failed');
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 }

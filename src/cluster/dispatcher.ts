@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { planQueuedJobs } from '../jobs/plan.js';
 import { claimableTasks } from '../jobs/ledger/claim.js';
+import { claimableScans } from '../catalog/scan-runs.js';
 import type { EngineLog } from '../engine/execute-task.js';
 import type { JobEngine } from '../jobs/service.js';
 import type { Database } from '../store/schema.js';
@@ -12,7 +13,8 @@ const OFFER_BATCH = 1000;
 
 /**
  * The API side of cluster mode: plans queued jobs into tasks and offers every task a worker may
- * take (new, retry due, or held by a lease that lapsed) to the queue, earlier eta first.
+ * take (new, retry due, or held by a lease that lapsed) to the queue, earlier eta first, and every
+ * scan a worker may run.
  */
 export class Dispatcher implements JobEngine {
   private readonly poller: Poller;
@@ -49,5 +51,6 @@ export class Dispatcher implements JobEngine {
     await planQueuedJobs(this.db, 'postgres', this.log);
     const offers = await claimableTasks(this.db, now).limit(OFFER_BATCH).execute();
     for (const t of offers) await this.queue.offer(t.id, etaPriority(t.eta));
+    for (const s of await claimableScans(this.db, now).limit(OFFER_BATCH).execute()) await this.queue.offerScan(s.id);
   }
 }

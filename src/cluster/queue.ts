@@ -1,9 +1,15 @@
 import PgBoss from 'pg-boss';
 
 export const TASK_QUEUE = 'mms-task';
+/** Metadata scans a worker may run (catalog/scan-runs.ts leases them as tasks are). */
+export const SCAN_QUEUE = 'mms-scan';
 
 export interface TaskMessage {
   taskId: number;
+}
+
+export interface ScanMessage {
+  scanId: number;
 }
 
 /** pg-boss options: short maintenance so an expired job (a dead worker's) is retried quickly. */
@@ -28,11 +34,13 @@ export class TaskQueue {
     const boss = new PgBoss({ connectionString, ...BOSS_OPTIONS });
     boss.on('error', () => {}); // pg-boss reports and retries its own maintenance errors
     await boss.start();
-    // Several processes may create it at once: an error is fine only if the queue exists now.
-    if (!(await boss.getQueue(TASK_QUEUE))) {
-      await boss.createQueue(TASK_QUEUE).catch(async (err) => {
-        if (!(await boss.getQueue(TASK_QUEUE))) throw err;
-      });
+    for (const name of [TASK_QUEUE, SCAN_QUEUE]) {
+      // Several processes may create it at once: an error is fine only if the queue exists now.
+      if (!(await boss.getQueue(name))) {
+        await boss.createQueue(name).catch(async (err) => {
+          if (!(await boss.getQueue(name))) throw err;
+        });
+      }
     }
     return new TaskQueue(boss);
   }
@@ -49,11 +57,21 @@ export class TaskQueue {
     });
   }
 
-  /** Takes messages with `concurrency` handlers at once. */
+  /** Offers a scan to the workers, once while it waits or runs. */
+  async offerScan(scanId: number): Promise<void> {
+    await this.boss.send(SCAN_QUEUE, { scanId } satisfies ScanMessage, { singletonKey: `scan-${scanId}`, expireInSeconds: 30, retryLimit: 1_000_000, retryDelay: 2 });
+  }
+
+  /** Takes task messages with `concurrency` handlers at once. */
   async work(concurrency: number, handler: (m: TaskMessage) => Promise<void>): Promise<void> {
     for (let i = 0; i < concurrency; i++) {
       await this.boss.work<TaskMessage>(TASK_QUEUE, { pollingIntervalSeconds: 0.5, batchSize: 1 }, async ([job]) => handler(job!.data));
     }
+  }
+
+  /** Takes scan messages, one at a time. */
+  async workScans(handler: (m: ScanMessage) => Promise<void>): Promise<void> {
+    await this.boss.work<ScanMessage>(SCAN_QUEUE, { pollingIntervalSeconds: 0.5, batchSize: 1 }, async ([job]) => handler(job!.data));
   }
 
   async close(graceful: boolean): Promise<void> {

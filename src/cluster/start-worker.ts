@@ -9,6 +9,8 @@ import { openStore } from '../store/store.js';
 import { Metrics } from '../metrics/metrics.js';
 import { TaskQueue } from './queue.js';
 import { DEFAULT_WORKER_OPTIONS, Worker } from './worker.js';
+import { ScanService } from '../catalog/scan-service.js';
+import { leaseOwner } from '../store/leases.js';
 
 /** Serves the registry's text at /metrics (and nothing else) for Prometheus to scrape. */
 async function serveMetrics(metrics: Metrics, at: { host: string; port: number }): Promise<{ url: string; server: Server }> {
@@ -38,7 +40,9 @@ export async function startWorker(
   const dataSources = new DataSourceService(store, secrets, sandbox);
   const metrics = new Metrics(store.db);
   const ctx = { db: store.db, dialect: 'postgres' as const, dataSources, sandbox, metrics };
-  const worker = new Worker(ctx, await TaskQueue.open(config.storeUrl), log, { ...DEFAULT_WORKER_OPTIONS, concurrency: config.concurrency });
+  const owner = leaseOwner();
+  const scans = new ScanService(store, dataSources, sandbox, log, { owner, runHere: false });
+  const worker = new Worker(ctx, await TaskQueue.open(config.storeUrl), log, { ...DEFAULT_WORKER_OPTIONS, concurrency: config.concurrency, maxRunningTasks: config.limits.maxRunningTasks }, scans, owner);
   await worker.start();
   const served = metricsAt ? await serveMetrics(metrics, metricsAt) : null;
   const stop = async () => {

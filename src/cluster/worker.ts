@@ -1,24 +1,26 @@
 import { DEFAULT_CONCURRENCY } from '../config.js';
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { leaseOwner } from '../store/leases.js';
 import type { TaskContext } from '../engine/run-task.js';
 import { executeTask, type EngineLog } from '../engine/execute-task.js';
 import { claimTask } from '../jobs/ledger/claim.js';
 import { renewLease } from '../jobs/ledger/tasks.js';
 import { cleanLakeStaging } from '../engine/staging-cleanup.js';
 import type { TaskQueue } from './queue.js';
+import type { ScanService } from '../catalog/scan-service.js';
 
 export interface WorkerOptions {
   concurrency: number;
   /** A lease not renewed for this long is free for another worker. */
   leaseMs: number;
   heartbeatMs: number;
+  /** The cluster-wide cap on running tasks (OPENMMS_MAX_RUNNING_TASKS), checked at each claim. */
+  maxRunningTasks: number | null;
 }
 
 /** Lake staging folders untouched this long belong to no live worker (a slice writes a file per 250k rows). */
 const STALE_STAGING_MS = 6 * 3600_000;
 
-export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { concurrency: DEFAULT_CONCURRENCY, leaseMs: 15_000, heartbeatMs: 5_000 };
+export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { concurrency: DEFAULT_CONCURRENCY, leaseMs: 15_000, heartbeatMs: 5_000, maxRunningTasks: null };
 
 /**
  * A cluster worker: takes task messages from the queue, holds each task by a lease in the tasks
@@ -27,7 +29,6 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { concurrency: DEFAULT_CONC
  * worker takes it over, redoing only slices not yet DONE (each slice replace is atomic).
  */
 export class Worker {
-  readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly running = new Map<number, AbortController>();
   private readonly finished = new Set<Promise<void>>();
 
@@ -36,6 +37,10 @@ export class Worker {
     private readonly queue: TaskQueue,
     private readonly log: EngineLog,
     private readonly options: WorkerOptions = DEFAULT_WORKER_OPTIONS,
+    /** Runs the scans this worker claims (ScanService: leased, taken over when a worker dies). */
+    private readonly scans?: ScanService,
+    /** Its name in the leases it holds (tasks and scans alike). */
+    readonly id = leaseOwner(),
   ) {}
 
   async start(): Promise<void> {
@@ -50,6 +55,7 @@ export class Worker {
         this.finished.delete(run);
       }
     });
+    if (this.scans) await this.queue.workScans(({ scanId }) => this.scans!.take(scanId));
     this.log.info({ worker: this.id, concurrency: this.options.concurrency }, 'worker started');
   }
 
@@ -63,7 +69,7 @@ export class Worker {
   private async handle(taskId: number): Promise<void> {
     const { db } = this.ctx;
     // Not ours to run (done, held by a live worker, stopped, backing off, over a limit): the dispatcher re-offers it if that changes.
-    const claimed = await claimTask(db, 'postgres', taskId, { lease: { owner: this.id, ms: this.options.leaseMs } });
+    const claimed = await claimTask(db, 'postgres', taskId, { lease: { owner: this.id, ms: this.options.leaseMs }, maxRunning: this.options.maxRunningTasks });
     if (!claimed) return;
     const abort = new AbortController();
     this.running.set(taskId, abort);

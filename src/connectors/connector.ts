@@ -1,13 +1,21 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { decodeStored } from '../store/stored-json.js';
 /** What a catalog scan learns of one column. */
-export interface ColumnMeta {
-  name: string;
+const ColumnMetaSchema = Type.Object({
+  name: Type.String(),
   /** The engine's own type name, as the engine prints it. */
-  nativeType: string;
+  nativeType: Type.String(),
   /** The logical type, in text form (connectors/types/logical.ts). */
-  type: string;
-  nullable: boolean;
-  comment: string | null;
-}
+  type: Type.String(),
+  nullable: Type.Boolean(),
+  comment: Type.Union([Type.String(), Type.Null()]),
+});
+
+export type ColumnMeta = Static<typeof ColumnMetaSchema>;
+
+/** A catalog table's columns or partition columns, as the store keeps them (JSON). */
+const ColumnList = Type.Array(ColumnMetaSchema);
+export const decodeColumns = (text: string): ColumnMeta[] => decodeStored(ColumnList, text, 'column list');
 
 export interface TableMeta {
   name: string;

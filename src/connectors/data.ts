@@ -64,6 +64,12 @@ export interface SliceProbe {
   define?(functions: Record<string, (...args: unknown[]) => unknown>): void;
 }
 
+/**
+ * A slice as a destination knows it: a source slice's name there (its partition value, or a lake
+ * folder's key: engine/run-task.ts sliceNaming). Readers take the Slice object, writers this.
+ */
+export type SliceKey = string;
+
 /** Name of the column that ties destination rows to their source partition (SQL destinations). */
 export const SLICE_COLUMN = '_mms_partition';
 
@@ -80,18 +86,18 @@ export interface DestinationWriter {
    * Replaces a slice's rows with `rows`, atomically: readers see the old rows or the new ones,
    * never a mix, and a failure midway leaves the old rows. Returns the number of rows written.
    */
-  replace(db: string, table: string, columns: DataColumn[], slice: string | null, rows: AsyncIterable<Row[]>): Promise<number>;
+  replace(db: string, table: string, columns: DataColumn[], slice: SliceKey | null, rows: AsyncIterable<Row[]>): Promise<number>;
   /** Rows of a slice (or of the whole table) at the destination. */
-  count(db: string, table: string, slice: string | null): Promise<number>;
+  count(db: string, table: string, slice: SliceKey | null): Promise<number>;
   /** See SourceReader.probe: the destination slice's rows. */
-  probe?(db: string, table: string, slice: string | null): SliceProbe;
+  probe?(db: string, table: string, slice: SliceKey | null): SliceProbe;
   /**
    * Same-engine fast path: replaces a slice straight from a reader of the same engine, the values
    * never decoded. Null when this reader or these columns cannot take it; the caller then uses
    * `replace`. Same atomicity as `replace`; `watch.signal` aborts it (rolled back), `watch.progress`
    * hears of the rows and bytes as they pass.
    */
-  replaceFrom?(reader: SourceReader, from: { db: string; table: string; slice: Slice | null }, db: string, table: string, columns: DataColumn[], dstColumns: DataColumn[], slice: string | null, watch: CopyWatch): Promise<{ rows: number; bytes: number } | null>;
+  replaceFrom?(reader: SourceReader, from: { db: string; table: string; slice: Slice | null }, db: string, table: string, columns: DataColumn[], dstColumns: DataColumn[], slice: SliceKey | null, watch: CopyWatch): Promise<{ rows: number; bytes: number } | null>;
   close(): Promise<void>;
 }
 

@@ -1,3 +1,4 @@
+import { decodeDataSourceConfig, decodeSealedPasswords } from './stored-config.js';
 import type { Store } from '../store/store.js';
 import { isUniqueViolation } from '../store/store.js';
 import * as repo from '../store/datasources.js';
@@ -215,8 +216,8 @@ export class DataSourceService {
   }
 
   private join(row: DataSourceRow): DataSourceConfig {
-    const plain = JSON.parse(row.config) as DataSourceConfig;
-    const sealed = JSON.parse(this.secrets.open(row.secrets)) as Sealed;
+    const plain = decodeDataSourceConfig(row.config);
+    const sealed = decodeSealedPasswords(this.secrets.open(row.secrets));
     return { source: withPassword(plain.source, sealed.source), destination: withPassword(plain.destination, sealed.destination) };
   }
 }

@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
 import { formatSpec, parseSpec } from '../connectors/partition-spec.js';
 import { SLICE_FOLDER_KEY } from '../connectors/lake/layout.js';
-import type { ColumnMeta } from '../connectors/connector.js';
-import { SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type Slice, type SourceReader } from '../connectors/data.js';
+import { decodeColumns } from '../connectors/connector.js';
+import { SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type Slice, type SliceKey, type SourceReader } from '../connectors/data.js';
 import type { Connection, Engine } from '../connectors/engines.js';
 import { logicalType, openReader, openWriter } from '../connectors/index.js';
 import type { DataSourceService } from '../datasources/service.js';
-import { VERIFY_ONLY, type JobConfig } from '../jobs/config.js';
+import { decodeJobConfig, VERIFY_ONLY, type JobConfig } from '../jobs/config.js';
 import { setPartitionStatus, setTableStatus } from '../store/catalog-status.js';
 import type { Database, MigrationStatus, TaskRow } from '../store/schema.js';
 import { Checksum } from './checksum.js';
@@ -83,7 +83,7 @@ function destinationSlice(run: TaskRun, slice: Slice | null): Slice | null {
  * The destination's name of a source slice: its value, or in a lake, for a table with a partition
  * that is not one value of its column, a folder of its own key (lake/layout.ts SLICE_FOLDER_KEY).
  */
-async function sliceNaming(db: Kysely<Database>, engine: Engine, task: TaskRow): Promise<(slice: Slice | null) => string | null> {
+async function sliceNaming(db: Kysely<Database>, engine: Engine, task: TaskRow): Promise<(slice: Slice | null) => SliceKey | null> {
   const inexact = engine === 'LAKE' && (await db.selectFrom('catalog_partitions').select('id').where('table_id', '=', task.table_id).where('exact', '=', 0).where('dropped', '=', 0).limit(1).executeTakeFirst());
   return (slice) => (slice === null ? null : inexact ? formatSpec([[SLICE_FOLDER_KEY, slice.value!]]) : slice.value);
 }
@@ -100,7 +100,7 @@ interface TaskRun {
   dstColumns: DataColumn[];
   sourceType: Engine;
   /** The destination's name of a slice (sliceNaming). */
-  dstSlice: (slice: Slice | null) => string | null;
+  dstSlice: (slice: Slice | null) => SliceKey | null;
   /** The destination as the sandbox resolved it (see runTask). */
   destination: Connection & { type: Engine };
   reader: SourceReader;
@@ -126,13 +126,13 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
   const { db } = ctx;
   const task = await db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirstOrThrow();
   const job = await db.selectFrom('jobs').selectAll().where('id', '=', task.job_id).executeTakeFirstOrThrow();
-  const config = JSON.parse(job.config) as JobConfig;
+  const config = decodeJobConfig(job.config);
   const source = await ctx.dataSources.get(task.source_id);
   const table = await db.selectFrom('catalog_tables').selectAll().where('id', '=', task.table_id).executeTakeFirstOrThrow();
 
   // Lake partition columns live in folder names, not in the files: they are read as columns too.
-  const folderColumns = (JSON.parse(table.partition_columns) as ColumnMeta[]).filter((c) => c.nativeType === 'folder');
-  const columns = [...(JSON.parse(table.columns) as ColumnMeta[]), ...folderColumns].map((c) => ({ name: c.name, type: logicalType(source.type, c), native: c.nativeType }));
+  const folderColumns = decodeColumns(table.partition_columns).filter((c) => c.nativeType === 'folder');
+  const columns = [...decodeColumns(table.columns), ...folderColumns].map((c) => ({ name: c.name, type: logicalType(source.type, c), native: c.nativeType }));
   const dstColumns = columns.map((c) => ({ name: config.columnMapping[c.name] ?? c.name, type: c.type }));
   const partitioned = table.has_partitions === 1;
   // Resolved once (confined path, checked address): the writer, the ownership check and the read-back share it.

@@ -33,3 +33,21 @@ export function applyJobAction(id: number, state: JobState, action: JobAction): 
       return state;
   }
 }
+
+/**
+ * Which actions would change a job in this state (the console's buttons): the others answer 409,
+ * whose reason is given, or change nothing (starting a running job, stopping a stopped one).
+ */
+export function allowedActions(id: number, state: JobState): { action: JobAction; allowed: boolean; reason: string | null }[] {
+  return (['start', 'stop', 'retry', 'delete'] as const).map((action) => {
+    try {
+      const next = applyJobAction(id, state, action);
+      if (action !== 'delete' && next.status === state.status && next.stopped === state.stopped) {
+        return { action, allowed: false, reason: `job ${id} is already ${state.stopped ? 'stopped' : 'queued or running'}` };
+      }
+      return { action, allowed: true, reason: null };
+    } catch (err) {
+      return { action, allowed: false, reason: (err as Error).message };
+    }
+  });
+}

@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
-import type { ColumnMeta } from '../connectors/connector.js';
+import { decodeColumns } from '../connectors/connector.js';
 import { parseSpec } from '../connectors/partition-spec.js';
 import { compileFilter, type PartitionFilter } from '../planner/filter/compile.js';
 import { planTasks, taskLimits, type PlanOptions, type PlanTable } from '../planner/tasks.js';
 import type { Database, JobRow, JobType } from '../store/schema.js';
-import { VERIFY_ONLY, type JobConfig } from './config.js';
+import { decodeJobConfig, VERIFY_ONLY, type JobConfig } from './config.js';
 import { writePlan } from './ledger/jobs.js';
 
 /** Jobs queued (INIT, not stopped) whose current run has no tasks yet. */
@@ -48,7 +48,7 @@ export async function loadPlanTables(db: Kysely<Database>, dbId: number, jobTabl
       : [];
     tables.push({ tableId: t.id, src: t.name, dst, partitioned: t.has_partitions === 1, status: t.status, updated: t.updated === 1, size: t.size, partitions });
     const expr = partitionFilters[t.name];
-    if (expr) filters.set(t.name, compileFilter(expr, (JSON.parse(t.partition_columns) as ColumnMeta[]).map(({ name, type }) => ({ name, type }))));
+    if (expr) filters.set(t.name, compileFilter(expr, decodeColumns(t.partition_columns).map(({ name, type }) => ({ name, type }))));
   }
   return { tables, filters };
 }
@@ -66,7 +66,7 @@ export function planOptions(config: Pick<JobConfig, 'increment' | 'taskType' | '
 
 /** Reads what the planner needs from the catalog, plans, and has the ledger write the tasks of the job's run. */
 export async function planJob(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', job: JobRow, now = Date.now()): Promise<number> {
-  const config = JSON.parse(job.config) as JobConfig;
+  const config = decodeJobConfig(job.config);
   const jobTables = await db.selectFrom('job_tables').selectAll().where('job_id', '=', job.id).execute();
   const { tables, filters } = await loadPlanTables(db, job.db_id, jobTables.map((t) => ({ src: t.src_table_name, dst: t.dst_table_name })), config.partitionFilters);
   const planned = planTasks(tables, planOptions(config, job.type, filters));

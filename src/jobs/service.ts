@@ -17,7 +17,7 @@ import type { DestinationGuard } from '../datasources/destination-guard.js';
 import { destinationNameProblem, type NameKind } from '../connectors/names.js';
 import type { Engine } from '../connectors/engines.js';
 import type { JobConfig } from './config.js';
-import type { ColumnMeta } from '../connectors/connector.js';
+import { decodeColumns } from '../connectors/connector.js';
 import { fidelity } from '../connectors/fidelity.js';
 import { logicalType } from '../connectors/index.js';
 
@@ -127,7 +127,7 @@ export class JobService {
     for (let i = 0; i < tables.length; i += 500) {
       const rows = await this.store.db.selectFrom('catalog_tables').select(['name', 'columns']).where('db_id', '=', dbId).where('dropped', '=', 0).where('name', 'in', tables.slice(i, i + 500)).execute();
       for (const row of rows) {
-        for (const column of JSON.parse(row.columns) as ColumnMeta[]) {
+        for (const column of decodeColumns(row.columns)) {
           const type = logicalType(source, column);
           const f = fidelity(type, destination);
           if (f.outcome === 'refused') throw invalid(`table '${row.name}', column '${column.name}' (${column.nativeType}): ${f.note}`);

@@ -1,3 +1,5 @@
+import { Type } from '@sinclair/typebox';
+import { decodeStored } from './stored-json.js';
 import type { Kysely } from 'kysely';
 import type { CatalogDbRow, CatalogPartitionRow, CatalogTableRow, Database } from './schema.js';
 import { containsText } from './sql.js';
@@ -11,19 +13,22 @@ export async function tableNames(db: Kysely<Database>, dbId: number): Promise<st
   return rows.map((r) => r.name);
 }
 
+/** What the store's own queries read of a column list (connectors/connector.ts decodeColumns checks the rest). */
+const NamedColumns = Type.Array(Type.Object({ name: Type.String(), type: Type.String() }));
+
 /** Partition columns (name and logical type) of the named tables of a database. */
 export async function partitionColumns(db: Kysely<Database>, dbId: number, tables: string[]): Promise<Map<string, { name: string; type: string }[]>> {
   const out = new Map<string, { name: string; type: string }[]>();
   if (tables.length === 0) return out;
   const rows = await db.selectFrom('catalog_tables').select(['name', 'partition_columns']).where('db_id', '=', dbId).where('dropped', '=', 0).where('name', 'in', tables).execute();
-  for (const r of rows) out.set(r.name, (JSON.parse(r.partition_columns) as { name: string; type: string }[]).map(({ name, type }) => ({ name, type })));
+  for (const r of rows) out.set(r.name, decodeStored(NamedColumns, r.partition_columns, 'partition column list').map(({ name, type }) => ({ name, type })));
   return out;
 }
 
 /** Column names of every live table of a database. */
 export async function columnNames(db: Kysely<Database>, dbId: number): Promise<Map<string, string[]>> {
   const rows = await db.selectFrom('catalog_tables').select(['name', 'columns']).where('db_id', '=', dbId).where('dropped', '=', 0).execute();
-  return new Map(rows.map((r) => [r.name, (JSON.parse(r.columns) as { name: string }[]).map((c) => c.name)]));
+  return new Map(rows.map((r) => [r.name, decodeStored(NamedColumns, r.columns, 'column list').map((c) => c.name)]));
 }
 
 /** Maps each of the given partition ids that belongs to the database to its table name. */

@@ -337,6 +337,9 @@ export interface ScanTable {
   create_time: number;
   start_time: number | null;
   end_time: number | null;
+  /** The process running it, until when (catalog/scan-runs.ts): a lapsed lease is another's to take. */
+  lease_owner: Generated<string | null>;
+  lease_until: Generated<number | null>;
 }
 
 export type DataSourceRow = Selectable<DataSourceTable>;

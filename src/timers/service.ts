@@ -1,3 +1,5 @@
+import { Type } from '@sinclair/typebox';
+import { decodeStored } from '../store/stored-json.js';
 import type { DataSourceService } from '../datasources/service.js';
 import { MmsError, notFound } from '../errors.js';
 import type { CreateJobRequest, JobService } from '../jobs/service.js';
@@ -31,6 +33,27 @@ export interface TimerInput extends TimerTemplate {
   timezone?: string;
   stopped?: boolean;
 }
+
+const Strings = Type.Optional(Type.Record(Type.String(), Type.String()));
+const Names = Type.Optional(Type.Array(Type.String()));
+const TimerTemplateSchema = Type.Object({
+  type: Type.Optional(Type.Union([Type.Literal('Database'), Type.Literal('Tables'), Type.Literal('Partitions')])),
+  tables: Names,
+  partitions: Type.Optional(Type.Array(Type.Integer())),
+  tableWhiteList: Names,
+  tableBlackList: Names,
+  partitionFilters: Strings,
+  tableMapping: Strings,
+  columnMapping: Strings,
+  dstDbName: Type.Optional(Type.String()),
+  enableSchemaMigration: Type.Optional(Type.Boolean()),
+  enableDataMigration: Type.Optional(Type.Boolean()),
+  enableVerification: Type.Optional(Type.Boolean()),
+  others: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+
+/** A timer row's template column. */
+export const decodeTimerTemplate = (text: string): TimerTemplate => decodeStored(TimerTemplateSchema, text, 'timer template');
 
 const TEMPLATE_KEYS = ['tables', 'partitions', 'tableWhiteList', 'tableBlackList', 'partitionFilters', 'tableMapping', 'columnMapping', 'dstDbName', 'enableSchemaMigration', 'enableDataMigration', 'enableVerification', 'others'] as const;
 
@@ -98,7 +121,7 @@ export class TimerService {
     await this.dataSources.get(sourceId);
     const all = await this.timers(sourceId).orderBy('t.id').execute();
     const names = (t: TimerRow) => {
-      const tpl = t.template === null ? {} : (JSON.parse(t.template) as TimerTemplate);
+      const tpl = t.template === null ? {} : decodeTimerTemplate(t.template);
       return [...(tpl.tables ?? []), ...(tpl.tableWhiteList ?? [])];
     };
     const rows = all.filter(
@@ -125,7 +148,7 @@ export class TimerService {
     let template = current.template;
     if (Object.keys(changedTemplate).length) {
       if (current.src_db_name === null) throw new MmsError(400, 'InvalidParameter', `timer ${timerId} has no job template (it re-runs jobs created with its timerId)`);
-      const merged = { ...(JSON.parse(current.template!) as TimerTemplate), ...changedTemplate };
+      const merged = { ...decodeTimerTemplate(current.template!), ...changedTemplate };
       await this.jobs.preview(sourceId, jobRequest('timer', current.src_db_name, merged));
       template = JSON.stringify(merged);
     }
@@ -177,7 +200,7 @@ export class TimerService {
       await log({ status: started ? 'DOING' : 'DONE', action: 'restart jobs', msg: `${started} of ${jobs.length} jobs started (the others are running, stopped or failed)` });
       return started;
     }
-    const template = JSON.parse(timer.template!) as TimerTemplate;
+    const template = decodeTimerTemplate(timer.template!);
     try {
       const jobId = await this.jobs.create(timer.source_id, jobRequest(jobName(timer.name, now), timer.src_db_name, template, timer.id));
       const asyncTaskId = await recordAsyncTask(this.store.db, { sourceId: timer.source_id, type: 'TASK_CREATE', objectId: jobId });

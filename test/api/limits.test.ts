@@ -15,7 +15,7 @@ describe('limits on partitions per job and jobs at once', () => {
   beforeAll(async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'openmms-limits-'));
     new SqliteDatabase(join(dataDir, 's.db')).close();
-    api = await TestApi.start('sqlite', dataDir, { limits: { maxPartitionsPerJob: 10, maxActiveJobs: 2 } });
+    api = await TestApi.start('sqlite', dataDir, { limits: { maxPartitionsPerJob: 10, maxActiveJobs: 2, maxRunningTasks: null } });
     sourceId = (await api.call('POST', mms('/datasources'), { name: 's', type: 'SQLITE', config: { source: { path: 's.db' } } })).body.data.dataSourceId;
     await seedCatalog(api.store, sourceId, 'sales', [{ name: 'orders', partitions: days }, { name: 'returns', partitions: days }]);
   });

@@ -49,7 +49,7 @@ describe('HTTP protocol: errors, limits, OpenAPI', () => {
     expect(ops.sort()).toEqual(
       [
         'CreateMmsDataSource', 'ListMmsDataSources', 'GetMmsDataSource', 'UpdateMmsDataSource', 'DeleteMmsDataSource', 'TestMmsDataSource', 'ListMmsDataSourceConfigItems',
-        'CreateMmsJob', 'PreviewMmsJob', 'ListMmsJobs', 'GetMmsJob', 'GetMmsJobThroughput', 'StartMmsJob', 'StopMmsJob', 'RetryMmsJob', 'DeleteMmsJob', 'DeleteMmsJobByDelete',
+        'CreateMmsJob', 'PreviewMmsJob', 'ListMmsJobs', 'GetMmsJob', 'GetMmsJobThroughput', 'GetMmsJobActions', 'StartMmsJob', 'StopMmsJob', 'RetryMmsJob', 'DeleteMmsJob', 'DeleteMmsJobByDelete',
         'GetMmsAsyncTask', 'ListMmsTasks', 'GetMmsTask', 'RetryMmsTask', 'ListMmsTaskLogs',
         'CreateMmsTimer', 'ListMmsTimers', 'GetMmsTimer', 'UpdateMmsTimer', 'DeleteMmsTimer', 'TriggerMmsTimer', 'ListMmsTimerLogs',
         'CreateToken', 'CreateAccessKey', 'ListAccessKeys', 'DeleteAccessKey',

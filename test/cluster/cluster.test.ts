@@ -177,4 +177,42 @@ describe('cluster mode', () => {
     duck.close();
     expect(duckCounts).toEqual(want);
   }, 240_000);
+
+  it('a worker killed during a metadata scan: another worker takes the scan over and finishes it', async () => {
+    await stopAll(children.splice(0));
+    const wide = await createPgDatabase('openmms_cl_wide');
+    try {
+      const c = new pg.Client({ connectionString: wide.url });
+      await c.connect();
+      await c.query(`CREATE SCHEMA w; DO $$ BEGIN FOR i IN 1..1500 LOOP EXECUTE format('CREATE TABLE w.t%s (id int, v text)', i); END LOOP; END $$;`);
+      await c.end();
+      const api = await spawnMms(['serve', '--port', '0'], env(), SERVING);
+      const workers = [await spawnMms(['worker'], env(), WORKING), await spawnMms(['worker'], env(), WORKING)];
+      children.push(api.child, ...workers.map((w) => w.child));
+      const call = mmsClient(api.match[1]!);
+      const { dataSourceId: id } = await call('POST', '/datasources', { name: 'wide', type: 'POSTGRESQL', config: { source: wide.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } });
+      const { scanId } = await call('POST', `/datasources/${id}/scans`);
+
+      const s = new pg.Client({ connectionString: store.url });
+      await s.connect();
+      let victim: (typeof workers)[number] | undefined;
+      await until(async () => {
+        const { rows } = await s.query(`SELECT lease_owner FROM scans WHERE id = $1 AND status = 'DOING'`, [scanId]);
+        victim = workers.find((w) => w.match[1] === rows[0]?.lease_owner);
+        return victim !== undefined;
+      }, 60);
+      victim!.child.kill('SIGKILL');
+      await once(victim!.child, 'exit');
+      expect((await call('GET', `/datasources/${id}/scans/${scanId}`)).status).toBe('DOING');
+
+      await until(async () => ['DONE', 'FAILED'].includes((await call('GET', `/datasources/${id}/scans/${scanId}`)).status), 150);
+      expect(await call('GET', `/datasources/${id}/scans/${scanId}`)).toMatchObject({ status: 'DONE', errorMsg: null });
+      const { rows } = await s.query('SELECT lease_owner FROM scans WHERE id = $1', [scanId]);
+      await s.end();
+      expect(rows[0].lease_owner).toBeNull();
+      expect((await call('GET', `/datasources/${id}/tables?dbName=w&pageSize=1`)).total).toBe(1500);
+    } finally {
+      await wide.drop();
+    }
+  }, 240_000);
 });

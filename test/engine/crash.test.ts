@@ -14,7 +14,7 @@ async function startServer(dataDir: string, key: string) {
   return { child: p.child, base: p.match[1]! };
 }
 
-describe('a server killed mid-copy', () => {
+describe('a server killed mid-copy or mid-scan', () => {
   let src: Awaited<ReturnType<typeof createPgDatabase>>;
   let dst: Awaited<ReturnType<typeof createPgDatabase>>;
   beforeAll(async () => {
@@ -61,4 +61,32 @@ describe('a server killed mid-copy', () => {
       await once(server.child, 'exit').catch(() => {});
     }
   }, 120_000);
+
+  it('takes a scan it was running over after a restart, once the dead process lease lapsed', async () => {
+    const wide = await createPgDatabase('openmms_crash_wide');
+    const dataDir = mkdtempSync(join(tmpdir(), 'openmms-crash-scan-'));
+    const key = randomBytes(32).toString('hex');
+    let server = await startServer(dataDir, key);
+    const call = (method: string, path: string, body?: unknown) => mmsClient(server.base)(method, path, body);
+    try {
+      const c = new pg.Client({ connectionString: wide.url });
+      await c.connect();
+      await c.query(`CREATE SCHEMA w; DO $$ BEGIN FOR i IN 1..1500 LOOP EXECUTE format('CREATE TABLE w.t%s (id int, v text)', i); END LOOP; END $$;`);
+      await c.end();
+      const { dataSourceId: id } = await call('POST', '/datasources', { name: 'wide', type: 'POSTGRESQL', config: { source: wide.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } });
+      const { scanId } = await call('POST', `/datasources/${id}/scans`);
+      await until(async () => (await call('GET', `/datasources/${id}/scans/${scanId}`)).status === 'DOING', 30);
+      server.child.kill('SIGKILL');
+      await once(server.child, 'exit');
+      server = await startServer(dataDir, key);
+
+      await until(async () => ['DONE', 'FAILED'].includes((await call('GET', `/datasources/${id}/scans/${scanId}`)).status), 90);
+      expect(await call('GET', `/datasources/${id}/scans/${scanId}`)).toMatchObject({ status: 'DONE', errorMsg: null });
+      expect((await call('GET', `/datasources/${id}/tables?dbName=w&pageSize=1`)).total).toBe(1500);
+    } finally {
+      server.child.kill('SIGTERM');
+      await once(server.child, 'exit').catch(() => {});
+      await wide.drop();
+    }
+  }, 150_000);
 });

@@ -7,6 +7,7 @@ import { openDuck } from '../../src/connectors/duckdb/connect.js';
 import { mms, TestApi } from '../support/api.js';
 import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
 import { createPgDatabase } from '../support/stores.js';
+import { until } from '../support/processes.js';
 
 type PgDb = Awaited<ReturnType<typeof createPgDatabase>>;
 const pgConn = (d: PgDb) => d.conn;
@@ -219,11 +220,7 @@ describe('migrations end to end', () => {
     const id = await source('pg-stop', 'POSTGRESQL', pgConn(src), { type: 'POSTGRESQL', ...pgConn(dst), database: dst.name });
     await scan(id);
     const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'stoppable', srcDbName: 'shop', dstDbName: 'stopped', tables: ['big'] });
-    for (let i = 0; i < 200; i++) {
-      const [t] = (await call('GET', `/datasources/${id}/tasks?jobId=${jobId}`)).objectList;
-      if (t?.status === 'DOING') break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await until(async () => (await call('GET', `/datasources/${id}/tasks?jobId=${jobId}`)).objectList[0]?.status === 'DOING', 10);
     const before = Date.now();
     await call('POST', `/datasources/${id}/jobs/${jobId}/stop`);
     expect(Date.now() - before).toBeLessThan(10_000);
@@ -253,7 +250,7 @@ describe('migrations end to end', () => {
     const id = await source('pg-overlap', 'POSTGRESQL', pgConn(src), { type: 'POSTGRESQL', ...pgConn(dst), database: dst.name });
     await scan(id);
     const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'holder', srcDbName: 'shop', tables: ['big'], dstDbName: 'overlap' });
-    for (let i = 0; i < 200 && (await call('GET', `/datasources/${id}/jobs/${jobId}`)).status !== 'DOING'; i++) await new Promise((r) => setTimeout(r, 25));
+    await until(async () => (await call('GET', `/datasources/${id}/jobs/${jobId}`)).status === 'DOING', 10);
     const clash = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'clash', srcDbName: 'shop', dstDbName: 'overlap' });
     expect(clash.status).toBe(409);
     expect(clash.body.message).toBe(`job ${jobId} is migrating 'big' right now; stop it or wait for it to finish`);

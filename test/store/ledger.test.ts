@@ -65,4 +65,22 @@ describe.each(STORE_KINDS)('the task ledger (%s store)', (kind) => {
     expect(await endTask(db(), dialect, b!, jobId, 'A', { status: 'DONE' })).toBe(true);
     expect(await db().selectFrom('jobs').select(['status', 'task_done']).where('id', '=', jobId).executeTakeFirstOrThrow()).toEqual({ status: 'DONE', task_done: 2 });
   });
+
+  it('holds the cluster-wide cap on running tasks, whatever their data sources', async () => {
+    // Two more data sources, each writing its own file: no limit of theirs stands in the way.
+    const ids: number[] = [];
+    for (const name of ['c', 'd']) {
+      const { dataSourceId } = (await api.call('POST', mms('/datasources'), { name, type: 'SQLITE', config: { source: { path: 'two.sqlite' }, destination: { type: 'SQLITE', path: `${name}.sqlite` } } })).body.data;
+      await api.call('POST', mms(`/datasources/${dataSourceId}/scans`));
+      await api.app.scans.idle();
+      await api.call('POST', mms(`/datasources/${dataSourceId}/jobs`), { name, srcDbName: 'main', tables: ['a'], increment: false });
+      ids.push(dataSourceId);
+    }
+    await planQueuedJobs(db(), kind, quiet);
+    const [c, d] = (await db().selectFrom('tasks').select('id').where('source_id', 'in', ids).orderBy('id').execute()).map((t) => t.id);
+    const t0 = 1_900_000_100_000;
+    expect(await claimTask(db(), kind, c!, { lease: { owner: 'A', ...LEASE }, maxRunning: 1, now: t0 })).not.toBeNull();
+    expect(await claimTask(db(), kind, d!, { lease: { owner: 'B', ...LEASE }, maxRunning: 1, now: t0 + 1 })).toBeNull();
+    expect(await claimTask(db(), kind, d!, { lease: { owner: 'B', ...LEASE }, maxRunning: 2, now: t0 + 1 })).not.toBeNull();
+  });
 });

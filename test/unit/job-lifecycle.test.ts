@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyJobAction, type JobAction, type JobState } from '../../src/jobs/lifecycle.js';
+import { allowedActions, applyJobAction, type JobAction, type JobState } from '../../src/jobs/lifecycle.js';
 import type { JobStatus } from '../../src/store/schema.js';
 
 const all: JobStatus[] = ['INIT', 'DOING', 'DONE', 'FAILED'];
@@ -42,5 +42,13 @@ describe('job state machine', () => {
         expect(outcome(s, stopped, 'delete') === 'refused').toBe(s === 'DOING' && !stopped);
       }
     }
+  });
+
+  it('tells the console which actions change the job, and why not the others', () => {
+    const allowed = (status: JobStatus, stopped: boolean) => Object.fromEntries(allowedActions(7, { status, stopped }).map((a) => [a.action, a.allowed ? true : a.reason]));
+    expect(allowed('DOING', false)).toEqual({ start: 'job 7 is already queued or running', stop: true, retry: 'job 7 is DOING; only a FAILED job can be retried', delete: 'job 7 is running; stop it before deleting it' });
+    expect(allowed('DOING', true)).toEqual({ start: true, stop: 'job 7 is already stopped', retry: 'job 7 is DOING; only a FAILED job can be retried', delete: true });
+    expect(allowed('DONE', false)).toEqual({ start: true, stop: 'job 7 is DONE; there is nothing to stop', retry: 'job 7 is DONE; only a FAILED job can be retried', delete: true });
+    expect(allowed('FAILED', false)).toEqual({ start: 'job 7 has FAILED; use RetryMmsJob to re-run its failed tasks', stop: true, retry: true, delete: true });
   });
 });

@@ -214,6 +214,10 @@ describe('web console', () => {
       await expect.poll(() => page.locator('#throughput-chart canvas').count()).toBe(1);
       await expect.poll(() => page.locator('#job-status').textContent()).toBe('DOING');
       await expect.poll(() => page.locator('.u-legend').textContent()).toContain('rows/s');
+      // The buttons follow the API's lifecycle: a running job can be stopped, not retried or deleted.
+      await expect.poll(() => page.getByRole('button', { name: 'Stop' }).isEnabled()).toBe(true);
+      expect(await page.getByRole('button', { name: 'Retry failed' }).isEnabled()).toBe(false);
+      expect(await page.getByRole('button', { name: 'Delete' }).getAttribute('title')).toBe(`job ${jobId} is running; stop it before deleting it`);
       await screenshot(page, '09-job-throughput');
     } finally {
       await lock.query('COMMIT');

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { JobService } from '../../jobs/service.js';
-import type { JobAction } from '../../jobs/lifecycle.js';
+import { allowedActions, type JobAction } from '../../jobs/lifecycle.js';
 import { Envelope, errorResponses, Id, JobParams, Paged, SourceParams } from '../schemas/common.js';
-import { CreateJobBody, JobCreatedOut, JobOut, JobPreviewOut, JobThroughputOut, ListJobsQuery, PreviewJobBody } from '../schemas/job.js';
+import { CreateJobBody, JobCreatedOut, JobOut, JobActionsOut, JobPreviewOut, JobThroughputOut, ListJobsQuery, PreviewJobBody } from '../schemas/job.js';
 import type { Store } from '../../store/store.js';
 import { recordAsyncTask } from '../../store/async-tasks.js';
 import { jobOut, throughputOut } from '../format.js';
@@ -76,6 +76,24 @@ export const jobRoutes =
       async (req) => {
         const { job, throughput } = await service.throughput(req.params.sourceId, req.params.jobId);
         return { requestId: req.id, data: throughputOut(throughput, job.stopped === 0 && job.status !== 'DONE' && job.status !== 'FAILED') };
+      },
+    );
+
+    app.get(
+      '/datasources/:sourceId/jobs/:jobId/actions',
+      {
+        config: { action: 'odps:GetMmsJob' },
+        schema: {
+          operationId: 'GetMmsJobActions',
+          tags,
+          description: 'OpenMMS addition: the job lifecycle actions the job takes now, and why not the others (RAM action odps:GetMmsJob).',
+          params: JobParams,
+          response: { 200: Envelope(JobActionsOut), ...errorResponses },
+        },
+      },
+      async (req) => {
+        const job = await service.get(req.params.sourceId, req.params.jobId);
+        return { requestId: req.id, data: allowedActions(job.id, { status: job.status, stopped: job.stopped === 1 }) };
       },
     );
 

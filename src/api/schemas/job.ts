@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Id, Name, Nullable, ObjectName, PageQuery, StringEnum } from './common.js';
+import { JobConfigSchema } from '../../jobs/config.js';
 
 const JobStatus = StringEnum(['INIT', 'DOING', 'DONE', 'FAILED']);
 const JobType = StringEnum(['Database', 'Tables', 'Partitions']);
@@ -85,21 +86,7 @@ export const ListJobsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const JobConfigOut = Type.Object({
-  partitions: Type.Array(Type.Integer()),
-  tables: Type.Array(Type.String()),
-  taskType: Nullable(Type.String()),
-  tableBlackList: Type.Array(Type.String()),
-  tableWhiteList: Type.Array(Type.String()),
-  partitionFilters: Type.Record(Type.String(), Type.String()),
-  schemaOnly: Type.Boolean(),
-  tableMapping: Type.Record(Type.String(), Type.String()),
-  increment: Type.Boolean(),
-  enableVerification: Type.Boolean(),
-  tunnelQuota: Nullable(Type.String()),
-  columnMapping: Type.Record(Type.String(), Type.String()),
-  others: Others,
-});
+const JobConfigOut = JobConfigSchema;
 
 /** A job exactly as ListMmsJobs documents it, field for field. */
 export const JobOut = Type.Object({
@@ -136,3 +123,8 @@ export const JobThroughputOut = Type.Object({
   points: Type.Array(Type.Object({ time: Type.String({ description: 'Start of the point, yyyy-MM-dd HH:mm:ss, UTC.' }), ...Rates })),
   tasks: Type.Array(Type.Object({ taskId: Type.Integer(), ...Rates }), { description: "Each task's speed over the last few seconds (tasks that moved nothing are left out)." }),
 });
+
+/** OpenMMS addition: which of StartMmsJob, StopMmsJob, RetryMmsJob and DeleteMmsJob the job takes now. */
+export const JobActionsOut = Type.Array(
+  Type.Object({ action: Type.Union([Type.Literal('start'), Type.Literal('stop'), Type.Literal('retry'), Type.Literal('delete')]), allowed: Type.Boolean(), reason: Nullable(Type.String({ description: 'Why not: the 409 the call would answer.' })) }),
+);

@@ -45,15 +45,17 @@ export function claimableTasks(db: Kysely<Database>, now: number, skip: number[]
 export interface ClaimOptions {
   /** A cluster worker's lease: who holds the task, and for how long without renewal. */
   lease?: { owner: string; ms: number };
+  /** Tasks running at most in the whole cluster (null: no cap). */
+  maxRunning?: number | null;
   now?: number;
 }
 
 /** Takes a task (DOING, its job DOING); null when it is not claimable or over a limit now. */
-export async function claimTask(db: Kysely<Database>, dialect: Store, taskId: number, { lease, now = Date.now() }: ClaimOptions = {}): Promise<{ jobId: number } | null> {
+export async function claimTask(db: Kysely<Database>, dialect: Store, taskId: number, { lease, maxRunning = null, now = Date.now() }: ClaimOptions = {}): Promise<{ jobId: number } | null> {
   const task = await db.selectFrom('tasks').select(['source_id', 'job_id']).where('id', '=', taskId).executeTakeFirst();
   if (!task) return null;
   const claimed = await claimExclusively(db, dialect, async (tx) => {
-    if (!(await withinLimits(tx, task.source_id, taskId, now))) return false;
+    if (!(await withinLimits(tx, task.source_id, taskId, now, maxRunning))) return false;
     const r = await tx
       .updateTable('tasks')
       .set({ status: 'DOING', lease_owner: lease?.owner ?? null, lease_until: lease ? now + lease.ms : null, start_time: now, err_msg: null, update_time: now })

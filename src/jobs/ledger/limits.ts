@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { normalize } from 'node:path';
 import { SINGLE_WRITER, type Connection, type Engine } from '../../connectors/engines.js';
 import type { Database } from '../../store/schema.js';
+import { decodeDataSourceConfig } from '../../datasources/stored-config.js';
 
 /** Where a destination points, so data sources sharing one share its limit (a private DuckDB file is its data source's alone). */
 function endpoint(c: Connection & { type: string }, sourceId: number): string {
@@ -28,15 +29,16 @@ type Db = Kysely<Database> | Transaction<Database>;
  * Whether one more task of this data source may start: `maxConcurrentTasks` in the options of
  * its source connection caps tasks reading that source; the destination's limit (destinationLimit)
  * caps tasks writing that destination, whichever data sources they come from. Both modes claim
- * through here, so a DuckDB or SQLite file has one writer across all workers.
+ * through here, so a DuckDB or SQLite file has one writer across all workers. `maxRunning` caps the
+ * tasks running in the whole cluster (OPENMMS_MAX_RUNNING_TASKS), whatever their data source.
  */
-export async function withinLimits(db: Db, sourceId: number, taskId: number, now = Date.now()): Promise<boolean> {
+export async function withinLimits(db: Db, sourceId: number, taskId: number, now = Date.now(), maxRunning: number | null = null): Promise<boolean> {
   const sources = await db.selectFrom('datasources').select(['id', 'type', 'config']).execute();
-  const configs = new Map(sources.map((s) => [s.id, { type: s.type, ...(JSON.parse(s.config) as { source: Connection; destination: Connection & { type: string } }) }]));
+  const configs = new Map(sources.map((s) => [s.id, { type: s.type, ...decodeDataSourceConfig(s.config) }]));
   const mine = configs.get(sourceId);
   if (!mine) return true;
   // Running: DOING, other than this task, and not held by a lease that lapsed (a dead worker's).
-  const running = async (ids: number[]) =>
+  const running = async (ids: number[] | null) =>
     Number(
       (
         await db
@@ -45,10 +47,11 @@ export async function withinLimits(db: Db, sourceId: number, taskId: number, now
           .where('status', '=', 'DOING')
           .where('id', '!=', taskId)
           .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '>=', now)]))
-          .where('source_id', 'in', ids)
+          .$if(ids !== null, (q) => q.where('source_id', 'in', ids!))
           .executeTakeFirstOrThrow()
       ).n,
     );
+  if (maxRunning !== null && (await running(null)) >= maxRunning) return false;
   const sourceLimit = limitOf(mine.source);
   if (sourceLimit !== null && (await running([sourceId])) >= sourceLimit) return false;
   const writers = destinationLimit(mine.destination);

@@ -1,8 +1,12 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 
+/** A poll that brings nothing new waits twice as long as the last, up to this many times `everyMs`. */
+const MAX_BACKOFF = 8;
+
 /**
- * Loads data when `deps` change, then again every `everyMs` while `keepPolling(data)` holds;
- * returns the latest data, the latest error and a reload function.
+ * Loads data when `deps` change, then again every `everyMs` while `keepPolling(data)` holds,
+ * backing off while nothing changes (a queued job, a long partition) and back to `everyMs` as soon
+ * as something does; returns the latest data, the latest error and a reload function.
  */
 export function useData(load, deps, everyMs = 0, keepPolling = () => true) {
   const [state, setState] = useState({ data: null, error: null });
@@ -10,6 +14,8 @@ export function useData(load, deps, everyMs = 0, keepPolling = () => true) {
   useEffect(() => {
     let alive = true;
     let timer;
+    let last;
+    let delay = everyMs;
     const run = async () => {
       let data = null;
       try {
@@ -18,7 +24,10 @@ export function useData(load, deps, everyMs = 0, keepPolling = () => true) {
       } catch (error) {
         if (alive) setState((s) => ({ ...s, error }));
       }
-      if (alive && everyMs && keepPolling(data)) timer = setTimeout(run, everyMs);
+      const seen = JSON.stringify(data);
+      delay = seen === last ? Math.min(delay * 2, everyMs * MAX_BACKOFF) : everyMs;
+      last = seen;
+      if (alive && everyMs && keepPolling(data)) timer = setTimeout(run, delay);
     };
     run();
     return () => {

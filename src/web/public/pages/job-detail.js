@@ -65,6 +65,9 @@ export function JobDetail({ sourceId, jobId }) {
   const job = useData(() => api('GET', `/datasources/${sourceId}/jobs/${jobId}`), [sourceId, jobId], POLL_MS, running);
   const tasks = useData(() => listAll(`/datasources/${sourceId}/tasks`, { jobId }), [sourceId, jobId], POLL_MS, (ts) => !ts?.length || ts.some((t) => !['DONE', 'FAILED'].includes(t.status)));
   const throughput = useData(() => api('GET', `/datasources/${sourceId}/jobs/${jobId}/throughput`), [sourceId, jobId], POLL_MS, (t) => !t || t.running);
+  // What each button may do is the API's to say (the job lifecycle), read again whenever the job's state changes.
+  const actions = useData(() => api('GET', `/datasources/${sourceId}/jobs/${jobId}/actions`), [sourceId, jobId, job.data?.status, job.data?.stopped]);
+  const may = (action) => actions.data?.find((a) => a.action === action) ?? { allowed: false, reason: null };
   const [open, setOpen] = useState(null);
   const [actionError, setActionError] = useState(null);
   const act = async (action) => {
@@ -96,10 +99,12 @@ export function JobDetail({ sourceId, jobId }) {
     html`
       <div class="toolbar">
         <h1 style="flex:1">${j.name} <span id="job-status"><${Status} status=${j.status} stopped=${j.stopped} /></span></h1>
-        <button onClick=${() => act('start')} disabled=${!(j.stopped || j.status === 'DONE')}>${j.status === 'DONE' ? 'Run again' : 'Start'}</button>
-        <button onClick=${() => act('stop')} disabled=${j.stopped || j.status === 'DONE'}>Stop</button>
-        <button onClick=${() => act('retry')} disabled=${j.status !== 'FAILED'}>Retry failed</button>
-        <button class="danger" onClick=${() => act('delete')} disabled=${j.status === 'DOING' && !j.stopped}>Delete</button>
+        ${[
+          ['start', j.status === 'DONE' ? 'Run again' : 'Start', ''],
+          ['stop', 'Stop', ''],
+          ['retry', 'Retry failed', ''],
+          ['delete', 'Delete', 'danger'],
+        ].map(([action, label, cls]) => html`<button class=${cls} onClick=${() => act(action)} disabled=${!may(action).allowed} title=${may(action).reason ?? ''}>${label}</button>`)}
       </div>
       <${ErrorBox} error=${actionError} />
       <p class="muted small">
