@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { Kysely } from 'kysely';
+import { expressionBuilder, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { decodeStored } from '../store/stored-json.js';
 import type { ScanResult } from './scan.js';
@@ -12,13 +12,15 @@ import type { ScanResult } from './scan.js';
 export const SCAN_LEASE_MS = 15_000;
 export const SCAN_HEARTBEAT_MS = 5_000;
 
-/** New, or held by a lease that lapsed. */
+/** New, or held by a lease that lapsed: the one rule the dispatcher's offers and the claim share. */
+function claimable(now: number) {
+  const eb = expressionBuilder<Database, 'scans'>();
+  return eb.or([eb('status', '=', 'INIT'), eb.and([eb('status', '=', 'DOING'), eb('lease_until', '<', now)])]);
+}
+
+/** The scans a process may claim now. */
 export function claimableScans(db: Kysely<Database>, now = Date.now()) {
-  return db
-    .selectFrom('scans')
-    .select(['id', 'source_id'])
-    .where((eb) => eb.or([eb('status', '=', 'INIT'), eb.and([eb('status', '=', 'DOING'), eb('lease_until', '<', now)])]))
-    .orderBy('id');
+  return db.selectFrom('scans').select(['id', 'source_id']).where(claimable(now)).orderBy('id');
 }
 
 /** Takes a scan for `owner`; false when it is not claimable (running elsewhere, or ended). */
@@ -27,7 +29,7 @@ export async function claimScan(db: Kysely<Database>, scanId: number, owner: str
     .updateTable('scans')
     .set({ status: 'DOING', lease_owner: owner, lease_until: now + SCAN_LEASE_MS, start_time: now })
     .where('id', '=', scanId)
-    .where((eb) => eb.or([eb('status', '=', 'INIT'), eb.and([eb('status', '=', 'DOING'), eb('lease_until', '<', now)])]))
+    .where(claimable(now))
     .executeTakeFirst();
   return r.numUpdatedRows > 0n;
 }

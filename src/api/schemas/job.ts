@@ -86,8 +86,6 @@ export const ListJobsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const JobConfigOut = JobConfigSchema;
-
 /** A job exactly as ListMmsJobs documents it, field for field. */
 export const JobOut = Type.Object({
   id: Type.Integer(),
@@ -105,7 +103,7 @@ export const JobOut = Type.Object({
   stopped: Type.Boolean(),
   createTime: Type.String({ description: 'yyyy-MM-dd HH:mm:ss, UTC.' }),
   taskDone: Type.Integer(),
-  config: JobConfigOut,
+  config: JobConfigSchema,
   eta: Nullable(Type.String()),
 });
 
