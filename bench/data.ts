@@ -34,15 +34,21 @@ const wideRowsPg = (n: number) => `INSERT INTO wide
          jsonb_build_object('k', g % 17, 'tag', 't' || (g % 5)), CASE WHEN g % 3 = 0 THEN NULL ELSE 'note ' || g END
   FROM generate_series(1, ${n}) g`;
 
-export async function createPgSource(rows: number, partitions: number): Promise<{ name: string; url: string; drop: () => Promise<unknown> }> {
+/** A LIST-partitioned table of `partitions` partitions × `perPartition` rows (Hive-style days). */
+async function partitionedTable(url: string, table: string, partitions: number, perPartition: number): Promise<void> {
+  const parts = Array.from({ length: partitions }, (_, i) => `CREATE TABLE ${table}_${i} PARTITION OF ${table} FOR VALUES IN (${i});`);
+  await pgExec(url, `CREATE TABLE ${table} (day integer, id bigint, kind text, amount numeric(10,2), at timestamp) PARTITION BY LIST (day)`);
+  for (let i = 0; i < parts.length; i += 1000) await pgExec(url, parts.slice(i, i + 1000).join('\n'));
+  await pgExec(url, `INSERT INTO ${table} SELECT g % ${partitions}, g, 'k' || (g % 11), (g % 5000) / 10.0, timestamp '2024-01-01' + g * interval '1 minute' FROM generate_series(1, ${partitions * perPartition}) g; ANALYZE ${table}`);
+}
+
+export async function createPgSource(rows: number, partitions: number, small: number): Promise<{ name: string; url: string; drop: () => Promise<unknown> }> {
   const name = uniqueName('openmms_bench_src');
   await pgExec(PG_ADMIN, `CREATE DATABASE ${name}`);
   const url = pgUrl(name);
   await pgExec(url, `${WIDE_PG}; ${wideRowsPg(rows)}; ANALYZE wide`);
-  // One LIST partition per day: `partitions` partitions of 1,000 rows each.
-  const parts = Array.from({ length: partitions }, (_, i) => `CREATE TABLE events_${i} PARTITION OF events FOR VALUES IN (${i});`).join('\n');
-  await pgExec(url, `CREATE TABLE events (day integer, id bigint, kind text, amount numeric(10,2), at timestamp) PARTITION BY LIST (day); ${parts}`);
-  await pgExec(url, `INSERT INTO events SELECT g % ${partitions}, g, 'k' || (g % 11), (g % 5000) / 10.0, timestamp '2024-01-01' + g * interval '1 minute' FROM generate_series(1, ${partitions * 1000}) g; ANALYZE events`);
+  await partitionedTable(url, 'events', partitions, 1000);
+  if (small > 0) await partitionedTable(url, 'small', small, 100);
   return { name, url, drop: () => pgExec(PG_ADMIN, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 

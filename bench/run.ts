@@ -8,6 +8,8 @@ import { scale } from './scale.js';
 const int = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const ROWS = int('BENCH_ROWS', 5_000_000);
 const PARTITIONS = int('BENCH_PARTITIONS', 1_000);
+const SMALL_PARTITIONS = int('BENCH_SMALL_PARTITIONS', 10_000);
+const ONLY = new RegExp(process.env.BENCH_ONLY ?? '', 'i');
 const SCALE_PARTITIONS = int('BENCH_SCALE_PARTITIONS', 100_000);
 const JOBS = int('BENCH_JOBS', 10_000);
 const RSS_LIMIT = 300 * 2 ** 20;
@@ -24,8 +26,8 @@ const version = (cmd: string) => {
   }
 };
 
-const copies = await throughput(ROWS, PARTITIONS, log);
-const scaled = await scale(SCALE_PARTITIONS, JOBS, log);
+const copies = await throughput(ROWS, PARTITIONS, SMALL_PARTITIONS, ONLY, log);
+const scaled = SCALE_PARTITIONS > 0 ? await scale(SCALE_PARTITIONS, JOBS, log) : [];
 
 console.log(`\nMachine: ${cpus().length} × ${cpus()[0]?.model}, ${fmt(totalmem() / 2 ** 30, 0)} GiB; Node ${process.version}; ${version('psql --version')}; ${version('mariadb --version')}`);
 console.log(`Data: ${ROWS.toLocaleString('en-US')} rows (ints, decimals, double, text, timestamps, JSON, NULLs) and ${PARTITIONS.toLocaleString('en-US')} partitions × 1,000 rows; MB = source table size.\n`);
@@ -42,10 +44,10 @@ for (const r of copies) {
 console.log(t.toString());
 console.log('OpenMMS ÷ tool time: the tool\'s seconds over OpenMMS\'s; above 1 OpenMMS is faster (PostgreSQL → PostgreSQL target: ≥ 0.9).\n');
 
-const s = new Table({ ...plain, head: ['store', 'partitions', 'scan s', 'plan with filter s (matched)', 'ListMmsPartitions p50 / p95 ms', 'jobs', 'ListMmsJobs p50 / p95 ms'] });
+const s = new Table({ ...plain, head: ['store', 'partitions', 'scan s', 'plan with filter s (matched)', 'ListMmsPartitions req/s, p50 / p99 ms', 'jobs', 'ListMmsJobs req/s, p50 / p99 ms'] });
+const load = (l: { perSecond: number; p50: number; p99: number }) => `${fmt(l.perSecond, 0)}, ${fmt(l.p50)} / ${fmt(l.p99)}`;
 for (const r of scaled) {
-  s.push([r.store, r.partitions.toLocaleString('en-US'), fmt(r.scanSeconds), `${fmt(r.previewSeconds, 2)} (${r.previewMatched.toLocaleString('en-US')})`,
-    `${fmt(r.listPartitions.p50)} / ${fmt(r.listPartitions.p95)}`, r.jobs.toLocaleString('en-US'), `${fmt(r.listJobs.p50)} / ${fmt(r.listJobs.p95)}`]);
+  s.push([r.store, r.partitions.toLocaleString('en-US'), fmt(r.scanSeconds), `${fmt(r.previewSeconds, 2)} (${r.previewMatched.toLocaleString('en-US')})`, load(r.listPartitions), r.jobs.toLocaleString('en-US'), load(r.listJobs)]);
 }
 console.log(s.toString());
 log('done');

@@ -22,9 +22,10 @@ const pgConn = (url: string) => {
   return { host: u.hostname, port: Number(u.port || 5432), user: u.username, database: u.pathname.slice(1) };
 };
 
-export async function throughput(rows: number, partitions: number, log: (s: string) => void): Promise<ThroughputRow[]> {
-  log(`generating ${rows.toLocaleString('en-US')} mixed-type rows (PostgreSQL, MariaDB) and ${partitions} partitions of 1,000 rows`);
-  const [src, maria, dst] = await Promise.all([createPgSource(rows, partitions), createMariaSource(rows), createPgDestination()]);
+/** `only` (BENCH_ONLY): a pattern over "pair table"; cases that do not match are skipped. */
+export async function throughput(rows: number, partitions: number, small: number, only: RegExp, log: (s: string) => void): Promise<ThroughputRow[]> {
+  log(`generating ${rows.toLocaleString('en-US')} mixed-type rows (PostgreSQL, MariaDB), ${partitions} partitions of 1,000 rows and ${small} of 100`);
+  const [src, maria, dst] = await Promise.all([createPgSource(rows, partitions, small), createMariaSource(rows), createPgDestination()]);
   const dataDir = mkdtempSync(join(tmpdir(), 'openmms-bench-'));
   const svc = await startService(dataDir);
   try {
@@ -40,11 +41,13 @@ export async function throughput(rows: number, partitions: number, log: (s: stri
     const pgToLake = await source('pg-lake', 'POSTGRESQL', pgConn(src.url), { type: 'LAKE', path: 'lake', database: 'bench' }, 'public');
     const wideBytes = await pgTableBytes(src.url, 'wide');
     const eventBytes = await pgTableBytes(src.url, 'events');
+    const smallBytes = small > 0 ? await pgTableBytes(src.url, 'small') : 0;
     const wideDdl = (schema: string) => `CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.wide (id bigint, qty integer, price numeric(12,2), ratio double precision, name text, created timestamp, attrs jsonb, note text)`;
-    await pgExec(dst.url, `${wideDdl('base')}; ${wideDdl('base_maria')}; CREATE TABLE base.events (day integer, id bigint, kind text, amount numeric(10,2), at timestamp)`);
+    await pgExec(dst.url, `${wideDdl('base')}; ${wideDdl('base_maria')}; CREATE TABLE base.events (day integer, id bigint, kind text, amount numeric(10,2), at timestamp); CREATE TABLE base.small (LIKE base.events)`);
 
     const out: ThroughputRow[] = [];
     const measure = async (pair: string, table: string, bytes: number, sourceId: number, job: object, baselines: [string, () => Promise<BaselineRun | { skipped: string }>][]) => {
+      if (!only.test(`${pair} ${table}`)) return;
       log(`${pair} ${table}: OpenMMS`);
       const ours = await runJob(svc, sourceId, job);
       const row: ThroughputRow = { pair, table, rows: ours.rows, bytes, seconds: ours.seconds, peakRss: ours.peakRss, baselines: [] };
@@ -62,6 +65,11 @@ export async function throughput(rows: number, partitions: number, log: (s: stri
     await measure('PostgreSQL → PostgreSQL', `events (${partitions} partitions)`, eventBytes, pgToPg, { name: 'events', srcDbName: 'public', tables: ['events'], dstDbName: 'ours' }, [
       ['psql \\copy pipe', () => psqlPipe(src.url, 'SELECT * FROM events', dst.url, 'base.events')],
     ]);
+    if (small > 0) {
+      await measure('PostgreSQL → PostgreSQL', `small (${small} partitions)`, smallBytes, pgToPg, { name: 'small', srcDbName: 'public', tables: ['small'], dstDbName: 'ours' }, [
+        ['psql \\copy pipe', () => psqlPipe(src.url, 'SELECT * FROM small', dst.url, 'base.small')],
+      ]);
+    }
     await measure('MariaDB → PostgreSQL, counts only', 'wide', wideBytes, mariaToPg, { name: 'wide-counts', srcDbName: maria.name, tables: ['wide'], dstDbName: 'ours_maria_counts', others: { 'verify.content': false } }, []);
     await measure('MariaDB → PostgreSQL', 'wide', wideBytes, mariaToPg, { name: 'wide', srcDbName: maria.name, tables: ['wide'], dstDbName: 'ours_maria', increment: false }, [
       ['mariadb --batch | psql', () => mariadbPipe(maria.name, 'SELECT * FROM wide', dst.url, 'base_maria.wide')],

@@ -1,6 +1,6 @@
 import { DEFAULT_CONCURRENCY } from '../config.js';
 import { leaseOwner } from '../store/leases.js';
-import type { TaskContext } from '../engine/run-task.js';
+import type { TaskContext } from '../engine/task-run.js';
 import { executeTask, type EngineLog } from '../engine/execute-task.js';
 import { claimTask } from '../jobs/ledger/claim.js';
 import { renewLease } from '../jobs/ledger/tasks.js';

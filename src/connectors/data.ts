@@ -46,6 +46,8 @@ export interface SourceReader {
   count(db: string, table: string, slice: Slice | null): Promise<number>;
   /** SQL access to the slice's rows, for verification to compute its fingerprint in the engine itself. */
   probe?(db: string, table: string, columns: DataColumn[], slice: Slice | null): SliceProbe;
+  /** A batch of slices' rows in one FROM item, each row tagged in SLICE_COLUMN with its slice's key (grouped verification). */
+  probeBatch?(db: string, table: string, columns: DataColumn[], slices: SlicePair[]): SliceProbe;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,12 @@ export interface SliceProbe {
  */
 export type SliceKey = string;
 
+/** A slice at both ends: the source's (null: the whole table) and the destination's key for it (null: the whole table). */
+export interface SlicePair {
+  slice: Slice | null;
+  key: SliceKey | null;
+}
+
 /** Name of the column that ties destination rows to their source partition (SQL destinations). */
 export const SLICE_COLUMN = '_mms_partition';
 
@@ -91,13 +99,16 @@ export interface DestinationWriter {
   count(db: string, table: string, slice: SliceKey | null): Promise<number>;
   /** See SourceReader.probe: the destination slice's rows. */
   probe?(db: string, table: string, slice: SliceKey | null): SliceProbe;
+  /** See SourceReader.probeBatch: the rows of these destination slices, SLICE_COLUMN holding each one's key. */
+  probeBatch?(db: string, table: string, keys: SliceKey[]): SliceProbe;
   /**
-   * Same-engine fast path: replaces a slice straight from a reader of the same engine, the values
+   * Same-engine fast path: replaces slices straight from a reader of the same engine, the values
    * never decoded. Null when this reader or these columns cannot take it; the caller then uses
-   * `replace`. Same atomicity as `replace`; `watch.signal` aborts it (rolled back), `watch.progress`
-   * hears of the rows and bytes as they pass.
+   * `replace`. Atomic over all the slices together (one transaction: many small partitions cost one
+   * commit); `watch.signal` aborts it (rolled back), `watch.progress` hears of the rows and bytes as
+   * they pass.
    */
-  replaceFrom?(reader: SourceReader, from: { db: string; table: string; slice: Slice | null }, db: string, table: string, columns: DataColumn[], dstColumns: DataColumn[], slice: SliceKey | null, watch: CopyWatch): Promise<{ rows: number; bytes: number } | null>;
+  replaceFrom?(reader: SourceReader, from: { db: string; table: string }, slices: SlicePair[], db: string, table: string, columns: DataColumn[], dstColumns: DataColumn[], watch: CopyWatch): Promise<{ rows: number; bytes: number } | null>;
   close(): Promise<void>;
 }
 

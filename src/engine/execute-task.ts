@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { endTask, type Holder, type TaskEnd } from '../jobs/ledger/tasks.js';
 import { backoffMs, hint, isTransient, MAX_ATTEMPTS } from './failures.js';
-import { runTask, StopRequested, taskLog, VerificationFailed, type TaskContext, type TaskOutcome } from './run-task.js';
+import { runTask } from './run-task.js';
+import { StopRequested, taskLog, VerificationFailed, type TaskContext, type TaskOutcome } from './task-run.js';
 
 export type EngineLog = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
 

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../store/schema.js';
-import { setPartitionStatus, setTableStatus } from '../store/catalog-status.js';
+import { movePartitions, setTableStatus } from '../store/catalog-status.js';
 import { planQueuedJobs, unplannedJobs } from '../jobs/plan.js';
-import type { TaskContext } from './run-task.js';
+import type { TaskContext } from './task-run.js';
 import { executeTask } from './execute-task.js';
 import { cleanLakeStaging } from './staging-cleanup.js';
 import { Poller } from '../jobs/poller.js';
@@ -48,7 +48,7 @@ export class Runner {
    */
   async recover(): Promise<void> {
     const stale = await this.db.selectFrom('catalog_partitions').select('id').where('status', '=', 'DOING').execute();
-    for (const p of stale) await setPartitionStatus(this.db, p.id, 'INIT');
+    await this.db.transaction().execute((tx) => movePartitions(tx, stale.map((p) => p.id), 'INIT'));
     const staleTables = await this.db.selectFrom('catalog_tables').select('id').where('status', '=', 'DOING').where('has_partitions', '=', 0).execute();
     for (const t of staleTables) await setTableStatus(this.db, t.id, 'INIT');
     await requeueInterrupted(this.db);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { removeStaging } from '../connectors/lake/layout.js';
-import type { TaskContext } from './run-task.js';
+import type { TaskContext } from './task-run.js';
 import type { EngineLog } from './execute-task.js';
 
 /**

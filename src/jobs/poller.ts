@@ -9,6 +9,8 @@ export class Poller {
   private timer: NodeJS.Timeout | null = null;
   private pass: Promise<void> | null = null;
   private closed = true;
+  /** A nudge came during a pass. */
+  private again = false;
 
   constructor(
     private readonly name: string,
@@ -22,9 +24,14 @@ export class Poller {
     this.go();
   }
 
-  /** Runs a pass now (after a job was created, started or retried; after a task ended). */
+  /**
+   * Runs a pass now (after a job was created, started or retried; after a task ended); during a
+   * pass, runs another right after it, which sees what changed meanwhile.
+   */
   nudge(): void {
-    if (!this.closed && !this.pass) this.go();
+    if (this.closed) return;
+    if (this.pass) this.again = true;
+    else this.go();
   }
 
   /** The pass running now, if any. */
@@ -43,11 +50,12 @@ export class Poller {
   private go(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.again = false;
     this.pass = this.run()
       .catch((err) => this.log.error({ err }, `${this.name} failed`))
       .finally(() => {
         this.pass = null;
-        if (!this.closed) this.timer = setTimeout(() => this.go(), this.everyMs);
+        if (!this.closed) this.timer = setTimeout(() => this.go(), this.again ? 0 : this.everyMs);
       });
   }
 }

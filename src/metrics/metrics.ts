@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Kysely } from 'kysely';
-import type { EngineMetrics, TaskOutcome } from '../engine/run-task.js';
+import type { EngineMetrics, TaskOutcome } from '../engine/task-run.js';
 import type { Database } from '../store/schema.js';
 
 const STATUSES = ['INIT', 'DOING', 'DONE', 'FAILED'];
@@ -30,11 +30,11 @@ export class Metrics implements EngineMetrics {
     if (db) this.storeGauges(db);
   }
 
-  sliceCopied(sourceType: string, destinationType: string, rows: number, bytes: number): void {
+  slicesCopied(sourceType: string, destinationType: string, slices: number, rows: number, bytes: number): void {
     const labels = { source_type: sourceType, destination_type: destinationType };
     this.rows.inc(labels, rows);
     this.bytes.inc(labels, bytes);
-    this.slices.inc(labels);
+    this.slices.inc(labels, slices);
   }
 
   taskEnded(outcome: TaskOutcome, seconds: number): void {

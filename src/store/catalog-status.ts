@@ -40,23 +40,52 @@ export async function countTables(db: Db, dbId: number, delta: StatusDelta): Pro
 
 /** Sets one partition's migration status, rolling the change up to its table and db in the same transaction. */
 export async function setPartitionStatus(db: Kysely<Database>, partitionId: number, status: MigrationStatus): Promise<void> {
-  await db.transaction().execute(async (tx) => {
-    const p = await tx.selectFrom('catalog_partitions').select(['table_id', 'status', 'dropped']).where('id', '=', partitionId).executeTakeFirstOrThrow();
-    if (p.status === status) return;
-    await tx.updateTable('catalog_partitions').set({ status }).where('id', '=', partitionId).execute();
-    if (!p.dropped) await countPartitions(tx, p.table_id, { [p.status]: -1, [status]: 1 });
-  });
+  await db.transaction().execute((tx) => movePartitions(tx, [partitionId], status));
+}
+
+/** Ids per statement: SQLite takes at most 32,766 parameters, and short lists plan well everywhere. */
+const CHUNK = 500;
+
+/**
+ * Sets partitions' migration status in the caller's transaction (a batch of slices moves together),
+ * rolling each table's change up once.
+ */
+export async function movePartitions(tx: Db, partitionIds: number[], status: MigrationStatus): Promise<void> {
+  for (let i = 0; i < partitionIds.length; i += CHUNK) {
+    const ids = partitionIds.slice(i, i + CHUNK);
+    const moving = await tx
+      .selectFrom('catalog_partitions')
+      .select(['table_id', 'status', 'dropped'])
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('id', 'in', ids)
+      .where('status', '!=', status)
+      .groupBy(['table_id', 'status', 'dropped'])
+      .execute();
+    if (moving.length === 0) continue;
+    await tx.updateTable('catalog_partitions').set({ status }).where('id', 'in', ids).where('status', '!=', status).execute();
+    const deltas = new Map<number, StatusDelta>();
+    for (const m of moving.filter((m) => !m.dropped)) {
+      const delta = deltas.get(m.table_id) ?? {};
+      delta[m.status] = (delta[m.status] ?? 0) - Number(m.n);
+      delta[status] = (delta[status] ?? 0) + Number(m.n);
+      deltas.set(m.table_id, delta);
+    }
+    for (const [tableId, delta] of deltas) await countPartitions(tx, tableId, delta);
+  }
 }
 
 /** Sets an unpartitioned table's status (it has no partitions to roll up from) and rolls it up to its db. */
 export async function setTableStatus(db: Kysely<Database>, tableId: number, status: MigrationStatus): Promise<void> {
-  await db.transaction().execute(async (tx) => {
-    const t = await tx.selectFrom('catalog_tables').select(['db_id', 'status', 'dropped', 'has_partitions']).where('id', '=', tableId).executeTakeFirstOrThrow();
-    if (t.has_partitions) throw new Error(`table ${tableId} is partitioned: its status follows its partitions`);
-    if (t.status === status) return;
-    await tx.updateTable('catalog_tables').set({ status }).where('id', '=', tableId).execute();
-    if (!t.dropped) await countTables(tx, t.db_id, { [t.status]: -1, [status]: 1 });
-  });
+  await db.transaction().execute((tx) => moveTable(tx, tableId, status));
+}
+
+/** setTableStatus in the caller's transaction. */
+export async function moveTable(tx: Db, tableId: number, status: MigrationStatus): Promise<void> {
+  const t = await tx.selectFrom('catalog_tables').select(['db_id', 'status', 'dropped', 'has_partitions']).where('id', '=', tableId).executeTakeFirstOrThrow();
+  if (t.has_partitions) throw new Error(`table ${tableId} is partitioned: its status follows its partitions`);
+  if (t.status === status) return;
+  await tx.updateTable('catalog_tables').set({ status }).where('id', '=', tableId).execute();
+  if (!t.dropped) await countTables(tx, t.db_id, { [t.status]: -1, [status]: 1 });
 }
 
 /**

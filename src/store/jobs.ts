@@ -32,7 +32,7 @@ export async function listJobs(
   page: { offset: number; limit: number },
   statusOrder?: 'asc' | 'desc',
 ): Promise<{ total: number; rows: JobListRow[] }> {
-  let q = withSourceName(db).where('j.source_id', '=', sourceId);
+  let q = db.selectFrom('jobs as j').where('j.source_id', '=', sourceId);
   if (f.name !== undefined) q = q.where(containsText('j.name', f.name));
   if (f.srcDbName !== undefined) q = q.where('j.src_db_name', '=', f.srcDbName);
   if (f.dstDbName !== undefined) q = q.where('j.dst_db_name', '=', f.dstDbName);
@@ -45,13 +45,13 @@ export async function listJobs(
       exists(selectFrom('job_tables as t').select('t.job_id').whereRef('t.job_id', '=', 'j.id').where(`t.${column}`, '=', value)),
     );
   }
-  const { total } = await q
-    .clearSelect()
-    .select((eb) => eb.fn.countAll<number>().as('total'))
-    .executeTakeFirstOrThrow();
-  if (statusOrder) q = q.orderBy('j.status', statusOrder);
-  const rows = await q.orderBy('j.id', 'desc').offset(page.offset).limit(page.limit).execute();
-  return { total: Number(total), rows };
+  // Counted and paged on the jobs' indexes alone; only the page's rows are read whole.
+  const { total } = await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+  let ids = q.select('j.id');
+  if (statusOrder) ids = ids.orderBy('j.status', statusOrder);
+  const order = (await ids.orderBy('j.id', 'desc').offset(page.offset).limit(page.limit).execute()).map((r) => r.id);
+  const byId = new Map((order.length ? await withSourceName(db).where('j.id', 'in', order).execute() : []).map((r) => [r.id, r]));
+  return { total: Number(total), rows: order.flatMap((id) => byId.get(id) ?? []) };
 }
 
 /**

@@ -351,6 +351,7 @@ export type CatalogPartitionRow = Selectable<CatalogPartitionTable>;
 export type JobRow = Selectable<JobTable>;
 export type ScanRow = Selectable<ScanTable>;
 export type TaskRow = Selectable<TaskTable>;
+export type TaskPartitionRow = Selectable<TaskPartitionTable>;
 export type TaskLogRow = Selectable<TaskLogTable>;
 export type TimerLogRow = Selectable<TimerLogTable>;
 export type TimerRow = Selectable<TimerTable>;

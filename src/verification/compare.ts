@@ -3,7 +3,7 @@ import type { Engine } from '../connectors/engines.js';
 import { compareMode, PORTABLE_SCHEME } from './canonical.js';
 import type { HashColumn } from './dialects/dialect.js';
 import { POSTGRES_NATIVE_SCHEME } from './dialects/postgres.js';
-import { buckets, fingerprint, HASH_BITS, hashedSlice, rowsIn, type Bucket, type HashedRow, type HashedSlice } from './slice-hash.js';
+import { buckets, fingerprint, fingerprintsByKey, HASH_BITS, hashedSlice, rowsIn, type Bucket, type HashedRow, type HashedSlice } from './slice-hash.js';
 
 /** One end of a slice: its engine, its rows, and its columns (the destination's renamed, in the source's order). */
 export interface SliceEnd {
@@ -54,6 +54,22 @@ export class SliceComparison {
   async fingerprints(): Promise<ContentFingerprints> {
     const [s, d] = await Promise.all([fingerprint(this.source), fingerprint(this.destination)]);
     return { scheme: this.source.scheme, sourceFingerprint: s, destinationFingerprint: d, ...(this.presenceOnly.length ? { presenceOnly: this.presenceOnly } : {}) };
+  }
+
+  /**
+   * For ends over a batch of slices (probeBatch: rows tagged with their slice's key): each slice's
+   * counts and fingerprints, both ends in one query each. A slice absent from the map has no rows at either end.
+   */
+  async fingerprintsByKey(): Promise<Map<string, { sourceRows: number; destinationRows: number; fingerprints: ContentFingerprints }>> {
+    const [s, d] = await Promise.all([fingerprintsByKey(this.source), fingerprintsByKey(this.destination)]);
+    const none = { rows: 0, fingerprint: '0:0' }; // what `fingerprint` gives a slice without rows
+    const out = new Map<string, { sourceRows: number; destinationRows: number; fingerprints: ContentFingerprints }>();
+    for (const key of new Set([...s.keys(), ...d.keys()])) {
+      const [a, b] = [s.get(key) ?? none, d.get(key) ?? none];
+      const fingerprints = { scheme: this.source.scheme, sourceFingerprint: a.fingerprint, destinationFingerprint: b.fingerprint, ...(this.presenceOnly.length ? { presenceOnly: this.presenceOnly } : {}) };
+      out.set(key, { sourceRows: a.rows, destinationRows: b.rows, fingerprints });
+    }
+    return out;
   }
 
   /**

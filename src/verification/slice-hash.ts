@@ -1,4 +1,4 @@
-import type { SliceProbe } from '../connectors/data.js';
+import { SLICE_COLUMN, type SliceProbe } from '../connectors/data.js';
 import type { Dialect, HashColumn } from './dialects/dialect.js';
 import { duckdb, parquet } from './dialects/duckdb.js';
 import { mysql } from './dialects/mysql.js';
@@ -52,16 +52,34 @@ export async function buckets(side: HashedSlice, shift: number, [lo, hi] = FULL_
     `SELECT ${d.text(`h >> ${shift}`)}, ${d.text('count(*)')}, ${d.text(`sum(h >> ${LOW_BITS})`)}, ${d.text(`sum(h & ${(1 << LOW_BITS) - 1})`)} ` +
     `FROM (SELECT ${d.rowHash(side.columns, side.scheme)} AS h FROM ${side.probe.from}${d.fence}) t${where} GROUP BY h >> ${shift}`;
   const out = new Map<bigint, Bucket>();
-  for (const [b, n, high, low] of await side.probe.query(sql)) {
-    out.set(BigInt(String(b)), { rows: BigInt(String(n)), sum: (BigInt(String(high)) << BigInt(LOW_BITS)) + BigInt(String(low)) });
-  }
+  for (const [b, n, high, low] of await side.probe.query(sql)) out.set(BigInt(String(b)), bucketOf(n, high, low));
   return out;
 }
 
+const bucketOf = (n: unknown, high: unknown, low: unknown): Bucket => ({ rows: BigInt(String(n)), sum: (BigInt(String(high)) << BigInt(LOW_BITS)) + BigInt(String(low)) });
+const fingerprintOf = (b: Bucket) => `${b.rows}:${b.sum.toString(16)}`;
+
 /** The slice's fingerprint: its row count and the sum of its row hashes (order does not matter). */
 export async function fingerprint(side: HashedSlice): Promise<string> {
-  const all = (await buckets(side, HASH_BITS)).get(0n) ?? { rows: 0n, sum: 0n };
-  return `${all.rows}:${all.sum.toString(16)}`;
+  return fingerprintOf((await buckets(side, HASH_BITS)).get(0n) ?? { rows: 0n, sum: 0n });
+}
+
+/**
+ * A batch's fingerprints in one pass (its probe tags each row with its slice's key in
+ * SLICE_COLUMN): key → the fingerprint `fingerprint` gives that slice alone. Slices without rows are absent.
+ */
+export async function fingerprintsByKey(side: HashedSlice): Promise<Map<string, { rows: number; fingerprint: string }>> {
+  const d = dialectOf(side);
+  const sql =
+    `SELECT ${d.text('k')}, ${d.text('count(*)')}, ${d.text(`sum(h >> ${LOW_BITS})`)}, ${d.text(`sum(h & ${(1 << LOW_BITS) - 1})`)} ` +
+    `FROM (SELECT ${SLICE_COLUMN} AS k, ${d.rowHash(side.columns, side.scheme)} AS h FROM ${side.probe.from}${d.fence}) t GROUP BY k`;
+  return new Map((await side.probe.query(sql)).map(([k, n, high, low]) => [String(k), { rows: Number(n), fingerprint: fingerprintOf(bucketOf(n, high, low)) }]));
+}
+
+/** A batch's row counts by slice key (see fingerprintsByKey); slices without rows are absent. */
+export async function countsByKey(probe: SliceProbe): Promise<Map<string, number>> {
+  const rows = await probe.query(`SELECT ${SLICE_COLUMN}, count(*) FROM ${probe.from} GROUP BY ${SLICE_COLUMN}`);
+  return new Map(rows.map(([k, n]) => [String(k), Number(n)]));
 }
 
 /** Up to `limit` rows with hashes in [lo, hi], lowest hash first. */

@@ -79,15 +79,15 @@ describe('PostgreSQL reader and writer', () => {
       // It reports its progress as it goes, adding up to the rows and bytes it returns.
       let seen = { rows: 0, bytes: 0 };
       const watch = { signal: new AbortController().signal, progress: (rows: number, bytes: number) => (seen = { rows: seen.rows + rows, bytes: seen.bytes + bytes }) };
-      const first = await writer.replaceFrom!(reader, { db: 's', table: 't', slice: null }, 'fast', 't', columns, columns, 'p=1', watch);
+      const first = await writer.replaceFrom!(reader, { db: 's', table: 't' }, [{ slice: null, key: 'p=1' }], 'fast', 't', columns, columns, watch);
       expect(first).toMatchObject({ rows: 4 });
       expect(seen).toEqual(first);
-      expect(await writer.replaceFrom!(reader, { db: 's', table: 't', slice: null }, 'fast', 't', columns, columns, 'p=1', watch)).toMatchObject({ rows: 4 });
+      expect(await writer.replaceFrom!(reader, { db: 's', table: 't' }, [{ slice: null, key: 'p=1' }], 'fast', 't', columns, columns, watch)).toMatchObject({ rows: 4 });
       expect(await collect(reader.read('fast', 't', columns, null))).toEqual(source);
       expect(await writer.count('fast', 't', 'p=1')).toBe(4);
       // Not for a type whose text the destination type would not read back (money → numeric).
       const money = [...columns, { name: 'm', type: { kind: 'decimal', precision: 19, scale: 2 }, native: 'money' } as const];
-      expect(await writer.replaceFrom!(reader, { db: 's', table: 't', slice: null }, 'fast', 't', money, money, 'p=1', watch)).toBeNull();
+      expect(await writer.replaceFrom!(reader, { db: 's', table: 't' }, [{ slice: null, key: 'p=1' }], 'fast', 't', money, money, watch)).toBeNull();
 
       // Additive schema evolution: a new column is added, nothing is dropped.
       await writer.ensureTable('copy', 't', [...columns, { name: 'extra', type: { kind: 'int32' } }], true);

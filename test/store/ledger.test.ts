@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteDatabase } from '../../src/store/sqlite-driver.js';
 import { planQueuedJobs } from '../../src/jobs/plan.js';
 import { claimTask } from '../../src/jobs/ledger/claim.js';
-import { endTask, renewLease, sliceDone } from '../../src/jobs/ledger/tasks.js';
+import { endTask, renewLease, slicesDone } from '../../src/jobs/ledger/tasks.js';
 import { mms, TestApi } from '../support/api.js';
 import { STORE_KINDS } from '../support/stores.js';
 
@@ -52,9 +52,9 @@ describe.each(STORE_KINDS)('the task ledger (%s store)', (kind) => {
     expect(await task(a!)).toMatchObject({ status: 'DOING', lease_owner: 'B' });
 
     // Both copied the slice (replaced, not doubled, at the destination): it is counted once.
-    const done = { rows: 1, bytes: 8, verification: null };
-    await sliceDone(db(), a!, 0, done, async () => {});
-    await sliceDone(db(), a!, 0, done, async () => {});
+    const done = { seq: 0, rows: 1, bytes: 8, verification: null };
+    await slicesDone(db(), a!, [done], async () => {});
+    await slicesDone(db(), a!, [done], async () => {});
     expect(await task(a!)).toMatchObject({ partitions_done: 1, rows: 1 });
 
     // B ends it; the file is free for the second task.

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Connection } from '../engines.js';
-import { READ_BATCH, type DataColumn, type Row, type Slice, type SliceProbe, type SourceReader } from '../data.js';
+import { READ_BATCH, SLICE_COLUMN, type DataColumn, type Row, type Slice, type SlicePair, type SliceProbe, type SourceReader } from '../data.js';
 import { connectPostgres, qualified, quoteIdent } from './connect.js';
 // COPY takes no parameters; literals are quoted (standard_conforming_strings is on since 9.1).
 import { quoteLiteral } from '../sql.js';
@@ -19,6 +19,13 @@ function fromClause(db: string, table: string, slice: Slice | null): string {
   if (!slice) return qualified(db, table);
   if (slice.column) return `${qualified(db, table)} WHERE ${quoteIdent(slice.column)} = ${quoteLiteral(slice.value!)}`;
   return qualified(db, slice.location);
+}
+
+/** Slices' rows (UNION ALL of their leaf tables), each tagged with its key in SLICE_COLUMN where it has one. */
+function batchQuery(db: string, table: string, exprs: string[], slices: SlicePair[]): string {
+  return slices
+    .map(({ slice, key }) => `SELECT ${[...exprs, ...(key === null ? [] : [`${quoteLiteral(key)} AS ${quoteIdent(SLICE_COLUMN)}`])].join(', ')} FROM ${fromClause(db, table, slice)}`)
+    .join(' UNION ALL ');
 }
 
 /** A slice's rows for verification, in this session (its canonical settings print intervals as ISO 8601). */
@@ -43,12 +50,12 @@ export class PostgresReader implements SourceReader {
   }
 
   /**
-   * A slice as raw COPY text, for a PostgreSQL destination to take as it is (the same-engine fast
-   * path); `extra` is a text value appended to every row (the destination's slice column).
+   * Slices as raw COPY text, for a PostgreSQL destination to take as it is (the same-engine fast
+   * path), all in one snapshot; each row ends with its slice's key where it has one (the
+   * destination's slice column).
    */
-  copyText(db: string, table: string, columns: DataColumn[], slice: Slice | null, extra: string | null): AsyncIterable<Buffer> {
-    const exprs = [...columns.map((c) => quoteIdent(c.name)), ...(extra === null ? [] : [quoteLiteral(extra)])];
-    return this.copyOut(`SELECT ${exprs.join(', ')} FROM ${fromClause(db, table, slice)}`);
+  copyText(db: string, table: string, columns: DataColumn[], slices: SlicePair[]): AsyncIterable<Buffer> {
+    return this.copyOut(batchQuery(db, table, columns.map((c) => quoteIdent(c.name)), slices));
   }
 
   /** COPY (query) TO STDOUT inside one read-only snapshot. */
@@ -71,6 +78,10 @@ export class PostgresReader implements SourceReader {
 
   probe(db: string, table: string, _columns: DataColumn[], slice: Slice | null): SliceProbe {
     return postgresProbe(this.client, fromClause(db, table, slice));
+  }
+
+  probeBatch(db: string, table: string, columns: DataColumn[], slices: SlicePair[]): SliceProbe {
+    return postgresProbe(this.client, `(${batchQuery(db, table, columns.map((c) => quoteIdent(c.name)), slices)}) AS batch`);
   }
 
   async count(db: string, table: string, slice: Slice | null): Promise<number> {

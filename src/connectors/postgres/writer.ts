@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import pg from 'pg';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import type { Connection } from '../engines.js';
-import { SLICE_COLUMN, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type Slice, type SliceProbe, type SourceReader } from '../data.js';
+import { SLICE_COLUMN, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type SliceKey, type SlicePair, type SliceProbe, type SourceReader } from '../data.js';
 import { connectPostgres, qualified, quoteIdent } from './connect.js';
 import { quoteLiteral } from '../sql.js';
 import { encodeCopyRow } from './copy-text.js';
@@ -15,6 +15,9 @@ import { toPostgres } from './types.js';
  */
 const PASSTHROUGH_TYPES =
   /^(boolean|smallint|integer|bigint|real|double precision|numeric(\(\d+(,\d+)?\))?|text|character varying(\(\d+\))?|character\(\d+\)|bytea|date|time(\(\d\))? with(out)? time zone|timestamp(\(\d\))? with(out)? time zone|jsonb?|uuid|interval)(\[\])?$/;
+
+/** Bytes of COPY text sent to the server at once. */
+const COPY_CHUNK = 256 * 1024;
 
 /**
  * Writes with COPY … FROM STDIN. A slice is replaced inside one transaction (DELETE its rows, COPY
@@ -36,19 +39,18 @@ export class PostgresWriter implements DestinationWriter {
   async ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean): Promise<void> {
     const target = qualified(db, table);
     const wanted = [...columns.map((c) => [c.name, toPostgres(c.type)]), ...(partitioned ? [[SLICE_COLUMN, 'text']] : [])];
+    // Most tasks find the table as an earlier task left it: no transaction, no lock to wait for.
+    const present = await this.columnsOf(db, table);
+    if (wanted.every(([n]) => present.has(n!))) return;
     await this.client.query('BEGIN');
     try {
       await this.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`openmms:ddl:${db}`]);
       await this.client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(db)}`);
-      const { rows } = await this.client.query<{ name: string }>(
-        'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
-        [db, table],
-      );
-      if (rows.length === 0) {
+      const have = await this.columnsOf(db, table);
+      if (have.size === 0) {
         await this.client.query(`CREATE TABLE ${target} (${wanted.map(([n, t]) => `${quoteIdent(n!)} ${t}`).join(', ')})`);
         if (partitioned) await this.client.query(`CREATE INDEX ON ${target} (${quoteIdent(SLICE_COLUMN)})`);
       } else {
-        const have = new Set(rows.map((r) => r.name));
         for (const [name, type] of wanted) {
           if (!have.has(name!)) await this.client.query(`ALTER TABLE ${target} ADD COLUMN ${quoteIdent(name!)} ${type}`);
         }
@@ -60,10 +62,19 @@ export class PostgresWriter implements DestinationWriter {
     }
   }
 
+  /** The table's columns (none: no such table), from the catalog directly (information_schema's views are slow). */
+  private async columnsOf(db: string, table: string): Promise<Set<string>> {
+    const { rows } = await this.client.query<{ name: string }>(
+      'SELECT attname AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped',
+      [qualified(db, table)],
+    );
+    return new Set(rows.map((r) => r.name));
+  }
+
   replace(db: string, table: string, columns: DataColumn[], slice: string | null, rows: AsyncIterable<Row[]>): Promise<number> {
     const types = columns.map((c) => c.type);
     const tail = slice === null ? [] : [slice];
-    return this.replaceWith(db, table, columns, slice, async (copy) => {
+    return this.replaceWith(db, table, columns, slice === null ? null : [slice], async (copy) => {
       let written = 0;
       for await (const batch of rows) {
         // Back-pressure: wait for the server to take what was sent before reading more.
@@ -76,45 +87,63 @@ export class PostgresWriter implements DestinationWriter {
 
   async replaceFrom(
     reader: SourceReader,
-    from: { db: string; table: string; slice: Slice | null },
+    from: { db: string; table: string },
+    slices: SlicePair[],
     db: string,
     table: string,
     columns: DataColumn[],
     dstColumns: DataColumn[],
-    slice: string | null,
     watch: CopyWatch,
   ): Promise<{ rows: number; bytes: number } | null> {
     if (!(reader instanceof PostgresReader) || !columns.every((c) => c.native !== undefined && PASSTHROUGH_TYPES.test(c.native))) return null;
-    const text = reader.copyText(from.db, from.table, columns, from.slice, slice);
+    const keys = slices.every((s) => s.key !== null) ? slices.map((s) => s.key!) : null;
+    const text = reader.copyText(from.db, from.table, columns, slices);
     let bytes = 0;
-    const rows = await this.replaceWith(db, table, dstColumns, slice, async (copy) => {
+    const rows = await this.replaceWith(db, table, dstColumns, keys, async (copy) => {
       let lines = 0;
-      for await (const chunk of text) {
-        if (watch.signal.aborted) throw new Error('stopped');
+      // The source sends a message per row: passed on one by one, each would cost a socket write.
+      let held: Buffer[] = [];
+      let heldBytes = 0;
+      const flush = async () => {
+        const chunk = Buffer.concat(held, heldBytes);
+        held = [];
+        heldBytes = 0;
         let n = 0;
         for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++; // one line per row
         lines += n;
         bytes += chunk.length;
         watch.progress(n, chunk.length);
         if (!copy.write(chunk)) await once(copy, 'drain');
+      };
+      for await (const chunk of text) {
+        if (watch.signal.aborted) throw new Error('stopped');
+        held.push(chunk);
+        heldBytes += chunk.length;
+        if (heldBytes >= COPY_CHUNK) await flush();
       }
+      if (heldBytes) await flush();
       return lines;
     });
     return { rows, bytes };
   }
 
-  /** DELETE the slice's rows and COPY the new ones in one transaction; `feed` writes the COPY data. */
-  private async replaceWith(db: string, table: string, columns: DataColumn[], slice: string | null, feed: (copy: CopyStreamQuery) => Promise<number>): Promise<number> {
+  /**
+   * DELETE the slices' rows (`keys`; null: the whole table's) and COPY the new ones in one
+   * transaction; `feed` writes the COPY data.
+   */
+  private async replaceWith(db: string, table: string, columns: DataColumn[], keys: SliceKey[] | null, feed: (copy: CopyStreamQuery) => Promise<number>): Promise<number> {
     const target = qualified(db, table);
-    const names = [...columns.map((c) => quoteIdent(c.name)), ...(slice === null ? [] : [quoteIdent(SLICE_COLUMN)])];
+    const names = [...columns.map((c) => quoteIdent(c.name)), ...(keys === null ? [] : [quoteIdent(SLICE_COLUMN)])];
     let copy: CopyStreamQuery | undefined;
     let refused: Error | undefined;
     try {
       // One round trip (the simple protocol, so values are quoted literals; standard_conforming_strings
-      // is on): two writers of one slice (a worker presumed dead that is not) take turns on the lock,
-      // so the second DELETE sees the first's rows: replaced, never doubled.
-      const lock = `SELECT pg_advisory_xact_lock(hashtext(${quoteLiteral(`openmms:${db}.${table}/${slice ?? ''}`)}))`;
-      const remove = `DELETE FROM ${target}${slice === null ? '' : ` WHERE ${quoteIdent(SLICE_COLUMN)} = ${quoteLiteral(slice)}`}`;
+      // is on): two writers of one slice (a worker presumed dead that is not) take turns on its lock,
+      // so the second DELETE sees the first's rows: replaced, never doubled. Locks are taken in one
+      // order, so two batches sharing slices cannot deadlock.
+      const locks = [...new Set((keys ?? ['']).map((k) => `openmms:${db}.${table}/${k}`))].sort();
+      const lock = `SELECT pg_advisory_xact_lock(hashtext(k)) FROM (SELECT unnest(ARRAY[${locks.map(quoteLiteral).join(', ')}]::text[]) AS k ORDER BY 1) AS l`;
+      const remove = `DELETE FROM ${target}${keys === null ? '' : ` WHERE ${quoteIdent(SLICE_COLUMN)} IN (${keys.map(quoteLiteral).join(', ')})`}`;
       await this.client.query(`BEGIN; SET LOCAL standard_conforming_strings = on; ${lock}; ${remove}`);
       copy = this.client.query(copyFrom(`COPY ${target} (${names.join(', ')}) FROM STDIN`));
       copy.on('error', (e: Error) => (refused ??= e));
@@ -142,6 +171,10 @@ export class PostgresWriter implements DestinationWriter {
 
   probe(db: string, table: string, slice: string | null): SliceProbe {
     return postgresProbe(this.client, `${qualified(db, table)}${slice === null ? '' : ` WHERE ${quoteIdent(SLICE_COLUMN)} = ${quoteLiteral(slice)}`}`);
+  }
+
+  probeBatch(db: string, table: string, keys: SliceKey[]): SliceProbe {
+    return postgresProbe(this.client, `${qualified(db, table)} WHERE ${quoteIdent(SLICE_COLUMN)} IN (${keys.map(quoteLiteral).join(', ')})`);
   }
 
   async count(db: string, table: string, slice: string | null): Promise<number> {

@@ -15,30 +15,45 @@ export type Holder = string | null;
 
 const heldBy = (holder: Holder) => (eb: ExpressionBuilder<Database, 'tasks'>) => (holder === null ? eb('lease_owner', 'is', null) : eb('lease_owner', '=', holder));
 
+/** What copying and verifying one slice found. */
+export interface SliceResult {
+  seq: number;
+  rows: number;
+  bytes: number;
+  verification: string | null;
+}
+
 /**
- * A slice copied and verified: its task partition DONE and the task's counters, with `alongside`
- * (the catalog's flags) in the same transaction. Counted once, whoever copied it: a slice copied
- * again (by a worker that had lost its lease) replaced the same rows, and is not counted twice.
+ * Slices copied and verified (one, or a batch that committed together): their task partitions DONE
+ * and the task's counters, with `alongside` (the catalog's statuses and flags) in the same
+ * transaction. Counted once, whoever copied them: a slice copied again (by a worker that had lost
+ * its lease) replaced the same rows, and is not counted twice.
  */
-export async function sliceDone(
-  db: Kysely<Database>,
-  taskId: number,
-  seq: number,
-  result: { rows: number; bytes: number; verification: string | null },
-  alongside: (tx: Kysely<Database>) => Promise<void>,
-): Promise<void> {
+export async function slicesDone(db: Kysely<Database>, taskId: number, results: SliceResult[], alongside: (tx: Kysely<Database>) => Promise<void>): Promise<void> {
   await db.transaction().execute(async (tx) => {
-    const r = await tx
-      .updateTable('task_partitions')
-      .set({ status: 'DONE', rows: result.rows, verification: result.verification })
-      .where('task_id', '=', taskId)
-      .where('seq', '=', seq)
-      .where('status', '!=', 'DONE')
-      .executeTakeFirst();
-    if (r.numUpdatedRows > 0n) {
+    const counted = { slices: 0, rows: 0, bytes: 0 };
+    for (const r of results) {
+      const u = await tx
+        .updateTable('task_partitions')
+        .set({ status: 'DONE', rows: r.rows, verification: r.verification })
+        .where('task_id', '=', taskId)
+        .where('seq', '=', r.seq)
+        .where('status', '!=', 'DONE')
+        .executeTakeFirst();
+      if (u.numUpdatedRows === 0n) continue;
+      counted.slices++;
+      counted.rows += r.rows;
+      counted.bytes += r.bytes;
+    }
+    if (counted.slices > 0) {
       await tx
         .updateTable('tasks')
-        .set((eb) => ({ partitions_done: eb('partitions_done', '+', 1), rows: eb('rows', '+', result.rows), bytes: eb('bytes', '+', result.bytes), update_time: Date.now() }))
+        .set((eb) => ({
+          partitions_done: eb('partitions_done', '+', counted.slices),
+          rows: eb('rows', '+', counted.rows),
+          bytes: eb('bytes', '+', counted.bytes),
+          update_time: Date.now(),
+        }))
         .where('id', '=', taskId)
         .execute();
     }

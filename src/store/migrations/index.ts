@@ -15,9 +15,10 @@ import { timerTemplates } from './0012-timer-templates.js';
 import { dataSourceRegion } from './0013-datasource-region.js';
 import { throughput } from './0014-throughput.js';
 import { scanLeases } from './0015-scan-leases.js';
+import { listIndexes } from './0016-list-indexes.js';
 
 /** Ordered list of schema versions; append only. */
-const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation, exactPartitions, asyncTasks, destinationMapping, timerTemplates, dataSourceRegion, throughput, scanLeases];
+const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation, exactPartitions, asyncTasks, destinationMapping, timerTemplates, dataSourceRegion, throughput, scanLeases, listIndexes];
 
 function dialectTypes(dialect: StoreDialect): DialectTypes {
   return dialect === 'sqlite'

@@ -1,0 +1,161 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mms, TestApi } from '../support/api.js';
+import { createPgDatabase } from '../support/stores.js';
+import { mmsClient, SERVING, spawnMms, until } from '../support/processes.js';
+
+// Small partitions of one task are copied in batches: one destination transaction, one grouped
+// verification per end. These tests stop, kill and corrupt a batch in flight and check every
+// partition from outside: its rows at the destination (all or none) and its status (true).
+
+const DAYS = 60;
+const PER_DAY = 4000;
+
+async function query(url: string, sql: string): Promise<any[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(sql)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+/** Each partition's rows and a digest of their contents, as PostgreSQL computes them. */
+const digest = (from: string, slice: string) =>
+  `SELECT ${slice} AS day, count(*)::int AS n, md5(string_agg(id || ':' || pad, ',' ORDER BY id)) AS md5 FROM ${from} GROUP BY 1 ORDER BY 1`;
+const sourceDigest = (url: string) => query(url, digest('s.events', `'day=' || day`));
+const destinationDigest = (url: string, schema: string) => query(url, digest(`${schema}.events`, '_mms_partition'));
+
+describe('batches of small partitions', () => {
+  let src: Awaited<ReturnType<typeof createPgDatabase>>;
+  let dst: Awaited<ReturnType<typeof createPgDatabase>>;
+  beforeAll(async () => {
+    src = await createPgDatabase('openmms_batch_src');
+    dst = await createPgDatabase('openmms_batch_dst');
+    const parts = Array.from({ length: DAYS }, (_, i) => `CREATE TABLE s.events_${i} PARTITION OF s.events FOR VALUES IN (${i});`).join('\n');
+    await query(src.url, `CREATE SCHEMA s; CREATE TABLE s.events (day int, id bigint, pad text) PARTITION BY LIST (day); ${parts}
+      INSERT INTO s.events SELECT g % ${DAYS}, g, repeat(md5(g::text), 6) FROM generate_series(1, ${DAYS * PER_DAY}) g; ANALYZE s.events;`);
+  });
+  afterAll(async () => {
+    await src?.drop();
+    await dst?.drop();
+  });
+
+  /** Every partition whole or absent at the destination, and its catalog status saying which. */
+  async function statusesTrue(call: (m: string, p: string) => Promise<any>, sourceId: number, schema: string): Promise<{ done: number }> {
+    const want = new Map((await sourceDigest(src.url)).map((r) => [r.day, r]));
+    const have = new Map((await destinationDigest(dst.url, schema).catch(() => [])).map((r) => [r.day, r]));
+    const partitions = (await call('GET', `/datasources/${sourceId}/partitions?tableName=events&pageSize=100`)).objectList;
+    expect(partitions).toHaveLength(DAYS);
+    let done = 0;
+    for (const p of partitions) {
+      const copied = have.get(p.value);
+      if (copied) expect(copied).toEqual(want.get(p.value)); // never half a partition
+      expect([p.value, p.status]).toEqual([p.value, copied ? 'DONE' : 'INIT']);
+      if (copied) done++;
+    }
+    return { done };
+  }
+
+  it('a stop mid-batch rolls the whole batch back; a start finishes it exactly', async () => {
+    const api = await TestApi.start('sqlite', mkdtempSync(join(tmpdir(), 'openmms-batch-')), { runJobs: true });
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await api.call(method as 'GET', mms(path), body);
+      expect(res.status, res.text).toBe(200);
+      return res.body.data;
+    };
+    try {
+      const { dataSourceId: id } = await call('POST', '/datasources', { name: 'batch-stop', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } });
+      const { scanId } = await call('POST', `/datasources/${id}/scans`);
+      await until(async () => (await call('GET', `/datasources/${id}/scans/${scanId}`)).status === 'DONE', 30);
+      // One task, so its partitions go in batches one after another.
+      const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'stoppable', srcDbName: 's', dstDbName: 'stopped', others: { 'task.partition.max.num': DAYS } });
+      await until(async () => (await call('GET', `/datasources/${id}/partitions?tableName=events&status=DOING`)).total > 1, 30);
+      await call('POST', `/datasources/${id}/jobs/${jobId}/stop`);
+      await until(async () => (await call('GET', `/datasources/${id}/tasks?jobId=${jobId}`)).objectList[0].status === 'INIT', 30);
+      const stopped = await statusesTrue(call, id, 'stopped');
+      expect(stopped.done).toBeLessThan(DAYS);
+
+      await call('POST', `/datasources/${id}/jobs/${jobId}/start`);
+      await until(async () => (await call('GET', `/datasources/${id}/jobs/${jobId}`)).status === 'DONE', 60);
+      expect(await statusesTrue(call, id, 'stopped')).toEqual({ done: DAYS });
+      expect(await destinationDigest(dst.url, 'stopped')).toEqual(await sourceDigest(src.url));
+      const [task] = (await call('GET', `/datasources/${id}/tasks?jobId=${jobId}`)).objectList;
+      const detail = await call('GET', `/datasources/${id}/tasks/${task.id}`);
+      expect(detail.partitions.every((p: any) => p.rows === PER_DAY && p.verification.ok && p.verification.sourceFingerprint === p.verification.destinationFingerprint)).toBe(true);
+      expect(task.rows).toBe(DAYS * PER_DAY);
+      const logs = await call('GET', `/datasources/${id}/tasks/${task.id}/logs`);
+      expect(logs.map((l: any) => l.message)).toEqual(expect.arrayContaining([expect.stringMatching(/^copied \d+ partitions in one transaction \(day=\d+ … day=\d+\): \d+ rows$/)]));
+    } finally {
+      await api.close();
+    }
+  }, 120_000);
+
+  it('a server killed mid-batch leaves no partition half copied; after a restart the copy is exact', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'openmms-batch-crash-'));
+    const key = randomBytes(32).toString('hex');
+    const start = async () => {
+      const p = await spawnMms(['serve', '--port', '0', '--data-dir', dataDir], { OPENMMS_SECRET_KEY: key, OPENMMS_LOG_LEVEL: 'warn' }, SERVING);
+      return { child: p.child, call: mmsClient(p.match[1]!) };
+    };
+    let server = await start();
+    const call = (method: string, path: string, body?: unknown) => server.call(method, path, body);
+    try {
+      const { dataSourceId: id } = await call('POST', '/datasources', { name: 'batch-crash', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } });
+      const { scanId } = await call('POST', `/datasources/${id}/scans`);
+      await until(async () => (await call('GET', `/datasources/${id}/scans/${scanId}`)).status === 'DONE', 30);
+      const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'crashy', srcDbName: 's', dstDbName: 'crashed', others: { 'task.partition.max.num': DAYS } });
+      await until(async () => (await call('GET', `/datasources/${id}/partitions?tableName=events&status=DOING`)).total > 1, 30);
+      server.child.kill('SIGKILL');
+      await once(server.child, 'exit');
+
+      // Dead: whatever the destination holds is whole partitions.
+      const want = new Map((await sourceDigest(src.url)).map((r) => [r.day, r]));
+      const copied = await destinationDigest(dst.url, 'crashed').catch(() => []);
+      for (const r of copied) expect(r).toEqual(want.get(r.day));
+      expect(copied.length).toBeLessThan(DAYS); // killed before the end
+
+      server = await start();
+      await until(async () => (await call('GET', `/datasources/${id}/jobs/${jobId}`)).status === 'DONE', 60);
+      expect(await statusesTrue(call, id, 'crashed')).toEqual({ done: DAYS });
+      expect(await destinationDigest(dst.url, 'crashed')).toEqual(await sourceDigest(src.url));
+    } finally {
+      server.child.kill('SIGTERM');
+      await once(server.child, 'exit').catch(() => {});
+    }
+  }, 120_000);
+
+  it('a batch whose copy lost rows fails the partition it names; the others of the batch are DONE', async () => {
+    const api = await TestApi.start('sqlite', mkdtempSync(join(tmpdir(), 'openmms-batch-verify-')), { runJobs: true });
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await api.call(method as 'GET', mms(path), body);
+      expect(res.status, res.text).toBe(200);
+      return res.body.data;
+    };
+    try {
+      // The destination silently drops one row of day 7 as it arrives.
+      await query(dst.url, `CREATE SCHEMA lossy; CREATE TABLE lossy.events (day int, id bigint, pad text, _mms_partition text);
+        CREATE FUNCTION lossy.drop_one() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.id = 7 THEN RETURN NULL; END IF; RETURN NEW; END $$;
+        CREATE TRIGGER drop_one BEFORE INSERT ON lossy.events FOR EACH ROW EXECUTE FUNCTION lossy.drop_one();`);
+      const { dataSourceId: id } = await call('POST', '/datasources', { name: 'batch-verify', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } });
+      const { scanId } = await call('POST', `/datasources/${id}/scans`);
+      await until(async () => (await call('GET', `/datasources/${id}/scans/${scanId}`)).status === 'DONE', 30);
+      const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'lossy', srcDbName: 's', dstDbName: 'lossy', tables: ['events'], partitionFilters: { events: 'day < 10' }, others: { 'task.partition.max.num': DAYS } });
+      await until(async () => (await call('GET', `/datasources/${id}/jobs/${jobId}`)).status === 'FAILED', 60);
+      const [task] = (await call('GET', `/datasources/${id}/tasks?jobId=${jobId}`)).objectList;
+      expect(task.errMsg).toMatch(/^verification failed for partition day=7: the source has 4000 rows, the destination 3999; a row only at the source: \(day='7', id='7', /);
+      const partitions = (await call('GET', `/datasources/${id}/partitions?tableName=events&pageSize=100`)).objectList.filter((p: any) => Number(p.value.slice(4)) < 10);
+      expect(partitions.map((p: any) => [p.value, p.status]).sort()).toEqual(Array.from({ length: 10 }, (_, d) => [`day=${d}`, d === 7 ? 'FAILED' : 'DONE']).sort());
+      const detail = await call('GET', `/datasources/${id}/tasks/${task.id}`);
+      expect(detail.partitions.filter((p: any) => p.status === 'DONE')).toHaveLength(9);
+    } finally {
+      await api.close();
+    }
+  }, 120_000);
+});
