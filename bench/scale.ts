@@ -106,19 +106,23 @@ async function measure(svc: Service, store: string, storeUrl: string, lake: stri
   return { store, partitions, scanSeconds, previewSeconds: preview.p50 / 1000, previewMatched, jobs: jobCount, listJobs, listPartitions };
 }
 
-export async function scale(partitions: number, jobCount: number, log: (s: string) => void): Promise<ScaleRow[]> {
+/** `stores` (BENCH_SCALE_STORES): `sqlite`, `postgres` or both. */
+export async function scale(partitions: number, jobCount: number, stores: string[], log: (s: string) => void): Promise<ScaleRow[]> {
   log(`writing a lake table of ${partitions.toLocaleString('en-US')} partitions`);
   const lake = await partitionedLake(partitions);
   const out: ScaleRow[] = [];
   const embeddedDir = mkdtempSync(join(tmpdir(), 'openmms-bench-scale-'));
   // The services may read the lake's folder, and nothing else of the machine.
   const roots = { OPENMMS_FILE_ROOTS: lake };
-  const embedded = await startService(embeddedDir, roots);
-  try {
-    out.push(await measure(embedded, 'SQLite (embedded)', `sqlite:${join(embeddedDir, 'openmms.sqlite')}`, lake, partitions, jobCount, log));
-  } finally {
-    await embedded.stop();
+  if (stores.includes('sqlite')) {
+    const embedded = await startService(embeddedDir, roots);
+    try {
+      out.push(await measure(embedded, 'SQLite (embedded)', `sqlite:${join(embeddedDir, 'openmms.sqlite')}`, lake, partitions, jobCount, log));
+    } finally {
+      await embedded.stop();
+    }
   }
+  if (!stores.includes('postgres')) return out;
   const pgStore = await createPgDestination();
   const clustered = await startService(mkdtempSync(join(tmpdir(), 'openmms-bench-scale-')), { ...roots, OPENMMS_STORE_URL: pgStore.url, OPENMMS_SECRET_KEY: randomBytes(32).toString('hex') });
   try {

@@ -71,17 +71,18 @@ type Page = { offset: number; limit: number };
  * The filters ListMmsDbs / ListMmsTables / ListMmsPartitions share, on alias `o` (the object)
  * with `d` (its db) and, below db level, `t` (its table). Dropped objects are hidden unless asked for.
  */
-function filtered<Q extends { where: (...a: any[]) => Q }>(q: Q, f: CatalogFilter, nameColumn: string, level: 'db' | 'table' | 'partition'): Q {
-  let out = q.where('o.dropped' as never, '=', f.dropped ? 1 : 0);
+function filtered<Q extends { where: (...a: any[]) => Q }>(q: Q, sourceId: number, f: CatalogFilter, nameColumn: string, level: 'db' | 'table' | 'partition'): Q {
+  let out = q.where('o.source_id' as never, '=', sourceId).where('o.dropped' as never, '=', f.dropped ? 1 : 0);
   if (f.name !== undefined) out = out.where(containsText(nameColumn, f.name) as never);
   if (f.status?.length) out = out.where('o.status' as never, 'in', f.status);
   if (f.updated !== undefined) out = out.where('o.updated' as never, '=', f.updated ? 1 : 0);
   if (f.lastDdlTimeStart !== undefined) out = out.where('o.last_ddl_time' as never, '>=', f.lastDdlTimeStart);
   if (f.lastDdlTimeEnd !== undefined) out = out.where('o.last_ddl_time' as never, '<=', f.lastDdlTimeEnd);
-  // Through the object's own columns (db_id, table_id), so counting a page's total needs no join.
+  // Through the object's own columns (db_id, table_id), so counting a page's total needs no join;
+  // the subqueries are not correlated, so the planner resolves them once and walks an index.
   if (level !== 'db') {
     if (f.dbId !== undefined) out = out.where('o.db_id' as never, '=', f.dbId);
-    if (f.dbName !== undefined) out = out.where('o.db_id' as never, 'in', (eb: any) => eb.selectFrom('catalog_dbs').select('id').where('name', '=', f.dbName).whereRef('source_id', '=', 'o.source_id'));
+    if (f.dbName !== undefined) out = out.where('o.db_id' as never, 'in', (eb: any) => eb.selectFrom('catalog_dbs').select('id').where('name', '=', f.dbName).where('source_id', '=', sourceId));
   }
   if (level === 'table' && f.hasPartitions !== undefined) out = out.where('o.has_partitions' as never, '=', f.hasPartitions ? 1 : 0);
   if (level === 'table' && f.destination) {
@@ -93,7 +94,7 @@ function filtered<Q extends { where: (...a: any[]) => Q }>(q: Q, f: CatalogFilte
   }
   if (level === 'partition') {
     if (f.tableId !== undefined) out = out.where('o.table_id' as never, '=', f.tableId);
-    if (f.tableName !== undefined) out = out.where('o.table_id' as never, 'in', (eb: any) => eb.selectFrom('catalog_tables').select('id').where('name', '=', f.tableName).whereRef('source_id', '=', 'o.source_id'));
+    if (f.tableName !== undefined) out = out.where('o.table_id' as never, 'in', (eb: any) => eb.selectFrom('catalog_tables').select('id').where('name', '=', f.tableName).where('source_id', '=', sourceId));
   }
   return out;
 }
@@ -163,15 +164,15 @@ export type CatalogPartitionListRow = CatalogPartitionRow & { db_name: string; t
 };
 
 export const listDbs = (db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page) =>
-  paged(filtered(db.selectFrom('catalog_dbs as o').where('o.source_id', '=', sourceId), f, 'o.name', 'db'), sort, page, (ids) =>
+  paged(filtered(db.selectFrom('catalog_dbs as o'), sourceId, f, 'o.name', 'db'), sort, page, (ids) =>
     dbsQuery(db, sourceId).where('o.id', 'in', ids).execute() as Promise<CatalogDbListRow[]>,
   );
 export const listTables = (db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page) =>
-  paged(filtered(db.selectFrom('catalog_tables as o').where('o.source_id', '=', sourceId), f, 'o.name', 'table'), sort, page, (ids) =>
+  paged(filtered(db.selectFrom('catalog_tables as o'), sourceId, f, 'o.name', 'table'), sort, page, (ids) =>
     tablesQuery(db, sourceId).where('o.id', 'in', ids).execute(),
   );
 export const listPartitions = (db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page) =>
-  paged(filtered(db.selectFrom('catalog_partitions as o').where('o.source_id', '=', sourceId), f, 'o.value', 'partition'), sort, page, (ids) =>
+  paged(filtered(db.selectFrom('catalog_partitions as o'), sourceId, f, 'o.value', 'partition'), sort, page, (ids) =>
     partitionsQuery(db, sourceId).where('o.id', 'in', ids).execute(),
   );
 

@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mms, TestApi } from '../support/api.js';
-import { createPgDatabase } from '../support/stores.js';
+import { createPgDatabase, pgQuery } from '../support/stores.js';
 import { mmsClient, SERVING, spawnMms, until } from '../support/processes.js';
 
 // Small partitions of one task are copied in batches: one destination transaction, one grouped
@@ -16,21 +15,22 @@ import { mmsClient, SERVING, spawnMms, until } from '../support/processes.js';
 const DAYS = 60;
 const PER_DAY = 4000;
 
-async function query(url: string, sql: string): Promise<any[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(sql)).rows;
-  } finally {
-    await c.end();
-  }
-}
-
 /** Each partition's rows and a digest of their contents, as PostgreSQL computes them. */
 const digest = (from: string, slice: string) =>
   `SELECT ${slice} AS day, count(*)::int AS n, md5(string_agg(id || ':' || pad, ',' ORDER BY id)) AS md5 FROM ${from} GROUP BY 1 ORDER BY 1`;
-const sourceDigest = (url: string) => query(url, digest('s.events', `'day=' || day`));
-const destinationDigest = (url: string, schema: string) => query(url, digest(`${schema}.events`, '_mms_partition'));
+const sourceDigest = (url: string) => pgQuery(url, digest('s.events', `'day=' || day`));
+const destinationDigest = (url: string, schema: string) => pgQuery(url, digest(`${schema}.events`, '_mms_partition'));
+
+/** An embedded server (SQLite store, runner on) and a caller that expects 200. */
+async function embedded() {
+  const api = await TestApi.start('sqlite', mkdtempSync(join(tmpdir(), 'openmms-batch-')), { runJobs: true });
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await api.call(method as 'GET', mms(path), body);
+    expect(res.status, res.text).toBe(200);
+    return res.body.data;
+  };
+  return { api, call };
+}
 
 describe('batches of small partitions', () => {
   let src: Awaited<ReturnType<typeof createPgDatabase>>;
@@ -39,7 +39,7 @@ describe('batches of small partitions', () => {
     src = await createPgDatabase('openmms_batch_src');
     dst = await createPgDatabase('openmms_batch_dst');
     const parts = Array.from({ length: DAYS }, (_, i) => `CREATE TABLE s.events_${i} PARTITION OF s.events FOR VALUES IN (${i});`).join('\n');
-    await query(src.url, `CREATE SCHEMA s; CREATE TABLE s.events (day int, id bigint, pad text) PARTITION BY LIST (day); ${parts}
+    await pgQuery(src.url, `CREATE SCHEMA s; CREATE TABLE s.events (day int, id bigint, pad text) PARTITION BY LIST (day); ${parts}
       INSERT INTO s.events SELECT g % ${DAYS}, g, repeat(md5(g::text), 6) FROM generate_series(1, ${DAYS * PER_DAY}) g; ANALYZE s.events;`);
   });
   afterAll(async () => {
@@ -64,12 +64,7 @@ describe('batches of small partitions', () => {
   }
 
   it('a stop mid-batch rolls the whole batch back; a start finishes it exactly', async () => {
-    const api = await TestApi.start('sqlite', mkdtempSync(join(tmpdir(), 'openmms-batch-')), { runJobs: true });
-    const call = async (method: string, path: string, body?: unknown) => {
-      const res = await api.call(method as 'GET', mms(path), body);
-      expect(res.status, res.text).toBe(200);
-      return res.body.data;
-    };
+    const { api, call } = await embedded();
     try {
       const { dataSourceId: id } = await call('POST', '/datasources', { name: 'batch-stop', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } });
       const { scanId } = await call('POST', `/datasources/${id}/scans`);
@@ -132,15 +127,10 @@ describe('batches of small partitions', () => {
   }, 120_000);
 
   it('a batch whose copy lost rows fails the partition it names; the others of the batch are DONE', async () => {
-    const api = await TestApi.start('sqlite', mkdtempSync(join(tmpdir(), 'openmms-batch-verify-')), { runJobs: true });
-    const call = async (method: string, path: string, body?: unknown) => {
-      const res = await api.call(method as 'GET', mms(path), body);
-      expect(res.status, res.text).toBe(200);
-      return res.body.data;
-    };
+    const { api, call } = await embedded();
     try {
       // The destination silently drops one row of day 7 as it arrives.
-      await query(dst.url, `CREATE SCHEMA lossy; CREATE TABLE lossy.events (day int, id bigint, pad text, _mms_partition text);
+      await pgQuery(dst.url, `CREATE SCHEMA lossy; CREATE TABLE lossy.events (day int, id bigint, pad text, _mms_partition text);
         CREATE FUNCTION lossy.drop_one() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.id = 7 THEN RETURN NULL; END IF; RETURN NEW; END $$;
         CREATE TRIGGER drop_one BEFORE INSERT ON lossy.events FOR EACH ROW EXECUTE FUNCTION lossy.drop_one();`);
       const { dataSourceId: id } = await call('POST', '/datasources', { name: 'batch-verify', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } });

@@ -1,24 +1,13 @@
-import pg from 'pg';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mms, TestApi } from '../support/api.js';
-import { createPgDatabase, PG_ADMIN_URL } from '../support/stores.js';
+import { createPgDatabase, PG_ADMIN_URL, pgQuery } from '../support/stores.js';
 import { until } from '../support/processes.js';
 import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
 
 type PgDb = Awaited<ReturnType<typeof createPgDatabase>>;
-
-async function pgQuery(url: string, sql: string): Promise<any[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(sql)).rows;
-  } finally {
-    await c.end();
-  }
-}
 
 /** Ends every session on a database but the caller's, as a server restart or a failover does. */
 const dropConnections = (database: string) =>

@@ -55,3 +55,14 @@ async function adminQuery(text: string): Promise<void> {
     await client.end();
   }
 }
+
+/** Runs SQL on a PostgreSQL database through its own connection; the rows as objects. */
+export async function pgQuery(url: string, sql: string): Promise<any[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(sql)).rows;
+  } finally {
+    await c.end();
+  }
+}
