@@ -1,8 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import { decodeStored } from './stored-json.js';
 import type { Kysely } from 'kysely';
-import type { CatalogDbRow, CatalogPartitionRow, CatalogTableRow, Database } from './schema.js';
+import type { CatalogDbRow, CatalogPartitionRow, CatalogTableRow, Database, MigrationStatus } from './schema.js';
+import { COUNTER } from './rollup.js';
 import { containsText } from './sql.js';
+
+const COUNTER_COLUMNS = Object.values(COUNTER);
 
 export function findDbByName(db: Kysely<Database>, sourceId: number, name: string): Promise<CatalogDbRow | undefined> {
   return db.selectFrom('catalog_dbs').selectAll().where('source_id', '=', sourceId).where('name', '=', name).where('dropped', '=', 0).executeTakeFirst();
@@ -52,6 +55,8 @@ export interface CatalogFilter {
   dbName?: string;
   tableId?: number;
   tableName?: string;
+  /** Partitions of these tables (a table filter resolved: listPartitions). */
+  tableIds?: number[];
   /** Name (or partition value) contains this text. */
   name?: string;
   status?: string[];
@@ -93,6 +98,7 @@ function filtered<Q extends { where: (...a: any[]) => Q }>(q: Q, sourceId: numbe
     if (d.dstName !== undefined) out = out.where((eb: any) => eb(eb.fn.coalesce('o.dst_name', 'o.name'), '=', d.dstName));
   }
   if (level === 'partition') {
+    if (f.tableIds !== undefined) out = out.where('o.table_id' as never, 'in', f.tableIds.length ? f.tableIds : [-1]);
     if (f.tableId !== undefined) out = out.where('o.table_id' as never, '=', f.tableId);
     if (f.tableName !== undefined) out = out.where('o.table_id' as never, 'in', (eb: any) => eb.selectFrom('catalog_tables').select('id').where('name', '=', f.tableName).where('source_id', '=', sourceId));
   }
@@ -104,8 +110,8 @@ function filtered<Q extends { where: (...a: any[]) => Q }>(q: Q, sourceId: numbe
  * table (no join, so a large catalog counts from its index), then the page's rows read whole, with
  * their parents' names, by id.
  */
-async function paged<Row extends { id: number }>(q: any, sort: CatalogSort, page: Page, read: (ids: number[]) => Promise<Row[]>): Promise<{ total: number; rows: Row[] }> {
-  const { total } = await q.select((eb: any) => eb.fn.countAll().as('total')).executeTakeFirstOrThrow();
+async function paged<Row extends { id: number }>(q: any, sort: CatalogSort, page: Page, read: (ids: number[]) => Promise<Row[]>, known?: number): Promise<{ total: number; rows: Row[] }> {
+  const total = known ?? (await q.select((eb: any) => eb.fn.countAll().as('total')).executeTakeFirstOrThrow()).total;
   let ids = q.select('o.id');
   if (sort) ids = ids.orderBy(`o.${sort.field}`, sort.order);
   const order: number[] = (await ids.orderBy('o.id', 'asc').offset(page.offset).limit(page.limit).execute()).map((r: { id: number }) => r.id);
@@ -171,10 +177,29 @@ export const listTables = (db: Kysely<Database>, sourceId: number, f: CatalogFil
   paged(filtered(db.selectFrom('catalog_tables as o'), sourceId, f, 'o.name', 'table'), sort, page, (ids) =>
     tablesQuery(db, sourceId).where('o.id', 'in', ids).execute(),
   );
-export const listPartitions = (db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page) =>
-  paged(filtered(db.selectFrom('catalog_partitions as o'), sourceId, f, 'o.value', 'partition'), sort, page, (ids) =>
-    partitionsQuery(db, sourceId).where('o.id', 'in', ids).execute(),
-  );
+/**
+ * ListMmsPartitions. A table filter is resolved to ids first, so the planner walks the partitions'
+ * list index (table, source, live, status, id) in page order; and when nothing but tables and
+ * statuses filters, the total comes from the tables' status counters instead of a count.
+ */
+export async function listPartitions(db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page) {
+  let filter = f;
+  let known: number | undefined;
+  if (f.tableId !== undefined || f.tableName !== undefined) {
+    let tables = db.selectFrom('catalog_tables').select(['id', 'dropped', ...COUNTER_COLUMNS]).where('source_id', '=', sourceId);
+    if (f.tableId !== undefined) tables = tables.where('id', '=', f.tableId);
+    if (f.tableName !== undefined) tables = tables.where('name', '=', f.tableName);
+    if (f.dbId !== undefined) tables = tables.where('db_id', '=', f.dbId);
+    if (f.dbName !== undefined) tables = tables.where('db_id', 'in', (eb) => eb.selectFrom('catalog_dbs').select('id').where('name', '=', f.dbName!).where('source_id', '=', sourceId));
+    const found = await tables.execute();
+    filter = { ...f, tableId: undefined, tableName: undefined, tableIds: found.map((t) => t.id) };
+    // The counters hold a live table's live partitions by status.
+    const counted = found.every((t) => !t.dropped) && f.name === undefined && f.updated === undefined && !f.dropped && f.lastDdlTimeStart === undefined && f.lastDdlTimeEnd === undefined;
+    const statuses = (f.status?.length ? f.status : Object.keys(COUNTER)) as MigrationStatus[];
+    if (counted) known = found.reduce((n, t) => n + statuses.reduce((m, st) => m + Number(t[COUNTER[st]] ?? 0), 0), 0);
+  }
+  return paged(filtered(db.selectFrom('catalog_partitions as o'), sourceId, filter, 'o.value', 'partition'), sort, page, (ids) => partitionsQuery(db, sourceId).where('o.id', 'in', ids).execute(), known);
+}
 
 export const getDb = (db: Kysely<Database>, sourceId: number, id: number) => dbsQuery(db, sourceId).where('o.id', '=', id).executeTakeFirst() as Promise<CatalogDbListRow | undefined>;
 export const getTable = (db: Kysely<Database>, sourceId: number, id: number) => tablesQuery(db, sourceId).where('o.id', '=', id).executeTakeFirst();

@@ -60,6 +60,9 @@ describe('batches of small partitions', () => {
       expect([p.value, p.status]).toEqual([p.value, copied ? 'DONE' : 'INIT']);
       if (copied) done++;
     }
+    // The list's totals (from the tables' status counters) agree with the partitions listed.
+    const total = async (status: string) => (await call('GET', `/datasources/${sourceId}/partitions?tableName=events${status}`)).total;
+    expect([await total(''), await total('&status=DONE'), await total('&status=INIT'), await total('&status=["INIT","DONE"]')]).toEqual([DAYS, done, DAYS - done, DAYS]);
     return { done };
   }
 
