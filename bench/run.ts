@@ -26,7 +26,9 @@ const version = (cmd: string) => {
   }
 };
 
-const copies = await throughput(ROWS, PARTITIONS, SMALL_PARTITIONS, ONLY, log);
+// BENCH_WORKERS: cluster sizes for the scale-out copy of the small partitions (empty: none).
+const WORKERS = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').filter(Boolean).map(Number);
+const copies = await throughput(ROWS, PARTITIONS, SMALL_PARTITIONS, WORKERS, ONLY, log);
 
 console.log(`\nMachine: ${cpus().length} × ${cpus()[0]?.model}, ${fmt(totalmem() / 2 ** 30, 0)} GiB; Node ${process.version}; ${version('psql --version')}; ${version('mariadb --version')}`);
 console.log(`Data: ${ROWS.toLocaleString('en-US')} rows (ints, decimals, double, text, timestamps, JSON, NULLs) and ${PARTITIONS.toLocaleString('en-US')} partitions × 1,000 rows; MB = source table size.\n`);

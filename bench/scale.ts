@@ -8,7 +8,7 @@ import { openStore } from '../src/store/store.js';
 import { insertJob } from '../src/jobs/ledger/jobs.js';
 import type { JobConfig } from '../src/jobs/config.js';
 import { createPgDestination } from './data.js';
-import { scan, startService, type Service } from './service.js';
+import { scan, startService, startWorker, type Service } from './service.js';
 
 export interface ScaleRow {
   store: string;
@@ -124,10 +124,13 @@ export async function scale(partitions: number, jobCount: number, stores: string
   }
   if (!stores.includes('postgres')) return out;
   const pgStore = await createPgDestination();
-  const clustered = await startService(mkdtempSync(join(tmpdir(), 'openmms-bench-scale-')), { ...roots, OPENMMS_STORE_URL: pgStore.url, OPENMMS_SECRET_KEY: randomBytes(32).toString('hex') });
+  const env = { ...roots, OPENMMS_STORE_URL: pgStore.url, OPENMMS_SECRET_KEY: randomBytes(32).toString('hex'), OPENMMS_DATA_DIR: mkdtempSync(join(tmpdir(), 'openmms-bench-scale-')) };
+  const clustered = await startService(env.OPENMMS_DATA_DIR, env);
+  const worker = await startWorker(env); // in cluster mode a worker runs the scan
   try {
     out.push(await measure(clustered, 'PostgreSQL', pgStore.url, lake, partitions, jobCount, log));
   } finally {
+    await worker.stop();
     await clustered.stop();
     await pgStore.drop();
   }

@@ -59,6 +59,32 @@ export async function startService(dataDir: string, env: NodeJS.ProcessEnv = {})
   };
 }
 
+/**
+ * A cluster worker (`mms worker`) for a service on the PostgreSQL store: in cluster mode the API
+ * process plans and dispatches, workers scan and copy.
+ */
+export async function startWorker(env: NodeJS.ProcessEnv): Promise<{ cpuSeconds: () => number; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['dist/cli/main.js', 'worker'], { env: { ...process.env, OPENMMS_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d;
+      if (/OpenMMS worker \S+ taking tasks/.test(out)) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`mms worker exited with ${code}: ${out}`)));
+  });
+  return {
+    // utime + stime of /proc/<pid>/stat, in clock ticks of 1/100 s.
+    cpuSeconds: () => readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ').slice(11, 13).reduce((n, t) => n + Number(t), 0) / 100,
+    async stop() {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Scans a data source and waits for the scan; returns its seconds. */

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMariaSource, createPgDestination, createPgSource, MARIADB, pgExec, pgTableBytes } from './data.js';
 import { mariadbPipe, pgloader, psqlPipe, type BaselineRun } from './baselines.js';
-import { runJob, scan, startService } from './service.js';
+import { runJob, scan, startService, startWorker } from './service.js';
+import { randomBytes } from 'node:crypto';
 
 export interface ThroughputRow {
   pair: string;
@@ -23,7 +24,7 @@ const pgConn = (url: string) => {
 };
 
 /** `only` (BENCH_ONLY): a pattern over "pair table"; cases that do not match are skipped. */
-export async function throughput(rows: number, partitions: number, small: number, only: RegExp, log: (s: string) => void): Promise<ThroughputRow[]> {
+export async function throughput(rows: number, partitions: number, small: number, workers: number[], only: RegExp, log: (s: string) => void): Promise<ThroughputRow[]> {
   log(`generating ${rows.toLocaleString('en-US')} mixed-type rows (PostgreSQL, MariaDB), ${partitions} partitions of 1,000 rows and ${small} of 100`);
   const [src, maria, dst] = await Promise.all([createPgSource(rows, partitions, small), createMariaSource(rows), createPgDestination()]);
   const dataDir = mkdtempSync(join(tmpdir(), 'openmms-bench-'));
@@ -70,6 +71,7 @@ export async function throughput(rows: number, partitions: number, small: number
         ['psql \\copy pipe', () => psqlPipe(src.url, 'SELECT * FROM small', dst.url, 'base.small')],
       ]);
     }
+    if (small > 0 && only.test('PostgreSQL → PostgreSQL small (cluster)')) for (const n of workers) out.push(await scaleOut(src.url, dst.url, n, smallBytes, log));
     await measure('MariaDB → PostgreSQL, counts only', 'wide', wideBytes, mariaToPg, { name: 'wide-counts', srcDbName: maria.name, tables: ['wide'], dstDbName: 'ours_maria_counts', others: { 'verify.content': false } }, []);
     await measure('MariaDB → PostgreSQL', 'wide', wideBytes, mariaToPg, { name: 'wide', srcDbName: maria.name, tables: ['wide'], dstDbName: 'ours_maria', increment: false }, [
       ['mariadb --batch | psql', () => mariadbPipe(maria.name, 'SELECT * FROM wide', dst.url, 'base_maria.wide')],
@@ -84,5 +86,29 @@ export async function throughput(rows: number, partitions: number, small: number
   } finally {
     await svc.stop();
     await Promise.all([src.drop(), maria.drop(), dst.drop()]);
+  }
+}
+
+/**
+ * Scale-out: the `small` table (many small partitions) copied PostgreSQL → PostgreSQL by `n` cluster
+ * workers on a PostgreSQL store, with each worker's CPU time (the engines share the same 2 cores).
+ */
+async function scaleOut(srcUrl: string, dstUrl: string, n: number, bytes: number, log: (s: string) => void): Promise<ThroughputRow> {
+  const store = await createPgDestination();
+  const env = { OPENMMS_STORE_URL: store.url, OPENMMS_SECRET_KEY: randomBytes(32).toString('hex'), OPENMMS_DATA_DIR: mkdtempSync(join(tmpdir(), 'openmms-bench-workers-')) };
+  const svc = await startService(env.OPENMMS_DATA_DIR, env);
+  const workers = await Promise.all(Array.from({ length: n }, () => startWorker(env)));
+  try {
+    const { dataSourceId } = await svc.call('POST', '/datasources', { name: 'pg-pg', type: 'POSTGRESQL', config: { source: pgConn(srcUrl), destination: { type: 'POSTGRESQL', ...pgConn(dstUrl) } } });
+    await scan(svc, dataSourceId, { dbName: 'public' });
+    log(`PostgreSQL → PostgreSQL small, cluster of ${n} worker(s): OpenMMS`);
+    const before = workers.map((w) => w.cpuSeconds());
+    const ours = await runJob(svc, dataSourceId, { name: 'small', srcDbName: 'public', tables: ['small'], dstDbName: `workers_${n}` });
+    const busy = workers.map((w, i) => (w.cpuSeconds() - before[i]!).toFixed(1)).join(' + ');
+    return { pair: `PostgreSQL → PostgreSQL, ${n} worker(s), PostgreSQL store`, table: `small (worker CPU s: ${busy})`, rows: ours.rows, bytes, seconds: ours.seconds, peakRss: null, baselines: [] };
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+    await svc.stop();
+    await store.drop();
   }
 }
