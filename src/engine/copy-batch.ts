@@ -3,8 +3,8 @@ import { VERIFY_ONLY } from '../jobs/config.js';
 import type { TaskPartitionRow } from '../store/schema.js';
 import { SliceComparison } from '../verification/compare.js';
 import { countsByKey } from '../verification/slice-hash.js';
-import { mark, recordCopied } from './slice-status.js';
-import { sliceOf, StopRequested, switchOf, verificationFailure, type Copied, type TaskRun, type Verification } from './task-run.js';
+import { mark, markUnfinished, recordCopied } from './slice-status.js';
+import { checksContent, sliceOf, switchOf, verificationFailure, type Copied, type TaskRun, type Verification } from './task-run.js';
 
 /**
  * Many small partitions copy as one: one destination transaction (one DELETE of all their slices,
@@ -60,7 +60,7 @@ async function inspect(run: TaskRun, pairs: { key: SliceKey }[], verify: boolean
   const destination = writer.probeBatch!(task.dst_db_name, task.dst_table_name, keys);
   const source = () => reader.probeBatch!(task.src_db_name, task.src_table_name, run.columns, pairs as SlicePair[]);
   const found: Found = new Map();
-  if (verify && switchOf(config.others, 'verify.content') !== false) {
+  if (verify && checksContent(config)) {
     const both = new SliceComparison({ engine: run.sourceType, probe: source(), columns: run.columns }, { engine: run.destination.type, probe: destination, columns: run.dstColumns });
     for (const [key, f] of await both.fingerprintsByKey()) found.set(key, { sourceRows: f.sourceRows, destinationRows: f.destinationRows, ...f.fingerprints });
     return found;
@@ -77,7 +77,10 @@ async function inspect(run: TaskRun, pairs: { key: SliceKey }[], verify: boolean
  */
 export async function copyBatch(run: TaskRun, parts: SizedPart[]): Promise<boolean> {
   const { task, config, reader, writer } = run;
-  const pairs = parts.map((p) => ({ slice: sliceOf(p), key: run.dstSlice(sliceOf(p))! }));
+  const pairs = parts.map((p) => {
+    const slice = sliceOf(p);
+    return { slice, key: run.dstSlice(slice)! };
+  });
   await mark(run, parts, 'DOING');
   let copied: { rows: number; bytes: number } | null;
   let found: Found;
@@ -87,7 +90,7 @@ export async function copyBatch(run: TaskRun, parts: SizedPart[]): Promise<boole
     if (!copied) return false;
     found = await inspect(run, pairs, config.enableVerification);
   } catch (err) {
-    await mark(run, parts, err instanceof StopRequested || run.signal.aborted ? 'INIT' : 'FAILED');
+    await markUnfinished(run, parts, err);
     throw err;
   }
 

@@ -2,7 +2,7 @@ import { SLICE_COLUMN, type Row, type Slice } from '../connectors/data.js';
 import { openReader } from '../connectors/index.js';
 import { VERIFY_ONLY } from '../jobs/config.js';
 import { Checksum } from './checksum.js';
-import { comparison, describe, guarded, switchOf, verificationFailure, VerificationFailed, type TaskRun, type Verification } from './task-run.js';
+import { checksContent, comparison, describe, guarded, switchOf, verificationFailure, VerificationFailed, type TaskRun, type Verification } from './task-run.js';
 
 /** Bytes a batch carries, roughly as it travels (for progress, not for billing). */
 function batchBytes(batch: Row[]): number {
@@ -50,8 +50,8 @@ export async function copySlice(run: TaskRun, slice: Slice | null): Promise<{ wr
   const destinationCount = await writer.count(task.dst_db_name, task.dst_table_name, run.dstSlice(slice));
   const verification: Verification = { slice: slice?.value ?? null, sourceRows: sourceCount, destinationRows: destinationCount, written, ok: sourceCount === destinationCount };
   if (!verification.ok) throw await verificationFailure(run, slice, verification);
-  // Content, as each engine itself computes it (on unless `others: {"verify.content": false}`).
-  const content = switchOf(config.others, 'verify.content') === false ? null : comparison(run, slice);
+  // Content, as each engine itself computes it.
+  const content = checksContent(config) ? comparison(run, slice) : null;
   if (content) {
     Object.assign(verification, await content.fingerprints());
     if (verification.sourceFingerprint !== verification.destinationFingerprint) throw await verificationFailure(run, slice, verification);

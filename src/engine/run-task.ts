@@ -11,7 +11,7 @@ import { DestinationGuard } from '../datasources/destination-guard.js';
 import { ThroughputMeter } from './throughput-meter.js';
 import { batches, canBatch, copyBatch } from './copy-batch.js';
 import { copySlice } from './copy-slice.js';
-import { mark, recordCopied } from './slice-status.js';
+import { mark, markUnfinished, recordCopied } from './slice-status.js';
 import { sliceOf, StopRequested, type TaskContext, type TaskRun } from './task-run.js';
 
 /**
@@ -88,7 +88,7 @@ async function copyOne(run: TaskRun, part: TaskPartitionRow): Promise<void> {
     const { written, bytes, verification } = await copySlice(run, sliceOf(part));
     await recordCopied(run, [{ part, copied: { seq: part.seq, rows: written, bytes, verification } }]);
   } catch (err) {
-    await mark(run, [part], err instanceof StopRequested || run.signal.aborted ? 'INIT' : 'FAILED');
+    await markUnfinished(run, [part], err);
     throw err;
   }
 }

@@ -1,11 +1,8 @@
 import type { Kysely } from 'kysely';
 import { slicesDone } from '../jobs/ledger/tasks.js';
-import { movePartitions, moveTable } from '../store/catalog-status.js';
+import { markUnchanged, movePartitions, moveTable } from '../store/catalog-status.js';
 import type { Database, MigrationStatus, TaskPartitionRow } from '../store/schema.js';
-import { taskLog, type Copied, type TaskRun } from './task-run.js';
-
-/** Ids per statement (SQLite's parameter limit, short IN lists). */
-const CHUNK = 500;
+import { StopRequested, taskLog, type Copied, type TaskRun } from './task-run.js';
 
 /** The catalog status of what parts copy (their partitions, or an unpartitioned table), in the caller's transaction. */
 async function markIn(tx: Kysely<Database>, run: TaskRun, parts: TaskPartitionRow[], status: MigrationStatus): Promise<void> {
@@ -17,6 +14,9 @@ async function markIn(tx: Kysely<Database>, run: TaskRun, parts: TaskPartitionRo
 /** Sets the catalog status of what parts copy, all in one transaction. */
 export const mark = (run: TaskRun, parts: TaskPartitionRow[], status: MigrationStatus) => run.ctx.db.transaction().execute((tx) => markIn(tx, run, parts, status));
 
+/** A copy of parts did not finish: stopped, they wait again (their copy rolled back); otherwise FAILED. */
+export const markUnfinished = (run: TaskRun, parts: TaskPartitionRow[], err: unknown) => mark(run, parts, err instanceof StopRequested || run.signal.aborted ? 'INIT' : 'FAILED');
+
 /**
  * Records slices copied and verified, in one transaction: their task partitions DONE with the
  * task's counters, their catalog entries DONE and no longer changed since their copy, and `failed`
@@ -26,8 +26,7 @@ export async function recordCopied(run: TaskRun, done: { part: TaskPartitionRow;
   const { db } = run.ctx;
   const results = done.map(({ part, copied }) => ({ ...copied, seq: part.seq, verification: copied.verification && JSON.stringify(copied.verification) }));
   await slicesDone(db, run.task.id, results, async (tx) => {
-    const ids = done.flatMap(({ part }) => (part.partition_id === null ? [] : [part.partition_id]));
-    for (let i = 0; i < ids.length; i += CHUNK) await tx.updateTable('catalog_partitions').set({ updated: 0 }).where('id', 'in', ids.slice(i, i + CHUNK)).execute();
+    await markUnchanged(tx, done.flatMap(({ part }) => (part.partition_id === null ? [] : [part.partition_id])));
     if (done.some(({ part }) => part.partition_id === null)) await tx.updateTable('catalog_tables').set({ updated: 0 }).where('id', '=', run.task.table_id).execute();
     await markIn(tx, run, done.map((d) => d.part), 'DONE');
     await markIn(tx, run, failed, 'FAILED');

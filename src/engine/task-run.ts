@@ -40,7 +40,7 @@ export class VerificationFailed extends Error {
 }
 
 /** What a slice's verification found, kept on its task partition. */
-export interface Counts {
+interface Counts {
   slice: string | null;
   sourceRows: number;
   destinationRows: number;
@@ -81,6 +81,9 @@ export interface TaskRun {
 export const switchOf = (others: Record<string, unknown>, key: string): boolean | undefined =>
   others[key] === true || others[key] === 'true' ? true : others[key] === false || others[key] === 'false' ? false : undefined;
 
+/** Whether verification compares contents, not only counts (on unless `others: {"verify.content": false}`). */
+export const checksContent = (config: JobConfig) => switchOf(config.others, 'verify.content') !== false;
+
 export async function taskLog(db: Kysely<Database>, taskId: number, level: 'INFO' | 'WARN' | 'ERROR', message: string, data?: unknown) {
   await db.insertInto('task_logs').values({ task_id: taskId, time: Date.now(), level, message, data: data === undefined ? null : JSON.stringify(data) }).execute();
 }
@@ -115,8 +118,8 @@ export function comparison(run: TaskRun, slice: Slice | null): SliceComparison |
  */
 export async function verificationFailure(run: TaskRun, slice: Slice | null, v: Verification): Promise<VerificationFailed> {
   const what = `verification failed for ${describe(slice, run.task.src_table_name)}`;
-  const bisect = switchOf(run.config.others, 'verify.content') !== false; // content reads were turned off
-  const rows = bisect ? await comparison(run, slice)?.firstDifferences().catch(() => null) : null;
+  // Not when content reads were turned off.
+  const rows = checksContent(run.config) ? await comparison(run, slice)?.firstDifferences().catch(() => null) : null;
   if (v.sourceRows !== v.destinationRows) return new VerificationFailed(`${what}: the source has ${v.sourceRows} rows, the destination ${v.destinationRows}${rows ? `; ${rows}` : ''}`);
   return new VerificationFailed(
     `${what}: the row counts match but the contents differ (${rows ?? `the engines' fingerprints: ${v.sourceFingerprint} at the source, ${v.destinationFingerprint} at the destination`})`,

@@ -46,6 +46,11 @@ export async function setPartitionStatus(db: Kysely<Database>, partitionId: numb
 /** Ids per statement: SQLite takes at most 32,766 parameters, and short lists plan well everywhere. */
 const CHUNK = 500;
 
+/** Partitions just copied: the source no longer differs from the destination (in the caller's transaction). */
+export async function markUnchanged(tx: Db, partitionIds: number[]): Promise<void> {
+  for (let i = 0; i < partitionIds.length; i += CHUNK) await tx.updateTable('catalog_partitions').set({ updated: 0 }).where('id', 'in', partitionIds.slice(i, i + CHUNK)).execute();
+}
+
 /**
  * Sets partitions' migration status in the caller's transaction (a batch of slices moves together),
  * rolling each table's change up once.

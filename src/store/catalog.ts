@@ -98,9 +98,8 @@ function filtered<Q extends { where: (...a: any[]) => Q }>(q: Q, sourceId: numbe
     if (d.dstName !== undefined) out = out.where((eb: any) => eb(eb.fn.coalesce('o.dst_name', 'o.name'), '=', d.dstName));
   }
   if (level === 'partition') {
+    // listPartitions resolves tableId and tableName to these first.
     if (f.tableIds !== undefined) out = out.where('o.table_id' as never, 'in', f.tableIds.length ? f.tableIds : [-1]);
-    if (f.tableId !== undefined) out = out.where('o.table_id' as never, '=', f.tableId);
-    if (f.tableName !== undefined) out = out.where('o.table_id' as never, 'in', (eb: any) => eb.selectFrom('catalog_tables').select('id').where('name', '=', f.tableName).where('source_id', '=', sourceId));
   }
   return out;
 }

@@ -42,6 +42,9 @@ const dialectOf = (side: HashedSlice): Dialect => DIALECTS[side.probe.dialect];
 
 const asText = (v: unknown): string | null => (v === null || v === undefined ? null : Buffer.isBuffer(v) ? `\\x${v.toString('hex')}` : String(v));
 
+/** A group's rows and its hashes' sum in two halves (read back by bucketOf). */
+const sums = (d: Dialect) => `${d.text('count(*)')}, ${d.text(`sum(h >> ${LOW_BITS})`)}, ${d.text(`sum(h & ${(1 << LOW_BITS) - 1})`)}`;
+
 const FULL_RANGE: [bigint, bigint] = [0n, (1n << BigInt(HASH_BITS)) - 1n];
 
 /** The slice's rows with hashes in [lo, hi] (all of them when no range is given), grouped by `hash >> shift`. */
@@ -49,7 +52,7 @@ export async function buckets(side: HashedSlice, shift: number, [lo, hi] = FULL_
   const d = dialectOf(side);
   const where = lo === FULL_RANGE[0] && hi === FULL_RANGE[1] ? '' : ` WHERE h >= ${lo} AND h <= ${hi}`;
   const sql =
-    `SELECT ${d.text(`h >> ${shift}`)}, ${d.text('count(*)')}, ${d.text(`sum(h >> ${LOW_BITS})`)}, ${d.text(`sum(h & ${(1 << LOW_BITS) - 1})`)} ` +
+    `SELECT ${d.text(`h >> ${shift}`)}, ${sums(d)} ` +
     `FROM (SELECT ${d.rowHash(side.columns, side.scheme)} AS h FROM ${side.probe.from}${d.fence}) t${where} GROUP BY h >> ${shift}`;
   const out = new Map<bigint, Bucket>();
   for (const [b, n, high, low] of await side.probe.query(sql)) out.set(BigInt(String(b)), bucketOf(n, high, low));
@@ -71,7 +74,7 @@ export async function fingerprint(side: HashedSlice): Promise<string> {
 export async function fingerprintsByKey(side: HashedSlice): Promise<Map<string, { rows: number; fingerprint: string }>> {
   const d = dialectOf(side);
   const sql =
-    `SELECT ${d.text('k')}, ${d.text('count(*)')}, ${d.text(`sum(h >> ${LOW_BITS})`)}, ${d.text(`sum(h & ${(1 << LOW_BITS) - 1})`)} ` +
+    `SELECT ${d.text('k')}, ${sums(d)} ` +
     `FROM (SELECT ${SLICE_COLUMN} AS k, ${d.rowHash(side.columns, side.scheme)} AS h FROM ${side.probe.from}${d.fence}) t GROUP BY k`;
   return new Map((await side.probe.query(sql)).map(([k, n, high, low]) => [String(k), { rows: Number(n), fingerprint: fingerprintOf(bucketOf(n, high, low)) }]));
 }

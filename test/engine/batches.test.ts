@@ -47,6 +47,14 @@ describe('batches of small partitions', () => {
     await dst?.drop();
   });
 
+  /** A PostgreSQL → PostgreSQL data source, its catalog scanned. */
+  async function scannedSource(call: (m: string, p: string, b?: unknown) => Promise<any>, name: string): Promise<number> {
+    const { dataSourceId: id } = await call('POST', '/datasources', { name, type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } });
+    const { scanId } = await call('POST', `/datasources/${id}/scans`);
+    await until(async () => (await call('GET', `/datasources/${id}/scans/${scanId}`)).status === 'DONE', 30);
+    return id;
+  }
+
   /** Every partition whole or absent at the destination, and its catalog status saying which. */
   async function statusesTrue(call: (m: string, p: string) => Promise<any>, sourceId: number, schema: string): Promise<{ done: number }> {
     const want = new Map((await sourceDigest(src.url)).map((r) => [r.day, r]));
@@ -69,9 +77,7 @@ describe('batches of small partitions', () => {
   it('a stop mid-batch rolls the whole batch back; a start finishes it exactly', async () => {
     const { api, call } = await embedded();
     try {
-      const { dataSourceId: id } = await call('POST', '/datasources', { name: 'batch-stop', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } });
-      const { scanId } = await call('POST', `/datasources/${id}/scans`);
-      await until(async () => (await call('GET', `/datasources/${id}/scans/${scanId}`)).status === 'DONE', 30);
+      const id = await scannedSource(call, 'batch-stop');
       // One task, so its partitions go in batches one after another.
       const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'stoppable', srcDbName: 's', dstDbName: 'stopped', others: { 'task.partition.max.num': DAYS } });
       await until(async () => (await call('GET', `/datasources/${id}/partitions?tableName=events&status=DOING`)).total > 1, 30);
@@ -105,9 +111,7 @@ describe('batches of small partitions', () => {
     let server = await start();
     const call = (method: string, path: string, body?: unknown) => server.call(method, path, body);
     try {
-      const { dataSourceId: id } = await call('POST', '/datasources', { name: 'batch-crash', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } });
-      const { scanId } = await call('POST', `/datasources/${id}/scans`);
-      await until(async () => (await call('GET', `/datasources/${id}/scans/${scanId}`)).status === 'DONE', 30);
+      const id = await scannedSource(call, 'batch-crash');
       const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'crashy', srcDbName: 's', dstDbName: 'crashed', others: { 'task.partition.max.num': DAYS } });
       await until(async () => (await call('GET', `/datasources/${id}/partitions?tableName=events&status=DOING`)).total > 1, 30);
       server.child.kill('SIGKILL');
@@ -136,9 +140,7 @@ describe('batches of small partitions', () => {
       await pgQuery(dst.url, `CREATE SCHEMA lossy; CREATE TABLE lossy.events (day int, id bigint, pad text, _mms_partition text);
         CREATE FUNCTION lossy.drop_one() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.id = 7 THEN RETURN NULL; END IF; RETURN NEW; END $$;
         CREATE TRIGGER drop_one BEFORE INSERT ON lossy.events FOR EACH ROW EXECUTE FUNCTION lossy.drop_one();`);
-      const { dataSourceId: id } = await call('POST', '/datasources', { name: 'batch-verify', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } });
-      const { scanId } = await call('POST', `/datasources/${id}/scans`);
-      await until(async () => (await call('GET', `/datasources/${id}/scans/${scanId}`)).status === 'DONE', 30);
+      const id = await scannedSource(call, 'batch-verify');
       const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'lossy', srcDbName: 's', dstDbName: 'lossy', tables: ['events'], partitionFilters: { events: 'day < 10' }, others: { 'task.partition.max.num': DAYS } });
       await until(async () => (await call('GET', `/datasources/${id}/jobs/${jobId}`)).status === 'FAILED', 60);
       const [task] = (await call('GET', `/datasources/${id}/tasks?jobId=${jobId}`)).objectList;
