@@ -1,5 +1,10 @@
 // The tools a data engineer would use by hand, timed on the same data in the same run.
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { createPgDestination } from './data.js';
 
 export interface BaselineRun {
   seconds: number;
@@ -29,16 +34,62 @@ export const mariadbPipe = (db: string, query: string, dstUrl: string, table: st
     DB: db, QUERY: query, DST: dstUrl, TABLE: table,
   });
 
-/** pgloader (Debian package), installed on first use; null with the reason when it cannot run here. */
+/** Installs a Debian package on first use; the reason when it cannot be installed here. */
+function ensurePackage(name: string): string | null {
+  if (spawnSync('sh', ['-c', `command -v ${name}`]).status === 0) return null;
+  const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
+  const install = spawnSync('sh', ['-c', `${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${name} || (${sudo}apt-get update -q && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${name})`], { encoding: 'utf8' });
+  return install.status === 0 ? null : `${name} could not be installed: ${install.stderr.trim().split('\n').pop()}`;
+}
+
+/** pgloader (Debian package), installed on first use; skipped with the reason when it cannot run here. */
 export async function pgloader(mysqlDb: string, dstUrl: string): Promise<BaselineRun | { skipped: string }> {
-  if (spawnSync('sh', ['-c', 'command -v pgloader']).status !== 0) {
-    const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
-    const install = spawnSync('sh', ['-c', `${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgloader || (${sudo}apt-get update -q && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgloader)`], { encoding: 'utf8' });
-    if (install.status !== 0) return { skipped: `pgloader could not be installed: ${install.stderr.trim().split('\n').pop()}` };
-  }
+  const missing = ensurePackage('pgloader');
+  if (missing) return { skipped: missing };
   try {
     return await timed(`pgloader --quiet "mysql://root@127.0.0.1:3306/$DB" "$DST"`, { DB: mysqlDb, DST: dstUrl });
   } catch (err) {
     return { skipped: (err as Error).message.split('\n')[0]! };
+  }
+}
+
+/**
+ * pgcopydb clone (Debian package) of `tables` (a partitioned table's partitions listed too: it copies
+ * only the tables it is given) into a database of its own, within `timeoutSeconds`.
+ */
+export async function pgcopydb(srcUrl: string, tables: string[], timeoutSeconds: number): Promise<BaselineRun | { skipped: string }> {
+  const missing = ensurePackage('pgcopydb');
+  if (missing) return { skipped: missing };
+  const dir = mkdtempSync(join(tmpdir(), 'openmms-bench-pgcopydb-'));
+  const target = await createPgDestination();
+  try {
+    writeFileSync(join(dir, 'filters.ini'), `[include-only-table]\n${tables.map((t) => `public.${t}`).join('\n')}\n`);
+    return await timed(`timeout ${timeoutSeconds} pgcopydb clone --source "$SRC" --target "$DST" --filters "$DIR/filters.ini" --dir "$DIR/work" --no-owner --no-acl --skip-extensions`, { SRC: srcUrl, DST: target.url, DIR: dir });
+  } catch (err) {
+    const message = (err as Error).message;
+    return { skipped: message.startsWith('baseline failed (124)') ? `did not finish in ${timeoutSeconds} s` : message.split('\n')[0]! };
+  } finally {
+    await target.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The hand pipeline into DuckDB: psql writes the rows as a CSV file, then DuckDB runs `load` in a
+ * database file of its own, given the CSV file's path and a path to write to, as quoted literals.
+ */
+export async function psqlThenDuckdb(srcUrl: string, query: string, load: (csv: string, out: string) => string): Promise<BaselineRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'openmms-bench-duckdb-'));
+  try {
+    const exported = await timed(`psql "$SRC" -Xqc "\\copy ($QUERY) to stdout with (format csv, header)" > "$DIR/rows.csv"`, { SRC: srcUrl, QUERY: query, DIR: dir });
+    const started = performance.now();
+    const duck = await DuckDBInstance.create(join(dir, 'hand.duckdb'));
+    const c = await duck.connect();
+    await c.run(load(`'${join(dir, 'rows.csv')}'`, `'${join(dir, 'out')}'`));
+    c.closeSync();
+    duck.closeSync();
+    return { seconds: exported.seconds + (performance.now() - started) / 1000 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -101,14 +101,15 @@ export interface DestinationWriter {
   probe?(db: string, table: string, slice: SliceKey | null): SliceProbe;
   /** See SourceReader.probeBatch: the rows of these destination slices, SLICE_COLUMN holding each one's key. */
   probeBatch?(db: string, table: string, keys: SliceKey[]): SliceProbe;
+  /** Whether `replaceFrom` can take this reader's rows of these columns (else the caller uses `replace`). */
+  takesFrom?(reader: SourceReader, columns: DataColumn[]): boolean;
   /**
-   * Same-engine fast path: replaces slices straight from a reader of the same engine, the values
-   * never decoded. Null when this reader or these columns cannot take it; the caller then uses
-   * `replace`. Atomic over all the slices together (one transaction: many small partitions cost one
-   * commit); `watch.signal` aborts it (rolled back), `watch.progress` hears of the rows and bytes as
-   * they pass.
+   * Same-engine fast path (only where `takesFrom`): replaces slices straight from a reader of the
+   * same engine, the values never decoded. Atomic over all the slices together (one transaction:
+   * many small partitions cost one commit); `watch.signal` aborts it (rolled back), `watch.progress`
+   * hears of the rows and bytes as they pass.
    */
-  replaceFrom?(reader: SourceReader, from: { db: string; table: string }, slices: SlicePair[], db: string, table: string, columns: DataColumn[], dstColumns: DataColumn[], watch: CopyWatch): Promise<{ rows: number; bytes: number } | null>;
+  replaceFrom?(reader: SourceReader, from: { db: string; table: string }, slices: SlicePair[], db: string, table: string, columns: DataColumn[], dstColumns: DataColumn[], watch: CopyWatch): Promise<{ rows: number; bytes: number }>;
   close(): Promise<void>;
 }
 

@@ -48,7 +48,7 @@ export function batches(parts: SizedPart[], batchable: boolean): SizedPart[][] {
 /** Whether this run's slices may go in batches: a plain copy of partitions between engines offering it. */
 export function canBatch(run: TaskRun): boolean {
   const { config, reader, writer } = run;
-  return run.partitioned && !config.schemaOnly && config.taskType !== VERIFY_ONLY && switchOf(config.others, 'verify.checksum') !== true && !!writer.replaceFrom && !!writer.probeBatch && !!reader.probeBatch;
+  return run.partitioned && !config.schemaOnly && config.taskType !== VERIFY_ONLY && switchOf(config.others, 'verify.checksum') !== true && !!writer.takesFrom?.(reader, run.columns) && !!writer.probeBatch && !!reader.probeBatch;
 }
 
 /** Each slice's rows at both ends (the source's only when verifying) and, with content verification, fingerprints. */
@@ -72,22 +72,20 @@ async function inspect(run: TaskRun, pairs: { key: SliceKey }[], verify: boolean
 
 /**
  * Copies a batch of small partitions (see above) and records them; throws VerificationFailed
- * naming the first that does not match, after recording the others. False when the engines cannot
- * take these columns at once: the caller copies the slices one by one.
+ * naming the first that does not match, after recording the others.
  */
-export async function copyBatch(run: TaskRun, parts: SizedPart[]): Promise<boolean> {
+export async function copyBatch(run: TaskRun, parts: SizedPart[]): Promise<void> {
   const { task, config, reader, writer } = run;
   const pairs = parts.map((p) => {
     const slice = sliceOf(p);
     return { slice, key: run.dstSlice(slice)! };
   });
   await mark(run, parts, 'DOING');
-  let copied: { rows: number; bytes: number } | null;
+  let copied: { rows: number; bytes: number };
   let found: Found;
   try {
     const watch = { signal: run.signal, progress: (rows: number, n: number) => run.meter.add(rows, n) };
     copied = await writer.replaceFrom!(reader, { db: task.src_db_name, table: task.src_table_name }, pairs, task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, watch);
-    if (!copied) return false;
     found = await inspect(run, pairs, config.enableVerification);
   } catch (err) {
     await markUnfinished(run, parts, err);
@@ -107,5 +105,4 @@ export async function copyBatch(run: TaskRun, parts: SizedPart[]): Promise<boole
   });
   await recordCopied(run, done, failed.map((f) => f.part));
   if (failed.length) throw await verificationFailure(run, sliceOf(failed[0]!.part), failed[0]!.verification);
-  return true;
 }

@@ -39,7 +39,7 @@ export async function copySlice(run: TaskRun, slice: Slice | null): Promise<{ wr
     // Same-engine fast path when no value needs to be seen on the way (a checksum does).
     const from = { db: task.src_db_name, table: task.src_table_name };
     const watch = { signal: run.signal, progress: (rows: number, n: number) => run.meter.add(rows, n) };
-    const fast = sourceSum ? null : await writer.replaceFrom?.(reader, from, [{ slice, key: run.dstSlice(slice) }], task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, watch);
+    const fast = !sourceSum && writer.takesFrom?.(reader, run.columns) ? await writer.replaceFrom!(reader, from, [{ slice, key: run.dstSlice(slice) }], task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, watch) : null;
     if (fast) bytes = fast.bytes;
     written = fast ? fast.rows : await writer.replace(task.dst_db_name, task.dst_table_name, run.dstColumns, run.dstSlice(slice), sourceRows());
   }

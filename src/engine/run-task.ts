@@ -70,11 +70,11 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
       .execute();
     for (const group of batches(parts, canBatch(run))) {
       if (signal.aborted) throw new StopRequested();
-      if (group.length > 1 && (await copyBatch(run, group))) continue;
-      for (const part of group) {
-        if (signal.aborted) throw new StopRequested();
-        await copyOne(run, part);
+      if (group.length > 1) {
+        await copyBatch(run, group);
+        continue;
       }
+      await copyOne(run, group[0]!);
     }
   } finally {
     await Promise.all([meter.close(), writer.close(), reader.close()]);

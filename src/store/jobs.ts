@@ -33,7 +33,7 @@ export async function listJobs(
   statusOrder?: 'asc' | 'desc',
 ): Promise<{ total: number; rows: JobListRow[] }> {
   let q = db.selectFrom('jobs as j').where('j.source_id', '=', sourceId);
-  if (f.name !== undefined) q = q.where(containsText('j.name', f.name));
+  if (f.name !== undefined) q = q.where(containsText(db, 'j.name', f.name));
   if (f.srcDbName !== undefined) q = q.where('j.src_db_name', '=', f.srcDbName);
   if (f.dstDbName !== undefined) q = q.where('j.dst_db_name', '=', f.dstDbName);
   if (f.status !== undefined) q = q.where('j.status', '=', f.status);

@@ -133,6 +133,27 @@ describe('batches of small partitions', () => {
     }
   }, 120_000);
 
+  it('columns the fast path cannot pass (money) go one partition at a time, and only the one in flight shows DOING', async () => {
+    const { api, call } = await embedded();
+    try {
+      const parts = Array.from({ length: 20 }, (_, i) => `CREATE TABLE s.priced_${i} PARTITION OF s.priced FOR VALUES IN (${i});`).join('\n');
+      await pgQuery(src.url, `CREATE TABLE s.priced (day int, id bigint, price money) PARTITION BY LIST (day); ${parts}
+        INSERT INTO s.priced SELECT g % 20, g, (g % 100000) / 100.0 FROM generate_series(1, 40000) g;`);
+      const id = await scannedSource(call, 'batch-money');
+      const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'priced', srcDbName: 's', dstDbName: 'priced', tables: ['priced'], others: { 'task.partition.max.num': 20 } });
+      let most = 0;
+      await until(async () => {
+        most = Math.max(most, (await call('GET', `/datasources/${id}/partitions?tableName=priced&status=DOING`)).total);
+        return (await call('GET', `/datasources/${id}/jobs/${jobId}`)).status === 'DONE';
+      }, 60);
+      expect(most).toBeLessThanOrEqual(1);
+      const priced = (from: string, slice: string) => `SELECT ${slice} AS day, count(*)::int AS n, md5(string_agg(id || ':' || price::numeric, ',' ORDER BY id)) AS md5 FROM ${from} GROUP BY 1 ORDER BY 1`;
+      expect(await pgQuery(dst.url, priced('priced.priced', '_mms_partition'))).toEqual(await pgQuery(src.url, priced('s.priced', `'day=' || day`)));
+    } finally {
+      await api.close();
+    }
+  }, 120_000);
+
   it('a batch whose copy lost rows fails the partition it names; the others of the batch are DONE', async () => {
     const { api, call } = await embedded();
     try {

@@ -85,6 +85,10 @@ export class PostgresWriter implements DestinationWriter {
     });
   }
 
+  takesFrom(reader: SourceReader, columns: DataColumn[]): boolean {
+    return reader instanceof PostgresReader && columns.every((c) => c.native !== undefined && PASSTHROUGH_TYPES.test(c.native));
+  }
+
   async replaceFrom(
     reader: SourceReader,
     from: { db: string; table: string },
@@ -94,10 +98,10 @@ export class PostgresWriter implements DestinationWriter {
     columns: DataColumn[],
     dstColumns: DataColumn[],
     watch: CopyWatch,
-  ): Promise<{ rows: number; bytes: number } | null> {
-    if (!(reader instanceof PostgresReader) || !columns.every((c) => c.native !== undefined && PASSTHROUGH_TYPES.test(c.native))) return null;
+  ): Promise<{ rows: number; bytes: number }> {
+    if (!this.takesFrom(reader, columns)) throw new Error('replaceFrom: these columns cannot pass through');
     const keys = slices.every((s) => s.key !== null) ? slices.map((s) => s.key!) : null;
-    const text = reader.copyText(from.db, from.table, columns, slices);
+    const text = (reader as PostgresReader).copyText(from.db, from.table, columns, slices);
     let bytes = 0;
     const rows = await this.replaceWith(db, table, dstColumns, keys, async (copy) => {
       let lines = 0;
