@@ -1,6 +1,7 @@
 import { SLICE_COLUMN, type Row, type Slice } from '../connectors/data.js';
 import { openReader } from '../connectors/index.js';
 import { VERIFY_ONLY } from '../jobs/config.js';
+import type { SliceComparison } from '../verification/compare.js';
 import { Checksum } from './checksum.js';
 import { checksContent, comparison, describe, guarded, switchOf, verificationFailure, VerificationFailed, type TaskRun, type Verification } from './task-run.js';
 
@@ -17,11 +18,59 @@ function destinationSlice(run: TaskRun, slice: Slice | null): Slice | null {
   return run.destination.type === 'LAKE' ? { ...slice, location: run.dstSlice(slice)! } : { ...slice, column: SLICE_COLUMN };
 }
 
-/** Copies (or, for a verify-only job, only checks) one slice; throws VerificationFailed on a mismatch. */
-export async function copySlice(run: TaskRun, slice: Slice | null): Promise<{ written: number; bytes: number; verification: Verification | null }> {
-  const { task, config, reader, writer } = run;
+/** Slices at least this large (catalog bytes) have their source side verified while they copy. */
+export const AHEAD_BYTES = 16 * 1024 ** 2;
+
+/** The source's count and fingerprint of a slice, being read on a connection of their own. */
+interface SourceAhead {
+  count: Promise<number>;
+  content: SliceComparison;
+  fingerprint: Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts reading the source's side of a slice's verification beside its copy, so that the source
+ * engine hashes while the destination loads instead of after it. Like the reads after a copy, it is
+ * not the copy's own snapshot: a source that changes meanwhile fails verification, never passes it.
+ * Only server engines: an embedded file would be opened twice in one process.
+ */
+async function readAhead(run: TaskRun, slice: Slice | null): Promise<SourceAhead | null> {
+  const { task } = run;
+  if (run.sourceType !== 'POSTGRESQL' && run.sourceType !== 'MYSQL') return null;
+  const reader = await run.openSource();
+  const content = comparison(run, slice, reader);
+  if (!content) {
+    await reader.close();
+    return null;
+  }
+  const count = reader.count(task.src_db_name, task.src_table_name, slice);
+  const fingerprint = content.sourceFingerprint();
+  // Awaited after the copy; a copy that fails first must not leave them unhandled.
+  count.catch(() => {});
+  fingerprint.catch(() => {});
+  return { count, content, fingerprint, close: () => reader.close() };
+}
+
+/**
+ * Copies (or, for a verify-only job, only checks) one slice of `size` catalog bytes; throws
+ * VerificationFailed on a mismatch.
+ */
+export async function copySlice(run: TaskRun, slice: Slice | null, size: number | null): Promise<{ written: number; bytes: number; verification: Verification | null }> {
+  const { config } = run;
   const verifyOnly = config.taskType === VERIFY_ONLY;
   const sourceSum = switchOf(config.others, 'verify.checksum') ? new Checksum(run.columns) : null;
+  const ahead = !verifyOnly && !sourceSum && !config.schemaOnly && config.enableVerification && checksContent(config) && (size ?? 0) >= AHEAD_BYTES ? await readAhead(run, slice) : null;
+  try {
+    return await copyAndVerify(run, slice, sourceSum, ahead);
+  } finally {
+    await ahead?.close();
+  }
+}
+
+async function copyAndVerify(run: TaskRun, slice: Slice | null, sourceSum: Checksum | null, ahead: SourceAhead | null): Promise<{ written: number; bytes: number; verification: Verification | null }> {
+  const { task, config, reader, writer } = run;
+  const verifyOnly = config.taskType === VERIFY_ONLY;
   let bytes = 0;
   const sourceRows = () =>
     guarded(run, reader.read(task.src_db_name, task.src_table_name, run.columns, slice, { zeroDatesAsNull: switchOf(config.others, 'mysql.zeroDatesAsNull') === true }), (b) => {
@@ -46,14 +95,13 @@ export async function copySlice(run: TaskRun, slice: Slice | null): Promise<{ wr
   if (config.schemaOnly || !(config.enableVerification || verifyOnly)) return { written, bytes, verification: null };
 
   // The source count comes from the source engine, never from what the writer reports.
-  const sourceCount = await reader.count(task.src_db_name, task.src_table_name, slice);
-  const destinationCount = await writer.count(task.dst_db_name, task.dst_table_name, run.dstSlice(slice));
+  const [sourceCount, destinationCount] = await Promise.all([ahead?.count ?? reader.count(task.src_db_name, task.src_table_name, slice), writer.count(task.dst_db_name, task.dst_table_name, run.dstSlice(slice))]);
   const verification: Verification = { slice: slice?.value ?? null, sourceRows: sourceCount, destinationRows: destinationCount, written, ok: sourceCount === destinationCount };
   if (!verification.ok) throw await verificationFailure(run, slice, verification);
   // Content, as each engine itself computes it.
-  const content = checksContent(config) ? comparison(run, slice) : null;
+  const content = ahead?.content ?? (checksContent(config) ? comparison(run, slice) : null);
   if (content) {
-    Object.assign(verification, await content.fingerprints());
+    Object.assign(verification, await content.fingerprints(ahead?.fingerprint));
     if (verification.sourceFingerprint !== verification.destinationFingerprint) throw await verificationFailure(run, slice, verification);
   }
   if (sourceSum) {

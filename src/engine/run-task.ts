@@ -9,7 +9,7 @@ import { decodeJobConfig } from '../jobs/config.js';
 import type { Database, TaskPartitionRow, TaskRow } from '../store/schema.js';
 import { DestinationGuard } from '../datasources/destination-guard.js';
 import { ThroughputMeter } from './throughput-meter.js';
-import { batches, canBatch, copyBatch } from './copy-batch.js';
+import { batches, canBatch, copyBatch, type SizedPart } from './copy-batch.js';
 import { copySlice } from './copy-slice.js';
 import { mark, markUnfinished, recordCopied } from './slice-status.js';
 import { sliceOf, StopRequested, type TaskContext, type TaskRun } from './task-run.js';
@@ -43,8 +43,9 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
   // Resolved once (confined path, checked address): the writer, the ownership check and the read-back share it.
   const destination = { ...(await ctx.sandbox.connection(source.config.destination.type, source.config.destination, { role: 'destination', sourceId: task.source_id })), type: source.config.destination.type };
 
+  const sourceConnection = ctx.sandbox.connection(source.type, source.config.source, { role: 'source', sourceId: task.source_id });
   const [opened, openedWriter] = await Promise.allSettled([
-    ctx.sandbox.connection(source.type, source.config.source, { role: 'source', sourceId: task.source_id }).then((c) => openReader(source.type, c)),
+    sourceConnection.then((c) => openReader(source.type, c)),
     openWriter(destination.type, destination),
   ]);
   // Both open at once; if one failed, the other is closed before the failure is reported.
@@ -55,7 +56,9 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
   const [reader, writer] = [opened.value, openedWriter.value];
   const meter = new ThroughputMeter(db, task);
   try {
-    const run: TaskRun = { ctx, task, config, signal, columns, dstColumns, partitioned, sourceType: source.type, dstSlice: await sliceNaming(db, destination.type, task), destination, reader, writer, meter };
+    const run: TaskRun = { ctx, task, config, signal, columns, dstColumns, partitioned, sourceType: source.type, dstSlice: await sliceNaming(db, destination.type, task), destination, reader, writer, meter,
+      openSource: async () => openReader(source.type, await sourceConnection),
+    };
     // The destination may have changed since the job was created: the table must still be this data source's to write.
     await new DestinationGuard(db, ctx.sandbox).claim(source, [{ db: task.dst_db_name, table: task.dst_table_name }], { resolved: destination });
     await writer.ensureTable(task.dst_db_name, task.dst_table_name, dstColumns, partitioned);
@@ -67,7 +70,9 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
       .where('tp.task_id', '=', taskId)
       .where('tp.status', '!=', 'DONE')
       .orderBy('tp.seq')
-      .execute();
+      .execute()
+      // A whole table's slice has the table's size.
+      .then((rows) => rows.map((p) => (p.partition_id === null ? { ...p, size: table.size } : p)));
     for (const group of batches(parts, canBatch(run))) {
       if (signal.aborted) throw new StopRequested();
       if (group.length > 1) {
@@ -82,10 +87,10 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
 }
 
 /** Copies one slice alone and records it. */
-async function copyOne(run: TaskRun, part: TaskPartitionRow): Promise<void> {
+async function copyOne(run: TaskRun, part: SizedPart): Promise<void> {
   await mark(run, [part], 'DOING');
   try {
-    const { written, bytes, verification } = await copySlice(run, sliceOf(part));
+    const { written, bytes, verification } = await copySlice(run, sliceOf(part), part.size);
     await recordCopied(run, [{ part, copied: { seq: part.seq, rows: written, bytes, verification } }]);
   } catch (err) {
     await markUnfinished(run, [part], err);

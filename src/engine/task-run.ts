@@ -72,6 +72,8 @@ export interface TaskRun {
   /** The destination as the sandbox resolved it (see runTask). */
   destination: Connection & { type: Engine };
   reader: SourceReader;
+  /** A second reader on the source (a connection of its own), for reading while `reader` streams. */
+  openSource: () => Promise<SourceReader>;
   writer: DestinationWriter;
   /** Rows and bytes read from the source, for the job's throughput chart. */
   meter: ThroughputMeter;
@@ -103,8 +105,8 @@ export async function* guarded(run: TaskRun, batches: AsyncIterable<Row[]>, onBa
 }
 
 /** The slice's two ends, compared by the engines themselves; null where an engine offers no SQL over a slice. */
-export function comparison(run: TaskRun, slice: Slice | null): SliceComparison | null {
-  const { task, reader, writer } = run;
+export function comparison(run: TaskRun, slice: Slice | null, reader = run.reader): SliceComparison | null {
+  const { task, writer } = run;
   if (!reader.probe || !writer.probe) return null;
   return new SliceComparison(
     { engine: run.sourceType, probe: reader.probe(task.src_db_name, task.src_table_name, run.columns, slice), columns: run.columns },

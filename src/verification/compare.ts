@@ -51,8 +51,13 @@ export class SliceComparison {
     this.presenceOnly = source.columns.filter((_, i) => modes[i] === 'presence').map((c) => c.name);
   }
 
-  async fingerprints(): Promise<ContentFingerprints> {
-    const [s, d] = await Promise.all([fingerprint(this.source), fingerprint(this.destination)]);
+  /** The source's fingerprint alone, for a caller that reads it before the destination is written (`fingerprints` takes it). */
+  sourceFingerprint(): Promise<string> {
+    return fingerprint(this.source);
+  }
+
+  async fingerprints(source: Promise<string> = this.sourceFingerprint()): Promise<ContentFingerprints> {
+    const [s, d] = await Promise.all([source, fingerprint(this.destination)]);
     return { scheme: this.source.scheme, sourceFingerprint: s, destinationFingerprint: d, ...(this.presenceOnly.length ? { presenceOnly: this.presenceOnly } : {}) };
   }
 
