@@ -62,15 +62,14 @@ export async function copySlice(run: TaskRun, slice: Slice | null, size: number 
   const sourceSum = switchOf(config.others, 'verify.checksum') ? new Checksum(run.columns) : null;
   const ahead = !verifyOnly && !sourceSum && !config.schemaOnly && config.enableVerification && checksContent(config) && (size ?? 0) >= AHEAD_BYTES ? await readAhead(run, slice) : null;
   try {
-    return await copyAndVerify(run, slice, sourceSum, ahead);
+    return await copyAndVerify(run, slice, verifyOnly, sourceSum, ahead);
   } finally {
     await ahead?.close();
   }
 }
 
-async function copyAndVerify(run: TaskRun, slice: Slice | null, sourceSum: Checksum | null, ahead: SourceAhead | null): Promise<{ written: number; bytes: number; verification: Verification | null }> {
+async function copyAndVerify(run: TaskRun, slice: Slice | null, verifyOnly: boolean, sourceSum: Checksum | null, ahead: SourceAhead | null): Promise<{ written: number; bytes: number; verification: Verification | null }> {
   const { task, config, reader, writer } = run;
-  const verifyOnly = config.taskType === VERIFY_ONLY;
   let bytes = 0;
   const sourceRows = () =>
     guarded(run, reader.read(task.src_db_name, task.src_table_name, run.columns, slice, { zeroDatesAsNull: switchOf(config.others, 'mysql.zeroDatesAsNull') === true }), (b) => {

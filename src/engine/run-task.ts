@@ -6,7 +6,7 @@ import type { Slice, SliceKey } from '../connectors/data.js';
 import type { Engine } from '../connectors/engines.js';
 import { logicalType, openReader, openWriter } from '../connectors/index.js';
 import { decodeJobConfig } from '../jobs/config.js';
-import type { Database, TaskPartitionRow, TaskRow } from '../store/schema.js';
+import type { Database, TaskRow } from '../store/schema.js';
 import { DestinationGuard } from '../datasources/destination-guard.js';
 import { ThroughputMeter } from './throughput-meter.js';
 import { batches, canBatch, copyBatch, type SizedPart } from './copy-batch.js';
@@ -56,9 +56,8 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
   const [reader, writer] = [opened.value, openedWriter.value];
   const meter = new ThroughputMeter(db, task);
   try {
-    const run: TaskRun = { ctx, task, config, signal, columns, dstColumns, partitioned, sourceType: source.type, dstSlice: await sliceNaming(db, destination.type, task), destination, reader, writer, meter,
-      openSource: async () => openReader(source.type, await sourceConnection),
-    };
+    const openSource = async () => openReader(source.type, await sourceConnection);
+    const run: TaskRun = { ctx, task, config, signal, columns, dstColumns, partitioned, sourceType: source.type, dstSlice: await sliceNaming(db, destination.type, task), destination, reader, openSource, writer, meter };
     // The destination may have changed since the job was created: the table must still be this data source's to write.
     await new DestinationGuard(db, ctx.sandbox).claim(source, [{ db: task.dst_db_name, table: task.dst_table_name }], { resolved: destination });
     await writer.ensureTable(task.dst_db_name, task.dst_table_name, dstColumns, partitioned);
