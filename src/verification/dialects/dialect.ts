@@ -38,19 +38,30 @@ export interface TextFunctions {
   /** A text holding an optionally signed integer ('' is 0) as an integer. */
   integer(s: string): string;
   concat(parts: string[]): string;
+  /** `body` with `name` standing for `value`, computed once per row (where the engine can). */
+  bind?(value: string, name: string, body: string): string;
 }
 
 /**
  * canonical.ts's `scientific` in SQL: `t` is a positive double's shortest text (`1e+100`,
  * `1.5e-07`, `1000000000000000.0`, `0.1`), the result `<digits>e<exponent of the first digit>`.
+ * Each intermediate text is used several times: an engine with `bind` computes it once (DuckDB
+ * spent 3.3 s per million rows casting each double to text again at every use).
  */
 export function scientificSql(t: string, f: TextFunctions): string {
-  const mantissa = f.before(t, 'e');
-  const whole = f.before(mantissa, '.');
-  const digits = f.concat([whole, f.after(mantissa, '.')]);
-  const leading = `(${f.length(digits)} - ${f.length(f.trimZeros(digits, 'LEADING'))})`;
-  const exponent = `(${f.integer(f.after(t, 'e'))} + ${f.length(whole)} - 1 - ${leading})`;
-  return f.concat([f.trimZeros(f.trimZeros(digits, 'LEADING'), 'TRAILING'), "'e'", exponent]);
+  const bind = (value: string, name: string, body: (ref: string) => string) => (f.bind ? f.bind(value, name, body(name)) : body(value));
+  return bind(t, 'sci_t', (t) =>
+    bind(f.before(t, 'e'), 'sci_m', (mantissa) =>
+      bind(f.before(mantissa, '.'), 'sci_w', (whole) =>
+        bind(f.concat([whole, f.after(mantissa, '.')]), 'sci_d', (digits) =>
+          bind(f.trimZeros(digits, 'LEADING'), 'sci_l', (significant) => {
+            const exponent = `(${f.integer(f.after(t, 'e'))} + ${f.length(whole)} - 1 - (${f.length(digits)} - ${f.length(significant)}))`;
+            return f.concat([f.trimZeros(significant, 'TRAILING'), "'e'", exponent]);
+          }),
+        ),
+      ),
+    ),
+  );
 }
 
 /** canonical.ts's `decimalText` in the SQL PostgreSQL and DuckDB share: a fraction's trailing zeros and a bare point dropped. */

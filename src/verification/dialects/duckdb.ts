@@ -9,6 +9,8 @@ const fns: TextFunctions = {
   trimZeros: (s, side) => `${side === 'LEADING' ? 'ltrim' : 'rtrim'}(${s}, '0')`,
   integer: (s) => `CAST(coalesce(nullif(${s}, ''), '0') AS INTEGER)`,
   concat: (parts) => `(${parts.join(' || ')})`,
+  // A one-element list's lambda: its parameter is computed once, however often the body uses it.
+  bind: (value, name, body) => `list_transform([${value}], ${name} -> ${body})[1]`,
 };
 
 const text = (e: string) => `CAST(${e} AS VARCHAR)`;
