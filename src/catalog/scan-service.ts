@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { sql } from 'kysely';
 import type { DataSourceService } from '../datasources/service.js';
 import { conflict, notFound } from '../errors.js';
 import type { Store } from '../store/store.js';
@@ -17,6 +18,9 @@ export interface ScanRunning {
   runHere: boolean;
   offer?: () => void;
 }
+
+/** Changed partitions from which a scan has the PostgreSQL store vacuum and analyze them. */
+const BULK_CHANGE = 10_000;
 
 /**
  * Metadata scans (CreateMmsFetchMetadataJob / GetMmsFetchMetadataJob), one at a time per data
@@ -93,6 +97,12 @@ export class ScanService {
       if (!(await endScan(db, scanId, owner, { status: 'DONE', result: JSON.stringify(result) }, now))) return; // another process took it over
       await db.updateTable('datasources').set({ last_update_time: now, db_num: Number(totals.dbs), table_num: Number(totals.tables), partition_num: Number(totals.partitions), err_msg: null }).where('id', '=', scan.source_id).execute();
       this.log.info({ scanId, sourceId: scan.source_id, ms: now - started, added: result.added, updated: result.updated, dropped: result.dropped }, 'metadata scan done');
+      // Until autovacuum comes by, a PostgreSQL store's new rows have no visibility-map bits, so the
+      // partition lists' index-only scans read the heap for every entry (a page over 100,000
+      // partitions: 6 → 3 ms once vacuumed).
+      if (this.store.dialect === 'postgres' && result.added + result.updated + result.dropped >= BULK_CHANGE) {
+        void sql`VACUUM (ANALYZE) catalog_partitions`.execute(db).catch((err) => this.log.warn({ err: (err as Error).message }, 'vacuum after the scan failed'));
+      }
     } catch (err) {
       const message = (err as Error).message;
       if (!(await endScan(db, scanId, owner, { status: 'FAILED', message }))) return;

@@ -8,6 +8,26 @@ import type { StatusDelta } from '../store/rollup.js';
 import { formatSpec } from '../connectors/partition-spec.js';
 import type { Sandbox } from '../security/sandbox.js';
 
+/**
+ * The next item already being read while the caller handles this one: a catalog lists the next
+ * partitions while the store writes these (on a PostgreSQL store, a round trip per statement).
+ */
+async function* readingAhead<T>(items: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = items[Symbol.asyncIterator]();
+  try {
+    let next = it.next();
+    for (;;) {
+      next.catch(() => {}); // awaited below; a caller that stops early must not leave it unhandled
+      const r = await next;
+      if (r.done) return;
+      next = it.next();
+      yield r.value;
+    }
+  } finally {
+    await it.return?.();
+  }
+}
+
 export interface ScanChange {
   object: 'db' | 'table' | 'partition';
   /** `db`, `db.table` or `db.table/p=v`. */
@@ -154,7 +174,7 @@ export class CatalogScan {
 
     let rows = 0;
     let size = 0;
-    for await (const batch of catalog.partitions(dbName, meta)) {
+    for await (const batch of readingAhead(catalog.partitions(dbName, meta))) {
       await this.db.transaction().execute((tx) => this.upsertPartitions(tx, dbId, tableId, label, batch));
       for (const p of batch) {
         rows += p.rows;

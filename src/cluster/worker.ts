@@ -31,6 +31,8 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { concurrency: DEFAULT_CONC
 export class Worker {
   private readonly running = new Map<number, AbortController>();
   private readonly finished = new Set<Promise<void>>();
+  /** Set by close: a message taken after it (a handler fetches the next one as its task ends) claims nothing. */
+  private closing = false;
 
   constructor(
     private readonly ctx: TaskContext,
@@ -61,6 +63,7 @@ export class Worker {
 
   /** SIGTERM: hands the running tasks back (their slices in flight roll back) and stops taking more. */
   async close(): Promise<void> {
+    this.closing = true;
     for (const abort of this.running.values()) abort.abort();
     await Promise.allSettled([...this.finished]);
     await this.queue.close(true);
@@ -68,10 +71,12 @@ export class Worker {
 
   private async handle(taskId: number): Promise<void> {
     const { db } = this.ctx;
+    if (this.closing) return; // the dispatcher offers it again
     // Not ours to run (done, held by a live worker, stopped, backing off, over a limit): the dispatcher re-offers it if that changes.
     const claimed = await claimTask(db, 'postgres', taskId, { lease: { owner: this.id, ms: this.options.leaseMs }, maxRunning: this.options.maxRunningTasks });
     if (!claimed) return;
     const abort = new AbortController();
+    if (this.closing) abort.abort(); // claimed while closing: handed straight back
     this.running.set(taskId, abort);
     const heartbeat = setInterval(() => {
       void this.renew(taskId, claimed.jobId, abort).catch((err) => this.log.warn({ err, taskId }, 'heartbeat failed'));

@@ -1,14 +1,15 @@
 import { type Kysely, sql, SqliteAdapter } from 'kysely';
 
 /**
- * `column` contains `text`, case-insensitive; `%`, `_` and `\` in the text match literally. SQLite's
- * LIKE already ignores ASCII case (as far as its lower() goes), and PostgreSQL has ILIKE: no
- * lower() per row, which halved a contains-filter's scan of 100,000 partitions.
+ * `column` contains `text`, case-insensitive; `%`, `_` and `\` in the text match literally.
+ * SQLite's LIKE already ignores ASCII case, as far as its lower() goes: no lower() per row, which
+ * halved a contains filter's scan of 100,000 partitions. PostgreSQL keeps lower(), measured faster
+ * than its ILIKE.
  */
 export function containsText(db: Kysely<any>, column: string, text: string) {
   const pattern = `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const like = db.getExecutor().adapter instanceof SqliteAdapter ? sql`like` : sql`ilike`;
-  return sql<boolean>`${sql.ref(column)} ${like} ${pattern} escape '\\'`;
+  const value = db.getExecutor().adapter instanceof SqliteAdapter ? sql.ref(column) : sql`lower(${sql.ref(column)})`;
+  return sql<boolean>`${value} like ${pattern} escape '\\'`;
 }
 
 /**
