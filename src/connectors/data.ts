@@ -113,4 +113,7 @@ export interface DestinationWriter {
   close(): Promise<void>;
 }
 
+/** replaceFrom could not take these rows (a DuckDB CSV line past its reader's limit) and wrote nothing: the caller uses `replace`. */
+export class NotTaken extends Error {}
+
 export const READ_BATCH = 1000;

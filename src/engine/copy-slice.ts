@@ -1,4 +1,4 @@
-import { SLICE_COLUMN, type Row, type Slice } from '../connectors/data.js';
+import { NotTaken, SLICE_COLUMN, type Row, type Slice } from '../connectors/data.js';
 import { openReader } from '../connectors/index.js';
 import { VERIFY_ONLY } from '../jobs/config.js';
 import type { SliceComparison } from '../verification/compare.js';
@@ -87,7 +87,12 @@ async function copyAndVerify(run: TaskRun, slice: Slice | null, verifyOnly: bool
     // Same-engine fast path when no value needs to be seen on the way (a checksum does).
     const from = { db: task.src_db_name, table: task.src_table_name };
     const watch = { signal: run.signal, progress: (rows: number, n: number) => run.meter.add(rows, n) };
-    const fast = !sourceSum && writer.takesFrom?.(reader, run.columns) ? await writer.replaceFrom!(reader, from, [{ slice, key: run.dstSlice(slice) }], task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, watch) : null;
+    const fast = !sourceSum && writer.takesFrom?.(reader, run.columns)
+      ? await writer.replaceFrom!(reader, from, [{ slice, key: run.dstSlice(slice) }], task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, watch).catch((err) => {
+          if (err instanceof NotTaken) return null; // nothing written; its progress so far is counted twice
+          throw err;
+        })
+      : null;
     if (fast) bytes = fast.bytes;
     written = fast ? fast.rows : await writer.replace(task.dst_db_name, task.dst_table_name, run.dstColumns, run.dstSlice(slice), sourceRows());
   }

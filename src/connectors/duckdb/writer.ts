@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Connection } from '../engines.js';
-import { SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type SliceProbe } from '../data.js';
+import { NotTaken, SLICE_COLUMN, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type SlicePair, type SliceProbe, type SourceReader } from '../data.js';
+import { PostgresReader } from '../postgres/reader.js';
+import { csvCastExprs, csvLoadable, readCsv, writeCsv } from './csv-load.js';
 import { duckProbe, openDuck, quoteIdent, quoteLiteral, type DuckSession } from './connect.js';
 import { toDuckdb } from './types.js';
 import { castExprs, stage } from './values.js';
@@ -36,24 +41,64 @@ export class DuckdbWriter implements DestinationWriter {
 
   async replace(db: string, table: string, columns: DataColumn[], slice: string | null, rows: AsyncIterable<Row[]>): Promise<number> {
     const staged = `mms_stage_${randomUUID().replace(/-/g, '')}`;
-    const target = `${quoteIdent(db)}.${quoteIdent(table)}`;
     try {
       const n = await stage(this.duck.connection, staged, columns, rows);
-      const names = [...columns.map((c) => quoteIdent(c.name)), ...(slice === null ? [] : [quoteIdent(SLICE_COLUMN)])];
-      const values = [...castExprs(columns), ...(slice === null ? [] : ['$1'])];
-      await this.duck.all('BEGIN TRANSACTION');
-      try {
-        await this.duck.all(`DELETE FROM ${target}${slice === null ? '' : ` WHERE ${quoteIdent(SLICE_COLUMN)} = $1`}`, slice === null ? [] : [slice]);
-        await this.duck.all(`INSERT INTO ${target} (${names.join(', ')}) SELECT ${values.join(', ')} FROM temp.${quoteIdent(staged)}`, slice === null ? [] : [slice]);
-        await this.duck.all('COMMIT');
-      } catch (err) {
-        await this.duck.all('ROLLBACK').catch(() => {});
-        throw err;
-      }
+      await this.inTransaction(() => this.swapIn(db, table, columns, castExprs(columns), slice, `temp.${quoteIdent(staged)}`));
       return n;
     } finally {
       await this.duck.all(`DROP TABLE IF EXISTS temp.${quoteIdent(staged)}`);
     }
+  }
+
+  takesFrom(reader: SourceReader, columns: DataColumn[]): boolean {
+    return reader instanceof PostgresReader && csvLoadable(columns);
+  }
+
+  /**
+   * PostgreSQL's COPY CSV of each slice into a file, then DuckDB's own `read_csv` cast into place
+   * (csv-load.ts), in one transaction: no value crosses JavaScript.
+   */
+  async replaceFrom(reader: SourceReader, from: { db: string; table: string }, slices: SlicePair[], db: string, table: string, columns: DataColumn[], dstColumns: DataColumn[], watch: CopyWatch): Promise<{ rows: number; bytes: number }> {
+    if (!this.takesFrom(reader, columns)) throw new Error('replaceFrom: these columns cannot pass through');
+    const dir = await mkdtemp(join(tmpdir(), 'openmms-csv-'));
+    try {
+      const files = slices.map((_, i) => join(dir, `${i}.csv`));
+      for (const [i, { slice }] of slices.entries()) await writeCsv((reader as PostgresReader).csvText(from.db, from.table, columns, slice), files[i]!, watch);
+      const rows = await this.inTransaction(async () => {
+        let n = 0;
+        for (const [i, { key }] of slices.entries()) n += await this.swapIn(db, table, dstColumns, csvCastExprs(dstColumns), key, readCsv(files[i]!, dstColumns));
+        return n;
+      }).catch((err: Error) => {
+        // PostgreSQL writes well-formed CSV: what read_csv refuses is a row past its line limit.
+        throw /CSV Error/.test(err.message) ? new NotTaken(err.message) : err;
+      });
+      const bytes = (await Promise.all(files.map((f) => stat(f)))).reduce((n, s) => n + s.size, 0);
+      return { rows, bytes };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private async inTransaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.duck.all('BEGIN TRANSACTION');
+    try {
+      const out = await work();
+      await this.duck.all('COMMIT');
+      return out;
+    } catch (err) {
+      await this.duck.all('ROLLBACK').catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Replaces a slice's rows (the whole table's for null) with `values` selected from `from`; the rows inserted. */
+  private async swapIn(db: string, table: string, columns: DataColumn[], values: string[], slice: string | null, from: string): Promise<number> {
+    const target = `${quoteIdent(db)}.${quoteIdent(table)}`;
+    const names = [...columns.map((c) => quoteIdent(c.name)), ...(slice === null ? [] : [quoteIdent(SLICE_COLUMN)])];
+    const params = slice === null ? [] : [slice];
+    await this.duck.all(`DELETE FROM ${target}${slice === null ? '' : ` WHERE ${quoteIdent(SLICE_COLUMN)} = $1`}`, params);
+    const [inserted] = await this.duck.all<{ Count: bigint }>(`INSERT INTO ${target} (${names.join(', ')}) SELECT ${[...values, ...(slice === null ? [] : ['$1'])].join(', ')} FROM ${from}`, params);
+    return Number(inserted?.Count ?? 0);
   }
 
   probe(db: string, table: string, slice: string | null): SliceProbe {

@@ -58,10 +58,18 @@ export class PostgresReader implements SourceReader {
     return this.copyOut(batchQuery(db, table, columns.map((c) => quoteIdent(c.name)), slices));
   }
 
+  /**
+   * A slice's rows as CSV (NULL unquoted and empty, an empty text `""`), each value in the text
+   * `read` gives it, for a destination engine's own CSV reader.
+   */
+  csvText(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Buffer> {
+    return this.copyOut(`SELECT ${columns.map(valueExpr).join(', ')} FROM ${fromClause(db, table, slice)}`, ' WITH (FORMAT csv)');
+  }
+
   /** COPY (query) TO STDOUT inside one read-only snapshot. */
-  private async *copyOut(query: string): AsyncGenerator<Buffer> {
+  private async *copyOut(query: string, options = ''): AsyncGenerator<Buffer> {
     await this.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const stream = this.client.query(copyTo(`COPY (${query}) TO STDOUT`));
+    const stream = this.client.query(copyTo(`COPY (${query}) TO STDOUT${options}`));
     let finished = false;
     try {
       yield* stream;
