@@ -104,8 +104,9 @@ export interface DestinationWriter {
   /** Whether `replaceFrom` can take this reader's rows of these columns (else the caller uses `replace`). */
   takesFrom?(reader: SourceReader, columns: DataColumn[]): boolean;
   /**
-   * Same-engine fast path (only where `takesFrom`): replaces slices straight from a reader of the
-   * same engine, the values never decoded. Atomic over all the slices together (one transaction:
+   * Fast path (only where `takesFrom`): replaces slices straight from a reader whose engine's bulk
+   * output this engine reads itself (PostgreSQL's COPY text into PostgreSQL, its CSV into DuckDB),
+   * no value decoded in JavaScript. Atomic over all the slices together (one transaction:
    * many small partitions cost one commit); `watch.signal` aborts it (rolled back), `watch.progress`
    * hears of the rows and bytes as they pass.
    */

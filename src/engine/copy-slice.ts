@@ -84,7 +84,7 @@ async function copyAndVerify(run: TaskRun, slice: Slice | null, verifyOnly: bool
     written = await writer.count(task.dst_db_name, task.dst_table_name, run.dstSlice(slice));
     if (sourceSum) for await (const _ of sourceRows()); // the source's checksum; nothing is copied
   } else if (!config.schemaOnly) {
-    // Same-engine fast path when no value needs to be seen on the way (a checksum does).
+    // The engines' own bulk path when no value needs to be seen on the way (a checksum does).
     const from = { db: task.src_db_name, table: task.src_table_name };
     const watch = { signal: run.signal, progress: (rows: number, n: number) => run.meter.add(rows, n) };
     const fast = !sourceSum && writer.takesFrom?.(reader, run.columns)

@@ -247,14 +247,19 @@ describe('the type and corruption matrix: every value arrives, and a changed one
     expect((await run(id, { ...job, name: 'verify-restored', taskType: 'MC2MC_VERIFY', increment: false })).status).toBe('DONE');
   });
 
-  it('PostgreSQL → DuckDB through the engines\' own CSV: quoted texts, NULL beside empty and "NULL", BC years, extremes, exactly', async () => {
-    const src = sourceConfig(PG_CSV);
-    const dst = destination('DUCKDB', PG_CSV);
-    const res = await api.call('POST', mms('/datasources'), { name: 'csv-duckdb', type: 'POSTGRESQL', config: { source: src.conn, destination: dst.config } });
+  /** A data source from `s` to `to`, scanned, and a job copying `s`'s table: both ends and the job's end. */
+  async function copyTable(s: Source, to: DestinationType, name: string) {
+    const src = sourceConfig(s);
+    const dst = destination(to, s);
+    const res = await api.call('POST', mms('/datasources'), { name: `${name}-${to}`, type: s.type, config: { source: src.conn, destination: dst.config } });
     const id = res.body.data.dataSourceId as number;
     await api.call('POST', mms(`/datasources/${id}/scans`));
     await api.app.scans.idle();
-    const copied = await run(id, { name: 'csv', srcDbName: src.db, dstDbName: dst.dstDb, tables: [PG_CSV.table] });
+    return { src, dst, copied: await run(id, { name, srcDbName: src.db, dstDbName: dst.dstDb, tables: [s.table] }) };
+  }
+
+  it('PostgreSQL → DuckDB through the engines\' own CSV: quoted texts, NULL beside empty and "NULL", BC years, extremes, exactly', async () => {
+    const { src, dst, copied } = await copyTable(PG_CSV, 'DUCKDB', 'csv');
     expect([copied.status, copied.errMsg]).toEqual(['DONE', null]);
     const columns: Record<string, ValueClass> = { id: 'int', ...PG_CSV.columns };
     expect(await readBack(dst.read, columns)).toEqual(await readBack(src.read, columns));
@@ -262,14 +267,7 @@ describe('the type and corruption matrix: every value arrives, and a changed one
 
   it('PostgreSQL → DuckDB: a row over the CSV reader\'s line limit goes through the appender, exactly', async () => {
     psql(pgSrc.url, `CREATE TABLE csv_long (id int, t text); INSERT INTO csv_long VALUES (1, repeat(md5('a'), 300000)), (2, 'short, "quoted"')`);
-    const long: Source = { type: 'POSTGRESQL', table: 'csv_long', columns: { t: 'text' } };
-    const src = sourceConfig(long);
-    const dst = destination('DUCKDB', long);
-    const res = await api.call('POST', mms('/datasources'), { name: 'csv-long', type: 'POSTGRESQL', config: { source: src.conn, destination: dst.config } });
-    const id = res.body.data.dataSourceId as number;
-    await api.call('POST', mms(`/datasources/${id}/scans`));
-    await api.app.scans.idle();
-    const copied = await run(id, { name: 'long', srcDbName: src.db, dstDbName: dst.dstDb, tables: [long.table] });
+    const { copied } = await copyTable({ type: 'POSTGRESQL', table: 'csv_long', columns: { t: 'text' } }, 'DUCKDB', 'long');
     expect([copied.status, copied.errMsg]).toEqual(['DONE', null]);
     // Digests: psql's output of the 9.6 MB row would overflow a child process's buffer.
     const digests = 'SELECT id, length(t) AS n, md5(t) AS md5 FROM csv_long ORDER BY id';
@@ -283,13 +281,7 @@ describe('the type and corruption matrix: every value arrives, and a changed one
   });
 
   it.each(DESTINATIONS)('PostgreSQL NaN, infinities, BC dates, enum, inet, bit, json and unbounded numeric → %s: copied exactly, or refused by row in MariaDB', async (to) => {
-    const src = sourceConfig(PG_SPECIAL);
-    const dst = destination(to, PG_SPECIAL);
-    const res = await api.call('POST', mms('/datasources'), { name: `special-${to}`, type: 'POSTGRESQL', config: { source: src.conn, destination: dst.config } });
-    const id = res.body.data.dataSourceId as number;
-    await api.call('POST', mms(`/datasources/${id}/scans`));
-    await api.app.scans.idle();
-    const copied = await run(id, { name: 'special', srcDbName: src.db, dstDbName: dst.dstDb, tables: [PG_SPECIAL.table] });
+    const { src, dst, copied } = await copyTable(PG_SPECIAL, to, 'special');
     if (to === 'MYSQL') {
       expect([copied.status, copied.errMsg]).toEqual(['FAILED', 'MySQL cannot store NaN (float64)']);
       return;
