@@ -18,10 +18,11 @@ export interface Service {
 /** The administrator the bench's services are started with (authentication stays on, as in production). */
 const ADMIN = { accessKeyId: 'OMMSBENCHADMIN', accessKeySecret: randomBytes(18).toString('base64url') };
 
+/** BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=prof", profiles the service and its workers. */
+const nodeArgs = () => (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 export async function startService(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<Service> {
-  // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=prof", profiles the service.
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, 'dist/cli/main.js', 'serve', '--port', '0', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [...nodeArgs(), 'dist/cli/main.js', 'serve', '--port', '0', '--data-dir', dataDir], {
     env: { ...process.env, OPENMMS_LOG_LEVEL: 'warn', OPENMMS_ADMIN_ACCESS_KEY_ID: ADMIN.accessKeyId, OPENMMS_ADMIN_ACCESS_KEY_SECRET: ADMIN.accessKeySecret, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -64,7 +65,7 @@ export async function startService(dataDir: string, env: NodeJS.ProcessEnv = {})
  * process plans and dispatches, workers scan and copy.
  */
 export async function startWorker(env: NodeJS.ProcessEnv): Promise<{ cpuSeconds: () => number; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['dist/cli/main.js', 'worker'], { env: { ...process.env, OPENMMS_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs(), 'dist/cli/main.js', 'worker'], { env: { ...process.env, OPENMMS_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     const onData = (d: Buffer) => {
