@@ -87,6 +87,13 @@ export interface CopyWatch {
   progress(rows: number, bytes: number): void;
 }
 
+/** Lines in a chunk of COPY or CSV text: its rows, for progress (a CSV text holding a newline counts twice). */
+export function linesIn(chunk: Buffer): number {
+  let n = 0;
+  for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;
+  return n;
+}
+
 export interface DestinationWriter {
   /** Creates the table, or adds the columns it lacks (never drops or narrows one). */
   ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean): Promise<void>;

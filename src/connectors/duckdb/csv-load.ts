@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import type { CopyWatch, DataColumn } from '../data.js';
+import { linesIn, type CopyWatch, type DataColumn } from '../data.js';
 import { isDated, type LogicalType } from '../types/logical.js';
 import { quoteLiteral } from './connect.js';
 import { toDuckdb } from './types.js';
@@ -42,9 +42,7 @@ export async function writeCsv(chunks: AsyncIterable<Buffer>, file: string, watc
   const counted = async function* (source: AsyncIterable<Buffer>) {
     for await (const chunk of source) {
       if (watch.signal.aborted) throw new Error('stopped');
-      let lines = 0;
-      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
-      watch.progress(lines, chunk.length);
+      watch.progress(linesIn(chunk), chunk.length);
       yield chunk;
     }
   };

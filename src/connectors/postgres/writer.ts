@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import pg from 'pg';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import type { Connection } from '../engines.js';
-import { SLICE_COLUMN, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type SliceKey, type SlicePair, type SliceProbe, type SourceReader } from '../data.js';
+import { linesIn, SLICE_COLUMN, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type SliceKey, type SlicePair, type SliceProbe, type SourceReader } from '../data.js';
 import { connectPostgres, qualified, quoteIdent } from './connect.js';
 import { quoteLiteral } from '../sql.js';
 import { encodeCopyRow } from './copy-text.js';
@@ -112,8 +112,7 @@ export class PostgresWriter implements DestinationWriter {
         const chunk = Buffer.concat(held, heldBytes);
         held = [];
         heldBytes = 0;
-        let n = 0;
-        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++; // one line per row
+        const n = linesIn(chunk);
         lines += n;
         bytes += chunk.length;
         watch.progress(n, chunk.length);
