@@ -33,8 +33,8 @@ export async function throughput(rows: number, partitions: number, small: number
   const dataDir = mkdtempSync(join(tmpdir(), 'openmms-bench-'));
   const svc = await startService(dataDir);
   try {
-    const source = async (name: string, type: string, conn: object, destination: object, dbName: string) => {
-      const { dataSourceId } = await svc.call('POST', '/datasources', { name, type, config: { source: conn, destination } });
+    const source = async (name: string, type: string, conn: object, destination: object | undefined, dbName: string) => {
+      const { dataSourceId } = await svc.call('POST', '/datasources', { name, type, config: { source: conn, ...(destination && { destination }) } });
       await scan(svc, dataSourceId, { dbName });
       return dataSourceId as number;
     };
@@ -88,6 +88,11 @@ export async function throughput(rows: number, partitions: number, small: number
     await measure('PostgreSQL → DuckDB', 'wide', wideBytes, pgToDuck, { name: 'wide', srcDbName: 'public', tables: ['wide'], increment: false }, [
       ['psql CSV file + DuckDB read_csv', () => psqlThenDuckdb(src.url, 'SELECT * FROM wide', (csv) => `CREATE TABLE wide AS SELECT * FROM read_csv(${csv})`)],
     ]);
+    // The embedded default destination, again and again on one server: each run must end DONE.
+    const pgToDefault = await source('pg-default', 'POSTGRESQL', pgConn(src.url), undefined, 'public');
+    for (let run = 1; run <= 5; run++) {
+      await measure('PostgreSQL → default DuckDB, one server', `wide (run ${run} of 5)`, wideBytes, pgToDefault, { name: `wide-${run}`, srcDbName: 'public', tables: ['wide'], increment: false }, []);
+    }
     await measure('PostgreSQL → lake (Parquet)', 'wide', wideBytes, pgToLake, { name: 'wide', srcDbName: 'public', tables: ['wide'] }, [
       ['psql CSV file + DuckDB COPY TO parquet', () => psqlThenDuckdb(src.url, 'SELECT * FROM wide', (csv, out) => `COPY (SELECT * FROM read_csv(${csv})) TO ${out} (FORMAT parquet)`)],
     ]);

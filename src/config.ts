@@ -1,6 +1,7 @@
 import { DEFAULT_JOB_LIMITS, type JobLimits } from './jobs/quotas.js';
 import { join, resolve } from 'node:path';
 import { sandboxOptionsFromEnv } from './security/sandbox.js';
+import { duckdbResourcesFrom, type DuckdbResources } from './connectors/duckdb/resources.js';
 
 /** Service settings: command-line flags win over OPENMMS_* environment variables, which win over defaults. */
 export interface ServiceConfig {
@@ -18,6 +19,8 @@ export interface ServiceConfig {
   limits: JobLimits;
   /** OPENMMS_FILE_ROOTS and OPENMMS_ALLOWED_HOSTS (security/sandbox.ts). */
   sandbox: { fileRoots: string[]; allowedHosts: string[] };
+  /** OPENMMS_DUCKDB_MEMORY and OPENMMS_DUCKDB_THREADS, or what the machine and the concurrency allow. */
+  duckdb: DuckdbResources;
 }
 
 export interface ConfigOverrides {
@@ -72,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     concurrency,
     auth: overrides.auth ?? env.OPENMMS_AUTH !== 'off',
     sandbox: sandboxOptionsFromEnv(env),
+    duckdb: duckdbResourcesFrom(env, concurrency),
     limits: {
       maxPartitionsPerJob: positiveInt(env, 'OPENMMS_MAX_PARTITIONS_PER_JOB', DEFAULT_JOB_LIMITS.maxPartitionsPerJob),
       maxActiveJobs: positiveInt(env, 'OPENMMS_MAX_ACTIVE_JOBS', DEFAULT_JOB_LIMITS.maxActiveJobs),

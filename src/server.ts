@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
 import { loggerOptions, secretKeyFile, type ServiceConfig } from './config.js';
+import { useDuckdbResources } from './connectors/duckdb/resources.js';
 import { secretBoxFromEnv } from './security/secrets.js';
 import { resealSecrets } from './security/reseal.js';
 import { openStore } from './store/store.js';
@@ -13,6 +14,7 @@ import { Sandbox } from './security/sandbox.js';
  */
 export async function startServer(config: ServiceConfig, env: NodeJS.ProcessEnv = process.env): Promise<{ app: FastifyInstance; adminKeyFile: string | null; sandbox: Sandbox }> {
   const secrets = secretBoxFromEnv(env, secretKeyFile(config));
+  useDuckdbResources(config.duckdb);
   const sandbox = await Sandbox.create({ dataDir: config.dataDir, storeUrl: config.storeUrl, ...config.sandbox });
   const store = await openStore(config.storeUrl);
   const resealed = await resealSecrets(store, secrets);

@@ -101,6 +101,17 @@ describe('mms API commands', () => {
       const timer = JSON.parse((await mmsCli('--json', 'timers', 'create', '1', '--type', 'Daily', '--value', '03:00', '--body', '{"name": "nightly", "srcDbName": "default"}')).stdout);
       expect((await mmsCli('timers', 'trigger', '1', String(timer.timerId))).stdout).toBe(`timer ${timer.timerId} fired\n`);
       expect((await mmsCli('timers', 'logs', '1', String(timer.timerId))).stdout).toMatch(/start job\s+│ start job success: job 3/);
+      // Names a limited key chose reach the terminal as text: no escape sequence, bell, newline or reordering runs.
+      const hostile = 'x\u001b[2J\u001b]0;owned\u0007\n│ 9 │ fake row │\u009b31m\u202eevil\u007f';
+      await adminFetch(`${server.base}/api/v1/mms/datasources/1`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: hostile }) });
+      const raw = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+      for (const args of [['sources', 'list'], ['--json', 'sources', 'list'], ['sources', 'get', '1'], ['tasks', '1', '--job', '1']]) {
+        const out = await mmsCli(...args);
+        expect([args.join(' '), raw.test(out.stdout + out.stderr)]).toEqual([args.join(' '), false]);
+      }
+      const listed = await mmsCli('sources', 'list');
+      expect(listed.stdout).toContain('x\\u{1b}[2J\\u{1b}]0;owned\\u{7}\\n│ 9 │ fake row │\\u{9b}31m\\u{202e}evil\\u{7f}');
+      expect(JSON.parse((await mmsCli('--json', 'sources', 'list')).stdout)[0].name).toBe(hostile);
       const unreachable = await mmsCli('--server', 'http://127.0.0.1:9', 'sources', 'list');
       expect(unreachable.code).toBe(1);
       expect(unreachable.stderr).toMatch(/^mms: cannot reach the OpenMMS server at http:\/\/127.0.0.1:9/);

@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { DataSourceService } from '../datasources/service.js';
 import { DestinationGuard } from '../datasources/destination-guard.js';
+import { backfillEndpoints } from '../datasources/endpoints.js';
 import { JobService } from '../jobs/service.js';
 import type { JobLimits } from '../jobs/quotas.js';
 import type { SecretBox } from '../security/secrets.js';
@@ -119,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.auth !== false) installAuth(app, keys, deps.store, deps.authLimits);
   app.decorate('accessKeys', keys);
   const dataSources = new DataSourceService(deps.store, deps.secrets, deps.sandbox);
+  await backfillEndpoints(deps.store.db, dataSources, app.log);
   const metrics = new Metrics(deps.store.db);
   const runner =
     deps.runJobs === false || deps.runJobs === 'dispatch' ? null : new Runner({ db: deps.store.db, dialect: deps.store.dialect, dataSources, sandbox: deps.sandbox, metrics }, app.log, {

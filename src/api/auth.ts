@@ -5,7 +5,7 @@ import { isUniqueViolation, type Store } from '../store/store.js';
 import { Throttle } from '../auth/throttle.js';
 import { unauthenticated, type AccessKeyService, type Principal } from '../auth/keys.js';
 import { allowedSources, allows, allowsExplicitly } from '../auth/policy.js';
-import { SHARE_DESTINATION } from '../datasources/sharing.js';
+import { SHARE_DESTINATION, type ShareRights } from '../datasources/sharing.js';
 import { bodyDigest, md5Base64, queryOf, roaSignature, roaStringToSign, sameSignature, V3_ALGORITHM, v3Signature, v3StringToSign, type SignedRequest } from '../auth/signature.js';
 
 declare module 'fastify' {
@@ -35,9 +35,11 @@ const MAX_SKEW_MS = 15 * 60 * 1000;
 export const forbidden = (principal: Principal, action: string, resource: string) =>
   new MmsError(403, 'Forbidden.RAM', `access key ${principal.accessKeyId} (${principal.name}) is not allowed to ${action} on ${resource}`);
 
-/** Whether the caller's policy names openmms:ShareDestination on data source `other` (see datasources/sharing.ts). */
-export const sharesWith = (req: FastifyRequest) => (other: number) =>
-  req.principal !== null && allowsExplicitly(req.principal.policy, SHARE_DESTINATION, `datasource/${other}`);
+/** What the caller's policy lets it share: data sources it names openmms:ShareDestination on (see datasources/sharing.ts). */
+export const sharesWith = (req: FastifyRequest): ShareRights => ({
+  keyId: req.principal?.accessKeyId ?? null,
+  allows: (other) => req.principal !== null && allowsExplicitly(req.principal.policy, SHARE_DESTINATION, `datasource/${other}`),
+});
 
 export interface AuthLimits {
   /** Failed authentications one client address may make per window before it gets 429. */

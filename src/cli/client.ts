@@ -1,4 +1,5 @@
 import { authedFetch, credentialsFromEnv } from '../auth/credentials.js';
+import { terminalSafe } from './output.js';
 
 /** A failure the CLI reports as one line on stderr, with the exit code it stands for. */
 export class CliError extends Error {
@@ -36,7 +37,7 @@ export function apiClient(server: string, env: NodeJS.ProcessEnv = process.env) 
       throw new CliError(`cannot reach the OpenMMS server at ${server}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
     }
     const json = (await res.json().catch(() => null)) as { data?: T; code?: string; message?: string } | null;
-    if (!res.ok || !json) throw new CliError(`${json?.code ?? res.status}: ${json?.message ?? res.statusText}`);
+    if (!res.ok || !json) throw new CliError(terminalSafe(`${json?.code ?? res.status}: ${json?.message ?? res.statusText}`));
     return json.data as T;
   };
 }

@@ -6,6 +6,7 @@ import { runDemo } from '../demo.js';
 import { startWorker } from '../cluster/start-worker.js';
 import { registerApiCommands } from './commands.js';
 import { CliError } from './client.js';
+import { terminalSafe } from './output.js';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -82,6 +83,7 @@ program
 registerApiCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
-  console.error(`mms: ${err instanceof Error ? err.message : String(err)}`);
+  // Lines of our own (a failed job's tasks), each as a terminal may show it.
+  console.error(`mms: ${(err instanceof Error ? err.message : String(err)).split('\n').map(terminalSafe).join('\n')}`);
   process.exit(err instanceof CliError ? err.exitCode : 1);
 });

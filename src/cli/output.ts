@@ -1,19 +1,37 @@
 import Table from 'cli-table3';
 import logUpdate from 'log-update';
 
+/**
+ * What a terminal would take as a command rather than text: C0 controls (ESC, BEL, newline…), DEL,
+ * C1 controls (a CSI on its own) and the bidirectional overrides that reorder what is shown.
+ */
+const CONTROL = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text from the server (names a limited key chose, error messages) as it may reach a terminal:
+ * every control character shown as an escape, as the logs show them. Nothing clears the screen,
+ * retitles the window or draws a row that is not there.
+ */
+export const terminalSafe = (text: string) =>
+  text.replace(CONTROL, (c) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\u{${c.codePointAt(0)!.toString(16)}}`);
+
+/** JSON for a terminal: JSON.stringify escapes C0 controls within strings; DEL, C1 and the overrides are escaped too. */
+export const terminalJson = (data: unknown) =>
+  JSON.stringify(data, null, 2).replace(/[\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 /** Rows as a table (or a sentence) for people, or the raw data as JSON for scripts (`--json`). */
 export function print(json: boolean, data: unknown, columns?: [header: string, value: (row: any) => unknown][]): void {
   if (!json && typeof data === 'string') {
-    console.log(data);
+    console.log(terminalSafe(data));
     return;
   }
   if (json || !columns) {
-    console.log(JSON.stringify(data, null, 2));
+    console.log(terminalJson(data));
     return;
   }
   const rows = Array.isArray(data) ? data : [data];
   const table = new Table({ head: columns.map(([h]) => h), style: { head: [], border: [] } });
-  for (const row of rows) table.push(columns.map(([, v]) => String(v(row) ?? '')));
+  for (const row of rows) table.push(columns.map(([, v]) => terminalSafe(String(v(row) ?? ''))));
   console.log(table.toString());
 }
 
@@ -25,7 +43,7 @@ export function bar(done: number, total: number, width = 30): string {
 
 /** A one-line progress bar, redrawn in place on a terminal, printed as lines elsewhere. */
 export function progress(label: string, done: number, total: number, extra = ''): void {
-  const line = `${label} ${bar(done, total)} ${done}/${total} ${extra}`.trimEnd();
+  const line = terminalSafe(`${label} ${bar(done, total)} ${done}/${total} ${extra}`.trimEnd());
   if (process.stdout.isTTY) process.stdout.write(`\r${line}`);
   else console.log(line);
 }
@@ -37,7 +55,8 @@ export function progress(label: string, done: number, total: number, extra = '')
 export class LiveView {
   private lastHead = '';
 
-  draw(lines: string[], final = false): void {
+  draw(given: string[], final = false): void {
+    const lines = given.map(terminalSafe);
     // A terminal of no width (some pseudo-terminals) would get nothing: it is written to as to a log.
     if (process.stdout.isTTY && process.stdout.columns > 0) {
       logUpdate(lines.join('\n'));

@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import prettyBytes from 'pretty-bytes';
 import { CliError, sleep, type Call } from './client.js';
-import { bar, LiveView } from './output.js';
+import { bar, LiveView, terminalJson, terminalSafe } from './output.js';
 
 const count = new Intl.NumberFormat('en-US');
 const num = (n: number) => count.format(Math.round(n));
@@ -46,9 +46,9 @@ export async function watchJob(call: Call, json: boolean, sourceId: number, jobI
     const ended = job.status === 'DONE' || job.status === 'FAILED' || job.stopped;
     if (!json) view.draw(jobView(job, tasks, await call('GET', `/datasources/${sourceId}/jobs/${jobId}/throughput`)), ended);
     if (ended) {
-      if (json) console.log(JSON.stringify(job, null, 2));
+      if (json) console.log(terminalJson(job));
       if (job.status === 'FAILED') {
-        const failed = tasks.filter((t) => t.status === 'FAILED').map((t) => `task ${t.id}: ${t.errMsg}`);
+        const failed = tasks.filter((t) => t.status === 'FAILED').map((t) => `task ${t.id}: ${terminalSafe(String(t.errMsg))}`);
         throw new CliError(`job ${jobId} FAILED${failed.length ? `\n${failed.join('\n')}` : ''}`);
       }
       return;

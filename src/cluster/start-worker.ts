@@ -4,6 +4,7 @@ import pino from 'pino';
 import { loggerOptions, secretKeyFile, type ServiceConfig } from '../config.js';
 import { DataSourceService } from '../datasources/service.js';
 import { Sandbox } from '../security/sandbox.js';
+import { useDuckdbResources } from '../connectors/duckdb/resources.js';
 import { secretBoxFromEnv } from '../security/secrets.js';
 import { openStore } from '../store/store.js';
 import { Metrics } from '../metrics/metrics.js';
@@ -35,6 +36,7 @@ export async function startWorker(
   if (!/^postgres(ql)?:\/\//.test(config.storeUrl)) throw new Error('a worker needs the PostgreSQL metadata store: give --store-url postgres://…');
   const log = pino(loggerOptions(config));
   const secrets = secretBoxFromEnv(env, secretKeyFile(config));
+  useDuckdbResources(config.duckdb);
   const store = await openStore(config.storeUrl);
   const sandbox = await Sandbox.create({ dataDir: config.dataDir, storeUrl: config.storeUrl, ...config.sandbox });
   const dataSources = new DataSourceService(store, secrets, sandbox);

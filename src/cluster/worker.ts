@@ -4,7 +4,7 @@ import type { TaskContext } from '../engine/task-run.js';
 import { executeTask, type EngineLog } from '../engine/execute-task.js';
 import { claimTask } from '../jobs/ledger/claim.js';
 import { renewLease } from '../jobs/ledger/tasks.js';
-import { cleanLakeStaging } from '../engine/staging-cleanup.js';
+import { cleanLeftovers } from '../engine/leftovers.js';
 import type { TaskQueue } from './queue.js';
 import type { ScanService } from '../catalog/scan-service.js';
 
@@ -47,7 +47,7 @@ export class Worker {
 
   async start(): Promise<void> {
     // Other workers may be staging right now: only what nobody has touched for hours is a leftover.
-    await cleanLakeStaging(this.ctx, this.log, STALE_STAGING_MS);
+    await cleanLeftovers(this.ctx, this.log, STALE_STAGING_MS);
     await this.queue.work(this.options.concurrency, async ({ taskId }) => {
       const run = this.handle(taskId);
       this.finished.add(run);

@@ -9,6 +9,16 @@ export type Engine = (typeof ENGINES)[number];
  */
 export const SINGLE_WRITER: ReadonlySet<Engine> = new Set<Engine>(['SQLITE', 'DUCKDB']);
 
+/**
+ * What names a server engine's endpoint (security/endpoint.ts): its port when none is given, and
+ * whether a connection's database is where its tables live (PostgreSQL), or only the default
+ * database of a server whose jobs name theirs (MySQL: one server, one set of tables).
+ */
+export const SERVER_IDENTITY: Partial<Record<Engine, { defaultPort: number; database: boolean }>> = {
+  POSTGRESQL: { defaultPort: 5432, database: true },
+  MYSQL: { defaultPort: 3306, database: false },
+};
+
 /** Engines whose connections name a file or folder (`path`) instead of a server. */
 export const FILE_ENGINES: ReadonlySet<Engine> = new Set<Engine>(['SQLITE', 'DUCKDB', 'LAKE']);
 
@@ -23,6 +33,13 @@ export interface Connection {
   /** File (SQLite, DuckDB) or folder (lake) on the service's file system. */
   path?: string;
   options?: Record<string, string | number | boolean>;
+  /**
+   * Set by the sandbox on a resolved connection, never by a caller: the service's private folder
+   * where this connection's engine may write temporary files (connectors/scratch.ts).
+   */
+  scratch?: string;
+  /** Set by the sandbox: the host name a TLS certificate must name, the connection going to the address checked. */
+  tlsName?: string;
 }
 
 const REQUIRED_FIELDS: Record<Engine, (keyof Connection)[]> = {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConnectionError, type ColumnMeta, type SourceCatalog } from './connector.js';
 import { scalar, type LogicalType, type ScalarKind } from './types/logical.js';
@@ -62,15 +62,28 @@ export function openCatalog(engine: Engine, conn: Connection): Promise<SourceCat
   return ENGINE_PARTS[engine].catalog(conn);
 }
 
+/** The folder itself, or the nearest one above it that exists. */
+function nearestFolder(path: string): string {
+  let at = path;
+  while (!existsSync(at)) {
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  return at;
+}
+
 /**
- * Proves a connection works before it is saved: a source must answer; a server destination must
- * accept the login; a file destination's folder must exist or be creatable.
+ * Proves a connection works before it is saved, changing nothing: a source must answer; a server
+ * destination must accept the login; a file destination's folder (or the one it would be created
+ * in) must be one the service can write.
  */
 export async function testConnection(engine: Engine, resolved: Connection, role: 'source' | 'destination'): Promise<void> {
   if (role === 'destination' && resolved.path !== undefined) {
-    const folder = engine === 'LAKE' ? resolved.path : dirname(resolved.path);
+    const folder = nearestFolder(engine === 'LAKE' ? resolved.path : dirname(resolved.path));
     try {
-      mkdirSync(folder, { recursive: true });
+      if (!statSync(folder).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
+      accessSync(folder, constants.W_OK | constants.X_OK);
     } catch (err) {
       throw new ConnectionError(`cannot create the destination's folder: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
     }

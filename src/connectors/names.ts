@@ -8,6 +8,13 @@ const MAX_IDENTIFIER: Partial<Record<Engine, { bytes?: number; chars?: number }>
   MYSQL: { chars: 64 },
 };
 
+/** Databases (schemas) an engine keeps for itself: a table written there would sit among its catalog, or fail. */
+const SYSTEM_DATABASES: Partial<Record<Engine, { names: RegExp; why: string }>> = {
+  POSTGRESQL: { names: /^(information_schema|pg_.*)$/, why: 'PostgreSQL keeps information_schema and the pg_ schemas for itself' },
+  MYSQL: { names: /^(information_schema|performance_schema|mysql|sys)$/i, why: 'MySQL keeps information_schema, performance_schema, mysql and sys for itself' },
+  DUCKDB: { names: /^(information_schema|pg_catalog|temp|system)$/i, why: 'DuckDB keeps information_schema, pg_catalog, temp and system for itself' },
+};
+
 /**
  * Why a name cannot be a destination database, table or column on an engine, or null when it can.
  * SQL engines quote every identifier, so only what the engine cannot hold is refused; a lake's
@@ -20,10 +27,14 @@ export function destinationNameProblem(engine: Engine, kind: NameKind, name: str
   const max = MAX_IDENTIFIER[engine];
   if (max?.bytes !== undefined && Buffer.byteLength(name) > max.bytes) return `${engine} keeps ${kind} names of at most ${max.bytes} bytes`;
   if (max?.chars !== undefined && [...name].length > max.chars) return `${engine} keeps ${kind} names of at most ${max.chars} characters`;
+  const system = SYSTEM_DATABASES[engine];
+  if (kind === 'database' && system?.names.test(name)) return system.why;
   if (engine === 'LAKE' && kind !== 'column') {
     if (/[/\\]/.test(name) || /[\x00-\x1f\x7f]/.test(name)) return `a lake ${kind} name is a folder name: no '/', '\\' or control characters`;
     if (name === '.' || name === '..' || /^[._]/.test(name)) return `a lake ${kind} name cannot start with '.' or '_' (such folders are hidden from readers)`;
     if (Buffer.byteLength(name) > 250) return `a lake ${kind} name is a folder name of at most 250 bytes`;
+    // `<root>/x.db` is where the lake keeps database x: a table folder of that name would hold another database's tables.
+    if (kind === 'table' && /\.db$/i.test(name)) return "a lake table name cannot end in '.db' (Hive reads such a folder as a database)";
   }
   return null;
 }

@@ -4,8 +4,7 @@ import { MmsError } from '../errors.js';
 import type { Sandbox } from '../security/sandbox.js';
 import type { Database } from '../store/schema.js';
 import type { DataSource } from './service.js';
-import { SHARE_DESTINATION } from './sharing.js';
-import type { Connection } from '../connectors/engines.js';
+import { NO_SHARING, SHARE_DESTINATION, type ShareRights } from './sharing.js';
 
 /** Engines whose table names compare without case (DuckDB, SQLite; MySQL on some systems): the claim does too. */
 const CASELESS: ReadonlySet<Engine> = new Set<Engine>(['DUCKDB', 'SQLITE', 'MYSQL']);
@@ -18,8 +17,10 @@ export interface DestinationTable {
 /**
  * One writer per destination table: the first data source to write a table owns it, and another
  * data source's job is refused (409, naming the owner) unless the caller's policy allows
- * `openmms:ShareDestination` on the owner. Checked when a job is created and again before each
- * task writes, so a destination changed later cannot slip past it.
+ * `openmms:ShareDestination` on the owner; that grant lasts as long as the caller's key. Checked
+ * when a job is created and again before each task writes, so a destination changed later, or a
+ * grant whose key was deleted, cannot slip past it. Tables are told apart by the destination's
+ * endpoint (security/endpoint.ts): however a data source spells a server or a file, it is one.
  */
 export class DestinationGuard {
   constructor(
@@ -28,28 +29,27 @@ export class DestinationGuard {
   ) {}
 
   /**
-   * What identifies a destination: the real path of a file or folder, the checked address of a
-   * server. `resolved` is the destination as the sandbox already resolved it, when the caller has it.
+   * What identifies the destination (security/endpoint.ts): as the data source keeps it, or, for
+   * one not resolved yet, as the sandbox resolves it now.
    */
-  private async endpoint(source: DataSource, resolved?: Connection): Promise<string> {
+  private async endpoint(source: DataSource): Promise<string> {
+    if (source.row.destination_endpoint !== null) return source.row.destination_endpoint;
     const d = source.config.destination;
-    const conn = resolved ?? (await this.sandbox.connection(d.type, d, { role: 'destination', sourceId: source.row.id }));
-    if (conn.path !== undefined) return `${d.type}:${conn.path}`;
-    return `${d.type}://${(conn.host ?? '').toLowerCase()}:${conn.port ?? ''}/${conn.database ?? ''}`;
+    return (await this.sandbox.resolve(d.type, d, { role: 'destination', sourceId: source.row.id })).endpoint.key;
   }
 
   /**
-   * Claims `tables` for `source`. `mayShare(owner)`: whether the caller may write a table `owner`
-   * has; `db`: a transaction the claims commit (or roll back) with; `resolved`: the destination as
-   * the sandbox resolved it for the writer, so it is not resolved twice.
+   * Claims `tables` for `source`. `rights`: whose tables the caller may write too (its shared
+   * claims end with its key); `db`: a transaction the claims commit (or roll back) with;
+   * `endpoint`: the destination's key as just resolved (a task's), else the data source's own.
    */
   async claim(
     source: DataSource,
     tables: DestinationTable[],
-    { mayShare = () => false, db = this.db, resolved }: { mayShare?: (owner: number) => boolean; db?: Kysely<Database>; resolved?: Connection } = {},
+    { rights = NO_SHARING, db = this.db, endpoint }: { rights?: ShareRights; db?: Kysely<Database>; endpoint?: string } = {},
     now = Date.now(),
   ): Promise<void> {
-    const endpoint = await this.endpoint(source, resolved);
+    const at = endpoint ?? (await this.endpoint(source));
     const type = source.config.destination.type;
     const caseless = CASELESS.has(type);
     // A SQLite file has one database: whatever dstDbName a job gives, its tables land side by side.
@@ -61,32 +61,32 @@ export class DestinationGuard {
     const objects = [...new Set(tables.map(key))];
     for (let i = 0; i < objects.length; i += 500) {
       const chunk = objects.slice(i, i + 500);
-      const owners = await this.claims(db, endpoint, chunk);
+      const owners = await this.claims(db, at, chunk);
       // Unclaimed, or left with sharers only (its owner was deleted): the first to write it owns it.
       const fresh = chunk.filter((o) => (owners.get(o)?.owner ?? -1) === -1);
       if (fresh.length) {
-        await this.insert(db, endpoint, fresh, me, 0, now);
-        for (const [o, c] of await this.claims(db, endpoint, fresh)) owners.set(o, c);
+        await this.insert(db, at, fresh, me, null, now);
+        for (const [o, c] of await this.claims(db, at, fresh)) owners.set(o, c);
       }
       const shares: string[] = [];
       for (const o of chunk) {
         const c = owners.get(o)!;
         if (c.writers.has(me)) continue;
-        if (!mayShare(c.owner)) {
+        if (!rights.allows(c.owner) || rights.keyId === null) {
           const [db, table] = JSON.parse(o) as [string, string];
           throw new MmsError(409, 'Conflict.DestinationOwned', `destination table '${db}.${table}' is written by data source ${c.owner}; map this table to another name (tableMapping), or use a key whose policy allows ${SHARE_DESTINATION} on datasource/${c.owner}`);
         }
         shares.push(o);
       }
-      if (shares.length) await this.insert(db, endpoint, shares, me, 1, now);
+      if (shares.length) await this.insert(db, at, shares, me, rights.keyId, now);
     }
   }
 
-  /** Owner claims (`shared` 0) race on a unique index: the loser's row is simply not written. */
-  private async insert(db: Kysely<Database>, endpoint: string, objects: string[], sourceId: number, shared: 0 | 1, now: number): Promise<void> {
+  /** Owner claims (no `grantedBy`) race on a unique index: the loser's row is simply not written. */
+  private async insert(db: Kysely<Database>, endpoint: string, objects: string[], sourceId: number, grantedBy: string | null, now: number): Promise<void> {
     await db
       .insertInto('destination_claims')
-      .values(objects.map((object) => ({ endpoint, object, source_id: sourceId, shared, create_time: now })))
+      .values(objects.map((object) => ({ endpoint, object, source_id: sourceId, shared: grantedBy === null ? 0 : 1, granted_by: grantedBy, create_time: now })))
       .onConflict((oc) => oc.doNothing())
       .execute();
   }

@@ -9,9 +9,8 @@ import { conflict, invalid, MmsError, notFound } from '../errors.js';
 import { ConnectionError } from '../connectors/connector.js';
 import type { Sandbox } from '../security/sandbox.js';
 import { testConnection } from '../connectors/index.js';
-import { assertOwnFiles } from './sharing.js';
+import { assertOwnFiles, NO_SHARING, recordFileGrants, type ShareRights } from './sharing.js';
 
-type MayShare = (other: number) => boolean;
 
 export interface DataSourceConfig {
   source: Connection;
@@ -35,6 +34,12 @@ export interface DataSourceChanges {
   networklink?: string;
   /** UpdateMmsDataSource action START / STOP. */
   status?: 'STARTED' | 'STOPPED';
+}
+
+/** The endpoint keys of a data source's connections (null: a private destination not saved yet). */
+interface Endpoints {
+  source: string;
+  destination: string | null;
 }
 
 /** A data source as the service works with it: settings with secrets opened. */
@@ -61,24 +66,32 @@ export class DataSourceService {
     private readonly sandbox: Sandbox,
   ) {}
 
-  /** `mayShare(other)`: whether the caller may use files data source `other` reads or writes (see assertOwnFiles). */
-  async create(input: DataSourceInput, mayShare: MayShare = () => false, now = Date.now()): Promise<number> {
-    const config = await this.test(input, mayShare);
+  /** `rights`: which other data sources' files the caller may use (see assertOwnFiles). */
+  async create(input: DataSourceInput, rights: ShareRights = NO_SHARING, now = Date.now()): Promise<number> {
+    const { config, endpoints, sharedWith } = await this.checked(input.type, { source: input.config.source, destination: input.config.destination ?? EMBEDDED_DESTINATION }, null, rights);
     try {
-      return await repo.insertDataSource(this.store.db, {
-        name: input.name,
-        type: input.type,
-        ...this.split(config),
-        status: 'STARTED',
-        region: input.region ?? null,
-        networklink: input.networklink ?? null,
-        err_msg: null,
-        last_update_time: null,
-        db_num: 0,
-        table_num: 0,
-        partition_num: 0,
-        create_time: now,
-        update_time: now,
+      return await this.store.db.transaction().execute(async (tx) => {
+        const id = await repo.insertDataSource(tx, {
+          name: input.name,
+          type: input.type,
+          ...this.split(config),
+          source_endpoint: endpoints.source,
+          destination_endpoint: endpoints.destination,
+          status: 'STARTED',
+          region: input.region ?? null,
+          networklink: input.networklink ?? null,
+          err_msg: null,
+          last_update_time: null,
+          db_num: 0,
+          table_num: 0,
+          partition_num: 0,
+          create_time: now,
+          update_time: now,
+        });
+        // A private destination is known by its id only.
+        if (endpoints.destination === null) await repo.updateDataSource(tx, id, { destination_endpoint: await this.endpointOf(config.destination.type, config.destination, 'destination', id) });
+        await recordFileGrants(tx, id, sharedWith, rights);
+        return id;
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`a data source named '${input.name}' already exists`);
@@ -86,13 +99,9 @@ export class DataSourceService {
     }
   }
 
-  /** Checks a data source's settings and connections without saving anything; returns the settings. */
-  async test(input: DataSourceInput, mayShare: MayShare = () => false): Promise<DataSourceConfig> {
-    const config: DataSourceConfig = { source: input.config.source, destination: input.config.destination ?? EMBEDDED_DESTINATION };
-    validate(input.type, config);
-    await assertOwnFiles(this.store.db, this.sandbox.files, { id: null, type: input.type, config }, mayShare);
-    await this.prove(input.type, config);
-    return config;
+  /** Checks a data source's settings and connections without saving anything (nor creating anything). */
+  async test(input: DataSourceInput, rights: ShareRights = NO_SHARING): Promise<void> {
+    await this.checked(input.type, { source: input.config.source, destination: input.config.destination ?? EMBEDDED_DESTINATION }, null, rights);
   }
 
   async get(id: number): Promise<DataSource> {
@@ -106,9 +115,9 @@ export class DataSourceService {
    * password (clients never see it, so they cannot send it back), but only for the same endpoint:
    * a stored password is never sent anywhere but where it was saved for.
    */
-  async update(id: number, changes: DataSourceChanges, mayShare: MayShare = () => false, now = Date.now()): Promise<void> {
+  async update(id: number, changes: DataSourceChanges, rights: ShareRights = NO_SHARING, now = Date.now()): Promise<void> {
     const current = await this.get(id);
-    const config = await this.changedConfig(current, changes, mayShare);
+    const { config, endpoints, sharedWith } = await this.changedConfig(current, changes, rights);
     try {
       await this.store.db.transaction().execute(async (tx) => {
         await repo.updateDataSource(tx, id, {
@@ -117,11 +126,13 @@ export class DataSourceService {
           ...(changes.networklink !== undefined && { networklink: changes.networklink }),
           ...(changes.status !== undefined && { status: changes.status }),
           ...this.split(config),
+          ...(endpoints && { source_endpoint: endpoints.source, destination_endpoint: endpoints.destination }),
           update_time: now,
         });
-        // Tables it owned at its old destination are no longer its (see DestinationGuard).
-        const moved = (['type', ...ENDPOINT_FIELDS] as const).some((f) => config.destination[f] !== current.config.destination[f]);
-        if (moved) await tx.deleteFrom('destination_claims').where('source_id', '=', id).execute();
+        if (!endpoints) return;
+        // Tables it owned at another destination are no longer its (see DestinationGuard); the same one spelled otherwise keeps them.
+        if (endpoints.destination !== current.row.destination_endpoint) await tx.deleteFrom('destination_claims').where('source_id', '=', id).execute();
+        await recordFileGrants(tx, id, sharedWith, rights);
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`a data source named '${changes.name}' already exists`);
@@ -130,12 +141,12 @@ export class DataSourceService {
   }
 
   /** UpdateMmsDataSource `test`: the settings an update would save, checked and proven, not saved. */
-  async testChanges(id: number, changes: DataSourceChanges, mayShare: MayShare = () => false): Promise<void> {
-    await this.changedConfig(await this.get(id), { ...changes, config: changes.config ?? {} }, mayShare);
+  async testChanges(id: number, changes: DataSourceChanges, rights: ShareRights = NO_SHARING): Promise<void> {
+    await this.changedConfig(await this.get(id), { ...changes, config: changes.config ?? {} }, rights);
   }
 
-  /** The settings after `changes`, checked (and, when connections change, proven). */
-  private async changedConfig(current: DataSource, changes: DataSourceChanges, mayShare: MayShare): Promise<DataSourceConfig> {
+  /** The settings after `changes`, checked (and, when connections change, proven, with the endpoints they reach). */
+  private async changedConfig(current: DataSource, changes: DataSourceChanges, rights: ShareRights): Promise<{ config: DataSourceConfig; endpoints?: Endpoints; sharedWith: number[] }> {
     const keepPassword = <T extends Connection>(side: string, next: T | undefined, old: T): T => {
       if (!next) return old;
       if (next.password !== undefined || old.password === undefined) return next;
@@ -149,12 +160,11 @@ export class DataSourceService {
       source: keepPassword('source', changes.config?.source, current.config.source),
       destination: keepPassword('destination', changes.config?.destination, current.config.destination),
     };
-    validate(current.type, config);
-    if (changes.config) {
-      await assertOwnFiles(this.store.db, this.sandbox.files, { id: current.row.id, type: current.type, config }, mayShare);
-      await this.prove(current.type, config);
+    if (!changes.config) {
+      validate(current.type, config);
+      return { config, sharedWith: [] };
     }
-    return config;
+    return this.checked(current.type, config, current.row.id, rights);
   }
 
   /** A STOPPED data source (UpdateMmsDataSource action STOP) takes no scans and runs no jobs. */
@@ -182,21 +192,33 @@ export class DataSourceService {
     return { total, items: rows.map((row) => this.hydrate(row)) };
   }
 
-  /** A data source is saved only once both its connections are proven to work. */
-  private async prove(type: Engine, config: DataSourceConfig): Promise<void> {
+  /**
+   * Settings as they may be saved: valid, using no other data source's files but where `rights`
+   * allow (those returned, for the grants), and both connections proven to work, with what they
+   * reach. A private destination (null) is known by the data source's id only.
+   */
+  private async checked(type: Engine, config: DataSourceConfig, id: number | null, rights: ShareRights): Promise<{ config: DataSourceConfig; endpoints: Endpoints; sharedWith: number[] }> {
+    validate(type, config);
+    // Where the connections lead is checked first (a path or host refused is refused as such), then whose files they use.
+    const source = await this.sandbox.resolve(type, config.source, { role: 'source', sourceId: null });
+    // A private destination is created by the first copy: there is nothing to reach yet.
+    const privateDestination = isPrivateDestination(config.destination);
+    const destination = privateDestination ? null : await this.sandbox.resolve(config.destination.type, config.destination, { role: 'destination', sourceId: null });
+    const sharedWith = await assertOwnFiles(this.store.db, this.sandbox.files, { id, type, config }, rights);
     try {
-      await this.tryConnection(type, config.source, 'source');
-      // A private destination is created by the first copy: there is nothing to reach yet.
-      if (!isPrivateDestination(config.destination)) await this.tryConnection(config.destination.type, config.destination, 'destination');
+      await testConnection(type, source.connection, 'source');
+      if (destination) await testConnection(config.destination.type, destination.connection, 'destination');
     } catch (err) {
       if (err instanceof ConnectionError) throw new MmsError(400, 'ConnectionFailed', err.message);
       throw err;
     }
+    const destinationKey = destination?.endpoint.key ?? (id === null ? null : await this.endpointOf(config.destination.type, config.destination, 'destination', id));
+    return { config, endpoints: { source: source.endpoint.key, destination: destinationKey }, sharedWith };
   }
 
-  /** The sandbox resolves the connection (or refuses it), then the engine is asked. */
-  private async tryConnection(engine: Engine, conn: Connection, role: 'source' | 'destination'): Promise<void> {
-    await testConnection(engine, await this.sandbox.connection(engine, conn, { role, sourceId: null }), role);
+  /** The key of what a connection of data source `sourceId` reaches (security/endpoint.ts). */
+  async endpointOf(engine: Engine, conn: Connection, role: 'source' | 'destination', sourceId: number): Promise<string> {
+    return (await this.sandbox.resolve(engine, conn, { role, sourceId })).endpoint.key;
   }
 
   /** Splits settings into the plain part (stored as is) and the sealed passwords. */

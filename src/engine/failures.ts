@@ -1,3 +1,5 @@
+import { outOfMemoryHint } from '../connectors/duckdb/resources.js';
+
 /**
  * Transient failures (a dropped connection, a deadlock, a server restarting) are retried with
  * backoff; anything else is the user's to fix, so it fails at once with a readable hint.
@@ -12,11 +14,13 @@ const TRANSIENT_CODES = new Set([
 export function isTransient(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | null;
   if (typeof e?.code === 'string' && TRANSIENT_CODES.has(e.code)) return true;
-  // pg and mysql2 say the first ones when a query is sent on a connection the server ended; the
-  // last are writers of one file colliding (DuckDB's catalog, SQLite's lock): the next try gets its turn.
+  // pg and mysql2 say the first ones when a query is sent on a connection the server ended; then
+  // writers of one file colliding (DuckDB's catalog, SQLite's lock): the next try gets its turn;
+  // last DuckDB out of memory: the next try starts with an instance of its own.
   return (
     typeof e?.message === 'string' &&
-    /Connection terminated|connection lost|socket hang up|timeout expired|has encountered a connection error|connection is in closed state|write-write conflict|database is locked/i.test(e.message)
+    (/Connection terminated|connection lost|socket hang up|timeout expired|has encountered a connection error|connection is in closed state|write-write conflict|database is locked/i.test(e.message) ||
+      outOfMemoryHint(e.message) !== null)
   );
 }
 
@@ -28,6 +32,8 @@ export const backoffMs = (attempt: number) => 2 ** attempt * 1000;
 /** A hint for the common permanent failures. */
 export function hint(err: unknown): string {
   const m = err instanceof Error ? err.message : String(err);
+  const memory = outOfMemoryHint(m);
+  if (memory) return memory;
   if (/permission denied|access denied/i.test(m)) return `${m} (hint: grant the data source's user read access at the source and write access at the destination)`;
   if (/does not exist|unknown (table|database)|no such table/i.test(m)) return `${m} (hint: the source changed since the last scan; scan it again, then retry)`;
   if (/invalid byte sequence for encoding "UTF8": 0x00/.test(m)) return `${m} (hint: PostgreSQL text cannot hold NUL characters; remove them at the source, or copy the column into bytea)`;

@@ -8,6 +8,8 @@ import { logicalType, openReader, openWriter } from '../connectors/index.js';
 import { decodeJobConfig } from '../jobs/config.js';
 import type { Database, TaskRow } from '../store/schema.js';
 import { DestinationGuard } from '../datasources/destination-guard.js';
+import { recheckOwnFiles } from '../datasources/sharing.js';
+import { setDestinationEndpoint } from '../store/datasources.js';
 import { ThroughputMeter } from './throughput-meter.js';
 import { batches, canBatch, copyBatch, type SizedPart } from './copy-batch.js';
 import { copySlice } from './copy-slice.js';
@@ -41,7 +43,8 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
   const dstColumns = columns.map((c) => ({ name: config.columnMapping[c.name] ?? c.name, type: c.type }));
   const partitioned = table.has_partitions === 1;
   // Resolved once (confined path, checked address): the writer, the ownership check and the read-back share it.
-  const destination = { ...(await ctx.sandbox.connection(source.config.destination.type, source.config.destination, { role: 'destination', sourceId: task.source_id })), type: source.config.destination.type };
+  const resolved = await ctx.sandbox.resolve(source.config.destination.type, source.config.destination, { role: 'destination', sourceId: task.source_id });
+  const destination = { ...resolved.connection, type: source.config.destination.type };
 
   const sourceConnection = ctx.sandbox.connection(source.type, source.config.source, { role: 'source', sourceId: task.source_id });
   const [opened, openedWriter] = await Promise.allSettled([
@@ -58,8 +61,11 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
   try {
     const openSource = async () => openReader(source.type, await sourceConnection);
     const run: TaskRun = { ctx, task, config, signal, columns, dstColumns, partitioned, sourceType: source.type, dstSlice: await sliceNaming(db, destination.type, task), destination, reader, openSource, writer, meter };
-    // The destination may have changed since the job was created: the table must still be this data source's to write.
-    await new DestinationGuard(db, ctx.sandbox).claim(source, [{ db: task.dst_db_name, table: task.dst_table_name }], { resolved: destination });
+    // The destination, or what its name leads to, may have changed since the job was created, and a
+    // grant may have ended with its key: the files and the table must still be this data source's to use.
+    if (resolved.endpoint.key !== source.row.destination_endpoint) await setDestinationEndpoint(db, source.row.id, resolved.endpoint.key);
+    await recheckOwnFiles(db, ctx.sandbox.files, { id: source.row.id, type: source.type, config: source.config, updateTime: source.row.update_time });
+    await new DestinationGuard(db, ctx.sandbox).claim(source, [{ db: task.dst_db_name, table: task.dst_table_name }], { endpoint: resolved.endpoint.key });
     await writer.ensureTable(task.dst_db_name, task.dst_table_name, dstColumns, partitioned);
     const parts = await db
       .selectFrom('task_partitions as tp')

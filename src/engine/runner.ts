@@ -5,7 +5,7 @@ import { movePartitions, setTableStatus } from '../store/catalog-status.js';
 import { planQueuedJobs, unplannedJobs } from '../jobs/plan.js';
 import type { TaskContext } from './task-run.js';
 import { executeTask } from './execute-task.js';
-import { cleanLakeStaging } from './staging-cleanup.js';
+import { cleanLeftovers } from './leftovers.js';
 import { Poller } from '../jobs/poller.js';
 import { claimableTasks, claimNext } from '../jobs/ledger/claim.js';
 import { requeueInterrupted } from '../jobs/ledger/tasks.js';
@@ -52,7 +52,7 @@ export class Runner {
     const staleTables = await this.db.selectFrom('catalog_tables').select('id').where('status', '=', 'DOING').where('has_partitions', '=', 0).execute();
     for (const t of staleTables) await setTableStatus(this.db, t.id, 'INIT');
     await requeueInterrupted(this.db);
-    await cleanLakeStaging(this.ctx, this.log, 0);
+    await cleanLeftovers(this.ctx, this.log, 0);
   }
 
   start(): void {

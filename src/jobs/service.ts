@@ -14,6 +14,7 @@ import { conflict, invalid, MmsError, notFound } from '../errors.js';
 import type { JobType } from '../store/schema.js';
 import { DEFAULT_JOB_LIMITS, type JobLimits } from './quotas.js';
 import type { DestinationGuard } from '../datasources/destination-guard.js';
+import type { ShareRights } from '../datasources/sharing.js';
 import { destinationNameProblem, type NameKind } from '../connectors/names.js';
 import type { Engine } from '../connectors/engines.js';
 import type { JobConfig } from './config.js';
@@ -210,8 +211,8 @@ export class JobService {
     };
   }
 
-  /** `mayShare(owner)`: whether the caller may write destination tables data source `owner` has (see DestinationGuard). */
-  async create(sourceId: number, req: CreateJobRequest, mayShare?: (owner: number) => boolean, now = Date.now()): Promise<number> {
+  /** `rights`: whose destination tables the caller may write too (see DestinationGuard). */
+  async create(sourceId: number, req: CreateJobRequest, rights?: ShareRights, now = Date.now()): Promise<number> {
     const { source, db, scope, dstDb, config } = await this.resolve(sourceId, req);
     await jobs.assertNotMigrating(this.store.db, db.id, scope.tables.map((t) => t.src));
     await this.assertPartitionCount(db.id, scope.tables, config, scope.type);
@@ -241,7 +242,7 @@ export class JobService {
         },
         scope.tables,
         // Claimed with the job, or not at all: a refused job leaves no claim behind.
-        (tx) => this.guard.claim(source, destinationTables, { mayShare, db: tx }),
+        (tx) => this.guard.claim(source, destinationTables, { rights, db: tx }),
       );
       this.engine?.nudge();
       return id;

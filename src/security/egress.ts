@@ -1,13 +1,14 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { MmsError } from '../errors.js';
+import { canonicalAddress, sameServer, serverEndpoint, type Endpoint } from './endpoint.js';
+import { SERVER_IDENTITY } from '../connectors/engines.js';
 
 /**
  * Where server connections (PostgreSQL, MySQL) may go: to the hosts OPENMMS_ALLOWED_HOSTS lists
  * (any, when unset), and never to the service's own metadata store. A host name is resolved once
- * per connection and the connection then goes to the address that was checked, so a name cannot
- * point elsewhere between the check and the connect.
+ * per connection and the connection then goes to the address that was checked (TLS too), so a
+ * name cannot point elsewhere between the check and the connect.
  */
 
 /** A host the sandbox refused: the caller's to fix (400). */
@@ -18,29 +19,19 @@ export class HostRefused extends MmsError {
   }
 }
 
-/** A server endpoint: what the store's own database is compared by. */
-export interface ServerEndpoint {
+/** A server as a connection names it: host (a name or any spelling of an address), port, and the database where the engine's identity has one. */
+export interface ServerTarget {
   host: string;
   port: number;
-  database: string;
+  database: string | null;
 }
 
-const unmapped = (a: string) => a.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1').toLowerCase();
-
-/** This machine's addresses (loopback, any interface, unspecified): one server, whichever of them a client names. */
-function localAddresses(): Set<string> {
-  const out = new Set(['127.0.0.1', '::1', '0.0.0.0', '::']);
-  for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) out.add(unmapped(i.address));
-  return out;
-}
-
-const isLoopback = (a: string) => /^127\./.test(a) || a === '::1';
-
+/** Every address a host leads to, as given (a zone kept for connecting) and resolved once. */
 async function addressesOf(host: string): Promise<string[]> {
-  const bare = host.replace(/^\[(.*)\]$/, '$1');
-  if (isIP(bare)) return [unmapped(bare)];
+  const bare = host.trim().replace(/^\[(.*)\]$/, '$1');
+  if (isIP(bare) || isIP(bare.split('%')[0]!)) return [bare];
   try {
-    return (await lookup(bare, { all: true, verbatim: true })).map((a) => unmapped(a.address));
+    return (await lookup(bare, { all: true, verbatim: true })).map((a) => a.address);
   } catch {
     throw new HostRefused(`cannot resolve host '${host}'`);
   }
@@ -85,45 +76,43 @@ export class AllowedHosts {
 }
 
 export class Egress {
-  private readonly local = localAddresses();
-
   constructor(
     private readonly allowed: AllowedHosts,
-    /** The PostgreSQL metadata store, with its host's addresses; null on a SQLite store. */
-    private readonly store: (ServerEndpoint & { addresses: string[] }) | null,
+    /** The PostgreSQL metadata store's endpoint; null on a SQLite store. */
+    private readonly store: Endpoint | null,
   ) {}
 
-  static async create(allowedHosts: string[], store: ServerEndpoint | null): Promise<Egress> {
-    return new Egress(new AllowedHosts(allowedHosts), store && { ...store, addresses: await addressesOf(store.host).catch(() => [store.host]) });
-  }
-
-  private same(a: string, b: string): boolean {
-    const norm = (x: string) => (this.local.has(x) || isLoopback(x) ? 'local' : x);
-    return norm(a) === norm(b);
+  static async create(allowedHosts: string[], store: ServerTarget | null): Promise<Egress> {
+    const addresses = store ? await addressesOf(store.host).catch(() => [store.host]) : [];
+    return new Egress(new AllowedHosts(allowedHosts), store && serverEndpoint(addresses, addresses[0]!, store.port, store.database));
   }
 
   /**
-   * Checks a server endpoint; returns the address to connect to. `engine` tells whether the
-   * endpoint could be the store (only a PostgreSQL connection can).
+   * Checks a server: every address its host resolves to must be allowed, and none may lead to the
+   * store's database, in any spelling (security/endpoint.ts). Returns the address to connect to
+   * and the endpoint that connection reaches.
    */
-  async check(engine: string, endpoint: ServerEndpoint): Promise<string> {
-    const addresses = await addressesOf(endpoint.host);
-    if (!this.allowed.allows(endpoint.host, addresses)) {
-      throw new HostRefused(`host '${endpoint.host}' is not one this service may connect to (OPENMMS_ALLOWED_HOSTS)`);
-    }
-    const store = this.store;
-    if (store && engine === 'POSTGRESQL' && endpoint.port === store.port && endpoint.database === store.database && addresses.some((a) => store.addresses.some((s) => this.same(a, s)))) {
-      throw new HostRefused(`database '${endpoint.database}' at ${endpoint.host}:${endpoint.port} is this service's own metadata store: it can be neither a source nor a destination`);
+  async check(target: ServerTarget): Promise<{ address: string; endpoint: Endpoint }> {
+    const addresses = await addressesOf(target.host);
+    if (!this.allowed.allows(target.host, addresses.map(canonicalAddress))) {
+      throw new HostRefused(`host '${target.host}' is not one this service may connect to (OPENMMS_ALLOWED_HOSTS)`);
     }
     // Servers on this machine often listen on 127.0.0.1 only, while `localhost` may resolve to ::1 first.
-    return addresses.find((a) => isIP(a) === 4) ?? addresses[0]!;
+    // An IPv4 address in an IPv6 spelling is connected to as IPv4; a link-local one keeps its zone.
+    const chosen = addresses.find((a) => isIP(canonicalAddress(a)) === 4) ?? addresses[0]!;
+    const address = isIP(canonicalAddress(chosen)) === 4 ? canonicalAddress(chosen) : chosen;
+    const endpoint = serverEndpoint(addresses, address, target.port, target.database);
+    if (this.store && sameServer(endpoint, this.store)) {
+      throw new HostRefused(`database '${target.database ?? ''}' at ${target.host}:${target.port} is this service's own metadata store: it can be neither a source nor a destination`);
+    }
+    return { address, endpoint };
   }
 }
 
-/** The store's endpoint from its URL (`postgres://user@host:port/db`); null for SQLite. */
-export function storeEndpoint(storeUrl: string): ServerEndpoint | null {
+/** The store's server from its URL (`postgres://user@host:port/db`); null for SQLite. */
+export function storeTarget(storeUrl: string): ServerTarget | null {
   if (!/^postgres(ql)?:\/\//.test(storeUrl)) return null;
   const u = new URL(storeUrl);
   const database = decodeURIComponent(u.pathname.slice(1)) || decodeURIComponent(u.username) || 'postgres';
-  return { host: u.hostname || 'localhost', port: Number(u.port || 5432), database };
+  return { host: u.hostname || 'localhost', port: Number(u.port || SERVER_IDENTITY.POSTGRESQL!.defaultPort), database };
 }

@@ -30,6 +30,8 @@ export class FileRoots {
   readonly roots: string[];
   /** Private per-data-source destinations (see defaultDestination): reachable by the service only. */
   readonly privateDir: string;
+  /** The service's temporary files (connectors/scratch.ts): CSV passed between engines, DuckDB's spill. */
+  readonly scratchDir: string;
   private readonly dataDir: string;
   private readonly protectedPaths: string[];
 
@@ -38,6 +40,7 @@ export class FileRoots {
     chmodSync(options.dataDir, 0o700); // the store, its key and the private destinations: the service's user only
     this.dataDir = realPath(options.dataDir);
     this.privateDir = join(this.dataDir, 'destinations');
+    this.scratchDir = join(this.dataDir, 'tmp');
     const given = options.roots?.length ? options.roots : [join(this.dataDir, 'files')];
     if (!options.roots?.length) mkdirSync(given[0]!, { recursive: true });
     this.roots = given.map((r) => {

@@ -23,6 +23,11 @@ export async function updateDataSource(db: Kysely<Database>, id: number, changes
   await db.updateTable('datasources').set(changes).where('id', '=', id).execute();
 }
 
+/** What the destination reaches now (security/endpoint.ts), as a task found it. */
+export async function setDestinationEndpoint(db: Kysely<Database>, id: number, key: string): Promise<void> {
+  await db.updateTable('datasources').set({ destination_endpoint: key }).where('id', '=', id).execute();
+}
+
 export async function deleteDataSource(db: Kysely<Database>, id: number): Promise<void> {
   await db.deleteFrom('datasources').where('id', '=', id).execute();
 }

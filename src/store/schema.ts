@@ -22,6 +22,7 @@ export interface Database {
   api_tokens: ApiTokenTable;
   signature_nonces: SignatureNonceTable;
   destination_claims: DestinationClaimTable;
+  file_grants: FileGrantTable;
   async_tasks: AsyncTaskTable;
   timer_logs: TimerLogTable;
   task_throughput: TaskThroughputTable;
@@ -66,7 +67,16 @@ export interface DestinationClaimTable {
   object: string;
   source_id: number;
   shared: number;
+  /** The access key whose policy let a sharer write it (null: the owner, or shared before keys were kept). */
+  granted_by: string | null;
   create_time: number;
+}
+
+/** A data source allowed to use files another one reads or writes (datasources/sharing.ts), by the key whose policy allowed it. */
+export interface FileGrantTable {
+  source_id: number;
+  other_id: number;
+  granted_by: string;
 }
 
 /** An API caller: its secret is sealed (signatures need it in the clear), its policy is JSON. */
@@ -213,6 +223,9 @@ export interface DataSourceTable {
   config: string;
   /** Secrets of the connection settings, encrypted (see security/secrets.ts). */
   secrets: string;
+  /** What the source and the destination reach (security/endpoint.ts keys), as last resolved; null until then. */
+  source_endpoint: string | null;
+  destination_endpoint: string | null;
   /** STARTED, or STOPPED by UpdateMmsDataSource action STOP (no scans, no job runs until START). */
   status: string;
   /** MMS's region and network link: kept and echoed, unused. */

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgDatabase } from '../support/stores.js';
+import { openDuck } from '../../src/connectors/duckdb/connect.js';
 import { mmsClient, SERVING, spawnMms, until } from '../support/processes.js';
 
 /** The real server process, as `mms serve` runs it. */
@@ -61,6 +62,39 @@ describe('a server killed mid-copy or mid-scan', () => {
       await once(server.child, 'exit').catch(() => {});
     }
   }, 120_000);
+
+  it('leaves no temporary file of a copy killed mid-way into the default DuckDB destination', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'openmms-crash-duck-'));
+    const key = randomBytes(32).toString('hex');
+    let server = await startServer(dataDir, key);
+    const call = (method: string, path: string, body?: unknown) => mmsClient(server.base)(method, path, body);
+    const scratch = join(dataDir, 'tmp');
+    const leftovers = (pid: number) => (existsSync(scratch) ? readdirSync(scratch).filter((f) => f.includes(`-${pid}-`)) : []);
+    try {
+      const { dataSourceId: id } = await call('POST', '/datasources', { name: 'duck', type: 'POSTGRESQL', config: { source: src.conn } });
+      const { scanId } = await call('POST', `/datasources/${id}/scans`);
+      await until(async () => (await call('GET', `/datasources/${id}/scans/${scanId}`)).status === 'DONE', 30);
+      const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'duck', srcDbName: 's' });
+      // PostgreSQL's CSV of a partition is being written to the service's scratch folder.
+      const dead = server.child.pid!;
+      await until(async () => leftovers(dead).some((f) => f.startsWith('csv-')), 60);
+      server.child.kill('SIGKILL');
+      await once(server.child, 'exit');
+      expect(leftovers(dead).length).toBeGreaterThan(0);
+      server = await startServer(dataDir, key);
+
+      await until(async () => (await call('GET', `/datasources/${id}/jobs/${jobId}`)).status === 'DONE', 120);
+      expect(leftovers(dead)).toEqual([]);
+      // The copy's instance is closed with its task: the file can be read beside the idle server.
+      const duck = await openDuck(join(dataDir, 'destinations', `source-${id}.duckdb`), { readOnly: true });
+      const [row] = (await duck.connection.runAndReadAll('SELECT count(*), count(DISTINCT id), min(id), max(id) FROM main.big')).getRowsJS();
+      duck.close();
+      expect(row).toEqual([400000n, 400000n, 1n, 400000n]);
+    } finally {
+      server.child.kill('SIGTERM');
+      await once(server.child, 'exit').catch(() => {});
+    }
+  }, 240_000);
 
   it('takes a scan it was running over after a restart, once the dead process lease lapsed', async () => {
     const wide = await createPgDatabase('openmms_crash_wide');

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteDatabase } from '../../src/store/sqlite-driver.js';
@@ -116,7 +116,50 @@ describe.each(STORE_KINDS)('each data source\'s destination is its own (%s store
       expect(res.body.message).toMatch(new RegExp(`data source (${reader}|\\d+) (writes to|reads from) this file or folder`));
     }
     const sharer = await api.tenant('reader-of-alice', { statements: [...TENANT.statements, { effect: 'Allow', actions: ['openmms:ShareDestination'], resources: ['datasource/*'] }] });
+    mkdirSync(join(root, 'alice-lake'), { recursive: true }); // as her first copy leaves it (a connection test creates nothing)
     expect((await sharer('POST', mms('/datasources'), { name: 'chain', type: 'LAKE', config: { source: { path: 'alice-lake' } } })).status).toBe(200);
+  });
+
+  it('a grant to share ends with the key that made it: its data source no longer writes or reads what it shared', async () => {
+    const owner = await source(alice, 'grant-owner', 'alice.sqlite', { type: 'DUCKDB', path: 'granted.duckdb' });
+    const first = (await alice('POST', mms(`/datasources/${owner}/jobs`), { name: 'first', srcDbName: 'main', tables: ['t'] })).body.data.jobId;
+    expect(await finished(alice, owner, first)).toBe('DONE');
+    const lake = await source(alice, 'lake-owner', 'alice.sqlite', { type: 'LAKE', path: 'granted-lake' });
+    const lakeJob = (await alice('POST', mms(`/datasources/${lake}/jobs`), { name: 'lake', srcDbName: 'main', tables: ['t'] })).body.data.jobId;
+    expect(await finished(alice, lake, lakeJob)).toBe('DONE');
+    const sharing = { statements: [...TENANT.statements, { effect: 'Allow' as const, actions: ['openmms:ShareDestination'], resources: [`datasource/${owner}`, `datasource/${lake}`] }] };
+    const key = await api.app.accessKeys.create('granter', sharing);
+    const { token } = await api.app.accessKeys.issueToken(key.accessKeyId, key.accessKeySecret);
+    const granter: As = (method, url, body) => api.call(method, url, body, { authorization: `Bearer ${token}` });
+    // A table she owns, written with the grant; and a lake reading her destination's folder, created with it.
+    const writer = await source(granter, 'grant-writer', 'bob.sqlite', { type: 'DUCKDB', path: 'granted.duckdb' });
+    const together = (await granter('POST', mms(`/datasources/${writer}/jobs`), { name: 'together', srcDbName: 'main', tables: ['t'], increment: false })).body.data.jobId;
+    expect(await finished(granter, writer, together)).toBe('DONE');
+    const reader = (await granter('POST', mms('/datasources'), { name: 'grant-reader', type: 'LAKE', config: { source: { path: 'granted-lake' }, destination: { type: 'DUCKDB', path: 'reader.duckdb' } } })).body.data.dataSourceId;
+    await granter('POST', mms(`/datasources/${reader}/scans`));
+    await api.app.scans.idle();
+    const read = (await granter('POST', mms(`/datasources/${reader}/jobs`), { name: 'read', srcDbName: 'default', tables: ['t'], increment: false })).body.data.jobId;
+    expect(await finished(granter, reader, read)).toBe('DONE');
+
+    expect((await api.call('DELETE', `/api/v1/auth/accessKeys/${key.accessKeyId}`)).status).toBe(200);
+    for (const [id, jobId, why] of [[writer, together, `is written by data source ${owner}`], [reader, read, `data source ${lake} writes to this file or folder`]] as const) {
+      expect((await bob('POST', mms(`/datasources/${id}/jobs/${jobId}/start`))).status).toBe(200);
+      expect(await finished(bob, id, jobId)).toBe('FAILED');
+      const tasks = (await bob('GET', mms(`/datasources/${id}/tasks?jobId=${jobId}`))).body.data.objectList;
+      expect(tasks.map((t: { errMsg: string }) => t.errMsg).join(' ')).toContain(why);
+    }
+    // Hers are untouched, and her own jobs still run.
+    expect(await rowsOf(join(root, 'granted.duckdb'), 't')).toEqual(['bob']);
+    expect((await alice('POST', mms(`/datasources/${owner}/jobs/${first}/start`))).status).toBe(200);
+    expect(await finished(alice, owner, first)).toBe('DONE');
+  });
+
+  it('a connection test creates nothing', async () => {
+    for (const destination of [{ type: 'LAKE', path: 'never/made/lake' }, { type: 'DUCKDB', path: 'nor/this.duckdb' }, { type: 'SQLITE', path: 'nor-that/x.sqlite' }]) {
+      const res = await alice('POST', mms('/datasources/test'), { name: 'x', type: 'SQLITE', config: { source: { path: 'alice.sqlite' }, destination } });
+      expect([destination.path, res.status]).toEqual([destination.path, 200]);
+    }
+    expect(['never', 'nor', 'nor-that'].filter((f) => existsSync(join(root, f)))).toEqual([]);
   });
 
   it('a destination changed after the job was created is checked again before any row is written', async () => {

@@ -9,6 +9,7 @@ describe('failure classification', () => {
     expect(isTransient(new Error('Connection terminated unexpectedly'))).toBe(true);
     expect(isTransient(new Error('TransactionContext Error: Catalog write-write conflict on create with "t_3"'))).toBe(true);
     expect(isTransient(new Error('database is locked'))).toBe(true);
+    expect(isTransient(new Error('Out of Memory Error: could not allocate block of size 8.0 MiB (39.6 MiB/45.7 MiB used)\n\nPossible solutions:\n* Reducing the number of threads'))).toBe(true);
     expect(isTransient(Object.assign(new Error('permission denied for table t'), { code: '42501' }))).toBe(false);
     expect(isTransient(new Error('verification failed'))).toBe(false);
     expect([1, 2, 3].map(backoffMs)).toEqual([2000, 4000, 8000]);
@@ -20,5 +21,9 @@ describe('failure classification', () => {
     expect(hint(new Error('numeric field overflow'))).toMatch(/hint: a value does not fit the destination column type/);
     expect(hint(new Error('invalid byte sequence for encoding "UTF8": 0x00'))).toMatch(/hint: PostgreSQL text cannot hold NUL characters/);
     expect(hint(new Error('something else'))).toBe('something else');
+    // DuckDB's own advice (SET statements) is no use to a user of the service: what to change is.
+    expect(hint(new Error('Out of Memory Error: could not allocate block of size 8.0 MiB (39.6 MiB/45.7 MiB used)\n\nPossible solutions:\n* Reducing the number of threads (SET threads=X)'))).toMatch(
+      /^Out of Memory Error: could not allocate block of size 8\.0 MiB \(39\.6 MiB\/45\.7 MiB used\) \(hint: embedded DuckDB may use \S+ with \d+ threads \([^)]+\); raise OPENMMS_DUCKDB_MEMORY, or lower OPENMMS_DUCKDB_THREADS or the tasks run at once \(--concurrency\)\)$/,
+    );
   });
 });

@@ -10,7 +10,7 @@ export class DuckdbCatalog implements SourceCatalog {
   private constructor(private readonly duck: DuckSession) {}
 
   static async open(conn: Connection): Promise<DuckdbCatalog> {
-    return new DuckdbCatalog(await openDuck(conn.path!, { readOnly: true }));
+    return new DuckdbCatalog(await openDuck(conn.path!, { readOnly: true, scratch: conn.scratch }));
   }
 
   async ping(): Promise<void> {

@@ -28,13 +28,17 @@ function astronomical(col: string): string {
 export const csvCastExprs = (columns: DataColumn[]) => columns.map((c, i) => `CAST(${isDated(c.type) ? astronomical(`c${i}`) : `c${i}`} AS ${toDuckdb(c.type)})`);
 
 /**
- * `read_csv` of a file PostgreSQL wrote, every column text: unquoted empty is NULL, `""` the empty
- * text. Its buffers are what a 48 MB DuckDB can hold: a row over 8 MB fails the load (NotTaken),
- * and the slice goes the appender's way instead.
+ * The longest CSV row `read_csv` takes, and its buffer: each reading thread holds a few such
+ * buffers that cannot spill, so they must stay small beside the memory limit (8 MB buffers made
+ * 48 MB instances fail every 5M-row load). A longer row fails the load (NotTaken) and the slice
+ * goes the appender's way instead.
  */
+export const CSV_LINE_BYTES = 2 * 2 ** 20;
+
+/** `read_csv` of a file PostgreSQL wrote, every column text: unquoted empty is NULL, `""` the empty text. */
 export function readCsv(file: string, columns: DataColumn[]): string {
   const names = columns.map((_, i) => `'c${i}': 'VARCHAR'`).join(', ');
-  return `read_csv(${quoteLiteral(file)}, columns = {${names}}, header = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, new_line = '\\n', max_line_size = 8388608, buffer_size = 8388608, auto_detect = false)`;
+  return `read_csv(${quoteLiteral(file)}, columns = {${names}}, header = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, new_line = '\\n', max_line_size = ${CSV_LINE_BYTES}, buffer_size = ${CSV_LINE_BYTES}, auto_detect = false)`;
 }
 
 /** Writes a CSV stream to `file` (owner-only), telling `watch` of its bytes and lines (rows, but for a text holding a newline). */

@@ -12,7 +12,7 @@ export class DuckdbReader implements SourceReader {
   private constructor(private readonly duck: DuckSession) {}
 
   static async open(conn: Connection): Promise<DuckdbReader> {
-    const duck = await openDuck(conn.path!, { readOnly: true });
+    const duck = await openDuck(conn.path!, { readOnly: true, scratch: conn.scratch });
     await duck.all(`SET TimeZone = 'UTC'`);
     return new DuckdbReader(duck);
   }

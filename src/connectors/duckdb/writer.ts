@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Connection } from '../engines.js';
 import { NotTaken, SLICE_COLUMN, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type SlicePair, type SliceProbe, type SourceReader } from '../data.js';
 import { PostgresReader } from '../postgres/reader.js';
+import { FALLBACK_SCRATCH, scratchFolder } from '../scratch.js';
 import { csvCastExprs, csvLoadable, readCsv, writeCsv } from './csv-load.js';
 import { duckProbe, openDuck, quoteIdent, quoteLiteral, type DuckSession } from './connect.js';
 import { toDuckdb } from './types.js';
@@ -15,12 +15,16 @@ import { castExprs, stage } from './values.js';
  * slice's old rows and casts the staged ones into place.
  */
 export class DuckdbWriter implements DestinationWriter {
-  private constructor(private readonly duck: DuckSession) {}
+  private constructor(
+    private readonly duck: DuckSession,
+    /** Where the CSV files of the fast path go (Connection.scratch). */
+    private readonly scratch: string,
+  ) {}
 
   static async open(conn: Connection): Promise<DuckdbWriter> {
-    const duck = await openDuck(conn.path!, { readOnly: false });
+    const duck = await openDuck(conn.path!, { readOnly: false, scratch: conn.scratch });
     await duck.all(`SET TimeZone = 'UTC'`);
-    return new DuckdbWriter(duck);
+    return new DuckdbWriter(duck, conn.scratch ?? FALLBACK_SCRATCH);
   }
 
   async ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean): Promise<void> {
@@ -60,7 +64,7 @@ export class DuckdbWriter implements DestinationWriter {
    */
   async replaceFrom(reader: SourceReader, from: { db: string; table: string }, slices: SlicePair[], db: string, table: string, columns: DataColumn[], dstColumns: DataColumn[], watch: CopyWatch): Promise<{ rows: number; bytes: number }> {
     if (!this.takesFrom(reader, columns)) throw new Error('replaceFrom: these columns cannot pass through');
-    const dir = await mkdtemp(join(tmpdir(), 'openmms-csv-'));
+    const dir = await scratchFolder(this.scratch, 'csv');
     try {
       const files = slices.map((_, i) => join(dir, `${i}.csv`));
       for (const [i, { slice }] of slices.entries()) await writeCsv((reader as PostgresReader).csvText(from.db, from.table, columns, slice), files[i]!, watch);
@@ -70,7 +74,7 @@ export class DuckdbWriter implements DestinationWriter {
         return n;
       }).catch((err: Error) => {
         // PostgreSQL writes well-formed CSV: what read_csv refuses is a row past its line limit.
-        throw /CSV Error/.test(err.message) ? new NotTaken(err.message) : err;
+        throw /CSV Error|Parallel CSV Reader/.test(err.message) ? new NotTaken(err.message) : err;
       });
       const bytes = (await Promise.all(files.map((f) => stat(f)))).reduce((n, s) => n + s.size, 0);
       return { rows, bytes };

@@ -7,6 +7,7 @@ import { fromDuckdb } from '../duckdb/types.js';
 import { fingerprint } from '../fingerprint.js';
 import { formatLogical } from '../types/logical.js';
 import { dbFolder, DEFAULT_DB, leaves, listDirs, type Leaf } from './layout.js';
+import { pinFolder, type PinnedFolder } from '../pinned.js';
 
 /** Partition values sampled to type a partition column: integers only → int64, else string. */
 const TYPE_SAMPLE = 500;
@@ -14,14 +15,25 @@ const TYPE_SAMPLE = 500;
 /** Hive-layout Parquet lake: schema from the files (read by DuckDB), partitions from the folders. */
 export class LakeCatalog implements SourceCatalog {
   private constructor(
-    private readonly root: string,
+    private readonly pinned: PinnedFolder,
     private readonly duck: DuckSession,
   ) {}
 
+  /** The lake's folder, pinned (connectors/pinned.ts): what is scanned is below the folder checked. */
+  private get root(): string {
+    return this.pinned.path;
+  }
+
   static async open(conn: Connection): Promise<LakeCatalog> {
-    const root = conn.path!;
-    if (!existsSync(root) || !statSync(root).isDirectory()) throw new ConnectionError(`lake folder ${root} does not exist`);
-    return new LakeCatalog(root, await openDuck(':memory:', { readOnly: false }));
+    const path = conn.path!;
+    if (!existsSync(path) || !statSync(path).isDirectory()) throw new ConnectionError(`lake folder ${path} does not exist`);
+    const root = pinFolder(path);
+    try {
+      return new LakeCatalog(root, await openDuck(':memory:', { readOnly: false, scratch: conn.scratch }));
+    } catch (err) {
+      root.close();
+      throw err;
+    }
   }
 
   async ping(): Promise<void> {
@@ -83,6 +95,7 @@ export class LakeCatalog implements SourceCatalog {
 
   async close(): Promise<void> {
     this.duck.close();
+    this.pinned.close();
   }
 
   private async fileColumns(file: string): Promise<ColumnMeta[]> {

@@ -5,6 +5,7 @@ import { duckProbe, openDuck, quoteIdent, quoteLiteral, type DuckSession } from 
 import { readExpr, streamRows } from '../duckdb/values.js';
 import type { LogicalType } from '../types/logical.js';
 import { dbFolder } from './layout.js';
+import { pinFolder, type PinnedFolder } from '../pinned.js';
 
 /** A partition value from a folder name, as the Value of the partition column's type. */
 function folderValue(text: string, t: LogicalType): Value {
@@ -21,14 +22,25 @@ const folderValues = (columns: DataColumn[], slice: Slice | null) =>
  */
 export class LakeReader implements SourceReader {
   private constructor(
-    private readonly root: string,
+    private readonly pinned: PinnedFolder,
     private readonly duck: DuckSession,
   ) {}
 
+  /** The lake's folder, pinned (connectors/pinned.ts): what is read is below the folder checked. */
+  private get root(): string {
+    return this.pinned.path;
+  }
+
   static async open(conn: Connection): Promise<LakeReader> {
-    const duck = await openDuck(':memory:', { readOnly: false });
-    await duck.all(`SET TimeZone = 'UTC'`);
-    return new LakeReader(conn.path!, duck);
+    const root = pinFolder(conn.path!);
+    try {
+      const duck = await openDuck(':memory:', { readOnly: false, scratch: conn.scratch });
+      await duck.all(`SET TimeZone = 'UTC'`);
+      return new LakeReader(root, duck);
+    } catch (err) {
+      root.close();
+      throw err;
+    }
   }
 
   async *read(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]> {
@@ -67,5 +79,6 @@ export class LakeReader implements SourceReader {
 
   async close(): Promise<void> {
     this.duck.close();
+    this.pinned.close();
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { chmod, mkdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
 import type { Connection } from '../engines.js';
 import type { DataColumn, DestinationWriter, Row, SliceProbe } from '../data.js';
 import { duckProbe, openDuck, quoteIdent, quoteLiteral, type DuckSession } from '../duckdb/connect.js';
@@ -9,7 +9,16 @@ import { castExprs, stage } from '../duckdb/values.js';
 import { toParquet } from '../duckdb/types.js';
 import { dbFolder, STAGING_PREFIXES } from './layout.js';
 import { destinationNameProblem } from '../names.js';
-import { inside, realPath } from '../paths.js';
+import { pinBelow, pinFolder, type PinnedFolder } from '../pinned.js';
+
+/** A pinned folder, or an error saying what could not be written and why. */
+function pinOrSay(pin: () => PinnedFolder, what: string): PinnedFolder {
+  try {
+    return pin();
+  } catch (err) {
+    throw new Error(`${what}: ${(err as Error).message}`);
+  }
+}
 
 /** Rows per Parquet file of a slice, unless the destination's `options.rowsPerFile` says otherwise. */
 const FILE_ROWS = 250_000;
@@ -47,54 +56,87 @@ class RowRuns {
 /**
  * Writes Hive-layout Parquet: `<table>/<p1=v1/p2=v2>/part-N.parquet`, partition columns in the
  * folder names only. A slice is written into a hidden folder beside its place and swapped in by
- * renames, so a reader finds the old files or the new ones, never a half-written file.
+ * renames, so a reader finds the old files or the new ones, never a half-written file. Every
+ * folder it writes in is pinned (connectors/pinned.ts): reached without following a link, and
+ * held, so no folder swapped for a link meanwhile takes a write, a rename or a deletion elsewhere.
  */
 export class LakeWriter implements DestinationWriter {
+  /** Database and table folders this writer wrote in, held until it closes. */
+  private readonly folders = new Map<string, PinnedFolder>();
+
   private constructor(
-    private readonly root: string,
+    private readonly root: PinnedFolder,
     private readonly duck: DuckSession,
     private readonly rowsPerFile: number,
   ) {}
 
   static async open(conn: Connection): Promise<LakeWriter> {
-    const duck = await openDuck(':memory:', { readOnly: false });
-    await duck.all(`SET TimeZone = 'UTC'`);
-    const rowsPerFile = Number(conn.options?.rowsPerFile);
-    return new LakeWriter(realPath(conn.path!), duck, Number.isInteger(rowsPerFile) && rowsPerFile > 0 ? rowsPerFile : FILE_ROWS);
+    const root = pinFolder(conn.path!, { create: true });
+    try {
+      const duck = await openDuck(':memory:', { readOnly: false, scratch: conn.scratch });
+      await duck.all(`SET TimeZone = 'UTC'`);
+      const rowsPerFile = Number(conn.options?.rowsPerFile);
+      return new LakeWriter(root, duck, Number.isInteger(rowsPerFile) && rowsPerFile > 0 ? rowsPerFile : FILE_ROWS);
+    } catch (err) {
+      root.close();
+      throw err;
+    }
+  }
+
+  /** A folder below the root, pinned once; created where missing, or null. */
+  private pinned(rel: string, create: boolean): PinnedFolder | null {
+    let folder = this.folders.get(rel);
+    if (!folder) {
+      if (!create && !existsSync(join(this.root.path, rel))) return null;
+      folder = pinBelow(this.root, rel, { create });
+      this.folders.set(rel, folder);
+    }
+    return folder;
+  }
+
+  private unpin(rel: string): void {
+    this.folders.get(rel)?.close();
+    this.folders.delete(rel);
   }
 
   /**
-   * The folder of a table, or of one of its slices. Names become folder names here, so each is
-   * checked, and so is the resolved result: the writer only ever creates, renames or deletes
-   * inside a table folder that lies inside its root, whatever a name or a symlink says.
+   * A table's database folder and its own (null where missing, unless `create`). Names become
+   * folder names here, so each is checked: the writer only ever creates, renames or deletes
+   * inside its root.
    */
-  private folder(db: string, table: string, slice: string | null = null): { tableDir: string; target: string } {
+  private table(db: string, table: string, create = true): { dbFolder: PinnedFolder; tableFolder: PinnedFolder } | null {
     const problem = destinationNameProblem('LAKE', 'database', db) ?? destinationNameProblem('LAKE', 'table', table);
     if (problem) throw new Error(`cannot write '${db}.${table}' to the lake: ${problem}`);
-    const tableDir = join(dbFolder(this.root, db), table);
-    const target = slice === null ? tableDir : join(tableDir, slice);
-    const realTable = realPath(tableDir);
-    if (!inside(realTable, this.root) || realTable === this.root || !inside(realPath(target), realTable)) {
-      throw new Error(`cannot write '${db}.${table}'${slice ? ` partition ${slice}` : ''}: its folder would lie outside the lake's table folder`);
+    const dbRel = relative('/', dbFolder('/', db));
+    try {
+      const dbFolderPinned = this.pinned(dbRel, create);
+      const tableFolder = dbFolderPinned && this.pinned(join(dbRel, table), create);
+      return tableFolder ? { dbFolder: dbFolderPinned!, tableFolder } : null;
+    } catch (err) {
+      throw new Error(`cannot write '${db}.${table}' to the lake: ${(err as Error).message}`);
     }
-    return { tableDir, target };
   }
 
   async ensureTable(db: string, table: string): Promise<void> {
     // The schema lives in the files; the folder is all there is to create.
-    await mkdir(this.folder(db, table).tableDir, { recursive: true });
+    this.table(db, table);
   }
 
   async replace(db: string, table: string, columns: DataColumn[], slice: string | null, rows: AsyncIterable<Row[]>): Promise<number> {
-    const { target } = this.folder(db, table, slice);
+    const { dbFolder: dbDir, tableFolder } = this.table(db, table)!;
+    // The folder the slice's folder (for a whole table, the table's) is swapped in, and its name there.
+    const parent = slice === null ? dbDir : pinOrSay(() => pinBelow(tableFolder, dirname(slice), { create: true }), `cannot write '${db}.${table}' partition ${slice}`);
+    const name = slice === null ? table : basename(slice);
     const id = randomUUID().replace(/-/g, '');
-    const fresh = join(dirname(target), `${STAGING_PREFIXES[0]}${id}`);
-    const old = join(dirname(target), `${STAGING_PREFIXES[1]}${id}`);
+    const [fresh, old, target] = [`${STAGING_PREFIXES[0]}${id}`, `${STAGING_PREFIXES[1]}${id}`, name].map((n) => join(parent.path, n)) as [string, string, string];
     const source = (async function* () {
       yield* rows;
     })();
-    await mkdir(fresh, { recursive: true });
+    let staging: PinnedFolder | null = null;
     try {
+      // Owner-only while it fills: nobody else can put a link where a file is about to be written.
+      await mkdir(fresh, { mode: 0o700 });
+      staging = pinBelow(parent, basename(fresh));
       // Every column goes into the files, partition columns too: a reader gets each value with its
       // type from the file (a folder name is only text); the folder name repeats the same value.
       const casts = castExprs(columns, toParquet).map((e, k) => `${e} AS ${quoteIdent(columns[k]!.name)}`);
@@ -107,13 +149,14 @@ export class LakeWriter implements DestinationWriter {
           const k = await stage(this.duck.connection, staged, columns, runs.next(), toParquet);
           // An empty slice still gets its (empty) file: the file carries the schema.
           if (k > 0 || part === 0) {
-            await this.duck.all(`COPY (SELECT ${casts.join(', ')} FROM temp.${staged}) TO ${quoteLiteral(join(fresh, `part-${part}.parquet`))} (FORMAT PARQUET, ROW_GROUP_SIZE 30000)`);
+            await this.duck.all(`COPY (SELECT ${casts.join(', ')} FROM temp.${staged}) TO ${quoteLiteral(join(staging.path, `part-${part}.parquet`))} (FORMAT PARQUET, ROW_GROUP_SIZE 30000)`);
           }
           n += k;
         } finally {
           await this.duck.all(`DROP TABLE IF EXISTS temp.${staged}`);
         }
       }
+      await chmod(fresh, 0o755);
       const hadOld = existsSync(target);
       if (hadOld) await rename(target, old);
       try {
@@ -123,20 +166,30 @@ export class LakeWriter implements DestinationWriter {
         throw err;
       }
       await rm(old, { recursive: true, force: true });
+      // A whole table swapped in is a new folder: the one held is the old one's, now gone.
+      if (slice === null) this.unpin(join(relative('/', dbFolder('/', db)), table));
       return n;
     } finally {
+      staging?.close();
       await source.return(undefined); // on a failure, lets the source reader release its query
       await rm(fresh, { recursive: true, force: true });
+      if (parent !== dbDir) parent.close();
     }
+  }
+
+  /** A slice's folder (the table's for null), below the table's pinned folder; one that is not there for a table never written. */
+  private folder(db: string, table: string, slice: string | null): string {
+    const tableFolder = this.table(db, table, false)?.tableFolder.path ?? join(this.root.path, relative('/', dbFolder('/', db)), table);
+    return slice === null ? tableFolder : join(tableFolder, slice);
   }
 
   /** The slice's files as they were written: every column in them, time offsets and intervals as text. */
   probe(db: string, table: string, slice: string | null): SliceProbe {
-    return duckProbe(this.duck, `read_parquet(${quoteLiteral(join(this.folder(db, table, slice).target, '*.parquet'))}, hive_partitioning = false)`, 'parquet');
+    return duckProbe(this.duck, `read_parquet(${quoteLiteral(join(this.folder(db, table, slice), '*.parquet'))}, hive_partitioning = false)`, 'parquet');
   }
 
   async count(db: string, table: string, slice: string | null): Promise<number> {
-    const folder = this.folder(db, table, slice).target;
+    const folder = this.folder(db, table, slice);
     if (!existsSync(folder)) return 0;
     const [r] = await this.duck.all<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet(${quoteLiteral(join(folder, '*.parquet'))})`);
     return Number(r!.n);
@@ -144,5 +197,7 @@ export class LakeWriter implements DestinationWriter {
 
   async close(): Promise<void> {
     this.duck.close();
+    for (const folder of this.folders.values()) folder.close();
+    this.root.close();
   }
 }

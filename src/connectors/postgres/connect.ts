@@ -13,7 +13,8 @@ export async function connectPostgres(conn: Connection, { readOnly }: { readOnly
     database: conn.database,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     application_name: 'openmms',
-    ...(conn.options?.ssl === true && { ssl: { rejectUnauthorized: conn.options.sslRejectUnauthorized !== false } }),
+    // The connection goes to the address the sandbox checked; the certificate must name the host given.
+    ...(conn.options?.ssl === true && { ssl: { rejectUnauthorized: conn.options.sslRejectUnauthorized !== false, ...(conn.tlsName && { servername: conn.tlsName }) } }),
   });
   client.on('error', () => {}); // a dropped connection surfaces on the next query
   try {

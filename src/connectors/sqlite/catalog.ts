@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { SqliteDatabase } from '../../store/sqlite-driver.js';
 import type { Connection } from '../engines.js';
+import { openChecked } from '../open-file.js';
 import { ConnectionError, type ColumnMeta, type PartitionMeta, type SourceCatalog, type TableMeta } from '../connector.js';
 import { fingerprint } from '../fingerprint.js';
 import { formatLogical } from '../types/logical.js';
@@ -20,6 +21,9 @@ function registerRowHash(db: SqliteDatabase): void {
   );
 }
 
+/** A first read: SQLite opens a database's WAL and shared memory with it, within the checked open (connectors/open-file.ts). */
+export const firstRead = (db: SqliteDatabase) => db.prepare('SELECT count(*) FROM sqlite_schema').get();
+
 /** SQLite catalog: one database, `main`; tables have no partitions. Opened read-only. */
 export class SqliteCatalog implements SourceCatalog {
   private constructor(private readonly db: SqliteDatabase) {}
@@ -28,12 +32,12 @@ export class SqliteCatalog implements SourceCatalog {
     const path = conn.path!;
     if (!existsSync(path)) throw new ConnectionError(`SQLite file ${path} does not exist`);
     try {
-      const db = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
+      const db = await openChecked(path, () => new SqliteDatabase(path, { readonly: true, fileMustExist: true }), (d) => d.close(), { warm: firstRead });
       db.defaultSafeIntegers(true);
       registerRowHash(db);
-      db.prepare('SELECT count(*) FROM sqlite_schema').get();
       return new SqliteCatalog(db);
     } catch (err) {
+      if (err instanceof ConnectionError) throw err;
       throw new ConnectionError(`cannot open SQLite file ${path}: ${(err as Error).message}`);
     }
   }

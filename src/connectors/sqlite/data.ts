@@ -2,15 +2,17 @@ import { existsSync } from 'node:fs';
 import { SqliteDatabase } from '../../store/sqlite-driver.js';
 import type { Connection } from '../engines.js';
 import { ConnectionError } from '../connector.js';
+import { openChecked } from '../open-file.js';
+import { firstRead } from './catalog.js';
 import { READ_BATCH, SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type Slice, type SliceProbe, type SourceReader } from '../data.js';
 import { quoteLiteral } from '../sql.js';
 import { fromSqlite, StorageClassMismatch, toSqliteValue } from './values.js';
 import { quoteIdent } from './catalog.js';
 import { toSqlite } from './types.js';
 
-function open(path: string, readonly: boolean): SqliteDatabase {
+async function open(path: string, readonly: boolean): Promise<SqliteDatabase> {
   if (readonly && !existsSync(path)) throw new ConnectionError(`SQLite file ${path} does not exist`);
-  const db = new SqliteDatabase(path, { readonly, fileMustExist: readonly });
+  const db = await openChecked(path, () => new SqliteDatabase(path, { readonly, fileMustExist: readonly }), (d) => d.close(), { warm: firstRead });
   db.defaultSafeIntegers(true);
   if (!readonly) db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 10000'); // another process (a reader, a worker) holding the file: wait, do not fail
@@ -34,7 +36,7 @@ export class SqliteReader implements SourceReader {
   private constructor(private readonly db: SqliteDatabase) {}
 
   static async open(conn: Connection): Promise<SqliteReader> {
-    return new SqliteReader(open(conn.path!, true));
+    return new SqliteReader(await open(conn.path!, true));
   }
 
   async *read(_db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]> {
@@ -85,7 +87,7 @@ export class SqliteWriter implements DestinationWriter {
   private constructor(private readonly db: SqliteDatabase) {}
 
   static async open(conn: Connection): Promise<SqliteWriter> {
-    return new SqliteWriter(open(conn.path!, false));
+    return new SqliteWriter(await open(conn.path!, false));
   }
 
   async ensureTable(_db: string, table: string, columns: DataColumn[], partitioned: boolean): Promise<void> {

@@ -1,14 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { normalize } from 'node:path';
 import { SINGLE_WRITER, type Connection, type Engine } from '../../connectors/engines.js';
 import type { Database } from '../../store/schema.js';
 import { decodeDataSourceConfig } from '../../datasources/stored-config.js';
-
-/** Where a destination points, so data sources sharing one share its limit (a private DuckDB file is its data source's alone). */
-function endpoint(c: Connection & { type: string }, sourceId: number): string {
-  if (c.path !== undefined) return `${c.type}:${normalize(c.path)}`;
-  return c.host !== undefined ? `${c.type}:${c.host}:${c.port ?? ''}/${c.database ?? ''}` : `private:${sourceId}`;
-}
 
 /**
  * How many tasks may write a destination at once: `maxConcurrentTasks` in its options, and one
@@ -26,40 +19,38 @@ const limitOf = (c: Connection): number | null => {
 type Db = Kysely<Database> | Transaction<Database>;
 
 /**
- * Whether one more task of this data source may start: `maxConcurrentTasks` in the options of
- * its source connection caps tasks reading that source; the destination's limit (destinationLimit)
- * caps tasks writing that destination, whichever data sources they come from. Both modes claim
- * through here, so a DuckDB or SQLite file has one writer across all workers. `maxRunning` caps the
- * tasks running in the whole cluster (OPENMMS_MAX_RUNNING_TASKS), whatever their data source.
+ * Whether one more task of this data source may start: `maxConcurrentTasks` in the options of its
+ * source connection caps the tasks reading that source, and the destination's limit
+ * (destinationLimit) the tasks writing that destination, whichever data sources they come from:
+ * both are told apart by the endpoints the data sources keep (security/endpoint.ts), so a server
+ * or a file named two ways is one. Both modes claim through here, so a DuckDB or SQLite file has
+ * one writer across all workers. `maxRunning` caps the tasks running in the whole cluster
+ * (OPENMMS_MAX_RUNNING_TASKS), whatever their data source.
  */
 export async function withinLimits(db: Db, sourceId: number, taskId: number, now = Date.now(), maxRunning: number | null = null): Promise<boolean> {
-  const sources = await db.selectFrom('datasources').select(['id', 'type', 'config']).execute();
-  const configs = new Map(sources.map((s) => [s.id, { type: s.type, ...decodeDataSourceConfig(s.config) }]));
-  const mine = configs.get(sourceId);
+  const mine = await db.selectFrom('datasources').select(['config', 'source_endpoint', 'destination_endpoint']).where('id', '=', sourceId).executeTakeFirst();
   if (!mine) return true;
+  const config = decodeDataSourceConfig(mine.config);
   // Running: DOING, other than this task, and not held by a lease that lapsed (a dead worker's).
-  const running = async (ids: number[] | null) =>
-    Number(
-      (
-        await db
-          .selectFrom('tasks')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('status', '=', 'DOING')
-          .where('id', '!=', taskId)
-          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '>=', now)]))
-          .$if(ids !== null, (q) => q.where('source_id', 'in', ids!))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
-  if (maxRunning !== null && (await running(null)) >= maxRunning) return false;
-  const sourceLimit = limitOf(mine.source);
-  if (sourceLimit !== null && (await running([sourceId])) >= sourceLimit) return false;
-  const writers = destinationLimit(mine.destination);
-  if (writers !== null) {
-    const key = endpoint(mine.destination, sourceId);
-    const sharing = [...configs].filter(([id, c]) => endpoint(c.destination, id) === key).map(([id]) => id);
-    if ((await running(sharing)) >= writers) return false;
-  }
+  // Those of data sources reaching `key` at that end (this data source's alone while it has none).
+  const running = async (end?: 'source_endpoint' | 'destination_endpoint') => {
+    const key = end && mine[end];
+    const n = await db
+      .selectFrom('tasks')
+      .innerJoin('datasources as d', 'd.id', 'tasks.source_id')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('tasks.status', '=', 'DOING')
+      .where('tasks.id', '!=', taskId)
+      .where((eb) => eb.or([eb('tasks.lease_until', 'is', null), eb('tasks.lease_until', '>=', now)]))
+      .$if(end !== undefined, (q) => (key ? q.where(`d.${end!}`, '=', key) : q.where('d.id', '=', sourceId)))
+      .executeTakeFirstOrThrow();
+    return Number(n.n);
+  };
+  if (maxRunning !== null && (await running()) >= maxRunning) return false;
+  const sourceLimit = limitOf(config.source);
+  if (sourceLimit !== null && (await running('source_endpoint')) >= sourceLimit) return false;
+  const writers = destinationLimit(config.destination);
+  if (writers !== null && (await running('destination_endpoint')) >= writers) return false;
   return true;
 }
 

@@ -16,9 +16,10 @@ import { dataSourceRegion } from './0013-datasource-region.js';
 import { throughput } from './0014-throughput.js';
 import { scanLeases } from './0015-scan-leases.js';
 import { listIndexes } from './0016-list-indexes.js';
+import { endpoints } from './0017-endpoints.js';
 
 /** Ordered list of schema versions; append only. */
-const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation, exactPartitions, asyncTasks, destinationMapping, timerTemplates, dataSourceRegion, throughput, scanLeases, listIndexes];
+const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation, exactPartitions, asyncTasks, destinationMapping, timerTemplates, dataSourceRegion, throughput, scanLeases, listIndexes, endpoints];
 
 function dialectTypes(dialect: StoreDialect): DialectTypes {
   return dialect === 'sqlite'
