@@ -26,6 +26,17 @@ export const psqlPipe = (srcUrl: string, query: string, dstUrl: string, table: s
   timed(`psql "$SRC" -Xqc "\\copy ($QUERY) to stdout" | psql "$DST" -Xqc "\\copy $TABLE from stdin"`, { SRC: srcUrl, QUERY: query, DST: dstUrl, TABLE: table });
 
 /**
+ * The pipe, then what proves it by hand: each engine's own checksum of the table at both ends side
+ * by side (a count and a sum of 60-bit prefixes of each row's MD5), compared.
+ */
+export async function psqlPipeChecked(srcUrl: string, query: string, dstUrl: string, table: string): Promise<BaselineRun> {
+  const copied = await psqlPipe(srcUrl, query, dstUrl, table);
+  const sum = (from: string) => `SELECT count(*), sum(('x' || substr(md5(r::text), 1, 15))::bit(60)::bigint) FROM (${from}) r`;
+  const checked = await timed(`diff <(psql "$SRC" -XAtc "$SRC_SUM") <(psql "$DST" -XAtc "$DST_SUM")`, { SRC: srcUrl, SRC_SUM: sum(query), DST: dstUrl, DST_SUM: sum(`SELECT * FROM ${table}`) });
+  return { seconds: copied.seconds + checked.seconds };
+}
+
+/**
  * mariadb --batch (tab-separated, \\t \\n \\\\ escaped like PostgreSQL's text format, NULL as the word
  * NULL) piped into psql's COPY.
  */

@@ -26,6 +26,8 @@ import { TimerScheduler } from '../timers/scheduler.js';
 import { CatalogService } from '../catalog/service.js';
 import { ScanService } from '../catalog/scan-service.js';
 import { DEFAULT_RUNNER_OPTIONS, Runner } from '../engine/runner.js';
+import { SnapshotRegistry } from '../engine/snapshots.js';
+import type { EngineFaults } from '../engine/task-run.js';
 import { Dispatcher } from '../cluster/dispatcher.js';
 import { Poller } from '../jobs/poller.js';
 import { leaseOwner } from '../store/leases.js';
@@ -71,6 +73,8 @@ export interface AppDeps {
   concurrency?: number;
   /** How often to check timers (ms); 0 for none in this process. Default 1000. */
   timerPollMs?: number;
+  /** Faults a test injects into the embedded runner (engine/task-run.ts EngineFaults). */
+  faults?: EngineFaults;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -122,10 +126,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const dataSources = new DataSourceService(deps.store, deps.secrets, deps.sandbox);
   await backfillEndpoints(deps.store.db, dataSources, app.log);
   const metrics = new Metrics(deps.store.db);
+  const concurrency = deps.concurrency ?? DEFAULT_RUNNER_OPTIONS.concurrency;
   const runner =
-    deps.runJobs === false || deps.runJobs === 'dispatch' ? null : new Runner({ db: deps.store.db, dialect: deps.store.dialect, dataSources, sandbox: deps.sandbox, metrics }, app.log, {
+    deps.runJobs === false || deps.runJobs === 'dispatch'
+      ? null
+      : new Runner({ db: deps.store.db, dialect: deps.store.dialect, dataSources, sandbox: deps.sandbox, snapshots: new SnapshotRegistry(deps.store.db, leaseOwner(), 2 * concurrency), metrics, faults: deps.faults }, app.log, {
           ...DEFAULT_RUNNER_OPTIONS,
-          concurrency: deps.concurrency ?? DEFAULT_RUNNER_OPTIONS.concurrency,
+          concurrency,
         });
   let dispatcher: Dispatcher | null = null;
   if (deps.runJobs === 'dispatch') {

@@ -1,4 +1,5 @@
 import type { DataSource } from '../datasources/service.js';
+import { mmsTaskStatus } from '../jobs/task-status.js';
 import { configWithValues, type Lang } from '../datasources/config-items.js';
 import type { DataSourceStats } from '../store/datasources.js';
 import { destinationDatabase } from '../datasources/service.js';
@@ -155,37 +156,47 @@ export function taskOut(row: TaskListRow, partitions?: TaskPartitionRow[]) {
     dstDbName: row.dst_db_name, dstSchemaName: row.dst_schema_name, dstTableName: row.dst_table_name,
     // MMS's transfer type: the job's taskType, else a plain copy.
     type: decodeJobConfig(row.job_config).taskType ?? 'COPY_TASK',
-    status: row.status, running: row.status === 'DOING', stopped: row.stopped === 1, retriedTimes: Math.max(0, row.attempts - 1), attempts: row.attempts,
+    status: mmsTaskStatus(row.status, row.phase), running: row.status === 'DOING', stopped: row.stopped === 1, retriedTimes: row.retries, attempts: row.attempts,
     partitionNum: row.partitions_total, partitionDone: row.partitions_done,
     progress: row.partitions_total ? Math.floor((row.partitions_done * 100) / row.partitions_total) : 100,
     rows: row.rows, bytes: row.bytes, size: row.size, errMsg: row.err_msg,
     createTime: formatTime(row.create_time), startTime: optionalTime(row.start_time), endTime: optionalTime(row.end_time),
     ...(partitions && {
-      partitions: partitions.map((p) => ({ partitionId: p.partition_id, value: p.value, status: p.status, rows: p.rows, verification: p.verification === null ? null : JSON.parse(p.verification) })),
+      partitions: partitions.map((p) => ({ partitionId: p.partition_id, value: p.value, status: p.status, mode: p.mode, rows: p.rows, verification: p.verification === null ? null : JSON.parse(p.verification) })),
     }),
   };
 }
 
 /**
- * A task log line in MMS's shape (`action` what the task did, `msg` its result, `status` the task's
- * state then: FAILED for the error that ended it, DOING for everything logged while it ran), with
- * OpenMMS's `level`, `time`, `message` and structured `data`.
+ * A task log line in MMS's shape (`action` what the task did, `msg` its result: the structured data
+ * as JSON text, a failure's error, or ok; `status` the task's status then), with OpenMMS's `level`,
+ * `time`, `message` and structured `data`. Lines written before statuses were recorded with them
+ * say DATA_FAILED for an error, DATA_DOING for the rest.
  */
 export function taskLogOut(row: TaskLogRow, sourceId: number) {
   const data = row.data === null ? null : JSON.parse(row.data);
+  const failure = typeof data?.error === 'string' ? (data as { action: string; error: string }) : null;
   return {
-    id: row.id, sourceId, taskId: row.task_id, status: row.level === 'ERROR' ? 'FAILED' : 'DOING', action: row.message, msg: row.data ?? row.level, createTime: formatTime(row.time),
+    id: row.id, sourceId, taskId: row.task_id, status: row.status ?? (row.level === 'ERROR' ? 'DATA_FAILED' : 'DATA_DOING'),
+    action: failure?.action ?? row.message, msg: failure?.error ?? row.data ?? (row.level === 'INFO' ? 'ok' : row.level), createTime: formatTime(row.time),
     time: formatTime(row.time), level: row.level, message: row.message, data,
   };
 }
 
-export function timerOut(row: TimerListRow) {
+/**
+ * A timer as MMS shows it (reference §2.8): GetMmsTimer (`detail`) gives `createTime` as epoch
+ * milliseconds in a string and `updateTime` in ISO 8601; ListMmsTimers, the usual time text.
+ */
+export function timerOut(row: TimerListRow, detail = false) {
   const t = row.template === null ? null : decodeTimerTemplate(row.template);
+  const times = detail
+    ? { createTime: String(row.create_time), updateTime: new Date(row.update_time).toISOString().replace(/\.\d{3}Z$/, 'Z') }
+    : { createTime: formatTime(row.create_time), updateTime: formatTime(row.update_time) };
   return {
     id: row.id, sourceId: row.source_id, name: row.name, dbId: row.db_id, srcDbName: row.src_db_name,
     type: t === null ? null : t.partitions?.length ? 'Partitions' : t.tables?.length ? 'Tables' : 'Database',
     scheduleType: row.schedule_type, value: row.value, timezone: row.timezone,
-    stopped: row.stopped === 1, lastTick: optionalTime(row.last_tick), createTime: formatTime(row.create_time), updateTime: formatTime(row.update_time),
+    stopped: row.stopped === 1, lastTick: optionalTime(row.last_tick), ...times,
     config: t === null ? null : {
       tables: t.tables ?? [], partitions: t.partitions ?? [], tableWhiteList: t.tableWhiteList ?? [], tableBlackList: t.tableBlackList ?? [],
       partitionFilters: t.partitionFilters ?? {}, tableMapping: t.tableMapping ?? {}, columnMapping: t.columnMapping ?? {},

@@ -23,11 +23,21 @@ for (const ajv of [textAjv, jsonAjv]) ajv.addFormat('mms-time', { type: 'string'
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? jsonAjv : textAjv).compile(schema);
 
+/**
+ * Where in the request a problem is, as the caller wrote it: `body.tables[1]`, `body.others['a.b']`;
+ * a query parameter by its name alone (its values arrive as a list whatever their spelling).
+ */
+function location(context: string, pointer: string): string {
+  const segments = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (context !== 'body') return segments.filter((s) => !/^\d+$/.test(s)).join('.');
+  return segments.reduce((at, s) => (/^\d+$/.test(s) ? `${at}[${s}]` : /^[A-Za-z_$][\w$]*$/.test(s) ? `${at}.${s}` : `${at}[${JSON.stringify(s).replace(/^"|"$/g, "'")}]`), 'body');
+}
+
 /** One readable sentence per validation problem, naming the parameter. */
 export function describeValidation(context: string, errors: ErrorObject[]): string {
   return errors
     .map((e) => {
-      const where = [context === 'body' ? 'body' : null, e.instancePath.replace(/^\//, '').replace(/\//g, '.')].filter(Boolean).join('.');
+      const where = location(context, e.instancePath);
       if (e.keyword === 'additionalProperties') {
         const extra = (e.params as { additionalProperty: string }).additionalProperty;
         return `unknown parameter '${where ? `${where}.` : ''}${extra}'`;

@@ -61,7 +61,7 @@ export async function endScan(
 const Literals = <T extends string>(...values: T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 const Count = Type.Integer({ minimum: 0 });
 const ScanResultSchema = Type.Object({
-  dbs: Count, tables: Count, partitions: Count, added: Count, updated: Count, dropped: Count,
+  databases: Count, tables: Count, partitions: Count, added: Count, updated: Count, dropped: Count,
   changes: Type.Array(Type.Object({ object: Literals('db', 'table', 'partition'), name: Type.String(), change: Literals('added', 'updated', 'dropped') })),
   changesTruncated: Type.Boolean(),
 });

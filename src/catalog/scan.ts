@@ -36,7 +36,8 @@ export interface ScanChange {
 }
 
 export interface ScanResult {
-  dbs: number;
+  /** As MMS names it in a scan's result. */
+  databases: number;
   tables: number;
   partitions: number;
   added: number;
@@ -62,7 +63,7 @@ type Tx = Transaction<Database>;
  * in batches, each written in one transaction, so memory stays bounded whatever the table size.
  */
 export class CatalogScan {
-  private readonly result: ScanResult = { dbs: 0, tables: 0, partitions: 0, added: 0, updated: 0, dropped: 0, changes: [], changesTruncated: false };
+  private readonly result: ScanResult = { databases: 0, tables: 0, partitions: 0, added: 0, updated: 0, dropped: 0, changes: [], changesTruncated: false };
   private readonly now = Date.now();
 
   constructor(
@@ -101,7 +102,7 @@ export class CatalogScan {
       await this.refreshDbTotals(dbId);
     }
     if (this.scope.dbName === undefined) await this.dropUnseenDbs(sourceId);
-    this.result.dbs = dbs.length;
+    this.result.databases = dbs.length;
   }
 
   private note(object: ScanChange['object'], name: string, change: ScanChange['change']) {
@@ -136,12 +137,15 @@ export class CatalogScan {
       columns: JSON.stringify(meta.columns),
       partition_columns: JSON.stringify(meta.partitionColumns),
       has_partitions: partitioned ? 1 : 0,
+      chunk_key: meta.chunkKey?.column ?? null,
+      key_min: meta.chunkKey?.min ?? null,
+      key_max: meta.chunkKey?.max ?? null,
       fingerprint: meta.fingerprint,
-      last_ddl_time: meta.lastModified,
+      last_ddl_time: meta.lastModified ?? this.now,
       scan_id: this.scanId,
       update_time: this.now,
     };
-    const existing = await this.db.selectFrom('catalog_tables').select(['id', 'fingerprint', 'dropped', 'status']).where('db_id', '=', dbId).where('name', '=', meta.name).executeTakeFirst();
+    const existing = await this.db.selectFrom('catalog_tables').select(['id', 'fingerprint', 'dropped', 'status', 'last_ddl_time']).where('db_id', '=', dbId).where('name', '=', meta.name).executeTakeFirst();
     let tableId: number;
     if (!existing || existing.dropped) {
       tableId = await this.db.transaction().execute(async (tx) => {
@@ -163,9 +167,11 @@ export class CatalogScan {
     } else {
       tableId = existing.id;
       const changed = existing.fingerprint !== meta.fingerprint;
+      // Without the engine's own time, lastDdlTime is when a scan first saw the table as it is.
+      const lastDdl = meta.lastModified ?? (changed ? this.now : existing.last_ddl_time);
       await this.db
         .updateTable('catalog_tables')
-        .set({ ...fields, ...(changed && { updated: 1 }), ...(!partitioned && { num_rows: meta.rows, size: meta.size }) })
+        .set({ ...fields, last_ddl_time: lastDdl, ...(changed && { updated: 1 }), ...(!partitioned && { num_rows: meta.rows, size: meta.size }) })
         .where('id', '=', tableId)
         .execute();
       if (changed) this.note('table', label, 'updated');
@@ -174,30 +180,43 @@ export class CatalogScan {
 
     let rows = 0;
     let size = 0;
+    let changes = 0;
     for await (const batch of readingAhead(catalog.partitions(dbName, meta))) {
-      await this.db.transaction().execute((tx) => this.upsertPartitions(tx, dbId, tableId, label, batch));
+      changes += await this.db.transaction().execute((tx) => this.upsertPartitions(tx, dbId, tableId, label, batch));
       for (const p of batch) {
         rows += p.rows;
         size += p.size;
       }
     }
-    await this.db.transaction().execute((tx) => this.dropUnseenPartitions(tx, tableId, label));
+    changes += await this.db.transaction().execute((tx) => this.dropUnseenPartitions(tx, tableId, label));
     const count = await this.db.selectFrom('catalog_partitions').select((eb) => eb.fn.countAll<number>().as('n')).where('table_id', '=', tableId).where('dropped', '=', 0).executeTakeFirstOrThrow();
-    await this.db.updateTable('catalog_tables').set({ num_rows: rows, size }).where('id', '=', tableId).execute();
+    // A table seen before whose partitions were added, changed or dropped has changed too.
+    const partitionsChanged = existing !== undefined && !existing.dropped && changes > 0;
+    await this.db
+      .updateTable('catalog_tables')
+      .set({ num_rows: rows, size, ...(partitionsChanged && { updated: 1, ...(meta.lastModified === null && { last_ddl_time: this.now }) }) })
+      .where('id', '=', tableId)
+      .execute();
     this.result.partitions += Number(count.n);
   }
 
-  private async upsertPartitions(tx: Tx, dbId: number, tableId: number, label: string, batch: PartitionMeta[]): Promise<void> {
+  /** Records a batch of a table's partitions; how many were added or changed. */
+  private async upsertPartitions(tx: Tx, dbId: number, tableId: number, label: string, batch: PartitionMeta[]): Promise<number> {
     const values = batch.map((p) => formatSpec(p.spec));
     const existing = new Map(
-      (await tx.selectFrom('catalog_partitions').select(['id', 'value', 'fingerprint', 'dropped']).where('table_id', '=', tableId).where('value', 'in', values).execute()).map((r) => [r.value, r]),
+      (await tx.selectFrom('catalog_partitions').select(['id', 'value', 'fingerprint', 'dropped', 'last_ddl_time']).where('table_id', '=', tableId).where('value', 'in', values).execute()).map((r) => [r.value, r]),
     );
     const fresh = [];
     let added = 0;
+    let changes = 0;
     for (const [i, p] of batch.entries()) {
       const value = values[i]!;
-      const stats = { num_rows: p.rows, size: p.size, fingerprint: p.fingerprint, last_ddl_time: p.lastModified, location: p.location, exact: p.exact ? 1 : 0, scan_id: this.scanId, update_time: this.now };
       const old = existing.get(value);
+      const changed = !old || old.dropped === 1 || old.fingerprint !== p.fingerprint;
+      if (changed) changes++;
+      // Without the engine's own time, lastDdlTime is when a scan first saw the partition as it is.
+      const lastDdl = p.lastModified ?? (changed ? this.now : old!.last_ddl_time);
+      const stats = { num_rows: p.rows, size: p.size, fingerprint: p.fingerprint, last_ddl_time: lastDdl, location: p.location, exact: p.exact ? 1 : 0, scan_id: this.scanId, update_time: this.now };
       if (!old) {
         fresh.push({ ...stats, source_id: this.source.row.id, db_id: dbId, table_id: tableId, value, status: 'INIT' as const, updated: 0, create_time: this.now });
         this.note('partition', `${label}/${value}`, 'added');
@@ -207,19 +226,20 @@ export class CatalogScan {
         this.note('partition', `${label}/${value}`, 'added');
         added++;
       } else {
-        const changed = old.fingerprint !== p.fingerprint;
         await tx.updateTable('catalog_partitions').set({ ...stats, ...(changed && { updated: 1 }) }).where('id', '=', old.id).execute();
         if (changed) this.note('partition', `${label}/${value}`, 'updated');
       }
     }
     if (fresh.length) await tx.insertInto('catalog_partitions').values(fresh).execute();
     await countPartitions(tx, tableId, { INIT: added });
+    return changes;
   }
 
-  private async dropUnseenPartitions(tx: Tx, tableId: number, label: string): Promise<void> {
+  /** Marks the table's partitions this scan did not see dropped; how many. */
+  private async dropUnseenPartitions(tx: Tx, tableId: number, label: string): Promise<number> {
     const unseen = tx.selectFrom('catalog_partitions').where('table_id', '=', tableId).where('dropped', '=', 0).where((eb) => eb.or([eb('scan_id', '!=', this.scanId), eb('scan_id', 'is', null)]));
     const gone = await unseen.select(['id', 'value', 'status']).limit(MAX_CHANGES).execute();
-    if (gone.length === 0) return;
+    if (gone.length === 0) return 0;
     const byStatus = await unseen.select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
     for (const g of gone) this.note('partition', `${label}/${g.value}`, 'dropped');
     const total = byStatus.reduce((n, s) => n + Number(s.n), 0);
@@ -231,6 +251,7 @@ export class CatalogScan {
     const delta: StatusDelta = {};
     for (const s of byStatus) delta[s.status as MigrationStatus] = -Number(s.n);
     await countPartitions(tx, tableId, delta);
+    return total;
   }
 
   private async dropUnseenTables(dbId: number, dbName: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { destinationDatabase, type DataSourceService } from '../datasources/service.js';
+import type { MigrationStatus } from '../store/schema.js';
 import type { Engine } from '../connectors/engines.js';
 
 /** The data source a catalog object belongs to: its name, its default destination database (MMS's project) and engine. */
@@ -73,6 +74,7 @@ export class CatalogService {
   async updateDb(sourceId: number, dbId: number, u: DestinationUpdate): Promise<void> {
     const source = await this.source(sourceId);
     if (!(await catalog.getDb(this.store.db, sourceId, dbId))) throw notFound('Db', dbId);
+    noSchemaLevel('dstName', u.dstName); // a database's dstName is its schema
     checkNames(source.destination, u);
     const tables = await this.store.db.selectFrom('catalog_tables').select(['id', 'name']).where('db_id', '=', dbId).where('dropped', '=', 0).execute();
     await this.apply(dbId, tables, u, (set) => this.store.db.updateTable('catalog_dbs').set(set).where('id', '=', dbId).execute(), { dst_project_name: u.dstProjectName, dst_name: u.dstName });
@@ -112,10 +114,11 @@ export class CatalogService {
 
   /** Sets the mapping columns given ('' resets one to the default) and the status, refusing tables a running job is copying. */
   private async apply(dbId: number, tables: { id: number; name: string }[], u: DestinationUpdate, set: (v: Record<string, string | null>) => Promise<unknown>, mapping: Record<string, string | undefined>): Promise<void> {
+    const status = u.status === undefined ? undefined : settable(u.status);
     await assertNotMigrating(this.store.db, dbId, tables.map((t) => t.name));
     const values = Object.fromEntries(Object.entries(mapping).filter(([, v]) => v !== undefined).map(([k, v]) => [k, v === '' ? null : v!]));
     if (Object.keys(values).length) await set(values);
-    if (u.status) await setTablesStatus(this.store.db, tables.map((t) => t.id), u.status);
+    if (status) await setTablesStatus(this.store.db, tables.map((t) => t.id), status);
   }
 
 }
@@ -125,15 +128,32 @@ export interface DestinationUpdate {
   dstProjectName?: string;
   dstSchemaName?: string;
   dstName?: string;
-  status?: 'INIT' | 'DONE';
+  status?: MigrationStatus;
+}
+
+/** A status the Update calls may set: what only the engine's own work sets is refused, saying why. */
+function settable(status: MigrationStatus): 'INIT' | 'DONE' | 'FAILED' {
+  if (status === 'DOING') throw invalid('status: DOING is what a running job sets; set INIT (copy again), DONE (compare first, copy only if changed) or FAILED');
+  if (status === 'PART_DONE') throw invalid("status: PART_DONE follows from a table's partitions; set INIT (copy again), DONE (compare first, copy only if changed) or FAILED");
+  return status;
 }
 
 /** Names the destination engine could not hold are refused now, not when a job writes them (connectors/names.ts). */
 function checkNames(engine: Engine, u: DestinationUpdate, tableName = false): void {
+  noSchemaLevel('dstSchemaName', u.dstSchemaName);
   const check = (kind: NameKind, field: string, name?: string) => {
     const problem = name ? destinationNameProblem(engine, kind, name) : null;
     if (problem) throw invalid(`${field}: '${name}' cannot be written to the ${engine} destination: ${problem}`);
   };
   check('database', 'dstProjectName', u.dstProjectName);
   if (tableName) check('table', 'dstName', u.dstName);
+}
+
+/**
+ * OpenMMS names a table by database and table, at both ends: a third level (MMS's schema in a
+ * MaxCompute project) has nothing to name, so a value for it is refused rather than kept and
+ * ignored ('' or none: nothing asked).
+ */
+export function noSchemaLevel(field: string, value: string | null | undefined): void {
+  if (value) throw invalid(`${field}: '${value}' names a schema, a third naming level OpenMMS sources and destinations do not have (a database holds the tables: name it with dstDbName or dstProjectName, srcDbName at the source)`);
 }

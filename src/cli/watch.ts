@@ -48,7 +48,7 @@ export async function watchJob(call: Call, json: boolean, sourceId: number, jobI
     if (ended) {
       if (json) console.log(terminalJson(job));
       if (job.status === 'FAILED') {
-        const failed = tasks.filter((t) => t.status === 'FAILED').map((t) => `task ${t.id}: ${terminalSafe(String(t.errMsg))}`);
+        const failed = tasks.filter((t) => t.status.endsWith('FAILED')).map((t) => `task ${t.id}: ${terminalSafe(String(t.errMsg))}`);
         throw new CliError(`job ${jobId} FAILED${failed.length ? `\n${failed.join('\n')}` : ''}`);
       }
       return;

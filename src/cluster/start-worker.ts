@@ -10,6 +10,7 @@ import { openStore } from '../store/store.js';
 import { Metrics } from '../metrics/metrics.js';
 import { TaskQueue } from './queue.js';
 import { DEFAULT_WORKER_OPTIONS, Worker } from './worker.js';
+import { SnapshotRegistry } from '../engine/snapshots.js';
 import { ScanService } from '../catalog/scan-service.js';
 import { leaseOwner } from '../store/leases.js';
 
@@ -41,8 +42,8 @@ export async function startWorker(
   const sandbox = await Sandbox.create({ dataDir: config.dataDir, storeUrl: config.storeUrl, ...config.sandbox });
   const dataSources = new DataSourceService(store, secrets, sandbox);
   const metrics = new Metrics(store.db);
-  const ctx = { db: store.db, dialect: 'postgres' as const, dataSources, sandbox, metrics };
   const owner = leaseOwner();
+  const ctx = { db: store.db, dialect: 'postgres' as const, dataSources, sandbox, snapshots: new SnapshotRegistry(store.db, owner, 2 * config.concurrency), metrics };
   const scans = new ScanService(store, dataSources, sandbox, log, { owner, runHere: false });
   const worker = new Worker(ctx, await TaskQueue.open(config.storeUrl), log, { ...DEFAULT_WORKER_OPTIONS, concurrency: config.concurrency, maxRunningTasks: config.limits.maxRunningTasks }, scans, owner);
   await worker.start();

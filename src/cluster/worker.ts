@@ -45,7 +45,11 @@ export class Worker {
     readonly id = leaseOwner(),
   ) {}
 
+  /** Keeps the leases of the snapshots this worker holds, and lets go of those whose run is over. */
+  private snapshotTicks: NodeJS.Timeout | null = null;
+
   async start(): Promise<void> {
+    this.snapshotTicks = setInterval(() => void this.ctx.snapshots.tick().catch((err) => this.log.warn({ err }, 'snapshot lease renewal failed')), this.options.heartbeatMs);
     // Other workers may be staging right now: only what nobody has touched for hours is a leftover.
     await cleanLeftovers(this.ctx, this.log, STALE_STAGING_MS);
     await this.queue.work(this.options.concurrency, async ({ taskId }) => {
@@ -64,8 +68,10 @@ export class Worker {
   /** SIGTERM: hands the running tasks back (their slices in flight roll back) and stops taking more. */
   async close(): Promise<void> {
     this.closing = true;
+    if (this.snapshotTicks) clearInterval(this.snapshotTicks);
     for (const abort of this.running.values()) abort.abort();
     await Promise.allSettled([...this.finished]);
+    await this.ctx.snapshots.close();
     await this.queue.close(true);
   }
 

@@ -29,6 +29,12 @@ export interface TableMeta {
   lastModified: number | null;
   /** Changes whenever the table's schema or (unpartitioned) content changes. */
   fingerprint: string;
+  /**
+   * An unpartitioned table's integer key it can be cut into chunks by (the column its primary key
+   * starts with: never NULL, so every row falls in one range), with its least and greatest values
+   * (null: no rows).
+   */
+  chunkKey?: { column: string; min: string | null; max: string | null };
 }
 
 export interface PartitionMeta {

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { LogicalType } from './types/logical.js';
+import type { Connection } from './engines.js';
 
 /**
  * A value on its way from a reader to a writer, one form per logical type, chosen so nothing is lost:
@@ -19,10 +21,22 @@ export interface DataColumn {
   native?: string;
 }
 
-/** One unit of copy: a partition of a table, or a whole table without partitions. */
+/**
+ * A chunk of a table: the rows whose integer key lies in [lo, hi) (null: unbounded), named by the
+ * key's column at either end. A big table is copied, verified and resumed chunk by chunk.
+ */
+export interface KeyRange {
+  column: string;
+  lo: bigint | null;
+  hi: bigint | null;
+}
+
+/** One unit of copy: a partition of a table, a whole table without partitions, or a chunk of one. */
 export interface Slice {
-  /** Canonical partition value (`p1=v1/p2=v2`), null for a whole table. */
+  /** Canonical partition value (`p1=v1/p2=v2`), null for a whole table or a chunk of one. */
   value: string | null;
+  /** A chunk's key range (value null). */
+  range?: KeyRange;
   /** Where the source keeps it (catalog `location`). */
   location: string;
   spec: [string, string][];
@@ -52,6 +66,54 @@ export interface SourceReader {
 }
 
 /**
+ * A consistent view of a source that several readers share: a job reads all its tables in one
+ * (engine/snapshots.ts). Each reader alone always reads in one snapshot of its own: its rows,
+ * counts and fingerprints agree.
+ */
+export interface SourceSnapshot {
+  /** What a reader of another process joins it by (an exported snapshot's id); none where only this process can. */
+  token?: string;
+  /** A reader in the snapshot; throws SnapshotEnded once it cannot give more. */
+  reader(): Promise<SourceReader>;
+  /** Whether it can still give readers (its holding session is up). */
+  alive(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** A shared snapshot that can give no more readers (its holding session ended): the task is retried in a new one. */
+export class SnapshotEnded extends Error {
+  override name = 'SnapshotEnded';
+  readonly code = 'SNAPSHOT_ENDED';
+}
+
+/** What an engine offers for snapshots shared by readers (connectors/index.ts). */
+export interface SnapshotSupport {
+  /** Opens one for up to `readers` readers at once; or says why the source gives none now (a privilege missing, writes it would wait for). */
+  open(conn: Connection, readers: number): Promise<SourceSnapshot | { none: string }>;
+  /** A reader in a snapshot another process opened, by its token; null when that snapshot has ended. */
+  join?(conn: Connection, token: string): Promise<SourceReader | null>;
+}
+
+/** What ensureTable may do to a destination table. */
+export interface TableSchema {
+  /** The column the table's chunks are replaced by (a key range each): it gets an index where the engine needs one. */
+  key?: string;
+  /** false (a job's enableSchemaMigration false): create and alter nothing. */
+  alter?: boolean;
+}
+
+/**
+ * A table a job may not create or alter must be there with every column the copy writes: throws
+ * the reason it is not (missing, or lacking columns), naming them. `have`: its columns (none: no table).
+ */
+export function tableAsNeeded(target: string, have: ReadonlySet<string>, wanted: readonly string[]): void {
+  const why = "the job may not create or alter destination tables (enableSchemaMigration is false)";
+  if (have.size === 0) throw new Error(`the destination table ${target} does not exist, and ${why}`);
+  const lacking = wanted.filter((n) => !have.has(n));
+  if (lacking.length) throw new Error(`the destination table ${target} lacks the column${lacking.length > 1 ? 's' : ''} ${lacking.join(', ')}, and ${why}`);
+}
+
+/**
  * Read-only SQL over one slice's rows, in the engine's own dialect: verification (verification/)
  * computes canonical texts, row hashes and their sums there, never from what a reader decoded.
  */
@@ -67,10 +129,50 @@ export interface SliceProbe {
 }
 
 /**
- * A slice as a destination knows it: a source slice's name there (its partition value, or a lake
- * folder's key: engine/run-task.ts sliceNaming). Readers take the Slice object, writers this.
+ * A slice as a destination knows it: a source partition's name there (its partition value, in
+ * SLICE_COLUMN, or a lake folder's key: engine/run-task.ts sliceNaming), or a chunk's key range on
+ * the destination's key column. Readers take the Slice object, writers this.
  */
-export type SliceKey = string;
+export type SliceKey = string | KeyRange;
+
+/** The rows of a key range: `lo <= key < hi`, bounds left out where open (integers, written as they are). */
+export function rangeCondition(r: KeyRange, quote: (name: string) => string): string {
+  const c = quote(r.column);
+  const bounds = [r.lo === null ? null : `${c} >= ${r.lo}`, r.hi === null ? null : `${c} < ${r.hi}`].filter((b) => b !== null);
+  return bounds.length ? bounds.join(' AND ') : `${c} = ${c} OR ${c} IS NULL`;
+}
+
+/**
+ * The condition a reader selects a slice's rows by, in an engine's quoting: a chunk's key range, or
+ * a destination slice's rows by their tag (Slice.column); null for a whole table or a source
+ * partition (read by its location).
+ */
+export function readCondition(slice: Slice | null, quote: (name: string) => string, literal: (text: string) => string): string | null {
+  if (slice?.range) return rangeCondition(slice.range, quote);
+  if (slice?.column) return `${quote(slice.column)} = ${literal(slice.value!)}`;
+  return null;
+}
+
+/** The condition selecting a destination slice's rows, in an engine's quoting. */
+export function sliceCondition(key: SliceKey, quote: (name: string) => string, literal: (text: string) => string): string {
+  return typeof key === 'string' ? `${quote(SLICE_COLUMN)} = ${literal(key)}` : `(${rangeCondition(key, quote)})`;
+}
+
+/** The condition selecting several destination slices' rows: partitions by their tags (one IN list), chunks by their ranges. */
+export function slicesCondition(keys: SliceKey[], quote: (name: string) => string, literal: (text: string) => string): string {
+  const tags = keys.filter((k) => typeof k === 'string');
+  const ranges = keys.filter((k) => typeof k !== 'string');
+  return [...(tags.length ? [`${quote(SLICE_COLUMN)} IN (${tags.map(literal).join(', ')})`] : []), ...ranges.map((r) => `(${rangeCondition(r, quote)})`)].join(' OR ');
+}
+
+/** The value a destination row of the slice carries in SLICE_COLUMN (none for a whole table or a chunk). */
+export const tagOf = (key: SliceKey | null): string | null => (typeof key === 'string' ? key : null);
+
+/** The name of the index OpenMMS gives a chunk key (one per table and column, within every engine's name length). */
+export const keyIndexName = (db: string, table: string, column: string) => `mms_key_${createHash('sha256').update(JSON.stringify([db, table, column])).digest('hex').slice(0, 16)}`;
+
+/** A slice key as text (locks, logs). */
+export const keyText = (key: SliceKey | null): string => (key === null ? '' : typeof key === 'string' ? key : `${key.column} in [${key.lo ?? '-inf'}, ${key.hi ?? 'inf'})`);
 
 /** A slice at both ends: the source's (null: the whole table) and the destination's key for it (null: the whole table). */
 export interface SlicePair {
@@ -94,14 +196,30 @@ export function linesIn(chunk: Buffer): number {
   return n;
 }
 
+/**
+ * Runs inside a copy's transaction, after its rows are written and before they are committed, with
+ * SQL over the rows written (the slice's, or a batch's tagged by slice key): verification before
+ * commit. Throwing rolls the copy back, so rows that fail their check are never seen.
+ */
+export type BeforeCommit = (written: SliceProbe) => Promise<void>;
+
 export interface DestinationWriter {
-  /** Creates the table, or adds the columns it lacks (never drops or narrows one). */
-  ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean): Promise<void>;
+  /**
+   * Creates the table, or adds the columns it lacks (never drops or narrows one); with `alter`
+   * false only checks that it is there as the copy needs it (tableAsNeeded).
+   */
+  ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean, schema?: TableSchema): Promise<void>;
   /**
    * Replaces a slice's rows with `rows`, atomically: readers see the old rows or the new ones,
-   * never a mix, and a failure midway leaves the old rows. Returns the number of rows written.
+   * never a mix, and a failure midway (or `beforeCommit` throwing) leaves the old rows. Returns the
+   * number of rows written.
    */
-  replace(db: string, table: string, columns: DataColumn[], slice: SliceKey | null, rows: AsyncIterable<Row[]>): Promise<number>;
+  replace(db: string, table: string, columns: DataColumn[], slice: SliceKey | null, rows: AsyncIterable<Row[]>, beforeCommit?: BeforeCommit): Promise<number>;
+  /**
+   * Removes a slice (a partition gone from the source) atomically, where that is more than
+   * replacing its rows with none (a lake's folder). Without it, `replace` with no rows.
+   */
+  removeSlice?(db: string, table: string, slice: SliceKey | null): Promise<void>;
   /** Rows of a slice (or of the whole table) at the destination. */
   count(db: string, table: string, slice: SliceKey | null): Promise<number>;
   /** See SourceReader.probe: the destination slice's rows. */
@@ -115,9 +233,12 @@ export interface DestinationWriter {
    * output this engine reads itself (PostgreSQL's COPY text into PostgreSQL, its CSV into DuckDB),
    * no value decoded in JavaScript. Atomic over all the slices together (one transaction:
    * many small partitions cost one commit); `watch.signal` aborts it (rolled back), `watch.progress`
-   * hears of the rows and bytes as they pass.
+   * hears of the rows and bytes as they pass. `beforeCommit` gets the slice's rows, or, for several
+   * slices, all their rows tagged with their keys in SLICE_COLUMN (as probeBatch).
    */
-  replaceFrom?(reader: SourceReader, from: { db: string; table: string }, slices: SlicePair[], db: string, table: string, columns: DataColumn[], dstColumns: DataColumn[], watch: CopyWatch): Promise<{ rows: number; bytes: number }>;
+  replaceFrom?(
+    reader: SourceReader, from: { db: string; table: string }, slices: SlicePair[], db: string, table: string, columns: DataColumn[], dstColumns: DataColumn[], watch: CopyWatch, beforeCommit?: BeforeCommit,
+  ): Promise<{ rows: number; bytes: number }>;
   close(): Promise<void>;
 }
 

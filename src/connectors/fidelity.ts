@@ -55,7 +55,7 @@ export function fidelity(t: LogicalType, destination: Engine): Fidelity {
         case 'uuid': return mapped('its text');
         case 'array': case 'map': case 'struct': return mapped('JSON text');
         case 'date': case 'timestamp': return { outcome: 'exact', as, note: 'years 1000 to 9999: dates before year 1 and infinity are refused by row' };
-        case 'float32': case 'float64': return { outcome: 'exact', as, note: 'NaN and ±Infinity are refused by row' };
+        case 'float32': case 'float64': return { outcome: 'exact', as, note: 'NaN, ±Infinity and -0 are refused by row' };
         default: return as === 'longtext' && t.kind === 'decimal' ? mapped('its exact decimal text (wider than DECIMAL(65,30))') : { outcome: 'exact', as };
       }
     case 'SQLITE':

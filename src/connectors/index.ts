@@ -12,32 +12,59 @@ import { LakeCatalog } from './lake/catalog.js';
 import { MysqlCatalog } from './mysql/catalog.js';
 import { PostgresCatalog } from './postgres/catalog.js';
 import { SqliteCatalog } from './sqlite/catalog.js';
-import type { DestinationWriter, SourceReader } from './data.js';
+import type { DestinationWriter, SnapshotSupport, SourceReader } from './data.js';
 import { DuckdbReader } from './duckdb/reader.js';
 import { DuckdbWriter } from './duckdb/writer.js';
 import { LakeReader } from './lake/reader.js';
 import { LakeWriter } from './lake/writer.js';
+import { removeStaging, sliceFolder } from './lake/layout.js';
 import { MysqlReader } from './mysql/reader.js';
 import { MysqlWriter } from './mysql/writer.js';
 import { PostgresReader } from './postgres/reader.js';
 import { PostgresWriter } from './postgres/writer.js';
+import { exportSnapshot, joinExported } from './postgres/snapshot.js';
+import { openSnapshotPool } from './mysql/snapshot.js';
 import { SqliteReader, SqliteWriter } from './sqlite/data.js';
 
-/** What each engine brings: its catalog, reader and writer, and its native → logical type map. */
+/**
+ * What each engine brings: its catalog, reader and writer, its native → logical type map, and,
+ * where it has them, snapshots several readers share (each reader alone always reads in one).
+ */
 interface EngineParts {
   catalog(conn: Connection): Promise<SourceCatalog>;
   reader(conn: Connection): Promise<SourceReader>;
   writer(conn: Connection): Promise<DestinationWriter>;
   logical(native: string): LogicalType;
+  snapshot?: SnapshotSupport;
+  /** As a destination, replaces a chunk of a table (a key range) on its own: big tables are copied chunk by chunk. */
+  chunks?: true;
+  /**
+   * As a destination, keeps each slice in a folder of its own (its location) instead of rows tagged
+   * with SLICE_COLUMN; an interrupted copy may leave staging folders below `path`, which this
+   * removes when nobody can still be writing them (older than `olderThanMs`): how many it removed.
+   */
+  folders?: {
+    /** A partition's folder name (`exactTable`: every partition of its table is one value of its column). */
+    sliceFolder(value: string, exactTable: boolean): string;
+    removeStaging(path: string, olderThanMs: number): Promise<number>;
+  };
 }
 
 const ENGINE_PARTS: Record<Engine, EngineParts> = {
-  POSTGRESQL: { catalog: (c) => PostgresCatalog.open(c), reader: (c) => PostgresReader.open(c), writer: (c) => PostgresWriter.open(c), logical: fromPostgres },
-  MYSQL: { catalog: (c) => MysqlCatalog.open(c), reader: (c) => MysqlReader.open(c), writer: (c) => MysqlWriter.open(c), logical: fromMysql },
-  SQLITE: { catalog: (c) => SqliteCatalog.open(c), reader: (c) => SqliteReader.open(c), writer: (c) => SqliteWriter.open(c), logical: fromSqlite },
-  DUCKDB: { catalog: (c) => DuckdbCatalog.open(c), reader: (c) => DuckdbReader.open(c), writer: (c) => DuckdbWriter.open(c), logical: fromDuckdb },
+  POSTGRESQL: {
+    catalog: (c) => PostgresCatalog.open(c), reader: (c) => PostgresReader.open(c), writer: (c) => PostgresWriter.open(c), logical: fromPostgres,
+    snapshot: { open: exportSnapshot, join: joinExported },
+    chunks: true,
+  },
+  MYSQL: {
+    catalog: (c) => MysqlCatalog.open(c), reader: (c) => MysqlReader.open(c), writer: (c) => MysqlWriter.open(c), logical: fromMysql,
+    snapshot: { open: openSnapshotPool },
+    chunks: true,
+  },
+  SQLITE: { catalog: (c) => SqliteCatalog.open(c), reader: (c) => SqliteReader.open(c), writer: (c) => SqliteWriter.open(c), logical: fromSqlite, chunks: true },
+  DUCKDB: { catalog: (c) => DuckdbCatalog.open(c), reader: (c) => DuckdbReader.open(c), writer: (c) => DuckdbWriter.open(c), logical: fromDuckdb, chunks: true },
   // A lake's schema is what DuckDB reads from its Parquet files.
-  LAKE: { catalog: (c) => LakeCatalog.open(c), reader: (c) => LakeReader.open(c), writer: (c) => LakeWriter.open(c), logical: fromDuckdb },
+  LAKE: { catalog: (c) => LakeCatalog.open(c), reader: (c) => LakeReader.open(c), writer: (c) => LakeWriter.open(c), logical: fromDuckdb, folders: { sliceFolder, removeStaging } },
 };
 
 /** The logical type of a column the catalog recorded; lake partition columns carry theirs directly. */
@@ -52,6 +79,23 @@ export function logicalType(engine: Engine, column: ColumnMeta): LogicalType {
 
 export function openReader(engine: Engine, conn: Connection): Promise<SourceReader> {
   return ENGINE_PARTS[engine].reader(conn);
+}
+
+/** Whether the engine, as a destination, takes big tables chunk by chunk (a lake replaces whole folders only). */
+export const writesChunks = (engine: Engine): boolean => ENGINE_PARTS[engine].chunks === true;
+
+/** Whether the engine, as a destination, keeps slices as folders (their location) rather than tagged rows. */
+export const slicesAsFolders = (engine: Engine): boolean => ENGINE_PARTS[engine].folders !== undefined;
+
+/** The destination's name of a partition's slice: its value, or in an engine of folders the folder it is kept in. */
+export const partitionSliceName = (engine: Engine, value: string, exactTable: boolean): string => ENGINE_PARTS[engine].folders?.sliceFolder(value, exactTable) ?? value;
+
+/** Removes the staging an interrupted copy left in the engine's destination at `path` (0 where it stages nothing). */
+export const removeStagingLeftovers = (engine: Engine, path: string, olderThanMs: number): Promise<number> => ENGINE_PARTS[engine].folders?.removeStaging(path, olderThanMs) ?? Promise.resolve(0);
+
+/** What the engine offers for snapshots shared by readers; null where each reader reads in its own. */
+export function snapshotSupport(engine: Engine): SnapshotSupport | null {
+  return ENGINE_PARTS[engine].snapshot ?? null;
 }
 
 export function openWriter(engine: Engine, conn: Connection): Promise<DestinationWriter> {

@@ -16,6 +16,18 @@ const SYSTEM_DATABASES: Partial<Record<Engine, { names: RegExp; why: string }>> 
 };
 
 /**
+ * Whether the engine takes two names of a kind that differ only in letter case for one: MySQL's
+ * columns always (its tables where the server folds them: taken alike, to be safe), DuckDB's and
+ * SQLite's identifiers, and a lake's columns, which DuckDB reads (its folders are case-sensitive).
+ */
+export function caseless(engine: Engine, kind: NameKind): boolean {
+  return engine === 'MYSQL' || engine === 'DUCKDB' || engine === 'SQLITE' || (engine === 'LAKE' && kind === 'column');
+}
+
+/** The key under which the engine takes names of a kind for one (see caseless). */
+export const nameKey = (engine: Engine, kind: NameKind, name: string): string => (caseless(engine, kind) ? name.toLowerCase() : name);
+
+/**
  * Why a name cannot be a destination database, table or column on an engine, or null when it can.
  * SQL engines quote every identifier, so only what the engine cannot hold is refused; a lake's
  * database and table names are folder names, so they must be one plain path segment that its

@@ -83,7 +83,7 @@ let turn: Promise<unknown> = Promise.resolve();
  * Opens the file at `path` (a real path, as the sandbox resolved it) with `open`, reads it a first
  * time with `warm`, and returns what `open` returned once the check above holds; `close` releases
  * it otherwise. `shared`: the engine may hand out a file this process already holds instead of
- * opening it again (DuckDB's instance cache).
+ * opening it again (DuckDB's instance cache, SQLite's descriptors shared among connections).
  */
 export function openChecked<T>(path: string, open: () => T | Promise<T>, close: (opened: T) => void, { shared = false, warm = (_: T): unknown => undefined } = {}): Promise<T> {
   const run = turn.then(async () => {

@@ -1,13 +1,10 @@
 import type { Kysely } from 'kysely';
-import type { Engine } from '../connectors/engines.js';
+import { nameKey } from '../connectors/names.js';
 import { MmsError } from '../errors.js';
 import type { Sandbox } from '../security/sandbox.js';
 import type { Database } from '../store/schema.js';
 import type { DataSource } from './service.js';
 import { NO_SHARING, SHARE_DESTINATION, type ShareRights } from './sharing.js';
-
-/** Engines whose table names compare without case (DuckDB, SQLite; MySQL on some systems): the claim does too. */
-const CASELESS: ReadonlySet<Engine> = new Set<Engine>(['DUCKDB', 'SQLITE', 'MYSQL']);
 
 export interface DestinationTable {
   db: string;
@@ -51,12 +48,9 @@ export class DestinationGuard {
   ): Promise<void> {
     const at = endpoint ?? (await this.endpoint(source));
     const type = source.config.destination.type;
-    const caseless = CASELESS.has(type);
+    // Names compared as the engine compares them (without case in DuckDB, SQLite, MySQL: names.ts).
     // A SQLite file has one database: whatever dstDbName a job gives, its tables land side by side.
-    const key = (t: DestinationTable) => {
-      const db = type === 'SQLITE' ? 'main' : t.db;
-      return JSON.stringify(caseless ? [db.toLowerCase(), t.table.toLowerCase()] : [db, t.table]);
-    };
+    const key = (t: DestinationTable) => JSON.stringify([nameKey(type, 'database', type === 'SQLITE' ? 'main' : t.db), nameKey(type, 'table', t.table)]);
     const me = source.row.id;
     const objects = [...new Set(tables.map(key))];
     for (let i = 0; i < objects.length; i += 500) {

@@ -1,10 +1,10 @@
-import type { SliceKey, SlicePair } from '../connectors/data.js';
-import { VERIFY_ONLY } from '../jobs/config.js';
+import type { SlicePair, SliceProbe } from '../connectors/data.js';
+import { switchOf, VERIFY_ONLY } from '../jobs/config.js';
 import type { TaskPartitionRow } from '../store/schema.js';
 import { SliceComparison } from '../verification/compare.js';
 import { countsByKey } from '../verification/slice-hash.js';
 import { mark, markUnfinished, recordCopied } from './slice-status.js';
-import { checksContent, sliceOf, switchOf, verificationFailure, type Copied, type TaskRun, type Verification } from './task-run.js';
+import { checksContent, enter, sliceOf, verifying, type TaskRun, type Verification } from './task-run.js';
 
 /**
  * Many small partitions copy as one: one destination transaction (one DELETE of all their slices,
@@ -32,7 +32,8 @@ export function batches(parts: SizedPart[], batchable: boolean): SizedPart[][] {
     bytes = 0;
   };
   for (const p of parts) {
-    if (!batchable || p.partition_id === null || p.value === null || p.size === null || p.size >= BATCH_BYTES) {
+    // An increment's DONE partitions are compared, and gone ones removed, one by one.
+    if (!batchable || p.partition_id === null || p.value === null || p.size === null || p.size >= BATCH_BYTES || p.mode !== 'copy') {
       close();
       out.push([p]);
       continue;
@@ -52,57 +53,69 @@ export function canBatch(run: TaskRun): boolean {
 }
 
 /** Each slice's rows at both ends (the source's only when verifying) and, with content verification, fingerprints. */
-type Found = Map<SliceKey, Pick<Verification, 'sourceRows' | 'destinationRows' | 'scheme' | 'sourceFingerprint' | 'destinationFingerprint' | 'presenceOnly'>>;
+type Found = Map<string, Pick<Verification, 'sourceRows' | 'destinationRows' | 'scheme' | 'sourceFingerprint' | 'destinationFingerprint' | 'presenceOnly'>>;
 
-async function inspect(run: TaskRun, pairs: { key: SliceKey }[], verify: boolean): Promise<Found> {
-  const { task, reader, writer, config } = run;
+/** The batch's slices at both ends: the source in the copy's snapshot, the destination as written (`written`, tagged by slice key). */
+async function inspect(run: TaskRun, pairs: { slice: SlicePair['slice']; key: string }[], written: SliceProbe, verify: boolean): Promise<Found> {
+  const { task, reader, config } = run;
   const keys = pairs.map((p) => p.key);
-  const destination = writer.probeBatch!(task.dst_db_name, task.dst_table_name, keys);
-  const source = () => reader.probeBatch!(task.src_db_name, task.src_table_name, run.columns, pairs as SlicePair[]);
+  const source = () => reader.probeBatch!(task.src_db_name, task.src_table_name, run.columns, pairs);
   const found: Found = new Map();
   if (verify && checksContent(config)) {
-    const both = new SliceComparison({ engine: run.sourceType, probe: source(), columns: run.columns }, { engine: run.destination.type, probe: destination, columns: run.dstColumns });
+    const both = new SliceComparison({ engine: run.sourceType, probe: source(), columns: run.columns }, { engine: run.destination.type, probe: written, columns: run.dstColumns });
     for (const [key, f] of await both.fingerprintsByKey()) found.set(key, { sourceRows: f.sourceRows, destinationRows: f.destinationRows, ...f.fingerprints });
     return found;
   }
-  const [s, d] = await Promise.all([verify ? countsByKey(source()) : null, countsByKey(destination)]);
+  const [s, d] = await Promise.all([verify ? countsByKey(source()) : null, countsByKey(written)]);
   for (const key of keys) found.set(key, { sourceRows: s?.get(key) ?? 0, destinationRows: d.get(key) ?? 0 });
   return found;
 }
 
+/** A batch whose rows did not all match: rolled back whole, its partitions are copied one by one. */
+class BatchMismatch extends Error {}
+
 /**
- * Copies a batch of small partitions (see above) and records them; throws VerificationFailed
- * naming the first that does not match, after recording the others.
+ * Copies a batch of small partitions (see above), verified before their commit, and records them.
+ * A batch with a partition that does not match is rolled back and its partitions copied one at a
+ * time, so the others are kept and the one that differs is named (VerificationFailed).
  */
-export async function copyBatch(run: TaskRun, parts: SizedPart[]): Promise<void> {
+export async function copyBatch(run: TaskRun, parts: SizedPart[], one: (part: SizedPart) => Promise<void>): Promise<void> {
   const { task, config, reader, writer } = run;
+  // Batches are of partitions, whose destination keys are their tags.
   const pairs = parts.map((p) => {
     const slice = sliceOf(p);
-    return { slice, key: run.dstSlice(slice)! };
+    return { slice, key: run.dstSlice(slice) as string };
   });
+  await enter(run, 'DATA');
   await mark(run, parts, 'DOING');
   let copied: { rows: number; bytes: number };
-  let found: Found;
+  let found: Found = new Map();
+  const matches = (key: string) => {
+    const f = found.get(key) ?? { sourceRows: 0, destinationRows: 0 };
+    return f.sourceRows === f.destinationRows && f.sourceFingerprint === f.destinationFingerprint;
+  };
   try {
     const watch = { signal: run.signal, progress: (rows: number, n: number) => run.meter.add(rows, n) };
-    copied = await writer.replaceFrom!(reader, { db: task.src_db_name, table: task.src_table_name }, pairs, task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, watch);
-    found = await inspect(run, pairs, config.enableVerification);
+    copied = await writer.replaceFrom!(reader, { db: task.src_db_name, table: task.src_table_name }, pairs, task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, watch, async (written) => {
+      found = config.enableVerification ? await verifying(run, () => inspect(run, pairs, written, true)) : await inspect(run, pairs, written, false);
+      if (config.enableVerification && !pairs.every((p) => matches(p.key))) throw new BatchMismatch();
+    });
   } catch (err) {
-    await markUnfinished(run, parts, err);
-    throw err;
+    if (!(err instanceof BatchMismatch)) {
+      await markUnfinished(run, parts, err);
+      throw err;
+    }
+    let failure: unknown = null;
+    for (const part of parts) await one(part).catch((e) => (failure ??= e));
+    if (failure) throw failure;
+    return;
   }
-
-  const done: { part: SizedPart; copied: Copied }[] = [];
-  const failed: { part: SizedPart; verification: Verification }[] = [];
-  parts.forEach((part, i) => {
+  const done = parts.map((part, i) => {
     const f = found.get(pairs[i]!.key) ?? { sourceRows: 0, destinationRows: 0 };
-    const ok = f.sourceRows === f.destinationRows && f.sourceFingerprint === f.destinationFingerprint;
-    const verification: Verification | null = config.enableVerification ? { slice: part.value, ...f, written: f.destinationRows, ok } : null;
+    const verification: Verification | null = config.enableVerification ? { slice: part.value, ...f, written: f.destinationRows, ok: true } : null;
     // The batch's bytes shared out by rows: the COPY stream does not split them by slice.
     const bytes = copied.rows ? Math.round((copied.bytes * f.destinationRows) / copied.rows) : 0;
-    if (verification && !ok) failed.push({ part, verification });
-    else done.push({ part, copied: { seq: part.seq, rows: f.destinationRows, bytes, verification } });
+    return { part, copied: { seq: part.seq, rows: f.destinationRows, bytes, verification } };
   });
-  await recordCopied(run, done, failed.map((f) => f.part));
-  if (failed.length) throw await verificationFailure(run, sliceOf(failed[0]!.part), failed[0]!.verification);
+  await recordCopied(run, done);
 }

@@ -1,9 +1,9 @@
-import { NotTaken, SLICE_COLUMN, type Row, type Slice } from '../connectors/data.js';
-import { openReader } from '../connectors/index.js';
-import { VERIFY_ONLY } from '../jobs/config.js';
-import type { SliceComparison } from '../verification/compare.js';
+import { NotTaken, SLICE_COLUMN, type BeforeCommit, type Row, type Slice } from '../connectors/data.js';
+import { openReader, slicesAsFolders } from '../connectors/index.js';
+import { switchOf, VERIFY_ONLY } from '../jobs/config.js';
 import { Checksum } from './checksum.js';
-import { checksContent, comparison, describe, guarded, switchOf, verificationFailure, VerificationFailed, type TaskRun, type Verification } from './task-run.js';
+import { BESIDE_BYTES, checkWritten, compareWritten, sourceBeside, type SourceBeside } from './slice-check.js';
+import { describe, enter, guarded, StopRequested, VerificationFailed, verifying, type TaskRun, type Verification } from './task-run.js';
 
 /** Bytes a batch carries, roughly as it travels (for progress, not for billing). */
 function batchBytes(batch: Row[]): number {
@@ -12,118 +12,126 @@ function batchBytes(batch: Row[]): number {
   return n;
 }
 
-/** Where a source slice lives at the destination, for reading it back: a folder in a lake, rows tagged with SLICE_COLUMN elsewhere. */
+/** Where a source slice lives at the destination, for reading it back: a chunk's key range, a lake's folder, or rows tagged with SLICE_COLUMN. */
 function destinationSlice(run: TaskRun, slice: Slice | null): Slice | null {
-  if (!slice) return null;
-  return run.destination.type === 'LAKE' ? { ...slice, location: run.dstSlice(slice)! } : { ...slice, column: SLICE_COLUMN };
+  const key = run.dstSlice(slice);
+  if (!slice || key === null) return null;
+  if (typeof key !== 'string') return { ...slice, range: key };
+  return slicesAsFolders(run.destination.type) ? { ...slice, location: key } : { ...slice, column: SLICE_COLUMN };
 }
 
-/** Slices at least this large (catalog bytes) have their source side verified while they copy. */
-export const AHEAD_BYTES = 16 * 1024 ** 2;
-
-/** The source's count and fingerprint of a slice, being read on a connection of their own. */
-interface SourceAhead {
-  count: Promise<number>;
-  content: SliceComparison;
-  fingerprint: Promise<string>;
-  close(): Promise<void>;
-}
+type Copied = { written: number; bytes: number; verification: Verification | null };
 
 /**
- * Starts reading the source's side of a slice's verification beside its copy, so that the source
- * engine hashes while the destination loads instead of after it. Like the reads after a copy, it is
- * not the copy's own snapshot: a source that changes meanwhile fails verification, never passes it.
- * Only server engines: an embedded file would be opened twice in one process.
+ * Copies (or, for a verify-only job, only checks) one slice of `size` catalog bytes, verified before
+ * its rows are committed (slice-check.ts); throws VerificationFailed on a mismatch, the slice rolled back.
  */
-async function readAhead(run: TaskRun, slice: Slice | null): Promise<SourceAhead | null> {
-  const { task } = run;
-  if (run.sourceType !== 'POSTGRESQL' && run.sourceType !== 'MYSQL') return null;
-  const reader = await run.openSource();
-  const content = comparison(run, slice, reader);
-  if (!content) {
-    await reader.close();
-    return null;
-  }
-  const count = reader.count(task.src_db_name, task.src_table_name, slice);
-  const fingerprint = content.sourceFingerprint();
-  // Awaited after the copy; a copy that fails first must not leave them unhandled.
-  count.catch(() => {});
-  fingerprint.catch(() => {});
-  return { count, content, fingerprint, close: () => reader.close() };
-}
-
-/**
- * Copies (or, for a verify-only job, only checks) one slice of `size` catalog bytes; throws
- * VerificationFailed on a mismatch.
- */
-export async function copySlice(run: TaskRun, slice: Slice | null, size: number | null): Promise<{ written: number; bytes: number; verification: Verification | null }> {
+export async function copySlice(run: TaskRun, slice: Slice | null, size: number | null): Promise<Copied> {
   const { config } = run;
   const verifyOnly = config.taskType === VERIFY_ONLY;
   const sourceSum = switchOf(config.others, 'verify.checksum') ? new Checksum(run.columns) : null;
-  const ahead = !verifyOnly && !sourceSum && !config.schemaOnly && config.enableVerification && checksContent(config) && (size ?? 0) >= AHEAD_BYTES ? await readAhead(run, slice) : null;
+  const verifies = !config.schemaOnly && (config.enableVerification || verifyOnly);
+  if (!config.schemaOnly) await enter(run, verifyOnly ? 'VERIFICATION' : 'DATA');
+  const beside = verifies && !verifyOnly && run.concurrentReaders && (size ?? 0) >= BESIDE_BYTES ? await sourceBeside(run, slice) : null;
   try {
-    return await copyAndVerify(run, slice, verifyOnly, sourceSum, ahead);
+    const copied = verifyOnly ? await checkOnly(run, slice, beside, sourceSum) : await copyChecked(run, slice, verifies ? beside : undefined, sourceSum);
+    if (sourceSum && copied.verification) Object.assign(copied.verification, await verifying(run, () => readBack(run, slice, sourceSum)));
+    return copied;
   } finally {
-    await ahead?.close();
+    await beside?.close();
   }
 }
 
-async function copyAndVerify(run: TaskRun, slice: Slice | null, verifyOnly: boolean, sourceSum: Checksum | null, ahead: SourceAhead | null): Promise<{ written: number; bytes: number; verification: Verification | null }> {
+/**
+ * An increment's slice that was DONE and that the last scan saw unchanged: the fingerprints of its
+ * contents at both ends (whatever `verify.content` says). Their verification when they match, and
+ * nothing is copied; null when they differ, and the slice is copied again.
+ */
+export async function unchangedAtBothEnds(run: TaskRun, slice: Slice | null): Promise<Verification | null> {
+  const { task, writer } = run;
+  const key = run.dstSlice(slice);
+  return verifying(run, async () => {
+    const written = await writer.count(task.dst_db_name, task.dst_table_name, key);
+    if (written === 0) return null; // nothing there (a new destination, a lake folder never written): copy it
+    const verification = await compareWritten(run, slice, writer.probe!(task.dst_db_name, task.dst_table_name, key), null, written, true);
+    return verification.ok ? verification : null;
+  });
+}
+
+/** A partition gone from the source: its rows deleted at the destination (in a lake, its folder), atomically. */
+export async function removeSlice(run: TaskRun, slice: Slice | null): Promise<void> {
+  const { task, writer } = run;
+  const key = run.dstSlice(slice);
+  if (writer.removeSlice) return writer.removeSlice(task.dst_db_name, task.dst_table_name, key);
+  await writer.replace(task.dst_db_name, task.dst_table_name, run.dstColumns, key, (async function* () {})());
+}
+
+/** A verify-only job's slice: the destination as committed, against the source (and its rows read through `sourceSum`). */
+async function checkOnly(run: TaskRun, slice: Slice | null, beside: SourceBeside | null, sourceSum: Checksum | null): Promise<Copied> {
+  const { task, writer, reader } = run;
+  if (sourceSum) for await (const b of guarded(run, reader.read(task.src_db_name, task.src_table_name, run.columns, slice), () => {})) sourceSum.add(b);
+  const written = await writer.count(task.dst_db_name, task.dst_table_name, run.dstSlice(slice));
+  return { written, bytes: 0, verification: await verifying(run, () => checkWritten(run, slice, writer.probe!(task.dst_db_name, task.dst_table_name, run.dstSlice(slice)), beside, written)) };
+}
+
+/** Copies the slice; `beside` (undefined: no verification) is its source side read beside the copy, if any. */
+async function copyChecked(run: TaskRun, slice: Slice | null, beside: SourceBeside | null | undefined, sourceSum: Checksum | null): Promise<Copied> {
   const { task, config, reader, writer } = run;
   let bytes = 0;
-  const sourceRows = () =>
-    guarded(run, reader.read(task.src_db_name, task.src_table_name, run.columns, slice, { zeroDatesAsNull: switchOf(config.others, 'mysql.zeroDatesAsNull') === true }), (b) => {
-      const n = batchBytes(b);
-      bytes += n;
-      run.meter.add(b.length, n);
-      sourceSum?.add(b);
+  let verification: Verification | null = null;
+  let rowsSeen = 0;
+  const check: BeforeCommit | undefined = beside === undefined ? undefined : async (written) => {
+    verification = await verifying(run, async () => {
+      await run.ctx.faults?.beforeCheck?.(written, task);
+      return checkWritten(run, slice, written, beside, rowsSeen);
     });
-
-  let written = 0;
-  if (verifyOnly) {
-    written = await writer.count(task.dst_db_name, task.dst_table_name, run.dstSlice(slice));
-    if (sourceSum) for await (const _ of sourceRows()); // the source's checksum; nothing is copied
-  } else if (!config.schemaOnly) {
-    // The engines' own bulk path when no value needs to be seen on the way (a checksum does).
-    const from = { db: task.src_db_name, table: task.src_table_name };
-    const watch = { signal: run.signal, progress: (rows: number, n: number) => run.meter.add(rows, n) };
-    const fast = !sourceSum && writer.takesFrom?.(reader, run.columns)
-      ? await writer.replaceFrom!(reader, from, [{ slice, key: run.dstSlice(slice) }], task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, watch).catch((err) => {
-          if (err instanceof NotTaken) return null; // nothing written; its progress so far is counted twice
-          throw err;
-        })
-      : null;
-    if (fast) bytes = fast.bytes;
-    written = fast ? fast.rows : await writer.replace(task.dst_db_name, task.dst_table_name, run.dstColumns, run.dstSlice(slice), sourceRows());
-  }
-  if (config.schemaOnly || !(config.enableVerification || verifyOnly)) return { written, bytes, verification: null };
-
-  // The source count comes from the source engine, never from what the writer reports.
-  const [sourceCount, destinationCount] = await Promise.all([ahead?.count ?? reader.count(task.src_db_name, task.src_table_name, slice), writer.count(task.dst_db_name, task.dst_table_name, run.dstSlice(slice))]);
-  const verification: Verification = { slice: slice?.value ?? null, sourceRows: sourceCount, destinationRows: destinationCount, written, ok: sourceCount === destinationCount };
-  if (!verification.ok) throw await verificationFailure(run, slice, verification);
-  // Content, as each engine itself computes it.
-  const content = ahead?.content ?? (checksContent(config) ? comparison(run, slice) : null);
-  if (content) {
-    Object.assign(verification, await content.fingerprints(ahead?.fingerprint));
-    if (verification.sourceFingerprint !== verification.destinationFingerprint) throw await verificationFailure(run, slice, verification);
-  }
-  if (sourceSum) {
-    // Read the slice back from the destination and compare contents, not just counts.
-    const destinationSum = new Checksum(run.columns);
-    const back = await openReader(run.destination.type, run.destination);
-    try {
-      const rows = back.read(task.dst_db_name, task.dst_table_name, run.dstColumns, destinationSlice(run, slice));
-      for await (const b of guarded(run, rows, () => {})) destinationSum.add(b);
-    } finally {
-      await back.close();
-    }
-    Object.assign(verification, { sourceChecksum: sourceSum.value, destinationChecksum: destinationSum.value });
-    if (sourceSum.value !== destinationSum.value) {
-      throw new VerificationFailed(
-        `verification failed for ${describe(slice, task.src_table_name)}: the row counts match but the contents differ (checksum ${sourceSum.value} at the source, ${destinationSum.value} at the destination)`,
-      );
-    }
-  }
+    // Stopped while it was checked: the slice rolls back rather than commit.
+    if (run.signal.aborted) throw new StopRequested();
+  };
+  if (config.schemaOnly) return { written: 0, bytes, verification };
+  // The engines' own bulk path when no value needs to be seen on the way (a checksum does).
+  const from = { db: task.src_db_name, table: task.src_table_name };
+  const watch = { signal: run.signal, progress: (rows: number, n: number) => {
+    rowsSeen += rows;
+    run.meter.add(rows, n);
+  } };
+  const fast = !sourceSum && writer.takesFrom?.(reader, run.columns)
+    ? await writer.replaceFrom!(reader, from, [{ slice, key: run.dstSlice(slice) }], task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, watch, check).catch((err) => {
+        if (err instanceof NotTaken) return null; // nothing written; its progress so far is counted twice
+        throw err;
+      })
+    : null;
+  if (fast) return { written: fast.rows, bytes: fast.bytes, verification };
+  rowsSeen = 0;
+  const rows = guarded(run, reader.read(task.src_db_name, task.src_table_name, run.columns, slice, { zeroDatesAsNull: switchOf(config.others, 'mysql.zeroDatesAsNull') === true }), (b) => {
+    const n = batchBytes(b);
+    bytes += n;
+    rowsSeen += b.length;
+    run.meter.add(b.length, n);
+    sourceSum?.add(b);
+  });
+  const written = await writer.replace(task.dst_db_name, task.dst_table_name, run.dstColumns, run.dstSlice(slice), rows, check);
   return { written, bytes, verification };
+}
+
+/**
+ * `others: {"verify.checksum": true}`: OpenMMS's own read-back of the slice once committed, its
+ * checksum against the one of the rows it read (a second opinion beside the engines' fingerprints).
+ */
+async function readBack(run: TaskRun, slice: Slice | null, sourceSum: Checksum): Promise<Pick<Verification, 'sourceChecksum' | 'destinationChecksum'>> {
+  const { task } = run;
+  const destinationSum = new Checksum(run.columns);
+  const back = await openReader(run.destination.type, run.destination);
+  try {
+    const rows = back.read(task.dst_db_name, task.dst_table_name, run.dstColumns, destinationSlice(run, slice));
+    for await (const b of guarded(run, rows, () => {})) destinationSum.add(b);
+  } finally {
+    await back.close();
+  }
+  if (sourceSum.value !== destinationSum.value) {
+    throw new VerificationFailed(
+      `verification failed for ${describe(slice, task.src_table_name)}: the row counts match but the contents differ (checksum ${sourceSum.value} at the source, ${destinationSum.value} at the destination)`,
+    );
+  }
+  return { sourceChecksum: sourceSum.value, destinationChecksum: destinationSum.value };
 }

@@ -9,6 +9,8 @@ const TRANSIENT_CODES = new Set([
   '40001', '40P01', '57P01', '57P02', '57P03', '08000', '08003', '08006', '53300', 'SQLITE_BUSY',
   // Another worker's DDL on the same destination won a race: trying again finds it done.
   '42P07', '42701', 'ER_TABLE_EXISTS_ERROR', 'ER_DUP_FIELDNAME',
+  // The job's shared snapshot ended under the task: the next try reads in a new one.
+  'SNAPSHOT_ENDED',
 ]);
 
 export function isTransient(err: unknown): boolean {

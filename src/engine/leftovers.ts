@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { removeStaging } from '../connectors/lake/layout.js';
+import { removeStagingLeftovers, slicesAsFolders } from '../connectors/index.js';
 import { removeScratchLeftovers } from '../connectors/scratch.js';
 import type { TaskContext } from './task-run.js';
 import type { EngineLog } from './execute-task.js';
@@ -7,7 +7,7 @@ import type { EngineLog } from './execute-task.js';
 /**
  * At start, removes what copies that died mid-way left behind: the service's temporary files of
  * processes of this machine that no longer run (connectors/scratch.ts), and the staging folders in
- * the lake destinations of every data source (see removeStaging). The embedded runner is the only
+ * the folder destinations (lakes) of every data source (connectors/index.ts removeStagingLeftovers). The embedded runner is the only
  * writer, so it removes all staging; a cluster worker only what no live worker can still be writing.
  */
 export async function cleanLeftovers(ctx: TaskContext, log: EngineLog, olderThanMs: number): Promise<void> {
@@ -16,11 +16,12 @@ export async function cleanLeftovers(ctx: TaskContext, log: EngineLog, olderThan
   const rows = await ctx.db.selectFrom('datasources').select('id').execute();
   for (const { id } of rows) {
     const { config } = await ctx.dataSources.get(id);
-    if (config.destination.type !== 'LAKE') continue;
+    const engine = config.destination.type;
+    if (!slicesAsFolders(engine)) continue;
     try {
-      const { path } = await ctx.sandbox.connection('LAKE', config.destination, { role: 'destination', sourceId: id });
+      const { path } = await ctx.sandbox.connection(engine, config.destination, { role: 'destination', sourceId: id });
       if (!path || !existsSync(path)) continue;
-      const removed = await removeStaging(path, olderThanMs);
+      const removed = await removeStagingLeftovers(engine, path, olderThanMs);
       if (removed) log.info({ sourceId: id, removed }, 'removed staging folders left by an interrupted copy');
     } catch (err) {
       log.warn({ sourceId: id, err: (err as Error).message }, 'could not clean the lake destination of leftovers');

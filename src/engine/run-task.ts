@@ -1,10 +1,8 @@
 import type { Kysely } from 'kysely';
-import { formatSpec } from '../connectors/partition-spec.js';
-import { SLICE_FOLDER_KEY } from '../connectors/lake/layout.js';
 import { decodeColumns } from '../connectors/connector.js';
 import type { Slice, SliceKey } from '../connectors/data.js';
 import type { Engine } from '../connectors/engines.js';
-import { logicalType, openReader, openWriter } from '../connectors/index.js';
+import { logicalType, openWriter, partitionSliceName, slicesAsFolders } from '../connectors/index.js';
 import { decodeJobConfig } from '../jobs/config.js';
 import type { Database, TaskRow } from '../store/schema.js';
 import { DestinationGuard } from '../datasources/destination-guard.js';
@@ -12,24 +10,32 @@ import { recheckOwnFiles } from '../datasources/sharing.js';
 import { setDestinationEndpoint } from '../store/datasources.js';
 import { ThroughputMeter } from './throughput-meter.js';
 import { batches, canBatch, copyBatch, type SizedPart } from './copy-batch.js';
-import { copySlice } from './copy-slice.js';
-import { mark, markUnfinished, recordCopied } from './slice-status.js';
-import { sliceOf, StopRequested, type TaskContext, type TaskRun } from './task-run.js';
+import { copySlice, removeSlice, unchangedAtBothEnds } from './copy-slice.js';
+import { mark, markUnfinished, recordCopied, recordRemoved } from './slice-status.js';
+import type { Holder } from '../jobs/ledger/tasks.js';
+import { VERIFY_ONLY } from '../jobs/config.js';
+import { describe, sliceOf, StopRequested, taskLog, type TaskContext, type TaskRun } from './task-run.js';
 
 /**
- * The destination's name of a source slice: its value, or in a lake, for a table with a partition
- * that is not one value of its column, a folder of its own key (lake/layout.ts SLICE_FOLDER_KEY).
+ * The destination's name of a source slice: a chunk's key range on the destination's column, or a
+ * partition's name there (its value, or in a lake its folder: connectors/index.ts partitionSliceName).
  */
-async function sliceNaming(db: Kysely<Database>, engine: Engine, task: TaskRow): Promise<(slice: Slice | null) => SliceKey | null> {
-  const inexact = engine === 'LAKE' && (await db.selectFrom('catalog_partitions').select('id').where('table_id', '=', task.table_id).where('exact', '=', 0).where('dropped', '=', 0).limit(1).executeTakeFirst());
-  return (slice) => (slice === null ? null : inexact ? formatSpec([[SLICE_FOLDER_KEY, slice.value!]]) : slice.value);
+async function sliceNaming(db: Kysely<Database>, engine: Engine, task: TaskRow, columnMapping: Record<string, string>): Promise<(slice: Slice | null) => SliceKey | null> {
+  const exact = !slicesAsFolders(engine) || !(await db.selectFrom('catalog_partitions').select('id').where('table_id', '=', task.table_id).where('exact', '=', 0).where('dropped', '=', 0).limit(1).executeTakeFirst());
+  return (slice) => {
+    if (slice === null) return null;
+    if (slice.range) return { ...slice.range, column: columnMapping[slice.range.column] ?? slice.range.column };
+    return slice.value === null ? null : partitionSliceName(engine, slice.value, exact);
+  };
 }
 
 /**
  * Copies one task: ensures the destination table, then copies each slice not yet DONE (an earlier,
  * interrupted run may have done some), keeping task, task partitions and catalog statuses in step.
+ * Its phases (SCHEMA, then DATA, with each slice's VERIFICATION before its commit) show in its
+ * status, and its log says where each ends.
  */
-export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSignal): Promise<void> {
+export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, signal: AbortSignal): Promise<void> {
   const { db } = ctx;
   const task = await db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirstOrThrow();
   const job = await db.selectFrom('jobs').selectAll().where('id', '=', task.job_id).executeTakeFirstOrThrow();
@@ -46,11 +52,9 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
   const resolved = await ctx.sandbox.resolve(source.config.destination.type, source.config.destination, { role: 'destination', sourceId: task.source_id });
   const destination = { ...resolved.connection, type: source.config.destination.type };
 
-  const sourceConnection = ctx.sandbox.connection(source.type, source.config.source, { role: 'source', sourceId: task.source_id });
-  const [opened, openedWriter] = await Promise.allSettled([
-    sourceConnection.then((c) => openReader(source.type, c)),
-    openWriter(destination.type, destination),
-  ]);
+  // Every reader of the task reads in its job run's snapshot (engine/snapshots.ts).
+  const snapshot = ctx.sandbox.connection(source.type, source.config.source, { role: 'source', sourceId: task.source_id }).then((c) => ctx.snapshots.forTask(task, source.type, c));
+  const [opened, openedWriter] = await Promise.allSettled([snapshot.then((s) => s.open()), openWriter(destination.type, destination)]);
   // Both open at once; if one failed, the other is closed before the failure is reported.
   if (opened.status === 'rejected' || openedWriter.status === 'rejected') {
     await Promise.all([opened, openedWriter].map((o) => (o.status === 'fulfilled' ? o.value.close() : null)));
@@ -59,14 +63,14 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
   const [reader, writer] = [opened.value, openedWriter.value];
   const meter = new ThroughputMeter(db, task);
   try {
-    const openSource = async () => openReader(source.type, await sourceConnection);
-    const run: TaskRun = { ctx, task, config, signal, columns, dstColumns, partitioned, sourceType: source.type, dstSlice: await sliceNaming(db, destination.type, task), destination, reader, openSource, writer, meter };
+    const { open: openSource, shared: concurrentReaders, note } = await snapshot;
+    if (note) await taskLog(db, task.id, note.level, note.message);
+    const run: TaskRun = { ctx, task, holder, phase: 'SCHEMA', config, signal, columns, dstColumns, partitioned, sourceType: source.type, dstSlice: await sliceNaming(db, destination.type, task, config.columnMapping), destination, reader, openSource, concurrentReaders, writer, meter };
     // The destination, or what its name leads to, may have changed since the job was created, and a
     // grant may have ended with its key: the files and the table must still be this data source's to use.
     if (resolved.endpoint.key !== source.row.destination_endpoint) await setDestinationEndpoint(db, source.row.id, resolved.endpoint.key);
     await recheckOwnFiles(db, ctx.sandbox.files, { id: source.row.id, type: source.type, config: source.config, updateTime: source.row.update_time });
     await new DestinationGuard(db, ctx.sandbox).claim(source, [{ db: task.dst_db_name, table: task.dst_table_name }], { endpoint: resolved.endpoint.key });
-    await writer.ensureTable(task.dst_db_name, task.dst_table_name, dstColumns, partitioned);
     const parts = await db
       .selectFrom('task_partitions as tp')
       .leftJoin('catalog_partitions as cp', 'cp.id', 'tp.partition_id')
@@ -76,26 +80,47 @@ export async function runTask(ctx: TaskContext, taskId: number, signal: AbortSig
       .where('tp.status', '!=', 'DONE')
       .orderBy('tp.seq')
       .execute()
-      // A whole table's slice has the table's size.
-      .then((rows) => rows.map((p) => (p.partition_id === null ? { ...p, size: table.size } : p)));
+      // A whole table's slice has the table's size, a chunk its share of it.
+      .then((rows) => rows.map((p) => (p.partition_id === null ? { ...p, size: p.range_key === null ? table.size : task.size } : p)));
+    // A chunked table's key (its destination name) is what its chunks are replaced by.
+    const key = parts.find((p) => p.range_key !== null)?.range_key ?? undefined;
+    const target = `${task.dst_db_name}.${task.dst_table_name}`;
+    await taskLog(db, task.id, 'INFO', config.enableSchemaMigration === false ? `check that ${target} has the ${dstColumns.length} columns copied (enableSchemaMigration is false)` : `create table if not exists ${target} (${dstColumns.length} columns), or add the columns it lacks`);
+    await writer.ensureTable(task.dst_db_name, task.dst_table_name, dstColumns, partitioned, { key: key === undefined ? undefined : (config.columnMapping[key] ?? key), alter: config.enableSchemaMigration !== false });
+    await taskLog(db, task.id, 'INFO', `the destination table ${target} is ready`, undefined, 'SCHEMA_DONE');
     for (const group of batches(parts, canBatch(run))) {
       if (signal.aborted) throw new StopRequested();
       if (group.length > 1) {
-        await copyBatch(run, group);
+        await copyBatch(run, group, (part) => copyOne(run, part));
         continue;
       }
       await copyOne(run, group[0]!);
     }
+    if (config.schemaOnly) return;
+    const { rows } = await db.selectFrom('tasks').select('rows').where('id', '=', taskId).executeTakeFirstOrThrow();
+    if (config.taskType !== VERIFY_ONLY) await taskLog(db, task.id, 'INFO', `every slice of ${target} is copied: ${rows} rows`, undefined, 'DATA_DONE');
+    if (config.enableVerification || config.taskType === VERIFY_ONLY) await taskLog(db, task.id, 'INFO', `every slice of ${target} matches its source${config.taskType === VERIFY_ONLY ? '' : ', verified before its commit'}`, undefined, 'VERIFICATION_DONE');
   } finally {
     await Promise.all([meter.close(), writer.close(), reader.close()]);
   }
 }
 
-/** Copies one slice alone and records it. */
+/**
+ * Copies one slice alone and records it: an increment's unchanged one only if its two ends differ;
+ * a partition gone from the source is removed from the destination instead.
+ */
 async function copyOne(run: TaskRun, part: SizedPart): Promise<void> {
   await mark(run, [part], 'DOING');
   try {
-    const { written, bytes, verification } = await copySlice(run, sliceOf(part), part.size);
+    const slice = sliceOf(part);
+    if (part.mode === 'remove') {
+      if (!run.config.schemaOnly) await removeSlice(run, slice);
+      return await recordRemoved(run, part);
+    }
+    const same = part.mode === 'compare' && !run.config.schemaOnly ? await unchangedAtBothEnds(run, slice) : null;
+    if (same) return await recordCopied(run, [{ part, copied: { seq: part.seq, rows: 0, bytes: 0, verification: same } }], [], true);
+    if (part.mode === 'compare') await taskLog(run.ctx.db, run.task.id, 'INFO', `${describe(slice, run.task.src_table_name)} differs from the destination: copied again`);
+    const { written, bytes, verification } = await copySlice(run, slice, part.size);
     await recordCopied(run, [{ part, copied: { seq: part.seq, rows: written, bytes, verification } }]);
   } catch (err) {
     await markUnfinished(run, [part], err);

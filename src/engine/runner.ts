@@ -69,6 +69,7 @@ export class Runner {
     const mine = [...this.running.values()].filter((r) => r.jobId === jobId);
     for (const r of mine) r.abort.abort();
     await Promise.allSettled(mine.map((r) => r.done));
+    await this.ctx.snapshots.release(jobId);
   }
 
   /** Stops taking work, aborts what runs, waits for it to roll back. */
@@ -77,6 +78,7 @@ export class Runner {
     await this.poller.close();
     for (const r of this.running.values()) r.abort.abort();
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    await this.ctx.snapshots.close();
   }
 
   /** Resolves when no task is running and nothing is left to take (tests). */
@@ -84,26 +86,36 @@ export class Runner {
     for (;;) {
       await this.poller.running;
       await Promise.allSettled([...this.running.values()].map((r) => r.done));
-      if (this.running.size === 0 && !(await this.hasWork())) return;
+      // Quiet before and after the look: a pass that claimed a task while we looked (the task is
+      // DOING, no longer claimable, and not yet in `running`) shows as a pass in flight.
+      if (this.quiet() && !(await this.hasWork()) && this.quiet()) return;
       this.nudge();
       await new Promise((r) => setTimeout(r, 20));
     }
   }
 
+  private quiet(): boolean {
+    return this.running.size === 0 && this.poller.running === null;
+  }
+
+  /** A task to take now or once its backoff is over, or a job to plan. */
   private async hasWork(): Promise<boolean> {
-    return (await claimableTasks(this.db, Date.now(), [...this.running.keys()]).executeTakeFirst()) !== undefined || (await unplannedJobs(this.db)).length > 0;
+    return (await claimableTasks(this.db, Number.MAX_SAFE_INTEGER, [...this.running.keys()]).executeTakeFirst()) !== undefined || (await unplannedJobs(this.db)).length > 0;
   }
 
   private async tick(): Promise<void> {
+    await this.ctx.snapshots.tick();
     await planQueuedJobs(this.db, this.ctx.dialect, this.log);
     while (this.running.size < this.options.concurrency && !this.closed) {
       const next = await claimNext(this.db, this.ctx.dialect, [...this.running.keys()]);
       if (!next) return;
       const abort = new AbortController();
-      const done = executeTask(this.ctx, this.log, next.taskId, next.jobId, null, abort.signal).finally(() => {
-        this.running.delete(next.taskId);
-        this.nudge();
-      });
+      const done = executeTask(this.ctx, this.log, next.taskId, next.jobId, null, abort.signal)
+        .catch((err) => this.log.error({ err, taskId: next.taskId }, 'the end of a task could not be recorded'))
+        .finally(() => {
+          this.running.delete(next.taskId);
+          this.nudge();
+        });
       this.running.set(next.taskId, { jobId: next.jobId, abort, done });
     }
   }

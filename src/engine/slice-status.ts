@@ -1,14 +1,24 @@
 import type { Kysely } from 'kysely';
-import { slicesDone } from '../jobs/ledger/tasks.js';
+import { allChunksDone, slicesDone } from '../jobs/ledger/tasks.js';
 import { markUnchanged, movePartitions, moveTable } from '../store/catalog-status.js';
 import type { Database, MigrationStatus, TaskPartitionRow } from '../store/schema.js';
-import { StopRequested, taskLog, type Copied, type TaskRun } from './task-run.js';
+import { describe, sliceOf, StopRequested, taskLog, type Copied, type TaskRun } from './task-run.js';
 
-/** The catalog status of what parts copy (their partitions, or an unpartitioned table), in the caller's transaction. */
+/**
+ * The catalog status of what parts copy (their partitions, or an unpartitioned table), in the
+ * caller's transaction. A table copied in chunks is DONE once all its chunks are (until then DOING).
+ * The catalog's status is the data's: a schema-only job, which copies no rows, leaves it as it is
+ * (or a later incremental job would take the rows for copied and skip them).
+ */
 async function markIn(tx: Kysely<Database>, run: TaskRun, parts: TaskPartitionRow[], status: MigrationStatus): Promise<void> {
+  if (run.config.schemaOnly) return;
   const ids = parts.flatMap((p) => (p.partition_id === null ? [] : [p.partition_id]));
   if (ids.length) await movePartitions(tx, ids, status);
-  if (!run.partitioned && parts.some((p) => p.partition_id === null)) await moveTable(tx, run.task.table_id, status);
+  if (run.partitioned || !parts.some((p) => p.partition_id === null)) return;
+  const chunked = parts.some((p) => p.range_key !== null);
+  const whole = status !== 'DONE' || !chunked || (await allChunksDone(tx, run.ctx.dialect, run.task));
+  await moveTable(tx, run.task.table_id, whole ? status : 'DOING');
+  if (whole && status === 'DONE') await tx.updateTable('catalog_tables').set({ updated: 0 }).where('id', '=', run.task.table_id).execute();
 }
 
 /** Sets the catalog status of what parts copy, all in one transaction. */
@@ -18,16 +28,27 @@ export const mark = (run: TaskRun, parts: TaskPartitionRow[], status: MigrationS
 export const markUnfinished = (run: TaskRun, parts: TaskPartitionRow[], err: unknown) => mark(run, parts, err instanceof StopRequested || run.signal.aborted ? 'INIT' : 'FAILED');
 
 /**
- * Records slices copied and verified, in one transaction: their task partitions DONE with the
- * task's counters, their catalog entries DONE and no longer changed since their copy, and `failed`
- * (copied, but not matching their source) FAILED. Then metrics and one log line.
+ * Records a partition gone from the source as removed from the destination: its task partition
+ * DONE, its catalog entry INIT (nothing of it at the destination; copied again if it comes back).
  */
-export async function recordCopied(run: TaskRun, done: { part: TaskPartitionRow; copied: Copied }[], failed: TaskPartitionRow[] = []): Promise<void> {
+export async function recordRemoved(run: TaskRun, part: TaskPartitionRow): Promise<void> {
+  await slicesDone(run.ctx.db, run.task.id, [{ seq: part.seq, rows: 0, bytes: 0, verification: null }], async (tx) => {
+    if (!run.config.schemaOnly && part.partition_id !== null) await movePartitions(tx, [part.partition_id], 'INIT');
+  });
+  await taskLog(run.ctx.db, run.task.id, 'INFO', `${describe(sliceOf(part), run.task.src_table_name)} is gone from the source: removed from ${run.task.dst_db_name}.${run.task.dst_table_name}`);
+}
+
+/**
+ * Records slices copied and verified, in one transaction: their task partitions DONE with the
+ * task's counters, their catalog entries DONE and no longer changed since their copy (see markIn), and `failed`
+ * (copied, but not matching their source) FAILED. Then metrics and one log line (`unchanged`: an
+ * increment's slice compared and found equal, nothing copied).
+ */
+export async function recordCopied(run: TaskRun, done: { part: TaskPartitionRow; copied: Copied }[], failed: TaskPartitionRow[] = [], unchanged = false): Promise<void> {
   const { db } = run.ctx;
   const results = done.map(({ part, copied }) => ({ ...copied, seq: part.seq, verification: copied.verification && JSON.stringify(copied.verification) }));
   await slicesDone(db, run.task.id, results, async (tx) => {
-    await markUnchanged(tx, done.flatMap(({ part }) => (part.partition_id === null ? [] : [part.partition_id])));
-    if (done.some(({ part }) => part.partition_id === null)) await tx.updateTable('catalog_tables').set({ updated: 0 }).where('id', '=', run.task.table_id).execute();
+    if (!run.config.schemaOnly) await markUnchanged(tx, done.flatMap(({ part }) => (part.partition_id === null ? [] : [part.partition_id])));
     await markIn(tx, run, done.map((d) => d.part), 'DONE');
     await markIn(tx, run, failed, 'FAILED');
   });
@@ -35,8 +56,11 @@ export async function recordCopied(run: TaskRun, done: { part: TaskPartitionRow;
   const rows = done.reduce((n, d) => n + d.copied.rows, 0);
   run.ctx.metrics?.slicesCopied(run.sourceType, run.destination.type, done.length, rows, done.reduce((n, d) => n + d.copied.bytes, 0));
   const [first] = done;
-  if (done.length === 1) {
-    await taskLog(db, run.task.id, 'INFO', `copied ${first!.part.value !== null ? `partition ${first!.part.value}` : 'table'}: ${rows} rows`, first!.copied.verification ?? undefined);
+  if (unchanged) {
+    const compared = first!.copied.verification?.sourceRows ?? 0;
+    await taskLog(db, run.task.id, 'INFO', `${describe(sliceOf(first!.part), run.task.src_table_name)} is unchanged: its ${compared} rows match the destination's, none copied`, first!.copied.verification ?? undefined);
+  } else if (done.length === 1) {
+    await taskLog(db, run.task.id, 'INFO', `copied ${describe(sliceOf(first!.part), run.task.src_table_name)}: ${rows} rows`, first!.copied.verification ?? undefined);
   } else {
     await taskLog(db, run.task.id, 'INFO', `copied ${done.length} partitions in one transaction (${first!.part.value} … ${done.at(-1)!.part.value}): ${rows} rows`);
   }

@@ -1,14 +1,17 @@
 import type { Kysely } from 'kysely';
 import { parseSpec } from '../connectors/partition-spec.js';
-import type { DataColumn, DestinationWriter, Row, Slice, SliceKey, SourceReader } from '../connectors/data.js';
+import { keyText, type DataColumn, type DestinationWriter, type Row, type Slice, type SliceKey, type SliceProbe, type SourceReader } from '../connectors/data.js';
 import type { Connection, Engine } from '../connectors/engines.js';
 import type { DataSourceService } from '../datasources/service.js';
-import type { JobConfig } from '../jobs/config.js';
-import type { SliceResult } from '../jobs/ledger/tasks.js';
+import { switchOf, type JobConfig } from '../jobs/config.js';
+import { enterPhase, type Holder, type SliceResult } from '../jobs/ledger/tasks.js';
+import { mmsTaskStatus, type MmsTaskStatus } from '../jobs/task-status.js';
 import type { Sandbox } from '../security/sandbox.js';
-import type { Database, TaskPartitionRow, TaskRow } from '../store/schema.js';
+import type { Database, TaskPartitionRow, TaskPhase, TaskRow } from '../store/schema.js';
+import { addTaskLog } from '../store/tasks.js';
 import { SliceComparison, type ContentFingerprints } from '../verification/compare.js';
 import type { ThroughputMeter } from './throughput-meter.js';
+import type { SnapshotRegistry } from './snapshots.js';
 
 /** What every task run needs from the service. */
 export interface TaskContext {
@@ -17,7 +20,17 @@ export interface TaskContext {
   dataSources: DataSourceService;
   /** Resolves every connection before it is opened (confined paths, checked hosts). */
   sandbox: Sandbox;
+  /** The snapshots job runs read their sources in (this process's share of them). */
+  snapshots: SnapshotRegistry;
   metrics?: EngineMetrics;
+  /** Faults a test injects (never set by the service itself). */
+  faults?: EngineFaults;
+}
+
+/** Faults tests inject into the engine, in-process only: no request can reach them. */
+export interface EngineFaults {
+  /** Runs inside a slice's copy transaction, after its rows are written and before they are checked: a test corrupts them here. */
+  beforeCheck?(written: SliceProbe, task: TaskRow): Promise<void>;
 }
 
 /** How a task run ended, for metrics. */
@@ -60,6 +73,9 @@ export type Copied = Omit<SliceResult, 'verification'> & { verification: Verific
 export interface TaskRun {
   ctx: TaskContext;
   task: TaskRow;
+  /** Who runs it (engine/execute-task.ts), and the phase it is in (enter, verifying). */
+  holder: Holder;
+  phase: TaskPhase;
   config: JobConfig;
   signal: AbortSignal;
   columns: DataColumn[];
@@ -72,28 +88,53 @@ export interface TaskRun {
   /** The destination as the sandbox resolved it (see runTask). */
   destination: Connection & { type: Engine };
   reader: SourceReader;
-  /** A second reader on the source (a connection of its own), for reading while `reader` streams. */
+  /** Another reader on the source (a connection of its own), in the same snapshot as `reader` where `concurrentReaders`. */
   openSource: () => Promise<SourceReader>;
+  /** Whether readers `openSource` gives read in `reader`'s snapshot (engine/snapshots.ts), so they may read beside it. */
+  concurrentReaders: boolean;
   writer: DestinationWriter;
   /** Rows and bytes read from the source, for the job's throughput chart. */
   meter: ThroughputMeter;
 }
 
-/** `others` switches: a true/false the caller may send as JSON or as text. */
-export const switchOf = (others: Record<string, unknown>, key: string): boolean | undefined =>
-  others[key] === true || others[key] === 'true' ? true : others[key] === false || others[key] === 'false' ? false : undefined;
-
 /** Whether verification compares contents, not only counts (on unless `others: {"verify.content": false}`). */
 export const checksContent = (config: JobConfig) => switchOf(config.others, 'verify.content') !== false;
 
-export async function taskLog(db: Kysely<Database>, taskId: number, level: 'INFO' | 'WARN' | 'ERROR', message: string, data?: unknown) {
-  await db.insertInto('task_logs').values({ task_id: taskId, time: Date.now(), level, message, data: data === undefined ? null : JSON.stringify(data) }).execute();
+/** A line of the task's log, with the task's status as MMS shows it: as it is now, unless `status` says what the line ends (a phase's _DONE). */
+export async function taskLog(db: Kysely<Database>, taskId: number, level: 'INFO' | 'WARN' | 'ERROR', message: string, data?: unknown, status?: MmsTaskStatus) {
+  const now = status ?? (await db.selectFrom('tasks').select(['status', 'phase']).where('id', '=', taskId).executeTakeFirst().then((t) => (t ? mmsTaskStatus(t.status, t.phase) : null)));
+  await addTaskLog(db, taskId, { level, message, data, status: now ?? null });
 }
 
-/** A task partition's source slice (null: the whole table). */
-export const sliceOf = (part: TaskPartitionRow): Slice | null => (part.value === null ? null : { value: part.value, location: part.location, spec: parseSpec(part.value) });
+/** The task enters a phase of its work (its status shows it: DATA_DOING, …). */
+export async function enter(run: TaskRun, phase: TaskPhase): Promise<void> {
+  if (run.phase === phase) return;
+  await enterPhase(run.ctx.db, run.task.id, run.holder, phase);
+  run.phase = phase;
+}
 
-export const describe = (slice: Slice | null, table: string) => (slice ? `partition ${slice.value}` : `table ${table}`);
+/**
+ * A slice's verification, as the task's VERIFICATION phase: a failure in it leaves the task there
+ * (VERIFICATION_FAILED); once it passes, the task goes back to the phase it was in (copying: DATA).
+ */
+export async function verifying<T>(run: TaskRun, check: () => Promise<T>): Promise<T> {
+  const back = run.phase;
+  await enter(run, 'VERIFICATION');
+  const result = await check();
+  await enter(run, back);
+  return result;
+}
+
+/** A task partition's source slice: a partition, a chunk of a table (its key range), or null for the whole table. */
+export function sliceOf(part: TaskPartitionRow): Slice | null {
+  if (part.range_key !== null) {
+    const bound = (b: string | null) => (b === null ? null : BigInt(b));
+    return { value: null, location: '', spec: [], range: { column: part.range_key, lo: bound(part.range_lo), hi: bound(part.range_hi) } };
+  }
+  return part.value === null ? null : { value: part.value, location: part.location, spec: parseSpec(part.value) };
+}
+
+export const describe = (slice: Slice | null, table: string) => (slice?.range ? `table ${table}, rows with ${keyText(slice.range)}` : slice ? `partition ${slice.value}` : `table ${table}`);
 
 /** Passes batches on, stopping at the next batch once the job is stopped. */
 export async function* guarded(run: TaskRun, batches: AsyncIterable<Row[]>, onBatch: (b: Row[]) => void): AsyncGenerator<Row[]> {
@@ -104,24 +145,30 @@ export async function* guarded(run: TaskRun, batches: AsyncIterable<Row[]>, onBa
   }
 }
 
-/** The slice's two ends, compared by the engines themselves; null where an engine offers no SQL over a slice. */
-export function comparison(run: TaskRun, slice: Slice | null, reader = run.reader): SliceComparison | null {
+/**
+ * The slice's two ends, compared by the engines themselves; null where an engine offers no SQL over
+ * a slice. The destination's end is the rows as the writer holds them (`written`, before their
+ * commit) or, by default, as committed.
+ */
+export function comparison(run: TaskRun, slice: Slice | null, { reader = run.reader, written }: { reader?: SourceReader; written?: SliceProbe } = {}): SliceComparison | null {
   const { task, writer } = run;
-  if (!reader.probe || !writer.probe) return null;
+  const destination = written ?? writer.probe?.(task.dst_db_name, task.dst_table_name, run.dstSlice(slice));
+  if (!reader.probe || !destination) return null;
   return new SliceComparison(
     { engine: run.sourceType, probe: reader.probe(task.src_db_name, task.src_table_name, run.columns, slice), columns: run.columns },
-    { engine: run.destination.type, probe: writer.probe(task.dst_db_name, task.dst_table_name, run.dstSlice(slice)), columns: run.dstColumns },
+    { engine: run.destination.type, probe: destination, columns: run.dstColumns },
   );
 }
 
 /**
  * Why a slice's verification failed, with the first differing rows the engines find (best effort:
- * a destination without the slice at all has nothing to bisect).
+ * a destination without the slice at all has nothing to bisect), both ends read as they were
+ * compared (`written`: the destination's rows before their commit).
  */
-export async function verificationFailure(run: TaskRun, slice: Slice | null, v: Verification): Promise<VerificationFailed> {
+export async function verificationFailure(run: TaskRun, slice: Slice | null, v: Verification, written?: SliceProbe): Promise<VerificationFailed> {
   const what = `verification failed for ${describe(slice, run.task.src_table_name)}`;
   // Not when content reads were turned off.
-  const rows = checksContent(run.config) ? await comparison(run, slice)?.firstDifferences().catch(() => null) : null;
+  const rows = checksContent(run.config) ? await comparison(run, slice, { written })?.firstDifferences().catch(() => null) : null;
   if (v.sourceRows !== v.destinationRows) return new VerificationFailed(`${what}: the source has ${v.sourceRows} rows, the destination ${v.destinationRows}${rows ? `; ${rows}` : ''}`);
   return new VerificationFailed(
     `${what}: the row counts match but the contents differ (${rows ?? `the engines' fingerprints: ${v.sourceFingerprint} at the source, ${v.destinationFingerprint} at the destination`})`,

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { addThroughput } from '../store/throughput.js';
@@ -42,8 +43,13 @@ export class ThroughputMeter {
     return this.writing;
   }
 
+  /** The last write has no later one to carry what it could not store: it is tried a few times more. */
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await this.flush();
+    for (let wait = 100; ; wait *= 2) {
+      await this.flush();
+      if ((this.rows === 0 && this.bytes === 0) || wait > 1600) return;
+      await delay(wait);
+    }
   }
 }

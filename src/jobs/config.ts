@@ -19,6 +19,8 @@ export const JobConfigSchema = Type.Object({
   tunnelQuota: Nullable(Type.String()),
   columnMapping: Strings,
   others: Type.Record(Type.String(), Type.Unknown()),
+  /** false (MMS's enableSchemaMigration): destination tables are neither created nor altered; present only then. */
+  enableSchemaMigration: Type.Optional(Type.Literal(false)),
 });
 
 export type JobConfig = Static<typeof JobConfigSchema>;
@@ -28,3 +30,7 @@ export const decodeJobConfig = (text: string): JobConfig => decodeStored(JobConf
 
 /** MMS's verification-only task type: compare each slice with its source, copy nothing. */
 export const VERIFY_ONLY = 'MC2MC_VERIFY';
+
+/** `others` switches: a true/false the caller may send as JSON or as text. */
+export const switchOf = (others: Record<string, unknown>, key: string): boolean | undefined =>
+  others[key] === true || others[key] === 'true' ? true : others[key] === false || others[key] === 'false' ? false : undefined;

@@ -1,11 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import { decodeColumns } from '../connectors/connector.js';
+import type { Engine } from '../connectors/engines.js';
+import { writesChunks } from '../connectors/index.js';
+import { decodeDataSourceConfig } from '../datasources/stored-config.js';
 import { parseSpec } from '../connectors/partition-spec.js';
 import { compileFilter, type PartitionFilter } from '../planner/filter/compile.js';
 import { planTasks, taskLimits, type PlanOptions, type PlanTable } from '../planner/tasks.js';
 import type { Database, JobRow, JobType } from '../store/schema.js';
-import { decodeJobConfig, VERIFY_ONLY, type JobConfig } from './config.js';
+import { decodeJobConfig, switchOf, VERIFY_ONLY, type JobConfig } from './config.js';
 import { writePlan } from './ledger/jobs.js';
 
 /** Jobs queued (INIT, not stopped) whose current run has no tasks yet. */
@@ -41,26 +44,33 @@ export async function loadPlanTables(db: Kysely<Database>, dbId: number, jobTabl
   const filters = new Map<string, PartitionFilter>();
   for (const t of catalogTables) {
     const dst = jobTables.find((j) => j.src === t.name)!.dst;
-    const partitions = t.has_partitions
-      ? (await db.selectFrom('catalog_partitions').select(['id', 'value', 'location', 'size', 'status', 'updated']).where('table_id', '=', t.id).where('dropped', '=', 0).execute()).map(
-          (p) => ({ id: p.id, value: p.value, spec: parseSpec(p.value), location: p.location, size: p.size, status: p.status, updated: p.updated === 1 }),
+    // Live partitions, and those gone from the source whose rows may still be at the destination.
+    const all = t.has_partitions
+      ? (await db.selectFrom('catalog_partitions').select(['id', 'value', 'location', 'size', 'status', 'updated', 'dropped']).where('table_id', '=', t.id).where((eb) => eb.or([eb('dropped', '=', 0), eb('status', '!=', 'INIT')])).execute()).map(
+          (p) => ({ id: p.id, value: p.value, spec: parseSpec(p.value), location: p.location, size: p.size, status: p.status, updated: p.updated === 1, dropped: p.dropped === 1 }),
         )
       : [];
-    tables.push({ tableId: t.id, src: t.name, dst, partitioned: t.has_partitions === 1, status: t.status, updated: t.updated === 1, size: t.size, partitions });
+    const partitions = all.filter((p) => !p.dropped);
+    const dropped = all.filter((p) => p.dropped);
+    const chunkKey = t.chunk_key !== null && t.key_min !== null && t.key_max !== null ? { column: t.chunk_key, min: BigInt(t.key_min), max: BigInt(t.key_max) } : null;
+    tables.push({ tableId: t.id, src: t.name, dst, partitioned: t.has_partitions === 1, status: t.status, updated: t.updated === 1, size: t.size, rows: t.num_rows, partitions, dropped, chunkKey });
     const expr = partitionFilters[t.name];
     if (expr) filters.set(t.name, compileFilter(expr, decodeColumns(t.partition_columns).map(({ name, type }) => ({ name, type }))));
   }
   return { tables, filters };
 }
 
-/** The planner's options for a job's config. */
-export function planOptions(config: Pick<JobConfig, 'increment' | 'taskType' | 'partitions' | 'others'>, type: JobType, filters: Map<string, PartitionFilter>): PlanOptions {
+/** The planner's options for a job's config; `destination`: the engine it writes, where chunks matter (whether it takes them). */
+export function planOptions(config: Pick<JobConfig, 'increment' | 'taskType' | 'partitions' | 'others'>, type: JobType, filters: Map<string, PartitionFilter>, destination?: Engine): PlanOptions {
+  const limits = taskLimits(config.others);
   return {
     // A verification-only job checks everything in scope, copied or not.
     increment: config.increment && config.taskType !== VERIFY_ONLY,
     filters,
     partitionIds: type === 'Partitions' ? new Set(config.partitions) : null,
-    ...taskLimits(config.others),
+    ...limits,
+    chunk: destination !== undefined && writesChunks(destination) ? limits.chunk : null,
+    keepDeleted: switchOf(config.others, 'increment.keepDeleted') === true,
   };
 }
 
@@ -69,7 +79,8 @@ export async function planJob(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
   const config = decodeJobConfig(job.config);
   const jobTables = await db.selectFrom('job_tables').selectAll().where('job_id', '=', job.id).execute();
   const { tables, filters } = await loadPlanTables(db, job.db_id, jobTables.map((t) => ({ src: t.src_table_name, dst: t.dst_table_name })), config.partitionFilters);
-  const planned = planTasks(tables, planOptions(config, job.type, filters));
+  const source = await db.selectFrom('datasources').select('config').where('id', '=', job.source_id).executeTakeFirstOrThrow();
+  const planned = planTasks(tables, planOptions(config, job.type, filters, decodeDataSourceConfig(source.config).destination.type));
   // Tables the catalog maps to another destination database than the job's.
   const dstDbOf = new Map(jobTables.map((t) => [t.src_table_name, t.dst_db_name]));
 

@@ -15,25 +15,30 @@ import type { JobType } from '../store/schema.js';
 import { DEFAULT_JOB_LIMITS, type JobLimits } from './quotas.js';
 import type { DestinationGuard } from '../datasources/destination-guard.js';
 import type { ShareRights } from '../datasources/sharing.js';
-import { destinationNameProblem, type NameKind } from '../connectors/names.js';
+import { destinationNameProblem, nameKey, type NameKind } from '../connectors/names.js';
+import { SLICE_COLUMN } from '../connectors/data.js';
 import type { Engine } from '../connectors/engines.js';
-import type { JobConfig } from './config.js';
+import { VERIFY_ONLY, type JobConfig } from './config.js';
+import { assertOthers } from './others.js';
+import { noSchemaLevel } from '../catalog/service.js';
 import { decodeColumns } from '../connectors/connector.js';
 import { fidelity } from '../connectors/fidelity.js';
-import { logicalType } from '../connectors/index.js';
+import { logicalType, slicesAsFolders } from '../connectors/index.js';
 
 /** The body of CreateMmsJob. */
 export interface CreateJobRequest extends ScopeRequest {
   sourceId?: number;
   sourceName?: string;
-  name: string;
-  srcDbName: string;
+  /** Default: the source database's name and the time (the reference makes it optional). */
+  name?: string;
+  /** Default: the catalog's only database (refused when it has several or none). */
+  srcDbName?: string;
   srcSchemaName?: string;
   dstDbName?: string;
   dstSchemaName?: string;
   taskType?: string;
   schemaOnly?: boolean;
-  /** MMS: destination tables are always created and widened as needed; accepted as the SDK sends it. */
+  /** MMS: false creates and alters no destination table (each must be there as the copy needs it). */
   enableSchemaMigration?: boolean;
   /** MMS: false copies no data (as schemaOnly). */
   enableDataMigration?: boolean;
@@ -123,33 +128,58 @@ export class JobService {
     }
   }
 
-  /** Refuses a column the destination engine cannot hold exactly (connectors/fidelity.ts), before anything is copied. */
-  private async assertFidelity(source: Engine, destination: Engine, dbId: number, tables: string[]): Promise<void> {
+  /**
+   * Refuses, before anything is copied, a column the destination engine cannot hold exactly
+   * (connectors/fidelity.ts), and two columns of a table it would take for one (their names, as
+   * `columnMapping` makes them, differ only in letter case where it ignores case).
+   */
+  private async assertColumns(source: Engine, destination: Engine, dbId: number, tables: string[], columnMapping: Record<string, string>): Promise<void> {
     for (let i = 0; i < tables.length; i += 500) {
-      const rows = await this.store.db.selectFrom('catalog_tables').select(['name', 'columns']).where('db_id', '=', dbId).where('dropped', '=', 0).where('name', 'in', tables.slice(i, i + 500)).execute();
+      const rows = await this.store.db.selectFrom('catalog_tables').select(['name', 'columns', 'has_partitions']).where('db_id', '=', dbId).where('dropped', '=', 0).where('name', 'in', tables.slice(i, i + 500)).execute();
       for (const row of rows) {
+        // A partitioned table's rows carry their partition in a column of their own, where they are not kept in folders.
+        const tagged = row.has_partitions === 1 && !slicesAsFolders(destination);
+        const seen = new Map<string, string>(tagged ? [[nameKey(destination, 'column', SLICE_COLUMN), SLICE_COLUMN]] : []);
         for (const column of decodeColumns(row.columns)) {
           const type = logicalType(source, column);
           const f = fidelity(type, destination);
           if (f.outcome === 'refused') throw invalid(`table '${row.name}', column '${column.name}' (${column.nativeType}): ${f.note}`);
+          const name = columnMapping[column.name] ?? column.name;
+          const other = seen.get(nameKey(destination, 'column', name));
+          // The same name twice is refused earlier (resolveScope); here they differ in letter case only.
+          if (other !== undefined) {
+            throw invalid(`table '${row.name}': the columns '${other}' and '${name}' would be one column in the ${destination} destination, which does not tell names apart by letter case; rename one with columnMapping`);
+          }
+          seen.set(nameKey(destination, 'column', name), name);
         }
       }
     }
   }
 
+  /** The source database a job names, or the catalog's only one when it names none. */
+  private async sourceDb(sourceId: number, name: string | undefined) {
+    if (name !== undefined) {
+      const db = await catalog.findDbByName(this.store.db, sourceId, name);
+      if (!db) throw invalid(`srcDbName: database '${name}' is not in the catalog of data source ${sourceId}; run a metadata scan first`);
+      return db;
+    }
+    const dbs = await catalog.liveDbs(this.store.db, sourceId, 6);
+    if (dbs.length === 1) return dbs[0]!;
+    if (dbs.length === 0) throw invalid(`srcDbName: data source ${sourceId} has no database in its catalog yet; run a metadata scan first`);
+    throw invalid(`srcDbName: data source ${sourceId} has ${dbs.length > 5 ? 'more than 5' : dbs.length} databases (${dbs.slice(0, 5).map((d) => `'${d.name}'`).join(', ')}${dbs.length > 5 ? ', …' : ''}); name the one to migrate`);
+  }
+
   /** Checks the request against the data source and its catalog; returns what the job covers. */
-  private async resolve(sourceId: number, req: Omit<CreateJobRequest, 'name'>) {
+  private async resolve(sourceId: number, req: CreateJobRequest) {
     const source = await this.dataSources.started(sourceId);
+    assertOptions(req);
     if (req.sourceId !== undefined && req.sourceId !== sourceId) {
       throw invalid(`body sourceId ${req.sourceId} does not match the path's data source ${sourceId}`);
     }
     if (req.sourceName !== undefined && req.sourceName !== source.row.name) {
       throw invalid(`sourceName '${req.sourceName}' does not match data source ${sourceId} ('${source.row.name}')`);
     }
-    const db = await catalog.findDbByName(this.store.db, sourceId, req.srcDbName);
-    if (!db) {
-      throw invalid(`srcDbName: database '${req.srcDbName}' is not in the catalog of data source ${sourceId}; run a metadata scan first`);
-    }
+    const db = await this.sourceDb(sourceId, req.srcDbName);
     const scope = resolveScope(req, {
       tables: await catalog.tableNames(this.store.db, db.id),
       partitionTables: await catalog.partitionTables(this.store.db, db.id, req.partitions ?? []),
@@ -157,7 +187,8 @@ export class JobService {
       columns: req.columnMapping && Object.keys(req.columnMapping).length ? await catalog.columnNames(this.store.db, db.id) : new Map(),
     });
     // The catalog's destination mapping (UpdateMmsDb/Table/Tables) where the request leaves a name out;
-    // a table mapped to another database goes there.
+    // a table mapped to another database goes there, whatever the job's dstDbName (reference §2.9:
+    // per-table destinations come from the catalog).
     const dstDb = req.dstDbName ?? db.dst_project_name ?? destinationDatabase(source.config);
     const mapping = await catalog.destinationMapping(this.store.db, db.id, scope.tables.map((t) => t.src));
     scope.tables = scope.tables.map((t) => {
@@ -165,7 +196,7 @@ export class JobService {
       return { src: t.src, dst: req.tableMapping?.[t.src] ?? m?.dst_name ?? t.dst, dstDb: m?.dst_project_name ?? dstDb };
     });
     assertDestinationNames(source.config.destination.type, dstDb, scope.tables, req.columnMapping ?? {});
-    await this.assertFidelity(source.type, source.config.destination.type, db.id, scope.tables.map((t) => t.src));
+    await this.assertColumns(source.type, source.config.destination.type, db.id, scope.tables.map((t) => t.src), req.columnMapping ?? {});
     if (req.timerId !== undefined) {
       const timer = await this.store.db.selectFrom('timers').select('id').where('id', '=', req.timerId).where('source_id', '=', sourceId).executeTakeFirst();
       if (!timer) throw invalid(`timerId: data source ${sourceId} has no timer ${req.timerId}`);
@@ -178,13 +209,15 @@ export class JobService {
    * filter is the same 400 with its position), then the partitions its filters select and those
    * an incremental run would copy.
    */
-  async preview(sourceId: number, req: Omit<CreateJobRequest, 'name'>): Promise<JobPreview> {
-    const { db, scope, config } = await this.resolve(sourceId, req);
+  async preview(sourceId: number, req: CreateJobRequest): Promise<JobPreview> {
+    const { source, db, scope, config } = await this.resolve(sourceId, req);
     const { tables, filters } = await loadPlanTables(this.store.db, db.id, scope.tables, config.partitionFilters);
-    const options = planOptions(config, scope.type, filters);
+    const options = planOptions(config, scope.type, filters, source.config.destination.type);
+    // What a run copies: not what an increment only compares (copied only if found changed), nor what it removes.
+    const copies = (t: PlannedTask): { size: number }[] => (t.partitions ?? [t]).filter((c) => c.mode === 'copy');
     const count = (planned: PlannedTask[]) => {
       const n = new Map<string, number>();
-      for (const t of planned) n.set(t.src, (n.get(t.src) ?? 0) + (t.partitions?.length ?? 1));
+      for (const t of planned) n.set(t.src, (n.get(t.src) ?? 0) + copies(t).length);
       return n;
     };
     const matched = count(planTasks(tables, { ...options, increment: false }));
@@ -197,7 +230,7 @@ export class JobService {
       partitionNum: t.partitions.length,
       partitionMatched: t.partitioned ? (matched.get(t.src) ?? 0) : 0,
       partitionToCopy: t.partitioned ? (toCopy.get(t.src) ?? 0) : 0,
-      toCopy: toCopy.has(t.src),
+      toCopy: (toCopy.get(t.src) ?? 0) > 0,
     }));
     const sum = (f: (t: (typeof out)[number]) => number) => out.reduce((n, t) => n + f(t), 0);
     return {
@@ -206,7 +239,7 @@ export class JobService {
       partitionMatched: sum((t) => t.partitionMatched),
       partitionToCopy: sum((t) => t.partitionToCopy),
       taskNum: copying.length,
-      size: copying.reduce((n, t) => n + t.size, 0),
+      size: copying.flatMap(copies).reduce((n, c) => n + c.size, 0),
       tables: out,
     };
   }
@@ -218,14 +251,15 @@ export class JobService {
     await this.assertPartitionCount(db.id, scope.tables, config, scope.type);
     await this.assertJobSlot(null);
     const destinationTables = scope.tables.map((t) => ({ db: t.dstDb ?? dstDb, table: t.dst }));
+    const name = req.name ?? timestampedName(db.name, now);
     try {
       const id = await ledger.insertJob(
         this.store.db,
         {
           source_id: sourceId,
           db_id: db.id,
-          name: req.name,
-          src_db_name: req.srcDbName,
+          name,
+          src_db_name: db.name,
           src_schema_name: req.srcSchemaName ?? null,
           dst_db_name: dstDb,
           dst_schema_name: req.dstSchemaName ?? null,
@@ -247,7 +281,7 @@ export class JobService {
       this.engine?.nudge();
       return id;
     } catch (err) {
-      if (isUniqueViolation(err)) throw conflict(`data source ${sourceId} already has a job named '${req.name}'`);
+      if (isUniqueViolation(err)) throw conflict(`data source ${sourceId} already has a job named '${name}'`);
       throw err;
     }
   }
@@ -323,8 +357,22 @@ function assertDestinationNames(engine: Engine, db: string, tables: { src: strin
   for (const [from, to] of Object.entries(columnMapping)) check('column', to, `columnMapping['${from}']`);
 }
 
+/** Options a job would store and ignore, or that leave it nothing to do, are refused. */
+function assertOptions(req: CreateJobRequest): void {
+  noSchemaLevel('srcSchemaName', req.srcSchemaName);
+  noSchemaLevel('dstSchemaName', req.dstSchemaName);
+  if (req.taskType && req.taskType !== VERIFY_ONLY) {
+    throw invalid(`taskType: '${req.taskType}' names an MMS transfer method; OpenMMS copies with its own engine, and takes only ${VERIFY_ONLY} (verify the destination against the source without copying)`);
+  }
+  if (req.tunnelQuota) throw invalid(`tunnelQuota: '${req.tunnelQuota}' names a MaxCompute Tunnel quota; OpenMMS has none, so it is refused rather than stored and ignored`);
+  if (req.enableSchemaMigration === false && (req.schemaOnly === true || req.enableDataMigration === false)) {
+    throw invalid('enableSchemaMigration and enableDataMigration are both off (schemaOnly is enableDataMigration off): the job would neither create tables nor copy rows');
+  }
+  assertOthers(req.others ?? {});
+}
+
 /** The stored config of a request: every key present, MMA's defaults where the request is silent. */
-function jobConfig(req: Omit<CreateJobRequest, 'name'>): JobConfig {
+function jobConfig(req: CreateJobRequest): JobConfig {
   return {
     partitions: req.partitions ?? [],
     tables: req.tables ?? [],
@@ -332,7 +380,8 @@ function jobConfig(req: Omit<CreateJobRequest, 'name'>): JobConfig {
     tableBlackList: req.tableBlackList ?? [],
     tableWhiteList: req.tableWhiteList ?? [],
     partitionFilters: req.partitionFilters ?? {},
-    schemaOnly: req.schemaOnly ?? false,
+    // MMS's enableDataMigration off is schemaOnly; its enableSchemaMigration off is stored only then.
+    schemaOnly: req.schemaOnly === true || req.enableDataMigration === false,
     tableMapping: req.tableMapping ?? {},
     // MMA's defaults: re-runs copy only what changed, and every copy is verified.
     increment: req.increment ?? true,
@@ -340,5 +389,9 @@ function jobConfig(req: Omit<CreateJobRequest, 'name'>): JobConfig {
     tunnelQuota: req.tunnelQuota ?? null,
     columnMapping: req.columnMapping ?? {},
     others: req.others ?? {},
+    ...(req.enableSchemaMigration === false && { enableSchemaMigration: false }),
   };
 }
+
+/** `sales-20261127T095500123Z`: unique per millisecond, within the Name limits (a job named by no one: a timer's firing, a body without one). */
+export const timestampedName = (prefix: string, now: number) => `${prefix.slice(0, 96)}-${new Date(now).toISOString().replace(/[-:.]/g, '')}`;

@@ -68,8 +68,9 @@ export function resolveScope(req: ScopeRequest, catalog: ScopeCatalog): Resolved
   } else {
     checkTables('tableWhiteList', req.tableWhiteList);
     checkTables('tableBlackList', req.tableBlackList);
+    // Given both, only the black list applies (reference §2.9): every table but those.
     const black = new Set(req.tableBlackList ?? []);
-    selected = (req.tableWhiteList?.length ? req.tableWhiteList : catalog.tables).filter((t) => !black.has(t));
+    selected = black.size ? catalog.tables.filter((t) => !black.has(t)) : req.tableWhiteList?.length ? req.tableWhiteList : catalog.tables;
   }
   const inScope = [...new Set(selected)];
   if (inScope.length === 0) throw invalid('the job selects no tables');

@@ -1,4 +1,4 @@
-import type { MigrationStatus } from '../store/schema.js';
+import type { MigrationStatus, SliceMode } from '../store/schema.js';
 import type { PartitionFilter } from './filter/compile.js';
 
 export interface PlanPartition {
@@ -9,6 +9,8 @@ export interface PlanPartition {
   size: number;
   status: MigrationStatus;
   updated: boolean;
+  /** What the run does with it (default copy): see SliceMode. */
+  mode?: SliceMode;
 }
 
 export interface PlanTable {
@@ -19,8 +21,13 @@ export interface PlanTable {
   status: MigrationStatus;
   updated: boolean;
   size: number;
+  rows: number;
   /** Live partitions of a partitioned table. */
   partitions: PlanPartition[];
+  /** Partitions gone from the source that may still be at the destination (copied, or being copied). */
+  dropped: PlanPartition[];
+  /** The integer key an unpartitioned table can be cut into chunks by, with its bounds at the last scan. */
+  chunkKey: { column: string; min: bigint; max: bigint } | null;
 }
 
 export interface PlanOptions {
@@ -32,24 +39,62 @@ export interface PlanOptions {
   partitionIds: Set<number> | null;
   maxPartitionsPerTask: number;
   maxBytesPerTask: number;
+  /** A chunk of a big unpartitioned table: at most this many catalog bytes and rows; null where the destination takes no chunks. */
+  chunk: { bytes: number; rows: number } | null;
+  /** Partitions gone from the source stay at the destination (`others: {"increment.keepDeleted": true}`). */
+  keepDeleted: boolean;
+}
+
+/** A chunk's key range: `lo <= key < hi`, null an open end (the first and last chunks take rows written beyond the scanned bounds). */
+export interface PlannedRange {
+  column: string;
+  lo: bigint | null;
+  hi: bigint | null;
 }
 
 export interface PlannedTask {
   tableId: number;
   src: string;
   dst: string;
-  /** null: the whole (unpartitioned) table. */
+  /** null: the whole (unpartitioned) table, or a chunk of it (`range`). */
   partitions: PlanPartition[] | null;
+  range?: PlannedRange;
   size: number;
+  /** What the run does with a whole table or chunk (copy, or compare first): see SliceMode. */
+  mode?: SliceMode;
 }
 
 export const DEFAULT_MAX_PARTITIONS = 50;
 export const DEFAULT_MAX_BYTES = 5 * 1024 ** 3;
-
-const wanted = (increment: boolean, o: { status: MigrationStatus; updated: boolean }) => !increment || o.status !== 'DONE' || o.updated;
+/** A chunk: small enough to redo, verify and spread over workers cheaply; large enough that its overhead does not count. */
+export const DEFAULT_CHUNK_BYTES = 128 * 1024 ** 2;
+export const DEFAULT_CHUNK_ROWS = 2_000_000;
+/** Chunks per table at most (each is a task). */
+export const MAX_CHUNKS = 1024;
 
 /**
- * Splits a job into tasks (pure): one task per unpartitioned table; a partitioned table's selected
+ * Cuts a table's key range [min, max] into `n` ranges of equal width (fewer when there are fewer
+ * keys), the first and last open-ended, so rows written beyond the scanned bounds still fall in one.
+ * Keys spread unevenly (gaps, skew) give uneven chunks, never a missed row.
+ */
+export function keyRanges(column: string, min: bigint, max: bigint, n: number): PlannedRange[] {
+  const span = max - min + 1n;
+  const count = BigInt(n) > span ? span : BigInt(n);
+  const width = (span + count - 1n) / count;
+  const bounds = Array.from({ length: Number(count) - 1 }, (_, i) => min + width * BigInt(i + 1));
+  return [null, ...bounds].map((lo, i) => ({ column, lo, hi: bounds[i] ?? null }));
+}
+
+/**
+ * What a run does with a table or partition: copy it; or, in an increment, compare it first when
+ * it is DONE and the last scan saw no change. The scan's signal is not trusted to skip it: a source
+ * changed since (or in a way the signal cannot see) is found by the fingerprints of both ends.
+ */
+const modeOf = (increment: boolean, o: { status: MigrationStatus; updated: boolean }): SliceMode => (increment && o.status === 'DONE' && !o.updated ? 'compare' : 'copy');
+
+/**
+ * Splits a job into tasks (pure): one task per unpartitioned table, or per chunk of one larger than
+ * a chunk whose destination takes chunks (keyRanges); a partitioned table's selected
  * partitions are packed largest first into tasks of at most `maxPartitionsPerTask` partitions and
  * `maxBytesPerTask` bytes, closing a task when the next partition does not fit; a partition larger
  * than the byte limit gets a task of its own.
@@ -58,13 +103,19 @@ export function planTasks(tables: PlanTable[], o: PlanOptions): PlannedTask[] {
   const tasks: PlannedTask[] = [];
   for (const t of tables) {
     if (!t.partitioned) {
-      if (wanted(o.increment, t)) tasks.push({ tableId: t.tableId, src: t.src, dst: t.dst, partitions: null, size: t.size });
+      const mode = modeOf(o.increment, t);
+      const n = o.chunk && t.chunkKey ? Math.min(MAX_CHUNKS, Math.max(Math.ceil(t.size / o.chunk.bytes), Math.ceil(t.rows / o.chunk.rows), 1)) : 1;
+      if (n === 1 || !t.chunkKey) tasks.push({ tableId: t.tableId, src: t.src, dst: t.dst, partitions: null, size: t.size, mode });
+      else for (const range of keyRanges(t.chunkKey.column, t.chunkKey.min, t.chunkKey.max, n)) tasks.push({ tableId: t.tableId, src: t.src, dst: t.dst, partitions: null, range, size: Math.ceil(t.size / n), mode });
       continue;
     }
     const filter = o.filters.get(t.src);
-    const selected = t.partitions
-      .filter((p) => (o.partitionIds ? o.partitionIds.has(p.id) : true) && (filter ? filter(p.spec) : true) && wanted(o.increment, p))
-      .sort((a, b) => b.size - a.size || a.id - b.id);
+    const inScope = (p: PlanPartition) => (o.partitionIds ? o.partitionIds.has(p.id) : true) && (filter ? filter(p.spec) : true);
+    const selected = [
+      ...t.partitions.filter(inScope).map((p) => ({ ...p, mode: modeOf(o.increment, p) })),
+      // Gone from the source: deleted at the destination too, unless kept.
+      ...(o.keepDeleted ? [] : t.dropped.filter(inScope).map((p) => ({ ...p, size: 0, mode: 'remove' as const }))),
+    ].sort((a, b) => b.size - a.size || a.id - b.id);
     let bin: PlanPartition[] = [];
     let binSize = 0;
     const close = () => {
@@ -82,11 +133,15 @@ export function planTasks(tables: PlanTable[], o: PlanOptions): PlannedTask[] {
   return tasks;
 }
 
-/** Task limits of a job: MMA's config keys in `others`, else the defaults. */
-export function taskLimits(others: Record<string, unknown>): { maxPartitionsPerTask: number; maxBytesPerTask: number } {
+/**
+ * Task limits of a job: MMA's config keys in `others` (`task.partition.max.num`, `.max.size` in GB),
+ * OpenMMS's for chunks (`task.chunk.size` in GB, `task.chunk.rows`), else the defaults.
+ */
+export function taskLimits(others: Record<string, unknown>): { maxPartitionsPerTask: number; maxBytesPerTask: number; chunk: { bytes: number; rows: number } } {
   const positive = (v: unknown, fallback: number) => (typeof v === 'number' && v > 0 ? v : typeof v === 'string' && Number(v) > 0 ? Number(v) : fallback);
   return {
     maxPartitionsPerTask: Math.floor(positive(others['task.partition.max.num'], DEFAULT_MAX_PARTITIONS)),
     maxBytesPerTask: positive(others['task.partition.max.size'], DEFAULT_MAX_BYTES / 1024 ** 3) * 1024 ** 3,
+    chunk: { bytes: positive(others['task.chunk.size'], DEFAULT_CHUNK_BYTES / 1024 ** 3) * 1024 ** 3, rows: Math.floor(positive(others['task.chunk.rows'], DEFAULT_CHUNK_ROWS)) },
   };
 }

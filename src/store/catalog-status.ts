@@ -46,9 +46,22 @@ export async function setPartitionStatus(db: Kysely<Database>, partitionId: numb
 /** Ids per statement: SQLite takes at most 32,766 parameters, and short lists plan well everywhere. */
 const CHUNK = 500;
 
-/** Partitions just copied: the source no longer differs from the destination (in the caller's transaction). */
+/**
+ * Partitions just copied: the source no longer differs from the destination (in the caller's
+ * transaction); nor does their table, once none of its partitions does.
+ */
 export async function markUnchanged(tx: Db, partitionIds: number[]): Promise<void> {
-  for (let i = 0; i < partitionIds.length; i += CHUNK) await tx.updateTable('catalog_partitions').set({ updated: 0 }).where('id', 'in', partitionIds.slice(i, i + CHUNK)).execute();
+  for (let i = 0; i < partitionIds.length; i += CHUNK) {
+    const ids = partitionIds.slice(i, i + CHUNK);
+    await tx.updateTable('catalog_partitions').set({ updated: 0 }).where('id', 'in', ids).execute();
+    await tx
+      .updateTable('catalog_tables')
+      .set({ updated: 0 })
+      .where('updated', '=', 1)
+      .where('id', 'in', (eb) => eb.selectFrom('catalog_partitions').select('table_id').where('id', 'in', ids))
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('catalog_partitions as p').select('p.id').whereRef('p.table_id', '=', 'catalog_tables.id').where('p.updated', '=', 1).where('p.dropped', '=', 0))))
+      .execute();
+  }
 }
 
 /**
@@ -94,10 +107,10 @@ export async function moveTable(tx: Db, tableId: number, status: MigrationStatus
 }
 
 /**
- * UpdateMmsDb/Table/Tables `status`: sets tables, and all their partitions, to INIT (an
+ * UpdateMmsDb/Table/Tables `status`: sets tables, and all their partitions, to INIT or FAILED (an
  * incremental job copies them again) or DONE (it skips them), rolled up to their dbs.
  */
-export async function setTablesStatus(db: Kysely<Database>, tableIds: number[], status: 'INIT' | 'DONE'): Promise<void> {
+export async function setTablesStatus(db: Kysely<Database>, tableIds: number[], status: 'INIT' | 'DONE' | 'FAILED'): Promise<void> {
   const done = status === 'DONE' ? { updated: 0 } : {};
   await db.transaction().execute(async (tx) => {
     for (const id of tableIds) {

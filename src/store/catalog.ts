@@ -11,6 +11,11 @@ export function findDbByName(db: Kysely<Database>, sourceId: number, name: strin
   return db.selectFrom('catalog_dbs').selectAll().where('source_id', '=', sourceId).where('name', '=', name).where('dropped', '=', 0).executeTakeFirst();
 }
 
+/** A data source's databases, by name, at most `limit`. */
+export function liveDbs(db: Kysely<Database>, sourceId: number, limit: number): Promise<CatalogDbRow[]> {
+  return db.selectFrom('catalog_dbs').selectAll().where('source_id', '=', sourceId).where('dropped', '=', 0).orderBy('name').limit(limit).execute();
+}
+
 export async function tableNames(db: Kysely<Database>, dbId: number): Promise<string[]> {
   const rows = await db.selectFrom('catalog_tables').select('name').where('db_id', '=', dbId).where('dropped', '=', 0).orderBy('name').execute();
   return rows.map((r) => r.name);
@@ -66,7 +71,7 @@ export interface CatalogFilter {
   lastDdlTimeStart?: number;
   lastDdlTimeEnd?: number;
   /** Tables by their effective destination (their own mapping, else their db's, else the default `project`). */
-  destination?: { project: string; dstProjectName?: string; dstSchemaName?: string; dstName?: string };
+  destination?: { project: string; dstProjectName?: string; dstName?: string };
 }
 
 export type CatalogSort = { field: 'num_rows' | 'size' | 'last_ddl_time' | 'update_time'; order: 'asc' | 'desc' } | undefined;
@@ -94,7 +99,6 @@ function filtered<Q extends { where: (...a: any[]) => Q }>(db: Kysely<Database>,
     const d = f.destination;
     const ofDb = (column: string) => (eb: any) => eb.selectFrom('catalog_dbs as md').select(`md.${column}`).whereRef('md.id', '=', 'o.db_id');
     if (d.dstProjectName !== undefined) out = out.where((eb: any) => eb(eb.fn.coalesce('o.dst_project_name', ofDb('dst_project_name')(eb), eb.val(d.project)), '=', d.dstProjectName));
-    if (d.dstSchemaName !== undefined) out = out.where((eb: any) => eb(eb.fn.coalesce('o.dst_schema_name', ofDb('dst_name')(eb)), '=', d.dstSchemaName));
     if (d.dstName !== undefined) out = out.where((eb: any) => eb(eb.fn.coalesce('o.dst_name', 'o.name'), '=', d.dstName));
   }
   if (level === 'partition') {

@@ -9,7 +9,8 @@ export interface JobFilter {
   srcTableName?: string;
   dstDbName?: string;
   dstTableName?: string;
-  status?: JobStatus;
+  /** Any of these. */
+  status?: JobStatus[];
   stopped?: boolean;
   timerId?: number;
 }
@@ -35,8 +36,19 @@ export async function listJobs(
   let q = db.selectFrom('jobs as j').where('j.source_id', '=', sourceId);
   if (f.name !== undefined) q = q.where(containsText(db, 'j.name', f.name));
   if (f.srcDbName !== undefined) q = q.where('j.src_db_name', '=', f.srcDbName);
-  if (f.dstDbName !== undefined) q = q.where('j.dst_db_name', '=', f.dstDbName);
-  if (f.status !== undefined) q = q.where('j.status', '=', f.status);
+  // Jobs writing any table there: by their destination database, or a table mapped to it (UpdateMmsTable).
+  const dstDb = f.dstDbName;
+  if (dstDb !== undefined) {
+    q = q.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('job_tables as t')
+          .select('t.job_id')
+          .whereRef('t.job_id', '=', 'j.id')
+          .where((w) => w.or([w('t.dst_db_name', '=', dstDb), w.and([w('t.dst_db_name', 'is', null), w('j.dst_db_name', '=', dstDb)])])),
+      ),
+    );
+  }
+  if (f.status?.length) q = q.where('j.status', 'in', f.status);
   if (f.stopped !== undefined) q = q.where('j.stopped', '=', f.stopped ? 1 : 0);
   if (f.timerId !== undefined) q = q.where('j.timer_id', '=', f.timerId);
   for (const [column, value] of [['src_table_name', f.srcTableName], ['dst_table_name', f.dstTableName]] as const) {

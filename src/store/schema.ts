@@ -26,6 +26,19 @@ export interface Database {
   async_tasks: AsyncTaskTable;
   timer_logs: TimerLogTable;
   task_throughput: TaskThroughputTable;
+  job_snapshots: JobSnapshotTable;
+}
+
+/** The snapshot a job run reads its source in (engine/snapshots.ts), held by one process under a lease. */
+export interface JobSnapshotTable {
+  job_id: number;
+  run: number;
+  /** Which snapshot of the run this is: a new one (its predecessor ended) counts up. */
+  epoch: number;
+  /** What readers of other processes join it by (PostgreSQL's exported snapshot); null where none can. */
+  token: string | null;
+  holder: string;
+  lease_until: number;
 }
 
 /** Rows and bytes a task moved in one time bucket (store/throughput.ts). */
@@ -141,6 +154,14 @@ export interface TimerFireTable {
 }
 
 export type TaskStatus = 'INIT' | 'DOING' | 'DONE' | 'FAILED';
+/**
+ * What a run does with a task partition: copy it; compare it first (an increment's slice DONE and
+ * unchanged at the last scan: copied only if the two ends differ); remove it (a partition gone
+ * from the source, deleted at the destination).
+ */
+export type SliceMode = 'copy' | 'compare' | 'remove';
+/** What a task DOING does now, or did when it FAILED (jobs/task-status.ts). */
+export type TaskPhase = 'SCHEMA' | 'DATA' | 'VERIFICATION';
 
 /** One unit of work: a group of partitions of one table, or a whole table without partitions. */
 export interface TaskTable {
@@ -168,6 +189,12 @@ export interface TaskTable {
   /** Cluster mode: the worker holding the task, and until when (heartbeats extend it). */
   lease_owner: string | null;
   lease_until: number | null;
+  /** Which of its job run's snapshots the task read in (job_snapshots.epoch); null: one of its own. */
+  snapshot_epoch: number | null;
+  /** The phase the task is in (DOING) or failed in (FAILED): jobs/task-status.ts. */
+  phase: TaskPhase | null;
+  /** Times it was put back in the queue after failing: by the engine (transient) or by a retry call. */
+  retries: Generated<number>;
   start_time: number | null;
   end_time: number | null;
   create_time: number;
@@ -185,6 +212,11 @@ export interface TaskPartitionTable {
   rows: Generated<number>;
   /** JSON: {sourceRows, destinationRows, ok}. */
   verification: string | null;
+  /** A chunk of a table: the rows whose integer `range_key` lies in [range_lo, range_hi) (null: unbounded). */
+  range_key: string | null;
+  range_lo: string | null;
+  range_hi: string | null;
+  mode: Generated<SliceMode>;
 }
 
 export interface TaskLogTable {
@@ -194,6 +226,8 @@ export interface TaskLogTable {
   level: 'INFO' | 'WARN' | 'ERROR';
   message: string;
   data: string | null;
+  /** The task's status (as MMS shows it, jobs/task-status.ts) when the line was written; null before 0019. */
+  status: string | null;
 }
 
 /** Children of a catalog row counted by migration status (roll-up, catalog/rollup.ts). */
@@ -285,6 +319,10 @@ export interface CatalogTableTable extends CatalogStats, StatusCounters, ScanMar
   /** Partition columns as JSON, same shape as columns. */
   partition_columns: string;
   has_partitions: number;
+  /** An integer key the table can be cut into chunks by (a one-column primary key), and its bounds at the scan. */
+  chunk_key: string | null;
+  key_min: string | null;
+  key_max: string | null;
 }
 
 export interface CatalogPartitionTable extends CatalogStats, ScanMarks {

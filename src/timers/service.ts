@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { decodeStored } from '../store/stored-json.js';
 import type { DataSourceService } from '../datasources/service.js';
 import { MmsError, notFound } from '../errors.js';
-import type { CreateJobRequest, JobService } from '../jobs/service.js';
+import { timestampedName, type CreateJobRequest, type JobService } from '../jobs/service.js';
 import type { ScopeRequest } from '../planner/scope.js';
 import { checkSchedule, latestTick } from './schedule.js';
 import { recordAsyncTask } from '../store/async-tasks.js';
@@ -61,12 +61,9 @@ const templateOf = (input: Partial<TimerInput>): TimerTemplate => Object.fromEnt
 
 /** The CreateMmsJob request a firing makes: incremental, so each run copies what changed since the last. */
 function jobRequest(name: string, srcDbName: string, t: TimerTemplate, timerId?: number): CreateJobRequest {
-  const { enableSchemaMigration: _schema, enableDataMigration, ...rest } = t;
-  return { ...rest, name, srcDbName, increment: true, schemaOnly: enableDataMigration === false, ...(timerId !== undefined && { timerId }) };
+  return { ...t, name, srcDbName, increment: true, ...(timerId !== undefined && { timerId }) };
 }
 
-/** `planA-20261127T095500123Z`: unique per firing, within the Name limits. */
-const jobName = (timer: string, now: number) => `${timer.slice(0, 96)}-${new Date(now).toISOString().replace(/[-:.]/g, '')}`;
 
 /** CreateMmsTimer / ListMmsTimers / GetMmsTimer / UpdateMmsTimer / DeleteMmsTimer / TriggerMmsTimer / ListMmsTimerLogs. */
 export class TimerService {
@@ -202,7 +199,7 @@ export class TimerService {
     }
     const template = decodeTimerTemplate(timer.template!);
     try {
-      const jobId = await this.jobs.create(timer.source_id, jobRequest(jobName(timer.name, now), timer.src_db_name, template, timer.id));
+      const jobId = await this.jobs.create(timer.source_id, jobRequest(timestampedName(timer.name, now), timer.src_db_name, template, timer.id));
       const asyncTaskId = await recordAsyncTask(this.store.db, { sourceId: timer.source_id, type: 'TASK_CREATE', objectId: jobId });
       await log({ status: 'DOING', action: 'start job', msg: `start job success: job ${jobId}`, jobId, asyncTaskId });
       return 1;

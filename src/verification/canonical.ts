@@ -11,7 +11,7 @@ import type { LogicalType } from '../connectors/types/logical.js';
  * | boolean | `1` / `0` |
  * | int8 … int64 | the integer in decimal |
  * | decimal | plain decimal, the fraction's trailing zeros (and a bare point) dropped: `1.50` → `1.5` |
- * | float32, float64 | the value as a double, its shortest round-trip digits without leading or trailing zeros and the exponent of the first: `0.1` → `1e-1`, `123.45` → `12345e2`; `0` for either zero, `nan`, `inf`, `-inf` |
+ * | float32, float64 | the value as a double, its shortest round-trip digits without leading or trailing zeros and the exponent of the first: `0.1` → `1e-1`, `123.45` → `12345e2`; `0`, and `-0` for negative zero (MariaDB holds none), `nan`, `inf`, `-inf` |
  * | char | the text without trailing spaces (engines pad CHAR differently) |
  * | string, varchar, timetz, json, nested | the text as the engine prints it (timetz `04:05:06.789+05:30`) |
  * | uuid | lower-case text |
@@ -22,9 +22,18 @@ import type { LogicalType } from '../connectors/types/logical.js';
  * | interval | ISO 8601 as PostgreSQL prints it (IntervalStyle iso_8601): `P1Y2M3DT4H5M6.789S` |
  *
  * A row's text joins its columns with U+001F, each `v<text>` or `n` for NULL; its hash is the
- * first 60 bits of the MD5 of that text (UTF-8), a non-negative integer every engine holds.
+ * first 60 bits of the MD5 of that text (UTF-8), a non-negative integer every engine holds. The
+ * text of a column that can hold any character (FREE_TEXT) is escaped first, `\` → `\\` then
+ * U+001F → `\s`, so no value can reach into its neighbour: the row's text is unambiguous, and
+ * `('x␟vy', NULL)` and `('x', 'y␟n')` hash apart (v1 joined them unescaped).
  */
-export const PORTABLE_SCHEME = 'portable-md5-60-v1';
+export const PORTABLE_SCHEME = 'portable-md5-60-v2';
+
+/** Kinds whose canonical text may hold any character (the others print digits, signs, letters and ISO punctuation only). */
+const FREE_TEXT = new Set<LogicalType['kind']>(['string', 'varchar', 'char', 'json', 'timetz', 'array', 'map', 'struct']);
+
+/** Whether a column's canonical text is escaped in the row's text (see PORTABLE_SCHEME). */
+export const freeText = (t: LogicalType): boolean => FREE_TEXT.has(t.kind);
 
 /**
  * Whether a column's content can be compared across two engines, or only whether it is NULL.
@@ -62,7 +71,7 @@ export function scientific(text: string): string {
 export function floatText(x: number): string {
   if (Number.isNaN(x)) return 'nan';
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
-  if (x === 0) return '0';
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
   return `${x < 0 ? '-' : ''}${scientific(String(Math.abs(x)))}`;
 }
 
@@ -126,7 +135,7 @@ export function sqliteCanonical(v: unknown, t: LogicalType): string | null {
       return typeof v === 'bigint' ? String(v) : typeof v === 'number' && Number.isInteger(v) ? String(BigInt(v)) : raw();
     case 'float32': case 'float64':
       if (typeof v === 'number' || typeof v === 'bigint') return floatText(Number(v));
-      return text === 'NaN' ? 'nan' : text === '-0 (negative zero)' ? '0' : raw();
+      return text === 'NaN' ? 'nan' : text === '-0 (negative zero)' ? '-0' : raw();
     case 'decimal':
       return typeof v === 'bigint' ? String(v) : typeof v === 'number' ? decimalText(String(v)) : text === null ? raw() : decimalText(text);
     case 'date':

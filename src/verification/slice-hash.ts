@@ -62,6 +62,9 @@ export async function buckets(side: HashedSlice, shift: number, [lo, hi] = FULL_
 const bucketOf = (n: unknown, high: unknown, low: unknown): Bucket => ({ rows: BigInt(String(n)), sum: (BigInt(String(high)) << BigInt(LOW_BITS)) + BigInt(String(low)) });
 const fingerprintOf = (b: Bucket) => `${b.rows}:${b.sum.toString(16)}`;
 
+/** The rows a fingerprint counted (its `rows:` part). */
+export const fingerprintRows = (fingerprint: string) => Number(fingerprint.slice(0, fingerprint.indexOf(':')));
+
 /** The slice's fingerprint: its row count and the sum of its row hashes (order does not matter). */
 export async function fingerprint(side: HashedSlice): Promise<string> {
   return fingerprintOf((await buckets(side, HASH_BITS)).get(0n) ?? { rows: 0n, sum: 0n });

@@ -61,7 +61,7 @@ describe.each(STORE_KINDS)('jobs API on the %s store', (kind) => {
   it('creates a job and returns it exactly as ListMmsJobs documents', async () => {
     const id = await create({
       name: 'migrate_orders', type: 'Tables', tables: ['orders', 'customers'], tableMapping: { customers: 'clients' },
-      partitionFilters: { orders: "dt >= '2024-01-02'" }, columnMapping: { 'c-1': 'c_1' }, eta: '2025-05-06', others: { 'spark.executor.mem': '2g' },
+      partitionFilters: { orders: "dt >= '2024-01-02'" }, columnMapping: { 'c-1': 'c_1' }, eta: '2025-05-06', others: { 'task.partition.max.num': 8 },
     });
     const got = await api.call('GET', jobs(`/${id}`));
     expect(got.status).toBe(200);
@@ -75,7 +75,7 @@ describe.each(STORE_KINDS)('jobs API on the %s store', (kind) => {
     expect(job.config).toEqual({
       partitions: [], tables: ['orders', 'customers'], taskType: null, tableBlackList: [], tableWhiteList: [],
       partitionFilters: { orders: "dt >= '2024-01-02'" }, schemaOnly: false, tableMapping: { customers: 'clients' },
-      increment: true, enableVerification: true, tunnelQuota: null, columnMapping: { 'c-1': 'c_1' }, others: { 'spark.executor.mem': '2g' },
+      increment: true, enableVerification: true, tunnelQuota: null, columnMapping: { 'c-1': 'c_1' }, others: { 'task.partition.max.num': 8 },
     });
 
     const listed = await api.call('GET', jobs(`?name=migrate_orders`));
@@ -92,7 +92,8 @@ describe.each(STORE_KINDS)('jobs API on the %s store', (kind) => {
       [{ name: 'x', type: 'Tables' }, /tables must list at least one table when type is Tables/],
       [{ name: 'x', type: 'Database', tables: ['orders'] }, /tables is only valid when type is Tables \(type is Database\)/],
       [{ name: 'x', partitions: [p1, 987654] }, /partitions\[1\]: partition 987654 is not in the catalog of this database/],
-      [{ name: 'x', tableWhiteList: ['orders'], tableBlackList: ['orders'] }, /the job selects no tables/],
+      // Given both lists, only the black list applies; each is still checked against the catalog.
+      [{ name: 'x', tableWhiteList: ['ghost'], tableBlackList: ['orders'] }, /tableWhiteList\[0\]: table 'ghost' is not in the catalog of this database/],
       [{ name: 'x', tables: ['orders', 'customers'], tableMapping: { orders: 'customers' } }, /tables 'customers' and 'orders' would both be written to 'customers'|tables 'orders' and 'customers' would both be written to 'customers'/],
       [{ name: 'x', tables: ['orders'], tableMapping: { customers: 'c' } }, /tableMapping: table 'customers' is not one of the tables this job migrates/],
       [{ name: 'x', tables: ['orders'], partitionFilters: { events: "dt = '1'" } }, /partitionFilters: table 'events' is not one of the tables/],
@@ -104,6 +105,9 @@ describe.each(STORE_KINDS)('jobs API on the %s store', (kind) => {
       [{ name: 'x', eta: '2024-13-45 25:61' }, /parameter 'body.eta' must be a real date and time/],
       [{ name: 'x', eta: '2023-02-29' }, /parameter 'body.eta' must be a real date and time/],
       [{ name: 'x', retries: 3 }, /unknown parameter 'body.retries'/],
+      // Items and keys named as the caller wrote them, never as the validator's internal path.
+      [{ name: 'x', tables: ['orders', 5] }, /^parameter 'body\.tables\[1\]' must be string$/],
+      [{ name: 'x', tables: ['orders'], partitionFilters: { 'dt.x': 5 } }, /^parameter 'body\.partitionFilters\['dt\.x'\]' must be string$/],
       [{ name: 'x', sourceId: 424242 }, /body sourceId 424242 does not match the path's data source/],
       [{ name: '' }, /parameter 'body.name' must NOT have fewer than 1 characters/],
     ];
@@ -190,9 +194,27 @@ describe.each(STORE_KINDS)('jobs API on the %s store', (kind) => {
       expect(await names('srcTableName=accounts&srcDbName=sales')).toEqual([]);
     });
 
+    it('finds a job by a destination database one of its tables is mapped to, not by one it no longer writes', async () => {
+      const tableId = async (name: string) => (await api.call('GET', mms(`/datasources/${sourceId}/tables?dbName=sales&name=${name}`))).body.data.objectList.find((t: any) => t.name === name).id;
+      const map = async (name: string, db: string) => expect((await api.call('PUT', mms(`/datasources/${sourceId}/tables/${await tableId(name)}`), { dstProjectName: db })).status).toBe(200);
+      await map('audit_log', 'archive');
+      const id = await create({ name: 'mapped_out', tables: ['audit_log'], dstDbName: 'attic' });
+      try {
+        expect(await names('dstDbName=archive')).toEqual(['mapped_out']);
+        expect(await names('dstDbName=attic')).toEqual([]);
+      } finally {
+        await api.call('POST', jobs(`/${id}`));
+        await map('audit_log', '');
+      }
+    });
+
     it('filters by status, stopped and timerId, alone and together', async () => {
       expect(await names('status=DONE')).toEqual(['nightly_orders']);
       expect(await names('status=INIT')).toEqual(['crm_all', 'full_sales']);
+      // Any of several: a JSON array (as the catalog lists take it), a comma list, or repeated.
+      for (const q of [`status=${encodeURIComponent('["DONE","FAILED"]')}`, 'status=DONE,FAILED', 'status=DONE&status=FAILED']) {
+        expect([q, await names(q)]).toEqual([q, ['Nightly_Customers', 'nightly_orders']]);
+      }
       expect(await names('stopped=1')).toEqual(['crm_all']);
       expect(await names('stopped=true')).toEqual(['crm_all']);
       expect(await names('stopped=0')).toEqual(['Nightly_Customers', 'events_100%', 'full_sales', 'nightly_orders']);

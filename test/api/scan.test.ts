@@ -8,6 +8,7 @@ import { setPartitionStatus } from '../../src/store/catalog-status.js';
 import { mms, TestApi } from '../support/api.js';
 import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
 import { createPgDatabase, STORE_KINDS } from '../support/stores.js';
+import { until } from '../support/processes.js';
 
 async function scan(api: TestApi, sourceId: number, body: unknown = undefined) {
   const created = await api.call('POST', mms(`/datasources/${sourceId}/scans`), body);
@@ -58,7 +59,7 @@ describe.each(STORE_KINDS)('metadata scan of PostgreSQL into the %s store', (kin
 
   it('scans databases, tables with types, partitions with exact row counts', async () => {
     const result = await scan(api, sourceId);
-    expect(result).toMatchObject({ progress: 10000, errorMsg: null, summary: { dbs: 2, tables: 2, partitions: 3, updated: 0, dropped: 0 } });
+    expect(result).toMatchObject({ progress: 10000, errorMsg: null, summary: { databases: 2, tables: 2, partitions: 3, updated: 0, dropped: 0 } });
     expect(result.summary.added).toBe(2 + 2 + 3);
 
     const dbs = await list(api, `/datasources/${sourceId}/dbs`);
@@ -96,6 +97,11 @@ describe.each(STORE_KINDS)('metadata scan of PostgreSQL into the %s store', (kin
     for (const p of await list(api, `/datasources/${sourceId}/partitions?tableName=orders`)) await setPartitionStatus(api.store.db, p.id, 'DONE');
     const tableStatus = async () => (await list(api, `/datasources/${sourceId}/tables?name=orders`))[0].status;
     expect(await tableStatus()).toBe('DONE');
+    const before = new Map((await list(api, `/datasources/${sourceId}/partitions?tableName=orders`)).map((p) => [p.value, p.lastDdlTime]));
+    const ordersTable = async () => (await list(api, `/datasources/${sourceId}/tables?name=orders`))[0];
+    expect((await ordersTable()).updated).toBe(false);
+    // lastDdlTime has whole seconds: the changes below come in a later second than the first scan.
+    await until(async () => new Date().toISOString().slice(0, 19).replace('T', ' ') > [...before.values()].sort().at(-1)!);
     await admin.query(`
       CREATE TABLE shop.orders_apac PARTITION OF shop.orders FOR VALUES IN ('apac');
       INSERT INTO shop.orders VALUES (100, 'apac', 1);
@@ -117,6 +123,15 @@ describe.each(STORE_KINDS)('metadata scan of PostgreSQL into the %s store', (kin
     const live = await list(api, `/datasources/${sourceId}/partitions?tableName=orders`);
     expect(live.map((p) => [p.value, p.status]).sort()).toEqual([['region=apac', 'INIT'], ['region=eu', 'DONE'], ['region=us', 'DONE']]);
     expect(await tableStatus()).toBe('PART_DONE');
+    // The table changed with its partitions; PostgreSQL keeps no DDL time, so lastDdlTime is when a
+    // scan first saw each as it is: later for the added and changed ones, as it was for the others.
+    expect((await ordersTable()).updated).toBe(true);
+    const after = new Map(live.map((p) => [p.value, p.lastDdlTime]));
+    expect(after.get('region=us')).toBe(before.get('region=us'));
+    for (const v of ['region=eu', 'region=apac']) expect(after.get(v)! > before.get('region=us')!).toBe(true);
+    expect((await ordersTable()).lastDdlTime >= after.get('region=eu')!).toBe(true);
+    const since = encodeURIComponent(after.get('region=eu')!);
+    expect((await list(api, `/datasources/${sourceId}/partitions?tableName=orders&lastDdlTimeStart=${since}`)).map((p) => p.value).sort()).toEqual(['region=apac', 'region=eu']);
 
     const again = await scan(api, sourceId);
     expect(again.summary.changes).toEqual([]);
@@ -179,7 +194,7 @@ describe('metadata scan of MariaDB and of a Hive-layout lake', () => {
     expect(ds.status, ds.text).toBe(200);
     const id = ds.body.data.dataSourceId;
     const first = await scan(api, id);
-    expect(first.summary).toMatchObject({ dbs: 1, tables: 2, partitions: 3 });
+    expect(first.summary).toMatchObject({ databases: 1, tables: 2, partitions: 3 });
     const parts = await list(api, `/datasources/${id}/partitions?tableName=sales`);
     expect(parts.map((p) => [p.value, p.numRows])).toEqual([['region=eu', 2], ['region=us', 1], ['region=ap', 1]]);
 
@@ -216,7 +231,7 @@ describe('metadata scan of MariaDB and of a Hive-layout lake', () => {
     const ds = await api.call('POST', mms('/datasources'), { name: 'lake', type: 'LAKE', config: { source: { path: 'lake' } } });
     expect(ds.status, ds.text).toBe(200);
     const id = ds.body.data.dataSourceId;
-    expect((await scan(api, id)).summary).toMatchObject({ dbs: 1, tables: 1, partitions: 3 });
+    expect((await scan(api, id)).summary).toMatchObject({ databases: 1, tables: 1, partitions: 3 });
     const parts = await list(api, `/datasources/${id}/partitions?sorter.numRows=asc`);
     expect(parts.map((p) => [p.value, p.numRows])).toEqual([['dt=2024-01%2F03', 1], ['dt=2024-01-01', 3], ['dt=2024-01-02', 4]]);
     const [table] = await list(api, `/datasources/${id}/tables`);

@@ -89,4 +89,57 @@ describe('the fidelity contract', () => {
       expect(task.errMsg).toContain("has ts '2024-01-31 10:00:00.123456789' at the source but '2024-01-31 10:00:00.123456788' at the destination");
     });
   });
+
+  describe('columns an engine would take for one', () => {
+    let api: TestApi;
+    let src: Awaited<ReturnType<typeof createPgDatabase>>;
+    let dst: Awaited<ReturnType<typeof createPgDatabase>>;
+    const dataDir = mkdtempSync(join(tmpdir(), 'openmms-cases-'));
+
+    beforeAll(async () => {
+      [src, dst] = await Promise.all([createPgDatabase('openmms_cases_src'), createPgDatabase('openmms_cases_dst')]);
+      execFileSync('psql', [src.url, '-qX', '-c', 'CREATE TABLE cases (id int, "Mixed Case" int, "MIXED case" int); INSERT INTO cases VALUES (1, 2, 3)']);
+      api = await TestApi.start('sqlite', dataDir, { runJobs: true });
+    });
+    afterAll(async () => {
+      await api?.close();
+      await Promise.all([src?.drop(), dst?.drop()]);
+    });
+
+    const register = async (name: string, destination: object) => {
+      const { dataSourceId: id } = (await api.call('POST', mms('/datasources'), { name, type: 'POSTGRESQL', config: { source: src.conn, destination } })).body.data;
+      await api.call('POST', mms(`/datasources/${id}/scans`));
+      await api.app.scans.idle();
+      return id as number;
+    };
+
+    it.each([
+      ['DUCKDB', { type: 'DUCKDB', path: 'cases.duckdb' }],
+      ['SQLITE', { type: 'SQLITE', path: 'cases.sqlite' }],
+      ['LAKE', { type: 'LAKE', path: 'cases-lake' }],
+    ])('are refused before a job into %s starts, and go once columnMapping tells them apart', async (engine, destination) => {
+      const id = await register(`cases-${engine}`, destination);
+      for (const path of ['/jobs', '/jobs/preview']) {
+        const res = await api.call('POST', mms(`/datasources/${id}${path}`), { name: 'cases', srcDbName: 'public' });
+        expect([path, res.status, res.body.code]).toEqual([path, 400, 'InvalidParameter']);
+        expect(res.body.message).toBe(`table 'cases': the columns 'Mixed Case' and 'MIXED case' would be one column in the ${engine} destination, which does not tell names apart by letter case; rename one with columnMapping`);
+      }
+      const ok = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'cases', srcDbName: 'public', columnMapping: { 'MIXED case': 'mixed_2' } });
+      expect(ok.status, ok.text).toBe(200);
+      await api.app.runner!.idle();
+      expect((await api.call('GET', mms(`/datasources/${id}/jobs/${ok.body.data.jobId}`))).body.data.status).toBe('DONE');
+    });
+
+    it('are kept apart in PostgreSQL, which tells them apart; two columns mapped onto one name are refused there too', async () => {
+      const id = await register('cases-pg', { type: 'POSTGRESQL', ...dst.conn });
+      const res = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'cases', srcDbName: 'public', dstDbName: 'cases' });
+      expect(res.status, res.text).toBe(200);
+      await api.app.runner!.idle();
+      expect(execFileSync('psql', [dst.url, '-qAtX', '-c', 'SELECT id, "Mixed Case", "MIXED case" FROM cases.cases'], { encoding: 'utf8' })).toBe('1|2|3\n');
+      const clash = await api.call('POST', mms(`/datasources/${id}/jobs/preview`), { srcDbName: 'public', dstDbName: 'other', columnMapping: { 'Mixed Case': 'm', 'MIXED case': 'm' } });
+      expect([clash.status, clash.body.message]).toEqual([400, "columnMapping: columns 'Mixed Case' and 'MIXED case' would both be written to 'm'"]);
+      const onto = await api.call('POST', mms(`/datasources/${id}/jobs/preview`), { srcDbName: 'public', dstDbName: 'other', columnMapping: { 'Mixed Case': 'id' } });
+      expect([onto.status, onto.body.message]).toEqual([400, "columnMapping (table 'cases'): columns 'id' and 'Mixed Case' would both be written to 'id'"]);
+    });
+  });
 });

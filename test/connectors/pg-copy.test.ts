@@ -62,8 +62,16 @@ describe('PostgreSQL reader and writer', () => {
       expect(await once(source)).toBe(4);
       expect(await once(source)).toBe(4); // idempotent: replaced, not appended
       expect(await writer.count('copy', 't', 'p=1')).toBe(4);
-      const copied = await collect(reader.read('copy', 't', columns, null));
-      expect(copied).toEqual(source);
+      // A reader reads in one snapshot all its life (and keeps what it read locked): a new one reads back what was written.
+      const readBack = async (db = 'copy') => {
+        const again = await PostgresReader.open(conn);
+        try {
+          return await collect(again.read(db, 't', columns, null));
+        } finally {
+          await again.close();
+        }
+      };
+      expect(await readBack()).toEqual(source);
 
       // A failure midway leaves the old rows in place.
       const failing = (async function* () {
@@ -72,7 +80,7 @@ describe('PostgreSQL reader and writer', () => {
       })();
       await expect(writer.replace('copy', 't', columns, 'p=1', failing)).rejects.toThrow('source connection lost');
       expect(await writer.count('copy', 't', 'p=1')).toBe(4);
-      expect(await collect(reader.read('copy', 't', columns, null))).toEqual(source);
+      expect(await readBack()).toEqual(source);
 
       // The same-engine fast path (COPY text straight through) gives the same table.
       await writer.ensureTable('fast', 't', columns, true);
@@ -83,7 +91,7 @@ describe('PostgreSQL reader and writer', () => {
       expect(first).toMatchObject({ rows: 4 });
       expect(seen).toEqual(first);
       expect(await writer.replaceFrom!(reader, { db: 's', table: 't' }, [{ slice: null, key: 'p=1' }], 'fast', 't', columns, columns, watch)).toMatchObject({ rows: 4 });
-      expect(await collect(reader.read('fast', 't', columns, null))).toEqual(source);
+      expect(await readBack('fast')).toEqual(source);
       expect(await writer.count('fast', 't', 'p=1')).toBe(4);
       // Not for a type whose text the destination type would not read back (money → numeric).
       const money = [...columns, { name: 'm', type: { kind: 'decimal', precision: 19, scale: 2 }, native: 'money' } as const];

@@ -58,7 +58,7 @@ describe('the SQLite reader keeps every value or refuses it, never guesses', () 
     ['real_text', "the TEXT 'abc' is not a float64 value"],
     ['int_real', 'the REAL 1.5 is not a int64 value'],
     ['int_text', "the TEXT '12 apples' is not a int64 value"],
-    ['text_blob', 'a BLOB of 3 bytes is not a string value (it is not UTF-8 text)'],
+    ['text_blob', "the value x'ff00fe' is not UTF-8 text, which a string column holds (SQLite stores TEXT bytes unchecked)"],
     ['blob_text', "the TEXT 'text' is not a binary value"],
     ['real_blob', 'a BLOB of 1 bytes is not a float64 value'],
   ])('refuses %s, naming the table, column and row', async (table, reason) => {

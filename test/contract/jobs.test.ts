@@ -31,7 +31,7 @@ describe.each<Scheme>(['v3', 'roa'])('the MMS job and task calls, signed %s', (s
   let sourceId: number;
   const job = (id: number) => call('GetMmsJob', 'GET', `/datasources/${sourceId}/jobs/${id}`);
   const settled = async (id: number, status: string) => {
-    await until(async () => ok(await job(id)).status === status, 60);
+    await until(async () => ok(await job(id)).status === status);
     return ok(await job(id));
   };
   /** CreateMmsJob, then the job through its TASK_CREATE async task, as MMS clients find it. */
@@ -61,7 +61,7 @@ describe.each<Scheme>(['v3', 'roa'])('the MMS job and task calls, signed %s', (s
     const { scanId } = ok(await call('CreateMmsFetchMetadataJob', 'POST', `/datasources/${sourceId}/scans`, { body: {} }));
     isInteger(scanId);
     const scan = async () => ok(await call('GetMmsFetchMetadataJob', 'GET', `/datasources/${sourceId}/scans/${scanId}`));
-    await until(async () => (await scan()).status === 'DONE', 30);
+    await until(async () => (await scan()).status === 'DONE');
     const done = await scan();
     conforms(done, MODELS.Scan, 'GetMmsFetchMetadataJob');
     expect(done.progress).toBe(10000);
@@ -96,18 +96,22 @@ describe.each<Scheme>(['v3', 'roa'])('the MMS job and task calls, signed %s', (s
   it('RetryMmsTask, RetryMmsJob, StopMmsJob, StartMmsJob and DeleteMmsJob (POST) answer integers; a deleted job is a 404 envelope', async () => {
     const id = await createJob({ name: 'bad', srcDbName: 'main', tables: ['bad'] });
     await settled(id, 'FAILED');
-    const [task] = ok(await call('ListMmsTasks', 'GET', `/datasources/${sourceId}/tasks`, { query: { jobId: id, status: 'FAILED' } })).objectList;
-    expect(task.status).toBe('FAILED');
+    const [task] = ok(await call('ListMmsTasks', 'GET', `/datasources/${sourceId}/tasks`, { query: { jobId: id, status: 'DATA_FAILED' } })).objectList;
+    expect([task.status, task.retriedTimes]).toEqual(['DATA_FAILED', 0]);
+    const retried = async () => ok(await call('GetMmsTask', 'GET', `/datasources/${sourceId}/tasks/${task.id}`)).retriedTimes;
 
     // Each run of the task ends in one FAILED log line: the retry is a second run (the value is still
     // not a number, so it fails again, honestly).
-    const failures = async () => ok(await call('ListMmsTaskLogs', 'GET', `/datasources/${sourceId}/tasks/${task.id}/logs`)).filter((l: { status: string }) => l.status === 'FAILED').length;
+    const failures = async () => ok(await call('ListMmsTaskLogs', 'GET', `/datasources/${sourceId}/tasks/${task.id}/logs`)).filter((l: { status: string }) => l.status === 'DATA_FAILED').length;
     expect(await failures()).toBe(1);
     isInteger(ok(await call('RetryMmsTask', 'POST', `/datasources/${sourceId}/tasks/${task.id}/retry`)));
-    await until(async () => (await failures()) === 2, 30);
+    await until(async () => (await failures()) === 2);
     await settled(id, 'FAILED');
+    expect(await retried()).toBe(1);
     expect(ok(await call('RetryMmsJob', 'POST', `/datasources/${sourceId}/jobs/${id}/retry`))).toBe(id);
+    await until(async () => (await failures()) === 3);
     await settled(id, 'FAILED');
+    expect(await retried()).toBe(2);
 
     expect(ok(await call('StopMmsJob', 'POST', `/datasources/${sourceId}/jobs/${id}/stop`))).toBe(id);
     expect(ok(await job(id)).stopped).toBe(true);

@@ -21,7 +21,7 @@ describe.each<Scheme>(['v3', 'roa'])('the MMS timer calls, signed %s', (scheme) 
     ({ api, call } = await contractApi(dataDir, scheme, { timerPollMs: 3_600_000 }));
     sourceId = (await call('CreateMmsDataSource', 'POST', '/datasources', { body: { name: `timers-${scheme}`, type: 'SQLITE', config: { source: { path: 'source.sqlite' } } } })).body.data.dataSourceId;
     const { scanId } = (await call('CreateMmsFetchMetadataJob', 'POST', `/datasources/${sourceId}/scans`, { body: {} })).body.data;
-    await until(async () => (await call('GetMmsFetchMetadataJob', 'GET', `/datasources/${sourceId}/scans/${scanId}`)).body.data.status === 'DONE', 30);
+    await until(async () => (await call('GetMmsFetchMetadataJob', 'GET', `/datasources/${sourceId}/scans/${scanId}`)).body.data.status === 'DONE');
   });
   afterAll(async () => api?.close());
 
@@ -38,11 +38,17 @@ describe.each<Scheme>(['v3', 'roa'])('the MMS timer calls, signed %s', (scheme) 
     conforms(listed, MODELS.Page, 'ListMmsTimers');
     for (const row of listed.objectList) conforms(row, MODELS.Timer, 'ListMmsTimers row');
     expect(listed.objectList.map((t: { id: number }) => t.id)).toEqual([timerId]);
+    // Times as the reference gives them: GetMmsTimer's createTime in epoch milliseconds and its
+    // updateTime in ISO 8601, the list's as yyyy-MM-dd HH:mm:ss; all the same moment.
+    expect(timer.createTime).toMatch(/^\d{13}$/);
+    expect(timer.updateTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(listed.objectList[0].createTime).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    expect(Math.floor(Number(timer.createTime) / 1000)).toBe(Date.parse(`${listed.objectList[0].createTime.replace(' ', 'T')}Z`) / 1000);
 
     expect(ok(await call('TriggerMmsTimer', 'POST', `/datasources/${sourceId}/timers/${timerId}/trigger`))).toBe(timerId);
     const [job] = await timerJobs(timerId);
     expect(job).toMatchObject({ srcDbName: 'main', type: 'Tables' });
-    await until(async () => ok(await call('GetMmsJob', 'GET', `/datasources/${sourceId}/jobs/${job.id}`)).status === 'DONE', 30);
+    await until(async () => ok(await call('GetMmsJob', 'GET', `/datasources/${sourceId}/jobs/${job.id}`)).status === 'DONE');
 
     const logs = ok(await call('ListMmsTimerLogs', 'GET', `/datasources/${sourceId}/timers/${timerId}/logs`, { query: { pageNum: 1, pageSize: 10 } }));
     conforms(logs, MODELS.Page, 'ListMmsTimerLogs');
@@ -56,7 +62,10 @@ describe.each<Scheme>(['v3', 'roa'])('the MMS timer calls, signed %s', (scheme) 
   it('each scheduled tick creates a job too; a firing that cannot create one is logged FAILED; UpdateMmsTimer stops it', async () => {
     const { timerId } = ok(await call('CreateMmsTimer', 'POST', `/datasources/${sourceId}/timers`, { body: { name: 'hourly', srcDbName: 'main', scheduleType: 'Hourly', value: '05', tables: ['other'] } }));
     await api.app.scheduler!.check(Date.now() + 2 * 3_600_000);
-    expect((await timerJobs(timerId)).length).toBe(1);
+    const ticked = await timerJobs(timerId);
+    expect(ticked.length).toBe(1);
+    // Its copy reads the source file: done before the file is changed under it.
+    await until(async () => ['DONE', 'FAILED'].includes(ok(await call('GetMmsJob', 'GET', `/datasources/${sourceId}/jobs/${ticked[0].id}`)).status));
     // The table is gone by the next tick: no job can be made of the template, and the log says why.
     execFileSync('sqlite3', [join(dataDir, 'source.sqlite'), 'DROP TABLE other']);
     await call('CreateMmsFetchMetadataJob', 'POST', `/datasources/${sourceId}/scans`, { body: {} });

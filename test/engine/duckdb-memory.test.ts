@@ -39,7 +39,7 @@ describe(`DuckDB and lake destinations within ${LIMIT.OPENMMS_DUCKDB_MEMORY} of 
       ANALYZE;
     `);
     tableBytes = Number((await pgQuery(src.url, `SELECT pg_table_size('wide') AS n`))[0].n);
-  }, 120_000);
+  });
   afterAll(async () => {
     await src?.drop();
   });
@@ -85,6 +85,6 @@ describe(`DuckDB and lake destinations within ${LIMIT.OPENMMS_DUCKDB_MEMORY} of 
       } finally {
         await api.close();
       }
-    }, 600_000);
+    });
   }
 });

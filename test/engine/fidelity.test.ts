@@ -77,7 +77,8 @@ describe('values whose text differs between engines arrive as the same values', 
     await maria.admin.query(`CREATE TABLE bits (id int, b64 bit(64), b8 bit(8)); INSERT INTO bits VALUES (1, 0xFFFFFFFFFFFFFFFF, 255), (2, 0x8000000000000000, 1), (3, NULL, NULL)`);
     await maria.admin.query(`SET SESSION sql_mode = ''; CREATE DATABASE \`${maria.name}_odd\`;
       CREATE TABLE \`${maria.name}_odd\`.zero_dates (id int primary key, d date); INSERT INTO \`${maria.name}_odd\`.zero_dates VALUES (1, '2024-01-01'), (2, '0000-00-00');
-      CREATE TABLE \`${maria.name}_odd\`.long_times (id int primary key, t time); INSERT INTO \`${maria.name}_odd\`.long_times VALUES (1, '10:00:00'), (2, '838:59:59');`);
+      CREATE TABLE \`${maria.name}_odd\`.long_times (id int primary key, t time); INSERT INTO \`${maria.name}_odd\`.long_times VALUES (1, '10:00:00'), (2, '838:59:59');
+      CREATE TABLE \`${maria.name}_odd\`.negative_times (id int primary key, t time(6)); INSERT INTO \`${maria.name}_odd\`.negative_times VALUES (1, '10:00:00'), (2, '-00:00:00.000001');`);
     psql(src.url, `CREATE TABLE edge (id int, d date, ts timestamp, tstz timestamptz, tt timetz, iv interval, m money); INSERT INTO edge VALUES ${ROWS.join(', ')}`);
     api = await TestApi.start('sqlite', dataDir, { runJobs: true });
   });
@@ -124,7 +125,7 @@ describe('values whose text differs between engines arrive as the same values', 
 
   it('PostgreSQL → MariaDB: what MariaDB cannot hold is refused by name, not written as something else', async () => {
     const tasks = await copy('to-maria', { type: 'MYSQL', ...MARIADB, database: mariaDst.name });
-    expect(tasks).toEqual([['FAILED', 'MySQL cannot store the date 0044-03-15 BC']]);
+    expect(tasks).toEqual([['DATA_FAILED', 'MySQL cannot store the date 0044-03-15 BC']]);
     expect(mariadb(mariaDst.name, 'SELECT count(*) FROM edge')).toBe('0\n');
   });
 
@@ -138,17 +139,50 @@ describe('values whose text differs between engines arrive as the same values', 
     expect(psql(dst.url, 'SELECT id, b64, b8 FROM bits.bits ORDER BY id')).toBe(source.replace(/NULL/g, ''));
   });
 
-  it('MariaDB zero dates and TIMEs beyond a day are refused by row and column, not turned into something else', async () => {
+  it('MariaDB zero dates, TIMEs beyond a day and negative TIMEs are refused by row and column, not turned into something else', async () => {
     const from = { type: 'MYSQL', conn: { ...MARIADB, database: `${maria.name}_odd` } as object, db: `${maria.name}_odd` };
     const tasks = (await copy('odd-pg', { type: 'POSTGRESQL', ...dst.conn }, from, 'odd')).sort();
     expect(tasks).toEqual([
-      ['FAILED', "MariaDB table 'long_times', column 't', row 2: the TIME '838:59:59' is a duration beyond one day; other engines' TIME holds 00:00:00 to 23:59:59; the slice was not copied"],
-      ['FAILED', `MariaDB table 'zero_dates', column 'd', row 2: the zero date '0000-00-00' has no equal in other engines (make it NULL or a real date at the source, or let the job copy zero dates as NULL: others {"mysql.zeroDatesAsNull": true}); the slice was not copied`],
+      ['DATA_FAILED', "MariaDB table 'long_times', column 't', row 2: the TIME '838:59:59' is a duration beyond one day; other engines' TIME holds 00:00:00 to 23:59:59; the slice was not copied"],
+      ['DATA_FAILED', "MariaDB table 'negative_times', column 't', row 2: the TIME '-00:00:00.000001' is a negative duration; other engines' TIME is a time of day, 00:00:00 to 23:59:59; the slice was not copied"],
+      ['DATA_FAILED', `MariaDB table 'zero_dates', column 'd', row 2: the zero date '0000-00-00' has no equal in other engines (make it NULL or a real date at the source, or let the job copy zero dates as NULL: others {"mysql.zeroDatesAsNull": true}); the slice was not copied`],
     ]);
     // The explicit opt-in copies them as NULL (TIMEs beyond a day have none: still refused).
     const optedIn = await copy('odd-pg-null', { type: 'POSTGRESQL', ...dst.conn }, from, 'odd_null', { 'mysql.zeroDatesAsNull': true });
-    expect(optedIn.sort().map((t: string[]) => t[0])).toEqual(['DONE', 'FAILED']);
+    expect(optedIn.sort().map((t: string[]) => t[0])).toEqual(['DATA_FAILED', 'DATA_FAILED', 'DONE']);
     expect(psql(dst.url, 'SELECT id, d FROM odd_null.zero_dates ORDER BY id')).toBe('1\t2024-01-01\n2\t\n');
+  });
+
+  it('PostgreSQL numerics with a scale beyond their precision or a negative one arrive exactly, as the smallest decimal that holds them', async () => {
+    psql(src.url, `CREATE SCHEMA scales; CREATE TABLE scales.odd_scale (id int, a numeric(3,5), b numeric(5,-2));
+      INSERT INTO scales.odd_scale VALUES (1, 0.00123, 1234500), (2, -0.00999, -9999900), (3, NULL, 0)`);
+    const from = { type: 'POSTGRESQL', conn: src.conn as object, db: 'scales' };
+    const want = psql(src.url, 'SELECT id, a, b FROM scales.odd_scale ORDER BY id');
+    expect(want).toBe('1\t0.00123\t1234500\n2\t-0.00999\t-9999900\n3\t\t0\n');
+    expect(await copy('scale-pg', { type: 'POSTGRESQL', ...dst.conn }, from, 'scales_copy')).toEqual([['DONE', null]]);
+    expect(psql(dst.url, 'SELECT id, a, b FROM scales_copy.odd_scale ORDER BY id')).toBe(want);
+    expect(await copy('scale-maria', { type: 'MYSQL', ...MARIADB, database: mariaDst.name }, from, mariaDst.name)).toEqual([['DONE', null]]);
+    const [maria] = await mariaDst.admin.query(`SELECT id, CAST(a AS CHAR) AS a, CAST(b AS CHAR) AS b FROM \`${mariaDst.name}\`.odd_scale ORDER BY id`);
+    expect((maria as any[]).map((r) => `${r.id}\t${r.a ?? ''}\t${r.b}\n`).join('')).toBe(want);
+    expect(await copy('scale-duck', { type: 'DUCKDB', path: 'scales.duckdb' }, from, 'main')).toEqual([['DONE', null]]);
+    const duck = await duckdbRows('SELECT id::VARCHAR, a::VARCHAR, b::VARCHAR FROM main.odd_scale ORDER BY id', join(dataDir, 'scales.duckdb'));
+    // DuckDB prints DECIMAL(5,5) without the leading zero (.00123).
+    expect(duck.map((r) => `${r[0]}\t${(r[1] ?? '').replace(/^(-?)\./, '$10.')}\t${r[2]}\n`).join('')).toBe(want);
+  });
+
+  it('SQLite TEXT that is not UTF-8, and DATE columns holding more than a date, are refused by row and column', async () => {
+    const file = join(dataDir, 'odd.sqlite');
+    execFileSync('sqlite3', [file, `CREATE TABLE bad_text (id INTEGER PRIMARY KEY, s TEXT); INSERT INTO bad_text VALUES (1, 'fine'), (2, CAST(x'FF41' AS TEXT));
+      CREATE TABLE timed_dates (id INTEGER PRIMARY KEY, d DATE); INSERT INTO timed_dates VALUES (1, '2024-01-05'), (2, '2024-01-05 13:00:00');
+      CREATE TABLE good (id INTEGER PRIMARY KEY, s TEXT, d DATE); INSERT INTO good VALUES (1, 'é ✓ 𝄞', '2024-01-05'), (2, x'C3A9', '0044-03-15 BC');`]);
+    const tasks = await copy('odd-sqlite', { type: 'POSTGRESQL', ...dst.conn }, { type: 'SQLITE', conn: { path: 'odd.sqlite' }, db: 'main' }, 'odd_sqlite');
+    expect(tasks.sort()).toEqual([
+      ['DATA_FAILED', "SQLite table 'bad_text', column 's', row 2: the value x'ff41' is not UTF-8 text, which a string column holds (SQLite stores TEXT bytes unchecked); the table was not copied"],
+      ['DATA_FAILED', "SQLite table 'timed_dates', column 'd', row 2: the TEXT '2024-01-05 13:00:00' is not a date value (only YYYY-MM-DD is a date: declare the column DATETIME to keep a time of day, or store the date alone); the table was not copied"],
+      ['DONE', null],
+    ]);
+    expect(psql(dst.url, 'SELECT id, s, d FROM odd_sqlite.good ORDER BY id')).toBe('1\té ✓ 𝄞\t2024-01-05\n2\té\t0044-03-15 BC\n');
+    expect(psql(dst.url, 'SELECT (SELECT count(*) FROM odd_sqlite.bad_text), (SELECT count(*) FROM odd_sqlite.timed_dates)')).toBe('0\t0\n');
   });
 
   it('PostgreSQL → SQLite: SQLite holds the values\' text', async () => {

@@ -121,18 +121,25 @@ describe('migrations end to end', () => {
     await c.query(`UPDATE shop.orders SET note = 'changed' WHERE id = 2`); // id 2 lives in region=asia
     await c.end();
     await scan(id);
+    // The table is updated with its partition, and no longer once the changed partition is copied.
+    const ordersUpdated = async () => (await call('GET', `/datasources/${id}/tables?name=orders`)).objectList[0].updated;
+    expect(await ordersUpdated()).toBe(true);
     const { jobId, job } = await runJob(id, { name: 'delta', srcDbName: 'shop', dstDbName: 'rerun', tables: ['orders'] });
+    expect(await ordersUpdated()).toBe(false);
     expect(job).toMatchObject({ status: 'DONE', taskNum: 1 });
     const [task] = (await call('GET', `/datasources/${id}/tasks?jobId=${jobId}`)).objectList;
-    expect((await call('GET', `/datasources/${id}/tasks/${task.id}`)).partitions.map((p: any) => p.value)).toEqual(['region=asia']);
+    // The changed partition is copied; the others are compared, and copy nothing.
+    expect((await call('GET', `/datasources/${id}/tasks/${task.id}`)).partitions.filter((p: any) => p.rows > 0).map((p: any) => p.value)).toEqual(['region=asia']);
     expect(await pgRows(dst.url, `SELECT note FROM rerun.orders WHERE id = 2`)).toEqual([['changed']]);
     expect(await count()).toBe('3000');
     expect((await call('GET', `/datasources/${id}/partitions?updated=true`)).total).toBe(0);
 
-    // Starting a DONE job runs it again: with increment, nothing changed means nothing to copy.
+    // Starting a DONE job runs it again: with increment, its partitions are compared at both ends,
+    // and nothing that matches is copied.
     await call('POST', `/datasources/${id}/jobs/${jobId}/start`);
     await api.app.runner!.idle();
-    expect(await call('GET', `/datasources/${id}/jobs/${jobId}`)).toMatchObject({ status: 'DONE', taskNum: 0, taskDone: 0 });
+    expect(await call('GET', `/datasources/${id}/jobs/${jobId}`)).toMatchObject({ status: 'DONE', taskNum: 1, taskDone: 1 });
+    expect((await call('GET', `/datasources/${id}/tasks?jobId=${jobId}`)).objectList.map((t: any) => t.rows)).toEqual([0]);
     const again = new pg.Client({ connectionString: src.url });
     await again.connect();
     await again.query(`UPDATE shop.orders SET note = 'changed again' WHERE id = 3`); // region=eu
@@ -141,8 +148,9 @@ describe('migrations end to end', () => {
     await call('POST', `/datasources/${id}/jobs/${jobId}/start`);
     await api.app.runner!.idle();
     expect(await call('GET', `/datasources/${id}/jobs/${jobId}`)).toMatchObject({ status: 'DONE', taskNum: 1, taskDone: 1 });
-    const runs = (await call('GET', `/datasources/${id}/tasks?jobId=${jobId}`)).objectList.map((t: any) => t.run);
-    expect(runs).toEqual([1, 3]);
+    // The job's tasks are its current run's, as its taskNum counts them; an earlier run's by `run`.
+    const runs = async (q = '') => (await call('GET', `/datasources/${id}/tasks?jobId=${jobId}${q}`)).objectList.map((t: any) => t.run);
+    expect([await runs(), await runs('&run=1'), await runs('&run=2')]).toEqual([[3], [1], [2]]);
     expect(await pgRows(dst.url, `SELECT note FROM rerun.orders WHERE id = 3`)).toEqual([['changed again']]);
     expect(await count()).toBe('3000');
   });
@@ -222,7 +230,7 @@ describe('migrations end to end', () => {
     const id = await source('pg-stop', 'POSTGRESQL', pgConn(src), { type: 'POSTGRESQL', ...pgConn(dst), database: dst.name });
     await scan(id);
     const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'stoppable', srcDbName: 'shop', dstDbName: 'stopped', tables: ['big'] });
-    await until(async () => (await call('GET', `/datasources/${id}/tasks?jobId=${jobId}`)).objectList[0]?.status === 'DOING', 10);
+    await until(async () => (await call('GET', `/datasources/${id}/tasks?jobId=${jobId}`)).objectList[0]?.running === true);
     const before = Date.now();
     await call('POST', `/datasources/${id}/jobs/${jobId}/stop`);
     expect(Date.now() - before).toBeLessThan(10_000);
@@ -239,20 +247,27 @@ describe('migrations end to end', () => {
     expect(await pgRows(dst.url, `SELECT count(*), count(DISTINCT id), sum(id) FROM stopped.big`)).toEqual([['300000', '300000', String((300000 * 300001) / 2)]]);
   });
 
-  it('schemaOnly creates the tables and copies no rows', async () => {
+  it('schemaOnly creates the tables and copies no rows, and leaves the rows for the next job to copy', async () => {
     const id = await source('pg-schema', 'POSTGRESQL', pgConn(src), { type: 'POSTGRESQL', ...pgConn(dst), database: dst.name });
     await scan(id);
     expect((await runJob(id, { name: 'ddl', srcDbName: 'shop', dstDbName: 'ddl_only', tables: ['customers', 'orders'], schemaOnly: true })).job).toMatchObject({ status: 'DONE', taskDone: 2 });
     expect(await pgRows(dst.url, `SELECT (SELECT count(*) FROM ddl_only.customers), (SELECT count(*) FROM ddl_only.orders)`)).toEqual([['0', '0']]);
     const cols = await pgRows(dst.url, `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'ddl_only' AND table_name = 'orders' ORDER BY ordinal_position`);
     expect(cols).toEqual([['id', 'bigint'], ['region', 'text'], ['dt', 'date'], ['amount', 'numeric'], ['ok', 'boolean'], ['note', 'text'], ['_mms_partition', 'text']]);
+    // The catalog still says no data was copied: the next (incremental) job copies every row.
+    const tables = await call('GET', `/datasources/${id}/tables?dbName=shop&pageSize=100`);
+    expect(tables.objectList.filter((t: any) => ['customers', 'orders'].includes(t.name)).map((t: any) => t.status)).toEqual(['INIT', 'INIT']);
+    expect((await runJob(id, { name: 'data', srcDbName: 'shop', dstDbName: 'ddl_only', tables: ['customers', 'orders'] })).job).toMatchObject({ status: 'DONE', taskDone: expect.any(Number) });
+    const want = await pgRows(src.url, `SELECT (SELECT count(*) FROM shop.customers), (SELECT count(*) FROM shop.orders)`);
+    expect(Number(want[0]![1])).toBeGreaterThan(0);
+    expect(await pgRows(dst.url, `SELECT (SELECT count(*) FROM ddl_only.customers), (SELECT count(*) FROM ddl_only.orders)`)).toEqual(want);
   });
 
   it('refuses a job on tables another running job is migrating', async () => {
     const id = await source('pg-overlap', 'POSTGRESQL', pgConn(src), { type: 'POSTGRESQL', ...pgConn(dst), database: dst.name });
     await scan(id);
     const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'holder', srcDbName: 'shop', tables: ['big'], dstDbName: 'overlap' });
-    await until(async () => (await call('GET', `/datasources/${id}/jobs/${jobId}`)).status === 'DOING', 10);
+    await until(async () => (await call('GET', `/datasources/${id}/jobs/${jobId}`)).status === 'DOING');
     const clash = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'clash', srcDbName: 'shop', dstDbName: 'overlap' });
     expect(clash.status).toBe(409);
     expect(clash.body.message).toBe(`job ${jobId} is migrating 'big' right now; stop it or wait for it to finish`);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SqliteDatabase } from '../../src/store/sqlite-driver.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSourceService } from '../../src/datasources/service.js';
+import { SnapshotRegistry } from '../../src/engine/snapshots.js';
 import { Runner } from '../../src/engine/runner.js';
 import { mms, TestApi } from '../support/api.js';
 
@@ -32,7 +33,7 @@ describe('the job queue', () => {
 
     // One worker, so the order it takes tasks in is the order they start.
     const dataSources = new DataSourceService(api.store, api.secrets, api.sandbox);
-    const runner = new Runner({ db: api.store.db, dialect: 'sqlite', dataSources, sandbox: api.sandbox }, console, { concurrency: 1, pollMs: 20 });
+    const runner = new Runner({ db: api.store.db, dialect: 'sqlite', dataSources, sandbox: api.sandbox, snapshots: new SnapshotRegistry(api.store.db, 'test', 2) }, console, { concurrency: 1, pollMs: 20 });
     runner.start();
     await runner.idle();
     await runner.close();
@@ -65,7 +66,7 @@ describe('concurrency limits', () => {
     await api.app.scans.idle();
     const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'all', srcDbName: 'main' });
     const dataSources = new DataSourceService(api.store, api.secrets, api.sandbox);
-    const runner = new Runner({ db: api.store.db, dialect: 'sqlite', dataSources, sandbox: api.sandbox }, console, { concurrency: 3, pollMs: 20 });
+    const runner = new Runner({ db: api.store.db, dialect: 'sqlite', dataSources, sandbox: api.sandbox, snapshots: new SnapshotRegistry(api.store.db, 'test', 2) }, console, { concurrency: 3, pollMs: 20 });
     runner.start();
     await runner.idle();
     await runner.close();

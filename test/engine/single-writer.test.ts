@@ -55,5 +55,5 @@ describe.each(STORE_KINDS)('single-writer destinations take turns (%s store)', (
     expect(tasks.filter((t: { errMsg: string | null }) => t.errMsg)).toEqual([]);
     const want = Object.fromEntries(Array.from({ length: TABLES }, (_, i) => [`t${i}`, 50 + i]));
     expect(await countsByEngine(engine, join(dataDir, file))).toEqual(want);
-  }, 120_000);
+  });
 });

@@ -50,7 +50,7 @@ describe.each(STORE_KINDS)('throughput of a job (%s store)', (kind) => {
 
     // Asked under a data source that is not the job's, it is not found.
     expect((await api.call('GET', mms(`/datasources/${sourceId + 1000}/jobs/${jobId}/throughput`))).status).toBe(404);
-  }, 60_000);
+  });
 
   it('reads a long run in wider buckets, empty stretches as zeros, and each task at its current speed', async () => {
     const { jobId } = (await api.call('POST', mms(`/datasources/${sourceId}/jobs`), { name: 'synthetic', srcDbName: 'main', tables: ['t0', 't1'], increment: false })).body.data;
@@ -77,5 +77,5 @@ describe.each(STORE_KINDS)('throughput of a job (%s store)', (kind) => {
     expect(t.points.map((p) => p.time)).toEqual(t.points.map((_, i) => start + i * t.bucketMs));
     // The last two whole buckets and the current one: only task 2 moved, 5 rows each and 5 more.
     expect(t.tasks).toEqual([{ taskId: tasks[1]!.id, rows: 15, bytes: 150 }]);
-  }, 60_000);
+  });
 });

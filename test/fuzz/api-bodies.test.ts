@@ -63,7 +63,7 @@ describe('every JSON body, fuzzed', () => {
     ['UpdateMmsDataSource', 'PUT', () => `/datasources/${sourceId}`, { name: 'fuzz', config: { source: { path: 'f.sqlite' } } }],
     ['CreateMmsJob', 'POST', () => `/datasources/${sourceId}/jobs`, {
       name: 'jj', srcDbName: 'main', type: 'Tables', tables: ['t'], tableMapping: { t: 'u' }, columnMapping: { id: 'key' },
-      partitionFilters: {}, increment: true, enableVerification: true, schemaOnly: false, eta: '2025-01-01', others: { a: 1 }, timerId: 1,
+      partitionFilters: {}, increment: true, enableVerification: true, schemaOnly: false, eta: '2025-01-01', others: { 'task.chunk.rows': 1000 }, timerId: 1,
     }],
     ['CreateMmsFetchMetadataJob', 'POST', () => `/datasources/${sourceId}/scans`, { dbName: 'main', tableNames: ['t'] }],
     ['CreateMmsTimer', 'POST', () => `/datasources/${sourceId}/timers`, { name: 'x', scheduleType: 'Cron', value: '0 * * * *', timezone: 'UTC', stopped: false }],

@@ -35,7 +35,7 @@ describe.each(STORE_KINDS)('each data source\'s destination is its own (%s store
     return id;
   };
   const finished = async (as: As, id: number, jobId: number) => {
-    await until(async () => ['DONE', 'FAILED'].includes((await as('GET', mms(`/datasources/${id}/jobs/${jobId}`))).body.data.status), 30);
+    await until(async () => ['DONE', 'FAILED'].includes((await as('GET', mms(`/datasources/${id}/jobs/${jobId}`))).body.data.status));
     return (await as('GET', mms(`/datasources/${id}/jobs/${jobId}`))).body.data.status as string;
   };
 

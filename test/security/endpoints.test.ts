@@ -71,7 +71,7 @@ describe('the PostgreSQL store is never a source or a destination, in any spelli
     } finally {
       await other.drop();
     }
-  }, 120_000);
+  });
 });
 
 describe.each(STORE_KINDS)('one endpoint, however it is spelled (%s store)', (kind) => {

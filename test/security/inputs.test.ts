@@ -50,7 +50,7 @@ describe.each(STORE_KINDS)('hostile inputs get the 4xx envelope, never a 500 (%s
     const arrays = await api.call('POST', mms('/datasources'), `{"name":${'['.repeat(50_000)}${']'.repeat(50_000)}}`);
     expect(arrays.status).toBe(400);
     // Brackets inside strings are text, not nesting.
-    const text = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: '[[[[{{{{'.repeat(10), srcDbName: 'main', others: { note: '\\"[[[[' } });
+    const text = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: '[[[[{{{{'.repeat(10), srcDbName: 'main', tableMapping: { t: '[[[[' }, increment: false });
     expect(text.status, text.text).toBe(200);
   });
 

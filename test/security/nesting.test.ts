@@ -24,7 +24,7 @@ describe.each(STORE_KINDS)('file destinations neither contain nor lie inside ano
     return res.body.data.dataSourceId as number;
   };
   const finished = async (as: As, id: number, jobId: number) => {
-    await until(async () => ['DONE', 'FAILED'].includes((await as('GET', mms(`/datasources/${id}/jobs/${jobId}`))).body.data.status), 30);
+    await until(async () => ['DONE', 'FAILED'].includes((await as('GET', mms(`/datasources/${id}/jobs/${jobId}`))).body.data.status));
     return (await as('GET', mms(`/datasources/${id}/jobs/${jobId}`))).body.data.status as string;
   };
 

@@ -13,6 +13,7 @@ import { TEST_ADMIN } from './auth.js';
 import { ADMINISTRATOR, type Policy } from '../../src/auth/policy.js';
 import type { JobLimits } from '../../src/jobs/quotas.js';
 import type { AuthLimits } from '../../src/api/auth.js';
+import type { EngineFaults } from '../../src/engine/task-run.js';
 
 export interface ApiResponse {
   status: number;
@@ -40,7 +41,7 @@ export class TestApi {
   static async start(
     kind: StoreKind,
     dataDir = tmpdir(),
-    { runJobs = false, timerPollMs = 0, store = undefined as TestStore | undefined, secrets = undefined as SecretBox | undefined, auth = true, limits = undefined as JobLimits | undefined, sandbox = {} as Partial<SandboxOptions>, authLimits = undefined as AuthLimits | undefined } = {},
+    { runJobs = false, timerPollMs = 0, store = undefined as TestStore | undefined, secrets = undefined as SecretBox | undefined, auth = true, limits = undefined as JobLimits | undefined, sandbox = {} as Partial<SandboxOptions>, authLimits = undefined as AuthLimits | undefined, faults = undefined as EngineFaults | undefined, concurrency = undefined as number | undefined } = {},
   ): Promise<TestApi> {
     const api = new TestApi();
     if (secrets) api.secrets = secrets;
@@ -63,6 +64,8 @@ export class TestApi {
       auth,
       limits,
       authLimits,
+      faults,
+      concurrency,
       logger: { level: 'trace', redact: REDACT, stream },
     });
     if (auth) {

@@ -46,11 +46,15 @@ export function mmsClient(base: string) {
   };
 }
 
-/** Polls until `what` holds, every 100 ms, for at most `seconds`. */
-export async function until(what: () => Promise<boolean>, seconds: number): Promise<void> {
-  for (let i = 0; i < seconds * 10; i++) {
+/**
+ * Polls until `what` holds, every 100 ms. Tests wait on conditions, not on time: the limit (the
+ * suite's test timeout, vitest.config.ts) only keeps a test that can never pass from hanging the run,
+ * and is far beyond what any condition takes on a machine busy with other work.
+ */
+export async function until(what: () => Promise<boolean>, limitMs = 600_000): Promise<void> {
+  for (const deadline = Date.now() + limitMs; Date.now() < deadline; ) {
     if (await what()) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error('timed out');
+  throw new Error('the condition never held');
 }

@@ -7,9 +7,9 @@ const part = (id: number, size: number, extra: Partial<PlanPartition> = {}): Pla
   id, value: `d=${id}`, spec: [['d', String(id)]], location: `p${id}`, size, status: 'INIT', updated: false, ...extra,
 });
 const table = (partitions: PlanPartition[], extra: Partial<PlanTable> = {}): PlanTable => ({
-  tableId: 1, src: 't', dst: 't', partitioned: true, status: 'INIT', updated: false, size: 0, partitions, ...extra,
+  tableId: 1, src: 't', dst: 't', partitioned: true, status: 'INIT', updated: false, size: 0, rows: 0, partitions, dropped: [], chunkKey: null, ...extra,
 });
-const base = { increment: false, filters: new Map(), partitionIds: null, maxPartitionsPerTask: 50, maxBytesPerTask: 5 * GB };
+const base = { increment: false, filters: new Map(), partitionIds: null, maxPartitionsPerTask: 50, maxBytesPerTask: 5 * GB, chunk: null, keepDeleted: false };
 
 describe('task planning', () => {
   it('packs largest first within the partition and byte limits; an oversized partition goes alone', () => {
@@ -22,14 +22,41 @@ describe('task planning', () => {
   });
 
   it('plans an unpartitioned table as one task', () => {
-    expect(planTasks([table([], { partitioned: false, size: 99 })], base)).toEqual([{ tableId: 1, src: 't', dst: 't', partitions: null, size: 99 }]);
+    expect(planTasks([table([], { partitioned: false, size: 99 })], base)).toEqual([{ tableId: 1, src: 't', dst: 't', partitions: null, size: 99, mode: 'copy' }]);
   });
 
-  it('with increment, takes only partitions and tables not DONE or changed since', () => {
+  it('cuts a big table with an integer key into chunks of its key range, the ends open; not where the destination takes none', () => {
+    const big = table([], { partitioned: false, size: 10 * GB, rows: 1000, chunkKey: { column: 'id', min: 1n, max: 1000n } });
+    const chunk = { bytes: 4 * GB, rows: 10_000 };
+    const tasks = planTasks([big], { ...base, chunk });
+    expect(tasks.map((t) => [t.range!.lo, t.range!.hi])).toEqual([[null, 335n], [335n, 669n], [669n, null]]);
+    expect(tasks.every((t) => t.partitions === null && t.size === Math.ceil((10 * GB) / 3))).toBe(true);
+    // By rows too; never more chunks than keys; one chunk is the whole table.
+    expect(planTasks([{ ...big, size: 0, rows: 25_000 }], { ...base, chunk }).length).toBe(3);
+    expect(planTasks([{ ...big, chunkKey: { column: 'id', min: 5n, max: 6n } }], { ...base, chunk }).map((t) => [t.range!.lo, t.range!.hi])).toEqual([[null, 6n], [6n, null]]);
+    expect(planTasks([{ ...big, size: GB }], { ...base, chunk })).toEqual([{ tableId: 1, src: 't', dst: 't', partitions: null, size: GB, mode: 'copy' }]);
+    expect(planTasks([big], base)).toHaveLength(1);
+    expect(planTasks([{ ...big, chunkKey: null }], { ...base, chunk })).toHaveLength(1);
+    expect(taskLimits({ 'task.chunk.size': 0.5, 'task.chunk.rows': '1000' }).chunk).toEqual({ bytes: GB / 2, rows: 1000 });
+  });
+
+  it('with increment, copies what is not DONE or changed since, and compares the rest first', () => {
     const parts = [part(1, 1, { status: 'DONE' }), part(2, 1, { status: 'DONE', updated: true }), part(3, 1, { status: 'FAILED' }), part(4, 1)];
-    expect(planTasks([table(parts)], { ...base, increment: true })[0]!.partitions!.map((p) => p.id).sort()).toEqual([2, 3, 4]);
-    expect(planTasks([table([], { partitioned: false, status: 'DONE' })], { ...base, increment: true })).toEqual([]);
-    expect(planTasks([table([], { partitioned: false, status: 'DONE', updated: true })], { ...base, increment: true })).toHaveLength(1);
+    // DONE and unchanged: compared first (copied only if the two ends differ); the rest copied.
+    const copied = (tasks: ReturnType<typeof planTasks>) => tasks.flatMap((t) => t.partitions!.filter((p) => p.mode === 'copy').map((p) => p.id)).sort();
+    expect(copied(planTasks([table(parts)], { ...base, increment: true }))).toEqual([2, 3, 4]);
+    expect(copied(planTasks([table(parts)], { ...base, increment: false }))).toEqual(parts.map((p) => p.id).sort());
+    expect(planTasks([table([], { partitioned: false, status: 'DONE' })], { ...base, increment: true }).map((t) => t.mode)).toEqual(['compare']);
+    expect(planTasks([table([], { partitioned: false, status: 'DONE', updated: true })], { ...base, increment: true }).map((t) => t.mode)).toEqual(['copy']);
+    // Gone from the source but maybe still at the destination: removed, in scope only, unless kept.
+    const gone = [part(7, 5, { status: 'DONE' }), part(8, 5, { status: 'FAILED', value: 'e=8', spec: [['e', '8']] })];
+    const modes = (o: Partial<typeof base>, filter?: string) => {
+      const filters = new Map(filter ? [['t', compileFilter(filter, [{ name: 'd', type: 'STRING' }, { name: 'e', type: 'STRING' }])]] : []);
+      return planTasks([table(parts, { dropped: gone })], { ...base, ...o, filters }).flatMap((t) => t.partitions!.map((p) => `${p.id}:${p.mode}`)).sort();
+    };
+    expect(modes({ increment: true })).toEqual(['1:compare', '2:copy', '3:copy', '4:copy', '7:remove', '8:remove']);
+    expect(modes({ increment: false, keepDeleted: true })).toEqual(['1:copy', '2:copy', '3:copy', '4:copy']);
+    expect(modes({ increment: false }, "d = '7'")).toEqual(['7:remove']);
   });
 
   it('applies partition filters and partition id lists', () => {
@@ -40,7 +67,7 @@ describe('task planning', () => {
   });
 
   it('reads MMA task limits from the job config', () => {
-    expect(taskLimits({})).toEqual({ maxPartitionsPerTask: 50, maxBytesPerTask: 5 * GB });
-    expect(taskLimits({ 'task.partition.max.num': 10, 'task.partition.max.size': '0.5' })).toEqual({ maxPartitionsPerTask: 10, maxBytesPerTask: 0.5 * GB });
+    expect(taskLimits({})).toEqual({ maxPartitionsPerTask: 50, maxBytesPerTask: 5 * GB, chunk: { bytes: 128 * 1024 ** 2, rows: 2_000_000 } });
+    expect(taskLimits({ 'task.partition.max.num': 10, 'task.partition.max.size': '0.5' })).toMatchObject({ maxPartitionsPerTask: 10, maxBytesPerTask: 0.5 * GB });
   });
 });

@@ -9,10 +9,10 @@ const catalog = {
 };
 
 describe('job scope resolution', () => {
-  it('takes the whole database, minus the black list, or the white list', () => {
+  it('takes the whole database, minus the black list (given both lists, only it applies), or the white list', () => {
     expect(resolveScope({}, catalog).tables.map((t) => t.src)).toEqual(['a', 'b', 'c']);
     expect(resolveScope({ tableBlackList: ['b'] }, catalog).tables.map((t) => t.src)).toEqual(['a', 'c']);
-    expect(resolveScope({ tableWhiteList: ['c', 'a'], tableBlackList: ['a'] }, catalog).tables.map((t) => t.src)).toEqual(['c']);
+    expect(resolveScope({ tableWhiteList: ['c', 'a'], tableBlackList: ['a'] }, catalog).tables.map((t) => t.src)).toEqual(['b', 'c']);
   });
 
   it('derives the type and the tables of listed partitions, once each', () => {

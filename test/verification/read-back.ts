@@ -99,14 +99,14 @@ function normalise(k: ValueClass, v: string | null): unknown {
       const plain = positional(v);
       return plain.includes('.') ? plain.replace(/0+$/, '').replace(/\.$/, '') : plain;
     }
-    // MariaDB keeps no negative zero (docs/API.md): both zeros are 0 here, the fingerprint does the same.
     case 'float': {
-      // NaN and the infinities in each engine's spelling (SQLite keeps NaN as the text 'NaN').
+      // NaN, the infinities and negative zero in each engine's spelling (SQLite keeps NaN and -0 as the texts 'NaN' and '-0 (negative zero)').
       if (/^nan$/i.test(v)) return 'NaN';
+      if (v === '-0 (negative zero)') return -0;
       if (/^-?(inf|infinity)$/i.test(v)) return v.startsWith('-') ? -Infinity : Infinity;
       const parts = /^ieee754\((-?\d+),(-?\d+)\)$/.exec(v);
       const x = parts ? Number(parts[1]) * 2 ** Number(parts[2]) : Number(v);
-      return x === 0 ? 0 : x;
+      return x;
     }
     case 'text': case 'char': case 'binary': case 'uuid': return v.toLowerCase();
     case 'date': return bc(v);

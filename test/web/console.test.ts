@@ -46,7 +46,7 @@ describe('web console', () => {
     base = await api.app.listen({ host: '127.0.0.1', port: 0 });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(600_000); // actions wait on the page; the limit only stops a run that hangs
     page.on('pageerror', (e) => errors.push(e.message));
   });
 
@@ -97,7 +97,7 @@ describe('web console', () => {
   it('scans the source and browses its catalog down to partitions', async () => {
     await page.goto(`${base}/console/#/sources`);
     await page.getByRole('row', { name: /shop/ }).getByRole('button', { name: 'Scan' }).click();
-    await expect.poll(() => page.getByText(/^Scan done/).textContent(), { timeout: 20_000 }).toBe('Scan done: 2 tables, 3 partitions (6 added, 0 updated, 0 dropped)');
+    await expect.poll(() => page.getByText(/^Scan done/).textContent(), { timeout: 600_000 }).toBe('Scan done: 2 tables, 3 partitions (6 added, 0 updated, 0 dropped)');
     await screenshot(page, '02-data-sources');
 
     await page.getByRole('link', { name: 'Catalog' }).click();
@@ -132,7 +132,7 @@ describe('web console', () => {
 
     await page.getByRole('button', { name: 'Create job' }).click();
     await page.waitForURL(/#\/sources\/1\/jobs\/1$/);
-    await expect.poll(() => page.locator('#job-status').textContent(), { timeout: 30_000 }).toBe('DONE');
+    await expect.poll(() => page.locator('#job-status').textContent(), { timeout: 600_000 }).toBe('DONE');
     await expect.poll(() => page.locator('.stat').allTextContents()).toEqual(expect.arrayContaining(['Tasks1 / 1', 'Partitions2 / 2', 'Rows200']));
     await page.getByRole('cell', { name: 'sales → sales' }).click();
     await expect.poll(() => page.locator('pre.logs').textContent()).toContain('copied partition region=eu: 120 rows');
@@ -153,7 +153,7 @@ describe('web console', () => {
     await expect.poll(() => page.locator('#preview').textContent()).toContain('Would match 2 partitions in 1 table; a run copies 2 of them');
     await page.getByRole('button', { name: 'Create job' }).click();
     await page.waitForURL(/#\/sources\/1\/jobs\/2$/);
-    await expect.poll(() => page.locator('#job-status').textContent(), { timeout: 30_000 }).toBe('FAILED');
+    await expect.poll(() => page.locator('#job-status').textContent(), { timeout: 600_000 }).toBe('FAILED');
     await expect.poll(() => page.locator('#job-errors').textContent()).toContain('sales: verification failed for partition region=eu: the source has 120 rows, the destination 118');
     await page.getByRole('cell', { name: 'sales → sales' }).click();
     await expect.poll(() => page.locator('pre.logs').textContent()).toMatch(/ERROR\s+verification failed for partition region=eu/);
@@ -169,7 +169,7 @@ describe('web console', () => {
 
   it('serves the interactive API docs and the metrics', async () => {
     await page.goto(`${base}/docs`);
-    await expect.poll(() => page.locator('.swagger-ui .title').first().textContent(), { timeout: 15_000 }).toContain('OpenMMS API');
+    await expect.poll(() => page.locator('.swagger-ui .title').first().textContent(), { timeout: 600_000 }).toContain('OpenMMS API');
     await expect.poll(() => page.getByText('ListMmsJobs').count()).toBeGreaterThan(0);
     await screenshot(page, '08-api-docs');
     const metrics = await (await fetch(`${base}/metrics`)).text();
@@ -207,7 +207,7 @@ describe('web console', () => {
       await page.goto(`${base}/console/#/sources/${dataSourceId}/jobs/${jobId}`);
       // Seven partitions copied over several points, the eighth waiting on the lock.
       await expect
-        .poll(async () => (await call('GET', `/datasources/${dataSourceId}/tasks?jobId=${jobId}`)).objectList[0]?.partitionDone, { timeout: 60_000 })
+        .poll(async () => (await call('GET', `/datasources/${dataSourceId}/tasks?jobId=${jobId}`)).objectList[0]?.partitionDone, { timeout: 600_000 })
         .toBe(7);
       const t = await call('GET', `/datasources/${dataSourceId}/jobs/${jobId}/throughput`);
       expect(t.running).toBe(true);
@@ -224,7 +224,7 @@ describe('web console', () => {
       await lock.query('COMMIT');
       await lock.end();
     }
-    await expect.poll(() => page.locator('#job-status').textContent(), { timeout: 30_000 }).toBe('DONE');
+    await expect.poll(() => page.locator('#job-status').textContent(), { timeout: 600_000 }).toBe('DONE');
     expect(errors).toEqual([]);
-  }, 120_000);
+  });
 });

@@ -1,17 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { CatalogService } from '../../catalog/service.js';
+import { noSchemaLevel, type CatalogService } from '../../catalog/service.js';
 import type { ScanService } from '../../catalog/scan-service.js';
 import type { CatalogFilter, CatalogSort } from '../../store/catalog.js';
 import { invalid } from '../../errors.js';
 import { paging } from '../paging.js';
 import { Envelope, errorResponses, Id, Paged, SourceParams } from '../schemas/common.js';
 import {
-  CreateScanBody, DbOut, DbParams, ListDbsQuery, ListPartitionsQuery, ListTablesQuery, PartitionOut, PartitionParams, ScanOut, ScanParams, TableOut, TableParams,
+  CreateScanBody, DbOut, DbParams, ListDbsQuery, ListPartitionsQuery, ListTablesQuery, PartitionOut, PartitionParams, ScanOut, ScanParams, TableName, TableOut, TableParams,
   UpdateDbBody, UpdateTableBody, UpdateTablesBody,
 } from '../schemas/catalog.js';
 import { dbOut, parseTime, partitionOut, scanOut, tableOut } from '../format.js';
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
+import { mmsEncodings } from '../encodings.js';
 
 const tags = ['Catalog'];
 const SORTERS = { 'sorter.numRows': 'num_rows', 'sorter.size': 'size', 'sorter.lastDdlTime': 'last_ddl_time', 'sorter.updateTime': 'update_time' } as const;
@@ -21,28 +21,6 @@ type CommonQuery = {
   status?: string[]; updated?: boolean; dropped?: boolean; lastDdlTimeStart?: string; lastDdlTimeEnd?: string;
   pageNum?: number; pageSize?: number; 'sorter.numRows'?: Order; 'sorter.size'?: Order; 'sorter.lastDdlTime'?: Order; 'sorter.updateTime'?: Order;
 };
-
-/**
- * The MMS SDK's encodings (reference §1.3), turned into the plain ones before validation:
- * `status=["DONE","FAILED"]` (one JSON array) and ListMmsDbs' `sorter={"numRows":"desc"}`.
- */
-async function mmsEncodings(req: FastifyRequest): Promise<void> {
-  const q = req.query as Record<string, unknown>;
-  const json = (name: string, text: string): unknown => {
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw invalid(`${name}: not valid JSON`);
-    }
-  };
-  if (typeof q.status === 'string' && q.status.startsWith('[')) q.status = json('status', q.status);
-  if (typeof q.sorter === 'string') {
-    const sorter = json('sorter', q.sorter);
-    if (typeof sorter !== 'object' || sorter === null || Array.isArray(sorter)) throw invalid('sorter: a JSON object such as {"numRows":"desc"}');
-    for (const [field, order] of Object.entries(sorter)) q[`sorter.${field}`] = order;
-    delete q.sorter;
-  }
-}
 
 /** Splits a catalog list query into filter, sort and page. */
 function listArgs<Q extends CommonQuery>(q: Q, extra: Partial<CatalogFilter>) {
@@ -99,15 +77,17 @@ export const catalogRoutes =
 
     app.get(
       '/datasources/:sourceId/tables',
-      { preValidation: mmsEncodings, schema: { operationId: 'ListMmsTables', tags, params: SourceParams, querystring: ListTablesQuery, response: { 200: Paged(TableOut), ...errorResponses } } },
+      { preValidation: mmsEncodings, schema: { operationId: 'ListMmsTables', tags, params: SourceParams, querystring: ListTablesQuery, response: { 200: Paged(Type.Union([TableOut, TableName])), ...errorResponses } } },
       async (req) => {
-        const { dbId, dbName, name, hasPartitions, type, dstProjectName, dstSchemaName, dstName } = req.query;
+        const { dbId, dbName, name, hasPartitions, type, onlyName, dstProjectName, dstSchemaName, dstName } = req.query;
+        noSchemaLevel('dstSchemaName', dstSchemaName); // no table has one: a filter on it would hide every table
         const project = await catalog.defaultProject(req.params.sourceId);
-        const a = listArgs(req.query, { dbId, dbName, name, hasPartitions, destination: { project, dstProjectName, dstSchemaName, dstName } });
-        // Every OpenMMS table is of type TABLE; onlyName is taken, and each row carries its name anyway.
+        const a = listArgs(req.query, { dbId, dbName, name, hasPartitions, destination: { project, dstProjectName, dstName } });
+        // Every OpenMMS table is of type TABLE.
         if (type !== undefined && type.toUpperCase() !== 'TABLE') return { requestId: req.id, data: { total: 0, objectList: [], pageNum: a.pageNum, pageSize: a.pageSize } };
         const { source, total, rows } = await catalog.listTables(req.params.sourceId, a.filter, a.sort, a.page);
-        return { requestId: req.id, data: { total, objectList: rows.map((r) => tableOut(source, r)), pageNum: a.pageNum, pageSize: a.pageSize } };
+        const objectList = onlyName ? rows.map((r) => ({ id: r.id, name: r.name })) : rows.map((r) => tableOut(source, r));
+        return { requestId: req.id, data: { total, objectList, pageNum: a.pageNum, pageSize: a.pageSize } };
       },
     );
 

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { mmsEncodings } from '../encodings.js';
 import type { JobService } from '../../jobs/service.js';
 import { allowedActions, type JobAction } from '../../jobs/lifecycle.js';
 import { Envelope, errorResponses, Id, JobParams, Paged, SourceParams } from '../schemas/common.js';
-import { CreateJobBody, JobCreatedOut, JobOut, JobActionsOut, JobPreviewOut, JobThroughputOut, ListJobsQuery, PreviewJobBody } from '../schemas/job.js';
+import { CreateJobBody, JobCreatedOut, JobOut, JobActionsOut, JobPreviewOut, JobThroughputOut, ListJobsQuery } from '../schemas/job.js';
 import type { Store } from '../../store/store.js';
 import { recordAsyncTask } from '../../store/async-tasks.js';
 import { jobOut, throughputOut } from '../format.js';
@@ -32,7 +33,7 @@ export const jobRoutes =
           tags,
           description: 'OpenMMS addition: checks a CreateMmsJob body and tells what the job would cover, without creating it.',
           params: SourceParams,
-          body: PreviewJobBody,
+          body: CreateJobBody,
           response: { 200: Envelope(JobPreviewOut), ...errorResponses },
         },
       },
@@ -41,7 +42,7 @@ export const jobRoutes =
 
     app.get(
       '/datasources/:sourceId/jobs',
-      { schema: { operationId: 'ListMmsJobs', tags, params: SourceParams, querystring: ListJobsQuery, response: { 200: Paged(JobOut), ...errorResponses } } },
+      { preValidation: mmsEncodings, schema: { operationId: 'ListMmsJobs', tags, params: SourceParams, querystring: ListJobsQuery, response: { 200: Paged(JobOut), ...errorResponses } } },
       async (req) => {
         const { pageNum: _n, pageSize: _s, stopped, 'sorter.status': statusOrder, ...filter } = req.query;
         const { pageNum, pageSize, page } = paging(req.query);

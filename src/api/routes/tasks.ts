@@ -9,6 +9,7 @@ import type { JobService } from '../../jobs/service.js';
 import { ListTasksQuery, LogsQuery, TaskLogOut, TaskOut, TaskParams } from '../schemas/task.js';
 import { taskLogOut, taskOut } from '../format.js';
 import { paging } from '../paging.js';
+import { statusFilter } from '../../jobs/task-status.js';
 
 const tags = ['Tasks'];
 /** A task's logs in one answer: one line per slice and per retry, so this is many partitions' worth. */
@@ -30,9 +31,11 @@ export const taskRoutes =
       { schema: { operationId: 'ListMmsTasks', tags, params: SourceParams, querystring: ListTasksQuery, response: { 200: Paged(TaskOut), ...errorResponses } } },
       async (req) => {
         await dataSources.get(req.params.sourceId);
-        const { pageNum: _n, pageSize: _s, 'sorter.startTime': startTime, 'sorter.status': status, ...filter } = req.query;
+        const { pageNum: _n, pageSize: _s, 'sorter.startTime': startTime, 'sorter.status': order, status, ...filter } = req.query;
         const { pageNum, pageSize, page } = paging(req.query);
-        const { total, rows } = await tasks.listTasks(store.db, req.params.sourceId, filter, page, { startTime, status });
+        // A phase's _DONE: no task rests there (jobs/task-status.ts).
+        const selected = status === undefined ? {} : statusFilter(status);
+        const { total, rows } = selected === null ? { total: 0, rows: [] } : await tasks.listTasks(store.db, req.params.sourceId, { ...filter, ...selected }, page, { startTime, status: order });
         return { requestId: req.id, data: { total, objectList: rows.map((r) => taskOut(r)), pageNum, pageSize } };
       },
     );

@@ -24,13 +24,13 @@ export const timerRoutes =
         const { pageNum: _n, pageSize: _s, ...filter } = req.query;
         const { pageNum, pageSize, page } = paging(req.query);
         const { total, rows } = await timers.list(req.params.sourceId, filter, page);
-        return { requestId: req.id, data: { total, objectList: rows.map(timerOut), pageNum, pageSize } };
+        return { requestId: req.id, data: { total, objectList: rows.map((r) => timerOut(r)), pageNum, pageSize } };
       },
     );
     app.get(
       '/datasources/:sourceId/timers/:timerId',
       { schema: { operationId: 'GetMmsTimer', tags, params: TimerParams, response: { 200: Envelope(TimerOut), ...errorResponses } } },
-      async (req) => ({ requestId: req.id, data: timerOut(await timers.get(req.params.sourceId, req.params.timerId)) }),
+      async (req) => ({ requestId: req.id, data: timerOut(await timers.get(req.params.sourceId, req.params.timerId), true) }),
     );
     app.put(
       '/datasources/:sourceId/timers/:timerId',

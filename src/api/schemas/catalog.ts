@@ -30,7 +30,7 @@ export const ListDbsQuery = Type.Object(
 
 const destinationFilters = {
   dstProjectName: Type.Optional(Type.String({ maxLength: 512, description: 'Destination database (MMS project).' })),
-  dstSchemaName: Type.Optional(Type.String({ maxLength: 512 })),
+  dstSchemaName: Type.Optional(Type.String({ maxLength: 512, description: "A schema: OpenMMS destinations have none, so any but '' is refused." })),
   dstName: Type.Optional(Type.String({ maxLength: 512, description: 'Destination table.' })),
 };
 
@@ -101,6 +101,9 @@ const Column = Type.Object({
   defaultValue: Nullable(Type.String()),
 });
 
+/** A ListMmsTables row with onlyName. */
+export const TableName = Type.Object({ id: Type.Integer(), name: Type.String() }, { additionalProperties: false });
+
 export const TableOut = Type.Object({
   id: Type.Integer(),
   sourceId: Type.Integer(),
@@ -139,11 +142,11 @@ export const PartitionOut = Type.Object({
   dstValue: Type.String(),
 });
 
-const UpdateStatus = StringEnum(['INIT', 'DONE'], {
-  description: 'INIT: the next incremental job copies the object again; DONE: it skips it. Tables and their partitions alike.',
+const UpdateStatus = StringEnum(['INIT', 'DONE', 'FAILED', 'DOING', 'PART_DONE'], {
+  description: 'INIT or FAILED: the next incremental job copies the object again; DONE: it skips it. Tables and their partitions alike. DOING and PART_DONE are refused: a running job, and the partitions, set them.',
 });
 const dstProjectName = Type.Optional(Type.String({ maxLength: 512, description: "Destination database (MMS project); '' resets it to the default." }));
-const dstSchemaName = Type.Optional(Type.String({ maxLength: 512, description: 'Kept and shown for MMS tooling; OpenMMS destinations have no schema layer.' }));
+const dstSchemaName = Type.Optional(Type.String({ maxLength: 512, description: "A schema: OpenMMS destinations have no such level, so any but '' is refused." }));
 
 export const UpdateDbBody = Type.Object({ dstProjectName, dstName: dstSchemaName, status: Type.Optional(UpdateStatus) }, { additionalProperties: false });
 export const UpdateTableBody = Type.Object(
@@ -182,7 +185,7 @@ export const ScanOut = Type.Object({
   result: Nullable(Type.String({ description: 'JSON text, as MMS answers it: the summary below.' })),
   summary: Nullable(
     Type.Object({
-      dbs: Type.Integer(),
+      databases: Type.Integer(),
       tables: Type.Integer(),
       partitions: Type.Integer(),
       added: Type.Integer(),

@@ -7,7 +7,7 @@ const JobType = StringEnum(['Database', 'Tables', 'Partitions']);
 const Names = Type.Array(ObjectName, { maxItems: 100_000 });
 const NameMap = Type.Record(Type.String({ minLength: 1, maxLength: 512 }), Type.String({ maxLength: 512 }));
 const FilterMap = Type.Record(Type.String({ minLength: 1, maxLength: 512 }), Type.String({ maxLength: 65_536 }));
-const Others = Type.Record(Type.String(), Type.Unknown());
+const Others = Type.Record(Type.String(), Type.Unknown(), { description: 'The keys OpenMMS acts on (docs/API.md "Job options"); any other key is refused.' });
 
 /** The migration-scope fields CreateMmsJob and CreateMmsTimer share (reference §2.9). */
 export const scopeFields = {
@@ -18,7 +18,7 @@ export const scopeFields = {
   partitionFilters: Type.Optional(FilterMap),
   tableMapping: Type.Optional(NameMap),
   columnMapping: Type.Optional(NameMap),
-  enableSchemaMigration: Type.Optional(Type.Boolean({ description: 'Accepted as MMS sends it: destination tables and columns are always created as needed.' })),
+  enableSchemaMigration: Type.Optional(Type.Boolean({ description: 'false: destination tables are neither created nor altered; each must be there with every column copied (else its task is SCHEMA_FAILED, naming what is missing).' })),
   enableDataMigration: Type.Optional(Type.Boolean({ description: 'false: create the tables only (schemaOnly).' })),
   enableVerification: Type.Optional(Type.Boolean()),
   others: Type.Optional(Others),
@@ -29,26 +29,23 @@ const Eta = Type.String({ format: 'mms-time', description: 'yyyy-MM-dd, yyyy-MM-
 export const CreateJobBody = Type.Object(
   {
     sourceId: Type.Optional(Id),
-    name: Name,
+    name: Type.Optional({ ...Name, description: "Default: the source database's name and the time of the call." }),
     sourceName: Type.Optional(Type.String()),
-    srcDbName: ObjectName,
+    srcDbName: Type.Optional({ ...ObjectName, description: "Default: the catalog's only database (a 400 when it has several)." }),
     srcSchemaName: Type.Optional(ObjectName),
     dstDbName: Type.Optional(ObjectName),
     dstSchemaName: Type.Optional(ObjectName),
     type: Type.Optional(JobType),
-    taskType: Type.Optional(Type.String({ maxLength: 64 })),
+    taskType: Type.Optional(Type.String({ maxLength: 64, description: 'MC2MC_VERIFY: verify only, copy nothing. MMS\'s transfer methods (HIVE, BIGQUERY, …) are refused: OpenMMS copies with its own engine.' })),
     ...scopeFields,
     schemaOnly: Type.Optional(Type.Boolean()),
     increment: Type.Optional(Type.Boolean()),
-    tunnelQuota: Type.Optional(Type.String({ maxLength: 64 })),
+    tunnelQuota: Type.Optional(Type.String({ maxLength: 64, description: 'A MaxCompute Tunnel quota: OpenMMS has none, and refuses any but an empty one.' })),
     eta: Type.Optional(Eta),
     timerId: Type.Optional(Id),
   },
   { additionalProperties: false },
 );
-
-/** CreateMmsJob's body without a name: what PreviewMmsJob (an OpenMMS addition) takes. */
-export const PreviewJobBody = Type.Object({ ...CreateJobBody.properties, name: Type.Optional(Name) }, { additionalProperties: false });
 
 export const JobPreviewOut = Type.Object({
   type: JobType,
@@ -77,7 +74,7 @@ export const ListJobsQuery = Type.Object(
     srcTableName: Type.Optional(Type.String({ maxLength: 512, description: 'The job migrates this source table.' })),
     dstDbName: Type.Optional(ObjectName),
     dstTableName: Type.Optional(Type.String({ maxLength: 512, description: 'The job writes this destination table.' })),
-    status: Type.Optional(JobStatus),
+    status: Type.Optional(Type.Array(JobStatus, { description: 'Any of these statuses: one status, a JSON array (as the catalog lists take it), a comma list, or the parameter repeated (OpenMMS additions).' })),
     stopped: Type.Optional(StringEnum(['0', '1', 'true', 'false'])),
     timerId: Type.Optional(Id),
     ...PageQuery,

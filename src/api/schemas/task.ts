@@ -1,15 +1,20 @@
 import { Type } from '@sinclair/typebox';
+import { MMS_TASK_STATUSES } from '../../jobs/task-status.js';
 import { Id, Nullable, PageQuery, StringEnum } from './common.js';
 
-const TaskStatus = StringEnum(['INIT', 'DOING', 'DONE', 'FAILED']);
+/** A task's status, its phase included (reference §1.5). */
+const TaskStatus = StringEnum([...MMS_TASK_STATUSES], { description: "The task's phase and how it stands in it: SCHEMA_DOING, DATA_DOING, VERIFICATION_FAILED, … (a phase's _DONE shows in its log)." });
+/** A slice of a task: OpenMMS's own statuses. */
+const SliceStatus = StringEnum(['INIT', 'DOING', 'DONE', 'FAILED']);
 
 const Order = StringEnum(['asc', 'desc']);
 
 export const ListTasksQuery = Type.Object(
   {
     jobId: Type.Optional(Id),
+    run: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: "OpenMMS addition: the tasks of this run of their job (none: each job's current run, the one its taskNum counts)." })),
     jobName: Type.Optional(Type.String()),
-    status: Type.Optional(TaskStatus),
+    status: Type.Optional(StringEnum([...MMS_TASK_STATUSES, 'DOING', 'FAILED'], { description: 'A status of §1.5; DOING and FAILED (OpenMMS additions) select every phase.' })),
     srcDbName: Type.Optional(Type.String()),
     srcTableName: Type.Optional(Type.String()),
     dstDbName: Type.Optional(Type.String()),
@@ -35,7 +40,7 @@ export const TaskOut = Type.Object({
   dstSchemaName: Nullable(Type.String()),
   type: Type.String({ description: "The job's taskType, or COPY_TASK." }),
   running: Type.Boolean(),
-  retriedTimes: Type.Integer({ description: 'Attempts after the first.' }),
+  retriedTimes: Type.Integer({ description: 'Times the task was run again after failing: by the engine after a transient failure, or by RetryMmsTask or RetryMmsJob.' }),
   run: Type.Integer({ description: 'The run of the job that planned the task (a job runs again when started after DONE).' }),
   sourceId: Type.Integer(),
   srcDbName: Type.String(),
@@ -60,8 +65,9 @@ export const TaskOut = Type.Object({
       Type.Object({
         partitionId: Nullable(Type.Integer()),
         value: Nullable(Type.String()),
-        status: TaskStatus,
-        rows: Type.Integer(),
+        status: SliceStatus,
+        mode: StringEnum(['copy', 'compare', 'remove'], { description: 'copy; compare (an increment: DONE and unchanged at the last scan, copied only if the two ends differ); remove (gone from the source).' }),
+        rows: Type.Integer({ description: 'Rows copied.' }),
         verification: Nullable(
           Type.Object({
             sourceRows: Type.Integer(),
@@ -84,9 +90,9 @@ export const TaskLogOut = Type.Object({
   id: Type.Integer(),
   sourceId: Type.Integer(),
   taskId: Type.Integer(),
-  status: Type.String({ description: 'FAILED for the error that ended the task, DOING for what was logged while it ran.' }),
-  action: Type.String({ description: 'What the task did.' }),
-  msg: Type.String({ description: 'Its result: the structured data as JSON text, or the level.' }),
+  status: Type.String({ description: "The task's status when the line was written (as GetMmsTask's); a phase's _DONE on the line that ends it." }),
+  action: Type.String({ description: 'What the task did (for a failure: what it was doing).' }),
+  msg: Type.String({ description: 'Its result: the structured data as JSON text, the error of a failure, ok, or WARN.' }),
   createTime: Type.String(),
   time: Type.String({ description: 'OpenMMS addition (as createTime).' }),
   level: StringEnum(['INFO', 'WARN', 'ERROR']),

@@ -54,8 +54,8 @@ export const TimerOut = Type.Object({
   timezone: Type.String(),
   stopped: Type.Boolean(),
   lastTick: Nullable(Type.String({ description: 'The latest tick handled (UTC).' })),
-  createTime: Type.String(),
-  updateTime: Type.String(),
+  createTime: Type.String({ description: 'GetMmsTimer: epoch milliseconds (as MMS gives it); ListMmsTimers: yyyy-MM-dd HH:mm:ss.' }),
+  updateTime: Type.String({ description: 'GetMmsTimer: ISO 8601 (as MMS gives it); ListMmsTimers: yyyy-MM-dd HH:mm:ss.' }),
   config: Nullable(Type.Object({}, { additionalProperties: true, description: 'The job template (TimerConfig), every key present.' })),
 });
 

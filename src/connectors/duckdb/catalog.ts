@@ -38,11 +38,14 @@ export class DuckdbCatalog implements SourceCatalog {
         [db, t.name],
       );
       const columns: ColumnMeta[] = cols.map((c) => ({ name: c.name, nativeType: c.type, type: formatLogical(fromDuckdb(c.type)), nullable: c.nullable, comment: c.comment }));
+      const key = await this.integerKey(db, t.name);
+      const bounds = key === null ? 'NULL AS lo, NULL AS hi' : `CAST(min(${quoteIdent(key)}) AS VARCHAR) AS lo, CAST(max(${quoteIdent(key)}) AS VARCHAR) AS hi`;
       // hash() of the whole row, summed: an exact-content signal computed inside DuckDB.
-      const [stats] = await this.duck.all<{ n: bigint; h: bigint | null }>(`SELECT count(*) AS n, sum(hash(t)) AS h FROM ${quoteIdent(db)}.${quoteIdent(t.name)} t`);
+      const [stats] = await this.duck.all<{ n: bigint; h: bigint | null; lo: string | null; hi: string | null }>(`SELECT count(*) AS n, sum(hash(t)) AS h, ${bounds} FROM ${this.duck.qualified(db, t.name)} t`);
       out.push({
         name: t.name, comment: t.comment, columns, partitionColumns: [],
         rows: Number(stats!.n), size: 0, lastModified: null, fingerprint: fingerprint(columns, String(stats!.n), String(stats!.h)),
+        ...(key !== null && { chunkKey: { column: key, min: stats!.lo, max: stats!.hi } }),
       });
     }
     return out;
@@ -52,5 +55,20 @@ export class DuckdbCatalog implements SourceCatalog {
 
   async close(): Promise<void> {
     this.duck.close();
+  }
+
+  /**
+   * The integer column the table's primary key starts with, which it can be cut into chunks by
+   * (ranges of it hold each row once, read in any snapshot); null if it has none.
+   */
+  private async integerKey(db: string, table: string): Promise<string | null> {
+    const [key] = await this.duck.all<{ name: string }>(
+      `SELECT k.constraint_column_names[1] AS name FROM duckdb_constraints() k
+         JOIN duckdb_columns() c ON c.database_name = k.database_name AND c.schema_name = k.schema_name AND c.table_name = k.table_name AND c.column_name = k.constraint_column_names[1]
+        WHERE k.database_name = current_database() AND k.schema_name = $1 AND k.table_name = $2 AND k.constraint_type = 'PRIMARY KEY'
+          AND c.data_type IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER')`,
+      [db, table],
+    );
+    return key?.name ?? null;
   }
 }

@@ -8,11 +8,17 @@ import { pinFolder, type PinnedFolder } from '../pinned.js';
 import type { SliceProbe } from '../data.js';
 import { FALLBACK_SCRATCH, scratchPath } from '../scratch.js';
 import { duckdbResources, formatSize } from './resources.js';
+import { quoteIdent } from '../sql.js';
 
 export interface DuckSession {
   connection: DuckDBConnection;
   /** Rows of a query as plain objects; parameters bind as $1, $2, … */
   all<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * `"catalog"."schema"[."table"]`, quoted: a schema named like the file's catalog (`sales` in
+   * sales.duckdb) is otherwise ambiguous to DuckDB.
+   */
+  qualified(schema: string, table?: string): string;
   close(): void;
 }
 
@@ -118,8 +124,10 @@ export async function openDuck(path: string, { readOnly, scratch = FALLBACK_SCRA
 
 async function session(instance: DuckDBInstance, release: () => void): Promise<DuckSession> {
   const connection = await instance.connect();
+  const catalog = String((await connection.runAndReadAll('SELECT current_database()')).getRows()[0]![0]);
   return {
     connection,
+    qualified: (schema, table) => [catalog, schema, ...(table === undefined ? [] : [table])].map(quoteIdent).join('.'),
     async all<T>(sql: string, params: unknown[] = []) {
       const reader = await connection.runAndReadAll(sql, params as never);
       return reader.getRowObjectsJS() as T[];

@@ -27,9 +27,13 @@ function carrier(t: LogicalType): Carrier {
 
 const nested = (t: LogicalType) => t.kind === 'array' || t.kind === 'map' || t.kind === 'struct';
 
+/** A DECIMAL's text with its leading zero: DuckDB prints one whose digits are all fraction (DECIMAL(5,5)) as `.00123`. */
+export const duckDecimalText = (expr: string) => `regexp_replace(CAST(${expr} AS VARCHAR), '^(-?)\\.', '\\10.')`;
+
 /** SELECT expression that reads a column as its carrier (intervals as DuckDB's own value, see fromDuck). */
 export function readExpr(name: string, t: LogicalType): string {
   if (nested(t)) return `to_json(${quoteIdent(name)})::VARCHAR`;
+  if (t.kind === 'decimal' && carrier(t) === 'VARCHAR') return duckDecimalText(quoteIdent(name));
   if (isDated(t)) return bcFromDuckdb(quoteIdent(name));
   if (t.kind === 'interval') return quoteIdent(name);
   return carrier(t) === 'VARCHAR' ? `CAST(${quoteIdent(name)} AS VARCHAR)` : quoteIdent(name);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Connection } from '../engines.js';
-import { NotTaken, SLICE_COLUMN, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type SlicePair, type SliceProbe, type SourceReader } from '../data.js';
+import { NotTaken, SLICE_COLUMN, sliceCondition, slicesCondition, tableAsNeeded, tagOf, type TableSchema, type BeforeCommit, type SliceKey, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type SlicePair, type SliceProbe, type SourceReader } from '../data.js';
 import { PostgresReader } from '../postgres/reader.js';
 import { FALLBACK_SCRATCH, scratchFolder } from '../scratch.js';
 import { csvCastExprs, csvLoadable, readCsv, writeCsv } from './csv-load.js';
@@ -27,14 +27,16 @@ export class DuckdbWriter implements DestinationWriter {
     return new DuckdbWriter(duck, conn.scratch ?? FALLBACK_SCRATCH);
   }
 
-  async ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean): Promise<void> {
+  async ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean, { alter = true }: TableSchema = {}): Promise<void> {
     const wanted = [...columns.map((c) => [c.name, toDuckdb(c.type)] as const), ...(partitioned ? [[SLICE_COLUMN, 'VARCHAR'] as const] : [])];
-    await this.duck.all(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(db)}`);
-    const have = await this.duck.all<{ name: string }>(
+    const columnsNow = () => this.duck.all<{ name: string }>(
       'SELECT column_name AS name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = $1 AND table_name = $2',
       [db, table],
     );
-    const target = `${quoteIdent(db)}.${quoteIdent(table)}`;
+    if (!alter) return tableAsNeeded(`${db}.${table}`, new Set((await columnsNow()).map((h) => h.name)), wanted.map(([n]) => n));
+    await this.duck.all(`CREATE SCHEMA IF NOT EXISTS ${this.duck.qualified(db)}`);
+    const have = await columnsNow();
+    const target = `${this.duck.qualified(db, table)}`;
     if (have.length === 0) {
       await this.duck.all(`CREATE TABLE ${target} (${wanted.map(([n, t]) => `${quoteIdent(n)} ${t}`).join(', ')})`);
       return;
@@ -43,11 +45,14 @@ export class DuckdbWriter implements DestinationWriter {
     for (const [n, t] of wanted) if (!names.has(n)) await this.duck.all(`ALTER TABLE ${target} ADD COLUMN ${quoteIdent(n)} ${t}`);
   }
 
-  async replace(db: string, table: string, columns: DataColumn[], slice: string | null, rows: AsyncIterable<Row[]>): Promise<number> {
+  async replace(db: string, table: string, columns: DataColumn[], slice: SliceKey | null, rows: AsyncIterable<Row[]>, beforeCommit?: BeforeCommit): Promise<number> {
     const staged = `mms_stage_${randomUUID().replace(/-/g, '')}`;
     try {
       const n = await stage(this.duck.connection, staged, columns, rows);
-      await this.inTransaction(() => this.swapIn(db, table, columns, castExprs(columns), slice, `temp.${quoteIdent(staged)}`));
+      await this.inTransaction(async () => {
+        await this.swapIn(db, table, columns, castExprs(columns), slice, `temp.${quoteIdent(staged)}`);
+        await beforeCommit?.(this.probe(db, table, slice));
+      });
       return n;
     } finally {
       await this.duck.all(`DROP TABLE IF EXISTS temp.${quoteIdent(staged)}`);
@@ -62,7 +67,9 @@ export class DuckdbWriter implements DestinationWriter {
    * PostgreSQL's COPY CSV of each slice into a file, then DuckDB's own `read_csv` cast into place
    * (csv-load.ts), in one transaction: no value crosses JavaScript.
    */
-  async replaceFrom(reader: SourceReader, from: { db: string; table: string }, slices: SlicePair[], db: string, table: string, columns: DataColumn[], dstColumns: DataColumn[], watch: CopyWatch): Promise<{ rows: number; bytes: number }> {
+  async replaceFrom(
+    reader: SourceReader, from: { db: string; table: string }, slices: SlicePair[], db: string, table: string, columns: DataColumn[], dstColumns: DataColumn[], watch: CopyWatch, beforeCommit?: BeforeCommit,
+  ): Promise<{ rows: number; bytes: number }> {
     if (!this.takesFrom(reader, columns)) throw new Error('replaceFrom: these columns cannot pass through');
     const dir = await scratchFolder(this.scratch, 'csv');
     try {
@@ -71,6 +78,8 @@ export class DuckdbWriter implements DestinationWriter {
       const rows = await this.inTransaction(async () => {
         let n = 0;
         for (const [i, { key }] of slices.entries()) n += await this.swapIn(db, table, dstColumns, csvCastExprs(dstColumns), key, readCsv(files[i]!, dstColumns));
+        const keys = slices.map((p) => p.key);
+        await beforeCommit?.(keys.length > 1 && keys.every((k) => k !== null) ? this.probeBatch(db, table, keys as string[]) : this.probe(db, table, keys[0] ?? null));
         return n;
       }).catch((err: Error) => {
         // PostgreSQL writes well-formed CSV: what read_csv refuses is a row past its line limit.
@@ -96,22 +105,30 @@ export class DuckdbWriter implements DestinationWriter {
   }
 
   /** Replaces a slice's rows (the whole table's for null) with `values` selected from `from`; the rows inserted. */
-  private async swapIn(db: string, table: string, columns: DataColumn[], values: string[], slice: string | null, from: string): Promise<number> {
-    const target = `${quoteIdent(db)}.${quoteIdent(table)}`;
-    const names = [...columns.map((c) => quoteIdent(c.name)), ...(slice === null ? [] : [quoteIdent(SLICE_COLUMN)])];
-    const params = slice === null ? [] : [slice];
-    await this.duck.all(`DELETE FROM ${target}${slice === null ? '' : ` WHERE ${quoteIdent(SLICE_COLUMN)} = $1`}`, params);
-    const [inserted] = await this.duck.all<{ Count: bigint }>(`INSERT INTO ${target} (${names.join(', ')}) SELECT ${[...values, ...(slice === null ? [] : ['$1'])].join(', ')} FROM ${from}`, params);
+  private async swapIn(db: string, table: string, columns: DataColumn[], values: string[], slice: SliceKey | null, from: string): Promise<number> {
+    const target = `${this.duck.qualified(db, table)}`;
+    const tag = tagOf(slice);
+    const names = [...columns.map((c) => quoteIdent(c.name)), ...(tag === null ? [] : [quoteIdent(SLICE_COLUMN)])];
+    await this.duck.all(`DELETE FROM ${this.rowsOf(db, table, slice)}`);
+    const [inserted] = await this.duck.all<{ Count: bigint }>(`INSERT INTO ${target} (${names.join(', ')}) SELECT ${[...values, ...(tag === null ? [] : [quoteLiteral(tag)])].join(', ')} FROM ${from}`);
     return Number(inserted?.Count ?? 0);
   }
 
-  probe(db: string, table: string, slice: string | null): SliceProbe {
-    return duckProbe(this.duck, `${quoteIdent(db)}.${quoteIdent(table)}${slice === null ? '' : ` WHERE ${quoteIdent(SLICE_COLUMN)} = ${quoteLiteral(slice)}`}`);
+  /** A slice's rows (the whole table's for null) as a FROM item. */
+  private rowsOf(db: string, table: string, slice: SliceKey | null): string {
+    return `${this.duck.qualified(db, table)}${slice === null ? '' : ` WHERE ${sliceCondition(slice, quoteIdent, quoteLiteral)}`}`;
   }
 
-  async count(db: string, table: string, slice: string | null): Promise<number> {
-    const where = slice === null ? '' : ` WHERE ${quoteIdent(SLICE_COLUMN)} = $1`;
-    const [r] = await this.duck.all<{ n: bigint }>(`SELECT count(*) AS n FROM ${quoteIdent(db)}.${quoteIdent(table)}${where}`, slice === null ? [] : [slice]);
+  probe(db: string, table: string, slice: SliceKey | null): SliceProbe {
+    return duckProbe(this.duck, this.rowsOf(db, table, slice));
+  }
+
+  probeBatch(db: string, table: string, keys: string[]): SliceProbe {
+    return duckProbe(this.duck, `${this.duck.qualified(db, table)} WHERE ${slicesCondition(keys, quoteIdent, quoteLiteral)}`);
+  }
+
+  async count(db: string, table: string, slice: SliceKey | null): Promise<number> {
+    const [r] = await this.duck.all<{ n: bigint }>(`SELECT count(*) AS n FROM ${this.rowsOf(db, table, slice)}`);
     return Number(r!.n);
   }
 

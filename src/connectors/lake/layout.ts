@@ -1,6 +1,6 @@
 import { opendir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { unescapeValue } from '../partition-spec.js';
+import { formatSpec, unescapeValue } from '../partition-spec.js';
 
 /**
  * The Hive layout on a local file system: `<root>/<table>/k1=v1/k2=v2/part-0.parquet` for the
@@ -17,6 +17,9 @@ export const DEFAULT_DB = 'default';
  * Spark skip such folders).
  */
 export const SLICE_FOLDER_KEY = 'mms_partition';
+
+/** A partition's folder below its table's: its spec where the table's partitions are each one value, else SLICE_FOLDER_KEY's. */
+export const sliceFolder = (value: string, exactTable: boolean): string => (exactTable ? value : formatSpec([[SLICE_FOLDER_KEY, value]]));
 
 const hidden = (name: string) => name.startsWith('.') || name.startsWith('_');
 

@@ -3,13 +3,22 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import type { Connection } from '../engines.js';
-import type { DataColumn, DestinationWriter, Row, SliceProbe } from '../data.js';
+import { tableAsNeeded, type BeforeCommit, type DataColumn, type DestinationWriter, type Row, type SliceKey, type SliceProbe, type TableSchema } from '../data.js';
 import { duckProbe, openDuck, quoteIdent, quoteLiteral, type DuckSession } from '../duckdb/connect.js';
 import { castExprs, stage } from '../duckdb/values.js';
 import { toParquet } from '../duckdb/types.js';
 import { dbFolder, STAGING_PREFIXES } from './layout.js';
 import { destinationNameProblem } from '../names.js';
 import { pinBelow, pinFolder, type PinnedFolder } from '../pinned.js';
+
+/** A slice's folder below its table's: a lake keeps slices as folders, and is never written in key ranges (it has no chunks). */
+function folderKey(key: SliceKey | null): string | null {
+  if (key !== null && typeof key !== 'string') throw new Error('a lake is written partition by partition, never in key ranges');
+  return key;
+}
+
+/** The Parquet files of a folder, as a slice's rows. */
+const filesProbe = (duck: DuckSession, folder: string): SliceProbe => duckProbe(duck, `read_parquet(${quoteLiteral(join(folder, '*.parquet'))}, hive_partitioning = false)`, 'parquet');
 
 /** A pinned folder, or an error saying what could not be written and why. */
 function pinOrSay(pin: () => PinnedFolder, what: string): PinnedFolder {
@@ -117,12 +126,13 @@ export class LakeWriter implements DestinationWriter {
     }
   }
 
-  async ensureTable(db: string, table: string): Promise<void> {
-    // The schema lives in the files; the folder is all there is to create.
-    this.table(db, table);
+  async ensureTable(db: string, table: string, _columns: DataColumn[], _partitioned: boolean, { alter = true }: TableSchema = {}): Promise<void> {
+    // The schema lives in the files; the folder is all there is to create (or, not altering, to find).
+    if (this.table(db, table, alter) === null) tableAsNeeded(`${db}.${table}`, new Set(), []);
   }
 
-  async replace(db: string, table: string, columns: DataColumn[], slice: string | null, rows: AsyncIterable<Row[]>): Promise<number> {
+  async replace(db: string, table: string, columns: DataColumn[], key: SliceKey | null, rows: AsyncIterable<Row[]>, beforeCommit?: BeforeCommit): Promise<number> {
+    const slice = folderKey(key);
     const { dbFolder: dbDir, tableFolder } = this.table(db, table)!;
     // The folder the slice's folder (for a whole table, the table's) is swapped in, and its name there.
     const parent = slice === null ? dbDir : pinOrSay(() => pinBelow(tableFolder, dirname(slice), { create: true }), `cannot write '${db}.${table}' partition ${slice}`);
@@ -156,6 +166,8 @@ export class LakeWriter implements DestinationWriter {
           await this.duck.all(`DROP TABLE IF EXISTS temp.${staged}`);
         }
       }
+      // The staged files are checked before they take the slice's place (the rename is the lake's commit).
+      await beforeCommit?.(filesProbe(this.duck, staging.path));
       await chmod(fresh, 0o755);
       const hadOld = existsSync(target);
       if (hadOld) await rename(target, old);
@@ -177,6 +189,22 @@ export class LakeWriter implements DestinationWriter {
     }
   }
 
+  /** A partition gone from the source: its folder moved aside (the lake's commit), then deleted. */
+  async removeSlice(db: string, table: string, key: SliceKey | null): Promise<void> {
+    const slice = folderKey(key);
+    if (slice === null) throw new Error(`the lake removes a partition's folder, not the table '${db}.${table}'`);
+    const tableFolder = this.table(db, table, false)?.tableFolder;
+    if (!tableFolder || !existsSync(join(tableFolder.path, slice))) return; // never written, or removed already
+    const parent = pinOrSay(() => pinBelow(tableFolder, dirname(slice)), `cannot remove '${db}.${table}' partition ${slice}`);
+    try {
+      const old = join(parent.path, `${STAGING_PREFIXES[1]}${randomUUID().replace(/-/g, '')}`);
+      await rename(join(parent.path, basename(slice)), old);
+      await rm(old, { recursive: true, force: true });
+    } finally {
+      parent.close();
+    }
+  }
+
   /** A slice's folder (the table's for null), below the table's pinned folder; one that is not there for a table never written. */
   private folder(db: string, table: string, slice: string | null): string {
     const tableFolder = this.table(db, table, false)?.tableFolder.path ?? join(this.root.path, relative('/', dbFolder('/', db)), table);
@@ -184,12 +212,12 @@ export class LakeWriter implements DestinationWriter {
   }
 
   /** The slice's files as they were written: every column in them, time offsets and intervals as text. */
-  probe(db: string, table: string, slice: string | null): SliceProbe {
-    return duckProbe(this.duck, `read_parquet(${quoteLiteral(join(this.folder(db, table, slice), '*.parquet'))}, hive_partitioning = false)`, 'parquet');
+  probe(db: string, table: string, slice: SliceKey | null): SliceProbe {
+    return filesProbe(this.duck, this.folder(db, table, folderKey(slice)));
   }
 
-  async count(db: string, table: string, slice: string | null): Promise<number> {
-    const folder = this.folder(db, table, slice);
+  async count(db: string, table: string, slice: SliceKey | null): Promise<number> {
+    const folder = this.folder(db, table, folderKey(slice));
     if (!existsSync(folder)) return 0;
     const [r] = await this.duck.all<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet(${quoteLiteral(join(folder, '*.parquet'))})`);
     return Number(r!.n);

@@ -71,8 +71,12 @@ export class MysqlCatalog implements SourceCatalog {
         const partitionColumns = keys.map((k) => cs.find((c) => c.name === k) ?? nameColumn(k));
         out.push({ name: t.name, comment: t.comment || null, columns: cs, partitionColumns, rows: 0, size: 0, lastModified: null, fingerprint: fingerprint(cs, keys) });
       } else {
-        const stats = await this.contentStats(db, t.name, cs, null);
-        out.push({ name: t.name, comment: t.comment || null, columns: cs, partitionColumns: [], rows: stats.rows, size: stats.size, lastModified: null, fingerprint: fingerprint(cs, stats.signal) });
+        const key = await this.integerKey(db, t.name);
+        const stats = await this.contentStats(db, t.name, cs, null, key);
+        out.push({
+          name: t.name, comment: t.comment || null, columns: cs, partitionColumns: [], rows: stats.rows, size: stats.size, lastModified: null, fingerprint: fingerprint(cs, stats.signal),
+          ...(key !== null && { chunkKey: { column: key, min: stats.min, max: stats.max } }),
+        });
       }
     }
     return out;
@@ -124,11 +128,12 @@ export class MysqlCatalog implements SourceCatalog {
    * Exact row count and a content checksum computed inside the engine: a sum of per-row CRC32s
    * over every column, with a null map so NULL and '' differ.
    */
-  private async contentStats(db: string, table: string, cols: ColumnMeta[], partition: string | null) {
+  private async contentStats(db: string, table: string, cols: ColumnMeta[], partition: string | null, key: string | null = null) {
     const names = cols.map((c) => quoteIdent(c.name));
     const rowText = names.length ? `CONCAT_WS(0x1f, ${names.join(', ')}, CONCAT(${names.map((n) => `ISNULL(${n})`).join(', ')}))` : "''";
     const from = `${qualified(db, table)}${partition ? ` PARTITION (${quoteIdent(partition)})` : ''}`;
-    const [[r]] = await this.c.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n, COALESCE(SUM(CRC32(${rowText})), 0) AS crc FROM ${from}`);
+    const bounds = key === null ? 'NULL AS lo, NULL AS hi' : `CAST(MIN(${quoteIdent(key)}) AS CHAR) AS lo, CAST(MAX(${quoteIdent(key)}) AS CHAR) AS hi`;
+    const [[r]] = await this.c.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n, COALESCE(SUM(CRC32(${rowText})), 0) AS crc, ${bounds} FROM ${from}`);
     let size = 0;
     if (!partition) {
       const [[s]] = await this.c.query<mysql.RowDataPacket[]>(
@@ -137,7 +142,21 @@ export class MysqlCatalog implements SourceCatalog {
       );
       size = Number(s?.size ?? 0);
     }
-    return { rows: Number(r!.n), size, signal: [String(r!.n), String(r!.crc)] };
+    return { rows: Number(r!.n), size, signal: [String(r!.n), String(r!.crc)], min: (r!.lo as string | null) ?? null, max: (r!.hi as string | null) ?? null };
+  }
+
+  /**
+   * The integer column the table's primary key starts with, which it can be cut into chunks by
+   * (ranges of it hold each row once, read in any snapshot); null if it has none.
+   */
+  private async integerKey(db: string, table: string): Promise<string | null> {
+    const [keys] = await this.c.query<mysql.RowDataPacket[]>(
+      `SELECT k.COLUMN_NAME AS name, c.DATA_TYPE AS type FROM information_schema.KEY_COLUMN_USAGE k
+         JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = k.TABLE_SCHEMA AND c.TABLE_NAME = k.TABLE_NAME AND c.COLUMN_NAME = k.COLUMN_NAME
+        WHERE k.TABLE_SCHEMA = ? AND k.TABLE_NAME = ? AND k.CONSTRAINT_NAME = 'PRIMARY' AND k.ORDINAL_POSITION = 1`,
+      [db, table],
+    );
+    return keys.length === 1 && /^(tinyint|smallint|mediumint|int|bigint)$/i.test(keys[0]!.type) ? (keys[0]!.name as string) : null;
   }
 }
 

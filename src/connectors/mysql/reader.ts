@@ -2,7 +2,7 @@ import mysql from 'mysql2/promise';
 
 const mysqlEscape = (v: string) => mysql.escape(v);
 import type { Connection } from '../engines.js';
-import { READ_BATCH, type DataColumn, type ReadOptions, type Row, type Slice, type SliceProbe, type SourceReader, type Value } from '../data.js';
+import { readCondition, READ_BATCH, type DataColumn, type ReadOptions, type Row, type Slice, type SliceProbe, type SourceReader, type Value } from '../data.js';
 import { isDated, type LogicalType } from '../types/logical.js';
 import { connectMysql, qualified, quoteIdent } from './connect.js';
 
@@ -52,6 +52,9 @@ function assertPortable(s: string, t: LogicalType): void {
   if (zeroDate(s, t)) {
     throw new Unportable(`the zero date '${s}' has no equal in other engines (make it NULL or a real date at the source, or let the job copy zero dates as NULL: others {"mysql.zeroDatesAsNull": true})`);
   }
+  if (t.kind === 'time' && s.startsWith('-')) {
+    throw new Unportable(`the TIME '${s}' is a negative duration; other engines' TIME is a time of day, 00:00:00 to 23:59:59`);
+  }
   if (t.kind === 'time' && !/^([01]\d|2[0-3]):/.test(s)) {
     throw new Unportable(`the TIME '${s}' is a duration beyond one day; other engines' TIME holds 00:00:00 to 23:59:59`);
   }
@@ -59,11 +62,14 @@ function assertPortable(s: string, t: LogicalType): void {
 
 const trimFraction = (s: string) => s.replace(/\.(\d*?)0+$/, (_m, kept: string) => (kept ? `.${kept}` : ''));
 
-/** A source partition (`PARTITION (p)`) or the rows of a destination slice. */
+/** One snapshot for all a transaction reads, which writes nothing. */
+export const START_SNAPSHOT = 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY';
+
+/** A source partition (`PARTITION (p)`), a chunk's rows, or the rows of a destination slice. */
 function fromClause(db: string, table: string, slice: Slice | null): string {
-  if (!slice) return qualified(db, table);
-  if (slice.column) return `${qualified(db, table)} WHERE ${quoteIdent(slice.column)} = ${mysqlEscape(slice.value!)}`;
-  return `${qualified(db, table)} PARTITION (${quoteIdent(slice.location)})`;
+  const where = readCondition(slice, quoteIdent, mysqlEscape);
+  if (where !== null) return `${qualified(db, table)} WHERE ${where}`;
+  return slice ? `${qualified(db, table)} PARTITION (${quoteIdent(slice.location)})` : qualified(db, table);
 }
 
 /** A slice's rows for verification. */
@@ -73,18 +79,39 @@ export function mysqlProbe(c: mysql.Connection, from: string): SliceProbe {
   return { dialect: 'mysql', from, query: async (sql) => (await c.query<mysql.RowDataPacket[]>({ sql, rowsAsArray: true, typeCast }))[0] as unknown[][] };
 }
 
-/** Reads a MySQL/MariaDB table or one partition (`PARTITION (p)`) as a stream. */
+/**
+ * Reads a MySQL/MariaDB table or one partition (`PARTITION (p)`) as a stream. Everything a reader
+ * reads is read in one consistent-snapshot transaction held for its life: its own, or the job's,
+ * a session the job's snapshot opened (snapshot.ts).
+ */
 export class MysqlReader implements SourceReader {
-  private constructor(private readonly c: mysql.Connection) {}
+  private constructor(
+    private readonly c: mysql.Connection,
+    /** Ends the session, or hands it back to the job's snapshot (`usable`: not left mid-result). */
+    private readonly release: (usable: boolean) => Promise<void>,
+  ) {}
 
   static async open(conn: Connection): Promise<MysqlReader> {
-    return new MysqlReader(await connectMysql(conn, { readOnly: true }));
+    const c = await connectMysql(conn, { readOnly: true });
+    try {
+      await c.query(START_SNAPSHOT);
+    } catch (err) {
+      c.destroy();
+      throw err;
+    }
+    return new MysqlReader(c, () => c.end().catch(() => {}));
   }
+
+  /** A reader on a session already in a snapshot (the job's). */
+  static inSession(c: mysql.Connection, release: (usable: boolean) => Promise<void>): MysqlReader {
+    return new MysqlReader(c, release);
+  }
+
+  private usable = true;
 
   async *read(db: string, table: string, columns: DataColumn[], slice: Slice | null, options: ReadOptions = {}): AsyncIterable<Row[]> {
     const exprs = columns.map((c) => (c.type.kind === 'float32' ? `CAST(${quoteIdent(c.name)} AS DOUBLE)` : quoteIdent(c.name)));
     const from = fromClause(db, table, slice);
-    await this.c.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
     let i = 0;
     const typeCast = (field: Field) => {
       const column = columns[i % columns.length]!;
@@ -96,7 +123,13 @@ export class MysqlReader implements SourceReader {
         throw new Error(`MariaDB table '${table}', column '${column.name}', row ${row}: ${err.message}; the slice was not copied`);
       }
     };
-    const core = (this.c as unknown as { connection: { query(o: object): { stream(o: object): AsyncIterable<Row> } } }).connection;
+    const core = (this.c as unknown as { connection: { _fatalError: Error | null; query(o: object): { stream(o: object): AsyncIterable<Row> } } }).connection;
+    // mysql2 tells a query sent on a session that already ended (killed while idle) only to the
+    // session, never to the query's stream, which would then wait forever: refused here instead.
+    if (core._fatalError) {
+      this.usable = false;
+      throw new Error(`the MariaDB session ended before the read (connection is in closed state): ${core._fatalError.message}`);
+    }
     const stream = core.query({ sql: `SELECT ${exprs.join(', ')} FROM ${from}`, rowsAsArray: true, typeCast }).stream({ highWaterMark: READ_BATCH });
     let finished = false;
     try {
@@ -113,8 +146,10 @@ export class MysqlReader implements SourceReader {
     } finally {
       // A consumer that stops early (a stopped job) leaves the result set mid-stream: the server
       // would send all of it before answering anything else, so that connection is closed instead.
-      if (finished) await this.c.query('ROLLBACK').catch(() => {});
-      else this.c.destroy();
+      if (!finished) {
+        this.usable = false;
+        this.c.destroy();
+      }
     }
   }
 
@@ -128,6 +163,6 @@ export class MysqlReader implements SourceReader {
   }
 
   async close(): Promise<void> {
-    await this.c.end().catch(() => {});
+    await this.release(this.usable);
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type mysql from 'mysql2/promise';
 import type { Connection } from '../engines.js';
-import { SLICE_COLUMN, type DataColumn, type DestinationWriter, type Row, type SliceProbe, type Value } from '../data.js';
+import { keyIndexName, keyText, SLICE_COLUMN, sliceCondition, tableAsNeeded, tagOf, type TableSchema, type BeforeCommit, type DataColumn, type DestinationWriter, type Row, type SliceKey, type SliceProbe, type Value } from '../data.js';
 import { mysqlProbe } from './reader.js';
 import { isDated, type LogicalType } from '../types/logical.js';
 import { connectMysql, qualified, quoteIdent } from './connect.js';
@@ -16,6 +16,7 @@ function toParam(v: Value, t: LogicalType): unknown {
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new Error(`MySQL cannot store ${v} (${t.kind})`);
+    if (Object.is(v, -0)) throw new Error(`MySQL cannot store -0 (${t.kind}): MariaDB keeps no negative zero`);
     return v;
   }
   // DATE and DATETIME span the years 1000 to 9999: no era before year 1, no infinity.
@@ -31,53 +32,83 @@ const lockName = (key: string) => `openmms:${createHash('sha256').update(key).di
 
 /** Writes with batched, parameterised INSERTs; a slice is replaced inside one transaction. */
 export class MysqlWriter implements DestinationWriter {
-  private constructor(private readonly c: mysql.Connection) {}
+  private constructor(
+    private readonly c: mysql.Connection,
+    /** Whether slices of one table may be written at once (see open). */
+    private readonly sideBySide: boolean,
+  ) {}
 
+  /**
+   * Slices of one table (chunks, partitions) written at once by several sessions deadlock under
+   * REPEATABLE READ: each DELETE of a slice locks the gaps around it, which the others' INSERTs
+   * need. READ COMMITTED takes no gap locks, so they go side by side; a server logging statements
+   * cannot replicate READ COMMITTED writes, and there they take turns by table.
+   */
   static async open(conn: Connection): Promise<MysqlWriter> {
-    return new MysqlWriter(await connectMysql(conn, { readOnly: false }));
+    const c = await connectMysql(conn, { readOnly: false });
+    try {
+      const [[log]] = await c.query<mysql.RowDataPacket[]>('SELECT @@log_bin AS bin, @@binlog_format AS format');
+      const sideBySide = !(Number(log!.bin) === 1 && String(log!.format).toUpperCase() === 'STATEMENT');
+      if (sideBySide) await c.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      return new MysqlWriter(c, sideBySide);
+    } catch (err) {
+      await c.end().catch(() => {});
+      throw err;
+    }
   }
 
   /** DDL under a lock per destination database, so tasks starting at once on several workers agree (see PostgreSQL). */
-  async ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean): Promise<void> {
+  async ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean, { key, alter = true }: TableSchema = {}): Promise<void> {
     const wanted = [...columns.map((c) => [c.name, toMysql(c.type)] as const), ...(partitioned ? [[SLICE_COLUMN, 'varchar(1024)'] as const] : [])];
+    const columnsNow = async () => (await this.c.query<mysql.RowDataPacket[]>('SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, table]))[0];
+    if (!alter) return tableAsNeeded(`${db}.${table}`, new Set((await columnsNow()).map((h) => h.name as string)), wanted.map(([n]) => n));
     const lock = lockName(`ddl:${db}`);
     await this.c.query('SELECT GET_LOCK(?, 600)', [lock]);
     try {
       await this.c.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(db)}`);
-      const [have] = await this.c.query<mysql.RowDataPacket[]>('SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, table]);
+      const have = await columnsNow();
       const target = qualified(db, table);
       if (have.length === 0) {
-        const index = partitioned ? `, INDEX (${quoteIdent(SLICE_COLUMN)}(255))` : '';
+        const index = `${partitioned ? `, INDEX (${quoteIdent(SLICE_COLUMN)}(255))` : ''}${key !== undefined ? `, INDEX ${quoteIdent(keyIndexName(db, table, key))} (${quoteIdent(key)})` : ''}`;
         await this.c.query(`CREATE TABLE ${target} (${wanted.map(([n, t]) => `${quoteIdent(n)} ${t}`).join(', ')}${index}) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
         return;
       }
       const names = new Set(have.map((h) => h.name as string));
       for (const [n, t] of wanted) if (!names.has(n)) await this.c.query(`ALTER TABLE ${target} ADD COLUMN ${quoteIdent(n)} ${t}`);
     } finally {
+      if (key !== undefined) await this.indexKey(db, table, key).catch(() => {});
       await this.c.query('SELECT RELEASE_LOCK(?)', [lock]).catch(() => {});
     }
   }
 
-  async replace(db: string, table: string, columns: DataColumn[], slice: string | null, rows: AsyncIterable<Row[]>): Promise<number> {
+  /** Chunks are replaced by key range: each DELETE and check finds its rows through an index (added to a table created before). */
+  private async indexKey(db: string, table: string, key: string): Promise<void> {
+    const name = keyIndexName(db, table, key);
+    const [found] = await this.c.query<mysql.RowDataPacket[]>('SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = ?', [db, table, name]);
+    if (found.length === 0) await this.c.query(`ALTER TABLE ${qualified(db, table)} ADD INDEX ${quoteIdent(name)} (${quoteIdent(key)})`);
+  }
+
+  async replace(db: string, table: string, columns: DataColumn[], slice: SliceKey | null, rows: AsyncIterable<Row[]>, beforeCommit?: BeforeCommit): Promise<number> {
     const target = qualified(db, table);
-    const names = [...columns.map((c) => quoteIdent(c.name)), ...(slice === null ? [] : [quoteIdent(SLICE_COLUMN)])];
+    const tag = tagOf(slice);
+    const names = [...columns.map((c) => quoteIdent(c.name)), ...(tag === null ? [] : [quoteIdent(SLICE_COLUMN)])];
     const placeholders = `(${names.map(() => '?').join(', ')})`;
     let written = 0;
-    // Two writers of one slice take turns (see the PostgreSQL writer).
-    const lock = lockName(`${db}.${table}/${slice ?? ''}`);
+    // Two writers of one slice take turns (see the PostgreSQL writer); of one table, where they must (see open).
+    const lock = lockName(this.sideBySide ? `${db}.${table}/${keyText(slice)}` : `${db}.${table}`);
     await this.c.query('SELECT GET_LOCK(?, 3600)', [lock]);
     await this.c.beginTransaction();
     try {
-      if (slice === null) await this.c.query(`DELETE FROM ${target}`);
-      else await this.c.query(`DELETE FROM ${target} WHERE ${quoteIdent(SLICE_COLUMN)} = ?`, [slice]);
+      await this.c.query(`DELETE FROM ${this.rowsOf(db, table, slice)}`);
       for await (const batch of rows) {
         for (let i = 0; i < batch.length; i += INSERT_ROWS) {
           const chunk = batch.slice(i, i + INSERT_ROWS);
-          const params = chunk.flatMap((r) => [...r.map((v, k) => toParam(v, columns[k]!.type)), ...(slice === null ? [] : [slice])]);
+          const params = chunk.flatMap((r) => [...r.map((v, k) => toParam(v, columns[k]!.type)), ...(tag === null ? [] : [tag])]);
           await this.c.query(`INSERT INTO ${target} (${names.join(', ')}) VALUES ${chunk.map(() => placeholders).join(', ')}`, params);
         }
         written += batch.length;
       }
+      await beforeCommit?.(this.probe(db, table, slice));
       await this.c.commit();
     } catch (err) {
       await this.c.rollback().catch(() => {});
@@ -88,13 +119,17 @@ export class MysqlWriter implements DestinationWriter {
     return written;
   }
 
-  probe(db: string, table: string, slice: string | null): SliceProbe {
-    return mysqlProbe(this.c, `${qualified(db, table)}${slice === null ? '' : ` WHERE ${quoteIdent(SLICE_COLUMN)} = ${this.c.escape(slice)}`}`);
+  /** A slice's rows (the whole table's for null) as a FROM item. */
+  private rowsOf(db: string, table: string, slice: SliceKey | null): string {
+    return `${qualified(db, table)}${slice === null ? '' : ` WHERE ${sliceCondition(slice, quoteIdent, (t) => this.c.escape(t))}`}`;
   }
 
-  async count(db: string, table: string, slice: string | null): Promise<number> {
-    const where = slice === null ? '' : ` WHERE ${quoteIdent(SLICE_COLUMN)} = ?`;
-    const [[r]] = await this.c.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${qualified(db, table)}${where}`, slice === null ? [] : [slice]);
+  probe(db: string, table: string, slice: SliceKey | null): SliceProbe {
+    return mysqlProbe(this.c, this.rowsOf(db, table, slice));
+  }
+
+  async count(db: string, table: string, slice: SliceKey | null): Promise<number> {
+    const [[r]] = await this.c.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${this.rowsOf(db, table, slice)}`);
     return Number(r!.n);
   }
 

@@ -4,7 +4,7 @@ import { PARTITION_BATCH, type ColumnMeta, type PartitionMeta, type SourceCatalo
 import { fingerprint } from '../fingerprint.js';
 import { formatLogical } from '../types/logical.js';
 import { parseBound, type Bound } from './bounds.js';
-import { connectPostgres, qualified } from './connect.js';
+import { connectPostgres, qualified, quoteIdent } from './connect.js';
 import { fromPostgres } from './types.js';
 
 const SYSTEM_SCHEMAS = ['pg_catalog', 'information_schema', 'pg_toast'];
@@ -60,10 +60,12 @@ export class PostgresCatalog implements SourceCatalog {
           rows: 0, size: 0, lastModified: null, fingerprint: fingerprint(cols, keys),
         });
       } else {
-        const stats = await this.contentStats(qualified(db, rel.name), rel.oid);
+        const key = await this.integerKey(rel.oid);
+        const stats = await this.contentStats(qualified(db, rel.name), rel.oid, key);
         out.push({
           name: rel.name, comment: rel.comment, columns: cols, partitionColumns: [],
           rows: stats.rows, size: stats.size, lastModified: null, fingerprint: fingerprint(cols, stats.signal),
+          ...(key !== null && { chunkKey: { column: key, min: stats.min, max: stats.max } }),
         });
       }
     }
@@ -155,14 +157,28 @@ export class PostgresCatalog implements SourceCatalog {
    * Exact row count, size, and a change signal: the newest row version's transaction id moves on
    * every insert or update, the count on every delete, the file node on TRUNCATE.
    */
-  private async contentStats(relation: string, oid: number) {
-    const { rows: [r] } = await this.client.query<{ rows: string; newest: string; size: string; node: string }>(
+  private async contentStats(relation: string, oid: number, key: string | null = null) {
+    const bounds = key === null ? 'NULL AS min, NULL AS max' : `min(${quoteIdent(key)})::text AS min, max(${quoteIdent(key)})::text AS max`;
+    const { rows: [r] } = await this.client.query<{ rows: string; newest: string; size: string; node: string; min: string | null; max: string | null }>(
       `SELECT count(*) AS rows, COALESCE(max(xmin::text::bigint), 0) AS newest,
-              pg_total_relation_size($1) AS size, pg_relation_filenode($1) AS node
+              pg_total_relation_size($1) AS size, pg_relation_filenode($1) AS node, ${bounds}
          FROM ONLY ${relation}`,
       [oid],
     );
-    return { rows: Number(r!.rows), size: Number(r!.size), signal: [r!.rows, r!.newest, r!.node] };
+    return { rows: Number(r!.rows), size: Number(r!.size), signal: [r!.rows, r!.newest, r!.node], min: r!.min, max: r!.max };
+  }
+
+  /**
+   * The integer column the table's primary key starts with, which it can be cut into chunks by
+   * (ranges of it hold each row once, read in any snapshot); null if it has none.
+   */
+  private async integerKey(oid: number): Promise<string | null> {
+    const { rows } = await this.client.query<{ name: string }>(
+      `SELECT a.attname AS name FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+        WHERE i.indrelid = $1 AND i.indisprimary AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)`,
+      [oid],
+    );
+    return rows[0]?.name ?? null;
   }
 }
 

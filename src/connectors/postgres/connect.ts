@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { CONNECT_TIMEOUT_MS, ConnectionError } from '../connector.js';
+import { SnapshotEnded } from '../data.js';
 import type { Connection } from '../engines.js';
-import { quoteIdent } from '../sql.js';
+import { quoteIdent, quoteLiteral } from '../sql.js';
 
 /** Opens one client; read-only sessions cannot write even by mistake. Failures become ConnectionErrors. */
 export async function connectPostgres(conn: Connection, { readOnly }: { readOnly: boolean }): Promise<pg.Client> {
@@ -25,6 +26,17 @@ export async function connectPostgres(conn: Connection, { readOnly }: { readOnly
     throw new ConnectionError(`cannot connect to PostgreSQL at ${conn.host}:${conn.port ?? 5432}/${conn.database}: ${(err as Error).message}`, err);
   }
   return client;
+}
+
+/** Makes the client's transaction (begun, repeatable read, nothing read yet) see an exported `snapshot` (snapshot.ts). */
+export async function joinSnapshot(client: pg.Client, snapshot: string): Promise<void> {
+  try {
+    await client.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshot)}`);
+  } catch (err) {
+    // 22023 invalid_parameter_value: "invalid snapshot identifier" (its exporter has ended).
+    if ((err as { code?: string }).code === '22023') throw new SnapshotEnded(`the snapshot ${snapshot} the job reads in has ended`);
+    throw err;
+  }
 }
 
 /** `"schema"."table"`, every identifier quoted. */

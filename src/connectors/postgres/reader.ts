@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Connection } from '../engines.js';
-import { READ_BATCH, SLICE_COLUMN, type DataColumn, type Row, type Slice, type SlicePair, type SliceProbe, type SourceReader } from '../data.js';
-import { connectPostgres, qualified, quoteIdent } from './connect.js';
+import { readCondition, READ_BATCH, SLICE_COLUMN, tagOf, type DataColumn, type Row, type Slice, type SlicePair, type SliceProbe, type SourceReader } from '../data.js';
+import { connectPostgres, joinSnapshot, qualified, quoteIdent } from './connect.js';
 // COPY takes no parameters; literals are quoted (standard_conforming_strings is on since 9.1).
 import { quoteLiteral } from '../sql.js';
 import { readCopyRows } from './copy-text.js';
@@ -14,17 +14,20 @@ export const CANONICAL_SESSION = `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YM
 /** A column as it travels: money as its exact numeric value (its text is locale-formatted: `$1,234.56`). */
 const valueExpr = (c: DataColumn) => (c.native === 'money' ? `${quoteIdent(c.name)}::numeric` : quoteIdent(c.name));
 
-/** The leaf partition table of a source slice, or the rows of a destination slice. */
+/** The leaf partition table of a source slice, a chunk's rows, or the rows of a destination slice. */
 function fromClause(db: string, table: string, slice: Slice | null): string {
-  if (!slice) return qualified(db, table);
-  if (slice.column) return `${qualified(db, table)} WHERE ${quoteIdent(slice.column)} = ${quoteLiteral(slice.value!)}`;
-  return qualified(db, slice.location);
+  const where = readCondition(slice, quoteIdent, quoteLiteral);
+  if (where !== null) return `${qualified(db, table)} WHERE ${where}`;
+  return slice ? qualified(db, slice.location) : qualified(db, table);
 }
 
 /** Slices' rows (UNION ALL of their leaf tables), each tagged with its key in SLICE_COLUMN where it has one. */
 function batchQuery(db: string, table: string, exprs: string[], slices: SlicePair[]): string {
   return slices
-    .map(({ slice, key }) => `SELECT ${[...exprs, ...(key === null ? [] : [`${quoteLiteral(key)} AS ${quoteIdent(SLICE_COLUMN)}`])].join(', ')} FROM ${fromClause(db, table, slice)}`)
+    .map(({ slice, key }) => {
+      const tag = tagOf(key);
+      return `SELECT ${[...exprs, ...(tag === null ? [] : [`${quoteLiteral(tag)} AS ${quoteIdent(SLICE_COLUMN)}`])].join(', ')} FROM ${fromClause(db, table, slice)}`;
+    })
     .join(' UNION ALL ');
 }
 
@@ -33,13 +36,24 @@ export function postgresProbe(client: pg.Client, from: string): SliceProbe {
   return { dialect: 'postgres', from, query: async (sql) => (await client.query<unknown[]>({ text: sql, rowMode: 'array' })).rows };
 }
 
-/** Reads a table or one leaf partition with COPY … TO STDOUT, inside one read-only snapshot. */
+/**
+ * Reads tables and leaf partitions with COPY … TO STDOUT. Everything a reader reads (rows, counts,
+ * fingerprints) is read in one repeatable-read transaction held for its life: one snapshot, the
+ * job's own when it is given one to join (`snapshot`, an exported snapshot's id: snapshot.ts).
+ */
 export class PostgresReader implements SourceReader {
   private constructor(private readonly client: pg.Client) {}
 
-  static async open(conn: Connection): Promise<PostgresReader> {
+  static async open(conn: Connection, snapshot?: string): Promise<PostgresReader> {
     const client = await connectPostgres(conn, { readOnly: true });
-    await client.query(CANONICAL_SESSION);
+    try {
+      await client.query(CANONICAL_SESSION);
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      if (snapshot !== undefined) await joinSnapshot(client, snapshot);
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw err;
+    }
     return new PostgresReader(client);
   }
 
@@ -66,9 +80,8 @@ export class PostgresReader implements SourceReader {
     return this.copyOut(`SELECT ${columns.map(valueExpr).join(', ')} FROM ${fromClause(db, table, slice)}`, ' WITH (FORMAT csv)');
   }
 
-  /** COPY (query) TO STDOUT inside one read-only snapshot. */
+  /** COPY (query) TO STDOUT, in the reader's snapshot. */
   private async *copyOut(query: string, options = ''): AsyncGenerator<Buffer> {
-    await this.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const stream = this.client.query(copyTo(`COPY (${query}) TO STDOUT${options}`));
     let finished = false;
     try {
@@ -76,8 +89,7 @@ export class PostgresReader implements SourceReader {
       finished = true;
     } finally {
       // A consumer that stops early (a stopped job) leaves COPY mid-stream: that connection is done for.
-      if (finished) await this.client.query('ROLLBACK');
-      else {
+      if (!finished) {
         stream.destroy();
         await this.client.end().catch(() => {});
       }

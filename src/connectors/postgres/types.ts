@@ -10,7 +10,7 @@ export const fromPostgres = typeMapper([
   [/^real$/, () => scalar('float32')],
   [/^double precision$/, () => scalar('float64')],
   // numeric without a declared precision holds any precision: only text keeps every digit.
-  [/^numeric\((\d+),(\d+)\)$/, (m) => decimal(int(m, 1, 38), int(m, 2, 0))],
+  [/^numeric\((\d+),(-?\d+)\)$/, (m) => decimal(int(m, 1, 38), int(m, 2, 0))],
   [/^numeric\((\d+)\)$/, (m) => decimal(int(m, 1, 38), 0)],
   [/^numeric$/, () => scalar('string')],
   [/^money$/, () => decimal(19, 2)],

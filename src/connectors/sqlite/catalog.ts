@@ -24,6 +24,13 @@ function registerRowHash(db: SqliteDatabase): void {
 /** A first read: SQLite opens a database's WAL and shared memory with it, within the checked open (connectors/open-file.ts). */
 export const firstRead = (db: SqliteDatabase) => db.prepare('SELECT count(*) FROM sqlite_schema').get();
 
+/**
+ * How a SQLite file is opened through openChecked: read once; and `shared`, as SQLite keeps one
+ * file per database among a process's connections (a connection closed while another holds a lock
+ * leaves its descriptor open, and the next open of that file takes it over, holding none of its own).
+ */
+export const CHECKED_OPEN = { warm: firstRead, shared: true };
+
 /** SQLite catalog: one database, `main`; tables have no partitions. Opened read-only. */
 export class SqliteCatalog implements SourceCatalog {
   private constructor(private readonly db: SqliteDatabase) {}
@@ -32,7 +39,7 @@ export class SqliteCatalog implements SourceCatalog {
     const path = conn.path!;
     if (!existsSync(path)) throw new ConnectionError(`SQLite file ${path} does not exist`);
     try {
-      const db = await openChecked(path, () => new SqliteDatabase(path, { readonly: true, fileMustExist: true }), (d) => d.close(), { warm: firstRead });
+      const db = await openChecked(path, () => new SqliteDatabase(path, { readonly: true, fileMustExist: true }), (d) => d.close(), CHECKED_OPEN);
       db.defaultSafeIntegers(true);
       registerRowHash(db);
       return new SqliteCatalog(db);
@@ -58,11 +65,18 @@ export class SqliteCatalog implements SourceCatalog {
     const out: TableMeta[] = [];
     for (const { name } of tables) {
       if (only && !only.includes(name)) continue;
-      const info = this.db.prepare(`SELECT name, type, "notnull" AS nn FROM pragma_table_info(?) ORDER BY cid`).all(name) as { name: string; type: string; nn: bigint }[];
+      const info = this.db.prepare(`SELECT name, type, "notnull" AS nn, pk FROM pragma_table_info(?) ORDER BY cid`).all(name) as { name: string; type: string; nn: bigint; pk: bigint }[];
       const columns: ColumnMeta[] = info.map((c) => ({ name: c.name, nativeType: c.type, type: formatLogical(fromSqlite(c.type)), nullable: c.nn === 0n, comment: null }));
       const args = columns.map((c) => quoteIdent(c.name)).join(', ');
-      const stats = this.db.prepare(`SELECT count(*) AS n, total(openmms_row_crc(${args})) AS h FROM ${quoteIdent(name)}`).get() as { n: bigint; h: number };
-      out.push({ name, comment: null, columns, partitionColumns: [], rows: Number(stats.n), size: this.tableSize(name), lastModified: null, fingerprint: fingerprint(columns, String(stats.n), stats.h) });
+      // An INTEGER PRIMARY KEY is the rowid itself: the one key SQLite keeps each value of once, never NULL.
+      const pk = info.filter((c) => c.pk > 0n);
+      const key = pk.length === 1 && /^integer$/i.test(pk[0]!.type) ? pk[0]!.name : null;
+      const bounds = key === null ? 'NULL AS lo, NULL AS hi' : `CAST(min(${quoteIdent(key)}) AS TEXT) AS lo, CAST(max(${quoteIdent(key)}) AS TEXT) AS hi`;
+      const stats = this.db.prepare(`SELECT count(*) AS n, total(openmms_row_crc(${args})) AS h, ${bounds} FROM ${quoteIdent(name)}`).get() as { n: bigint; h: number; lo: string | null; hi: string | null };
+      out.push({
+        name, comment: null, columns, partitionColumns: [], rows: Number(stats.n), size: this.tableSize(name), lastModified: null, fingerprint: fingerprint(columns, String(stats.n), stats.h),
+        ...(key !== null && { chunkKey: { column: key, min: stats.lo, max: stats.hi } }),
+      });
     }
     return out;
   }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { Value } from '../data.js';
 import type { LogicalType } from '../types/logical.js';
 
@@ -19,8 +20,6 @@ export class StorageClassMismatch extends Error {
 const NAN_TEXT = 'NaN';
 const NEGATIVE_ZERO_TEXT = '-0 (negative zero)';
 const SPECIAL_DOUBLES = new Map<string, number>([[NAN_TEXT, Number.NaN], [NEGATIVE_ZERO_TEXT, -0]]);
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function describe(v: unknown): string {
   if (typeof v === 'bigint') return `the INTEGER ${v}`;
@@ -69,18 +68,35 @@ export function fromSqlite(v: unknown, t: LogicalType): Value {
       return refuse(v, t);
     case 'binary':
       return Buffer.isBuffer(v) ? v : refuse(v, t, ' (store bytes as BLOBs, or declare the column TEXT)');
-    default:
-      // Text-like types (text, decimal, dates, json…) take TEXT as is, numbers by their exact decimal form.
-      if (typeof v === 'string') return v;
-      if (typeof v === 'bigint') return String(v);
-      if (typeof v === 'number') return Number.isFinite(v) ? String(v) : refuse(v, t);
-      try {
-        return utf8.decode(v as Buffer);
-      } catch {
-        return refuse(v, t, ' (it is not UTF-8 text)');
-      }
+    default: {
+      // Text-like types (text, decimal, dates, json…) take TEXT (read as its bytes: readsTextBytes) and
+      // BLOBs that are UTF-8, numbers by their exact decimal form.
+      const text =
+        typeof v === 'bigint' ? String(v)
+        : typeof v === 'number' ? (Number.isFinite(v) ? String(v) : refuse(v, t))
+        : typeof v === 'string' ? v
+        : isUtf8(v as Buffer) ? (v as Buffer).toString('utf8') : notUtf8(v as Buffer, t);
+      // SQLite keeps anything in a DATE column; another engine's date would drop a time of day.
+      if (t.kind === 'date' && !PURE_DATE.test(text)) return refuse(text, t, ' (only YYYY-MM-DD is a date: declare the column DATETIME to keep a time of day, or store the date alone)');
+      return text;
+    }
   }
 }
+
+/** A date and nothing else: what the copy writes as a date without changing it. */
+const PURE_DATE = /^\d{4,}-\d\d-\d\d( BC)?$/;
+
+/** A TEXT (read as its bytes) or BLOB that is not UTF-8, in a column of text. */
+const notUtf8 = (v: Buffer, t: LogicalType): never => {
+  throw new StorageClassMismatch(`the value x'${v.subarray(0, 32).toString('hex')}${v.length > 32 ? '…' : ''}' is not UTF-8 text, which a ${t.kind} column holds (SQLite stores TEXT bytes unchecked)`);
+};
+
+/**
+ * Whether a column of type `t` is read as the bytes of its TEXT values (CAST AS BLOB), not as the
+ * text SQLite hands over: SQLite stores TEXT unchecked and decodes bytes that are not UTF-8 into
+ * U+FFFD, so only the bytes show what a value really is (fromSqlite refuses those that are not UTF-8).
+ */
+export const readsTextBytes = (t: LogicalType): boolean => !['boolean', 'int8', 'int16', 'int32', 'int64', 'float32', 'float64', 'binary'].includes(t.kind);
 
 export function toSqliteValue(v: Value): unknown {
   if (typeof v === 'boolean') return v ? 1 : 0;

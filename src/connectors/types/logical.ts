@@ -20,7 +20,14 @@ export const scalar = (kind: ScalarKind): LogicalType => ({ kind });
 
 /** A calendar date, alone or with a time: the types whose values have an era, a year 0 or an infinity. */
 export const isDated = (t: LogicalType) => t.kind === 'date' || t.kind === 'timestamp' || t.kind === 'timestamptz';
-export const decimal = (precision: number, scale: number): LogicalType => ({ kind: 'decimal', precision, scale });
+/**
+ * A decimal type. PostgreSQL also takes a scale beyond the precision (numeric(3,5): |x| < 0.001,
+ * five fraction digits) and a negative one (numeric(5,-2): whole hundreds up to 7 digits), which no
+ * other engine declares: each is the smallest ordinary decimal that holds all its values exactly,
+ * decimal(5,5) and decimal(7,0).
+ */
+export const decimal = (precision: number, scale: number): LogicalType =>
+  scale > precision ? { kind: 'decimal', precision: scale, scale } : scale < 0 ? { kind: 'decimal', precision: precision - scale, scale: 0 } : { kind: 'decimal', precision, scale };
 export const timestamp = (precision = 6, tz = false): LogicalType => ({ kind: tz ? 'timestamptz' : 'timestamp', precision });
 
 export function formatLogical(t: LogicalType): string {

@@ -58,7 +58,7 @@ export async function claimTask(db: Kysely<Database>, dialect: Store, taskId: nu
     if (!(await withinLimits(tx, task.source_id, taskId, now, maxRunning))) return false;
     const r = await tx
       .updateTable('tasks')
-      .set({ status: 'DOING', lease_owner: lease?.owner ?? null, lease_until: lease ? now + lease.ms : null, start_time: now, err_msg: null, update_time: now })
+      .set({ status: 'DOING', phase: 'SCHEMA', lease_owner: lease?.owner ?? null, lease_until: lease ? now + lease.ms : null, start_time: now, err_msg: null, update_time: now })
       .where('id', '=', taskId)
       .where(claimable(now))
       .where(jobRuns())

@@ -50,7 +50,7 @@ export async function setJobState(db: Kysely<Database>, id: number, from: JobSta
     if (opts.retryFailed) {
       await tx
         .updateTable('tasks')
-        .set({ status: 'INIT', attempts: 0, err_msg: null, next_attempt_time: null, update_time: now })
+        .set((eb) => ({ status: 'INIT', phase: null, attempts: 0, retries: eb('retries', '+', 1), err_msg: null, next_attempt_time: null, update_time: now }))
         .where('job_id', '=', id)
         .where('run', '=', (eb) => eb.selectFrom('jobs').select('run').where('id', '=', id))
         .where('status', '=', 'FAILED')
@@ -99,10 +99,11 @@ export async function writePlan(
         .returning('id')
         .executeTakeFirstOrThrow();
       const parts = t.partitions ?? [null];
+      const range = { range_key: t.range?.column ?? null, range_lo: t.range?.lo?.toString() ?? null, range_hi: t.range?.hi?.toString() ?? null };
       for (let i = 0; i < parts.length; i += 500) {
         await tx
           .insertInto('task_partitions')
-          .values(parts.slice(i, i + 500).map((p, k) => ({ task_id: id, seq: i + k, partition_id: p?.id ?? null, value: p?.value ?? null, location: p?.location ?? '', status: 'INIT' as const })))
+          .values(parts.slice(i, i + 500).map((p, k) => ({ task_id: id, seq: i + k, partition_id: p?.id ?? null, value: p?.value ?? null, location: p?.location ?? '', status: 'INIT' as const, ...range, mode: (p ?? t).mode ?? 'copy' })))
           .execute();
       }
     }

@@ -1,6 +1,8 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
-import type { Database } from '../../store/schema.js';
+import type { Database, TaskPhase } from '../../store/schema.js';
 import { rollUpJob } from './jobs.js';
+import { lockingRows } from '../../store/sql.js';
+import { addTaskLog, type TaskLine } from '../../store/tasks.js';
 
 /**
  * The ledger's task rows after the claim: a slice done, how a run of the task ended, leases,
@@ -61,6 +63,26 @@ export async function slicesDone(db: Kysely<Database>, taskId: number, results: 
   });
 }
 
+/**
+ * Whether every chunk of a chunked table that `task`'s job run copies is DONE (the caller's own
+ * chunk included, recorded in the same transaction): only then is the table. The table's catalog row
+ * is locked first, so chunks ending at once on several workers decide one after the other.
+ */
+export async function allChunksDone(tx: Kysely<Database>, dialect: Store, task: { job_id: number; run: number; table_id: number }): Promise<boolean> {
+  await lockingRows(dialect, tx.selectFrom('catalog_tables').select('id').where('id', '=', task.table_id)).execute();
+  const open = await tx
+    .selectFrom('task_partitions as tp')
+    .innerJoin('tasks as t', 't.id', 'tp.task_id')
+    .select('tp.task_id')
+    .where('t.job_id', '=', task.job_id)
+    .where('t.run', '=', task.run)
+    .where('t.table_id', '=', task.table_id)
+    .where('tp.status', '!=', 'DONE')
+    .limit(1)
+    .executeTakeFirst();
+  return open === undefined;
+}
+
 /** How a run of a task ended. */
 export type TaskEnd =
   | { status: 'DONE' }
@@ -71,25 +93,39 @@ export type TaskEnd =
 
 /**
  * Records how a run ended, then rolls the job up. False (and nothing written) when the holder no
- * longer holds the task: another worker took it over.
+ * longer holds the task: another worker took it over. `line`, the log line that says how it
+ * ended, is written with its end.
  */
-export async function endTask(db: Kysely<Database>, dialect: Store, taskId: number, jobId: number, holder: Holder, end: TaskEnd, now = Date.now()): Promise<boolean> {
+export async function endTask(db: Kysely<Database>, dialect: Store, taskId: number, jobId: number, holder: Holder, end: TaskEnd, line?: TaskLine, now = Date.now()): Promise<boolean> {
   const set =
     end.status === 'DONE'
-      ? { status: 'DONE' as const, end_time: now }
+      ? { status: 'DONE' as const, phase: null, end_time: now }
       : end.status === 'STOPPED'
-        ? { status: 'INIT' as const }
-        : { status: end.retryAt === null ? ('FAILED' as const) : ('INIT' as const), attempts: end.attempts, err_msg: end.message, next_attempt_time: end.retryAt, end_time: end.retryAt === null ? now : null };
-  const r = await db
-    .updateTable('tasks')
-    .set({ ...set, lease_owner: null, lease_until: null, update_time: now })
-    .where('id', '=', taskId)
-    .where('status', '=', 'DOING')
-    .where(heldBy(holder))
-    .executeTakeFirst();
-  if (r.numUpdatedRows === 0n) return false;
-  await rollUpJob(db, dialect, jobId);
-  return true;
+        ? { status: 'INIT' as const, phase: null }
+        : end.retryAt === null
+          ? { status: 'FAILED' as const, attempts: end.attempts, err_msg: end.message, next_attempt_time: null, end_time: now } // the phase it failed in stays
+          : { status: 'INIT' as const, phase: null, attempts: end.attempts, err_msg: end.message, next_attempt_time: end.retryAt, end_time: null };
+  const retried = end.status === 'FAILED' && end.retryAt !== null;
+  const ended = await db.transaction().execute(async (tx) => {
+    const r = await tx
+      .updateTable('tasks')
+      .set((eb) => ({ ...set, lease_owner: null, lease_until: null, update_time: now, ...(retried && { retries: eb('retries', '+', 1) }) }))
+      .where('id', '=', taskId)
+      .where('status', '=', 'DOING')
+      .where(heldBy(holder))
+      .executeTakeFirst();
+    if (r.numUpdatedRows === 0n) return false;
+    if (line) await addTaskLog(tx, taskId, line, now);
+    return true;
+  });
+  // After the line: whoever sees the job end finds the line that says why.
+  if (ended) await rollUpJob(db, dialect, jobId);
+  return ended;
+}
+
+/** The task (DOING, still the holder's) enters the next phase of its work. */
+export async function enterPhase(db: Kysely<Database>, taskId: number, holder: Holder, phase: TaskPhase, now = Date.now()): Promise<void> {
+  await db.updateTable('tasks').set({ phase, update_time: now }).where('id', '=', taskId).where('status', '=', 'DOING').where(heldBy(holder)).execute();
 }
 
 /** Extends a worker's lease; false when it lost it (the task ended, or another worker took it over). */
@@ -105,14 +141,14 @@ export async function renewLease(db: Kysely<Database>, taskId: number, owner: st
  */
 export async function requeueInterrupted(db: Kysely<Database>): Promise<void> {
   await db.updateTable('task_partitions').set({ status: 'INIT' }).where('status', '=', 'DOING').execute();
-  await db.updateTable('tasks').set({ status: 'INIT', lease_owner: null, lease_until: null }).where('status', '=', 'DOING').execute();
+  await db.updateTable('tasks').set({ status: 'INIT', phase: null, lease_owner: null, lease_until: null }).where('status', '=', 'DOING').execute();
 }
 
 /** RetryMmsTask: a FAILED task back in the queue with fresh attempts; false when it is no longer FAILED. */
 export async function requeueFailedTask(db: Kysely<Database>, taskId: number, now = Date.now()): Promise<boolean> {
   const r = await db
     .updateTable('tasks')
-    .set({ status: 'INIT', attempts: 0, err_msg: null, next_attempt_time: null, update_time: now })
+    .set((eb) => ({ status: 'INIT', phase: null, attempts: 0, retries: eb('retries', '+', 1), err_msg: null, next_attempt_time: null, update_time: now }))
     .where('id', '=', taskId)
     .where('status', '=', 'FAILED')
     .executeTakeFirst();

@@ -17,9 +17,13 @@ import { throughput } from './0014-throughput.js';
 import { scanLeases } from './0015-scan-leases.js';
 import { listIndexes } from './0016-list-indexes.js';
 import { endpoints } from './0017-endpoints.js';
+import { snapshotsChunks } from './0018-snapshots-chunks.js';
+import { taskPhases } from './0019-task-phases.js';
+import { scanResultDatabases } from './0020-scan-result-databases.js';
+import { sliceModes } from './0021-slice-modes.js';
 
 /** Ordered list of schema versions; append only. */
-const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation, exactPartitions, asyncTasks, destinationMapping, timerTemplates, dataSourceRegion, throughput, scanLeases, listIndexes, endpoints];
+const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation, exactPartitions, asyncTasks, destinationMapping, timerTemplates, dataSourceRegion, throughput, scanLeases, listIndexes, endpoints, snapshotsChunks, taskPhases, scanResultDatabases, sliceModes];
 
 function dialectTypes(dialect: StoreDialect): DialectTypes {
   return dialect === 'sqlite'

@@ -1,5 +1,5 @@
 import type { LogicalType } from '../../connectors/types/logical.js';
-import type { Compare } from '../canonical.js';
+import { freeText, type Compare } from '../canonical.js';
 
 /** A column as the fingerprint sees it: the logical type decides its canonical text. */
 export interface HashColumn {
@@ -16,6 +16,8 @@ export interface Dialect {
   rowHash(columns: HashColumn[], scheme: string): string;
   /** The column's canonical text (NULL for NULL). */
   canonical(column: HashColumn): string;
+  /** `s` with `\` doubled and U+001F as `\s` (canonical.ts PORTABLE_SCHEME), in the engine's SQL. */
+  escape(s: string): string;
   /** The value as the engine prints it, for a report. */
   shown(column: HashColumn): string;
   /** Any integer expression as text. */
@@ -69,3 +71,15 @@ export const decimalTextSql = (x: string) => `CASE WHEN strpos(${x}, '.') > 0 TH
 
 /** NULL stays NULL; any other value is the empty text (a column compared by presence only). */
 export const presence = (col: string) => `CASE WHEN ${col} IS NULL THEN NULL ELSE '' END`;
+
+/**
+ * A column's field in the portable row text: `v` and its canonical text (escaped where it is free
+ * text), or `n` for NULL. `concat` joins two texts in the engine's SQL (`||` where not given).
+ */
+export function portableField(d: Pick<Dialect, 'canonical' | 'escape'>, c: HashColumn, concat = (a: string, b: string) => `${a} || ${b}`): string {
+  const text = d.canonical(c);
+  return `coalesce(${concat("'v'", c.compare === 'value' && freeText(c.type) ? d.escape(text) : text)}, 'n')`;
+}
+
+/** The escape in SQL whose `chr(n)` gives a character and `||` joins (PostgreSQL, DuckDB, SQLite with `char`). */
+export const escapeSql = (chr: 'chr' | 'char') => (s: string) => `replace(replace(${s}, ${chr}(92), ${chr}(92) || ${chr}(92)), ${chr}(31), ${chr}(92) || 's')`;

@@ -1,6 +1,7 @@
 import { quoteIdent } from '../../connectors/sql.js';
+import { duckDecimalText } from '../../connectors/duckdb/values.js';
 import { epochDigits, PORTABLE_SCHEME } from '../canonical.js';
-import { decimalTextSql, presence, scientificSql, type Dialect, type HashColumn, type TextFunctions } from './dialect.js';
+import { decimalTextSql, escapeSql, portableField, presence, scientificSql, type Dialect, type HashColumn, type TextFunctions } from './dialect.js';
 
 const fns: TextFunctions = {
   before: (s, sep) => `split_part(${s}, '${sep}', 1)`,
@@ -31,15 +32,16 @@ function isoInterval(col: string): string {
  * time's offset and intervals are kept as their text (duckdb/types.ts toParquet).
  */
 function duckDialect(intervalAsText: boolean): Dialect {
+  const escape = escapeSql('chr');
   const canonical = (c: HashColumn): string => {
     const col = quoteIdent(c.name);
     if (c.compare === 'presence') return presence(col);
     switch (c.type.kind) {
       case 'boolean': return text(`CAST(${col} AS INTEGER)`);
-      case 'decimal': return decimalTextSql(text(col));
+      case 'decimal': return decimalTextSql(duckDecimalText(col));
       case 'float32':
       case 'float64':
-        return `CASE WHEN ${col} IS NULL THEN NULL WHEN isnan(${col}) THEN 'nan' WHEN isinf(${col}) THEN CASE WHEN ${col} > 0 THEN 'inf' ELSE '-inf' END WHEN ${col} = 0 THEN '0' `
+        return `CASE WHEN ${col} IS NULL THEN NULL WHEN isnan(${col}) THEN 'nan' WHEN isinf(${col}) THEN CASE WHEN ${col} > 0 THEN 'inf' ELSE '-inf' END WHEN ${col} = 0 THEN CASE WHEN signbit(${col}) THEN '-0' ELSE '0' END `
           + `ELSE CASE WHEN ${col} < 0 THEN '-' ELSE '' END || ${scientificSql(text(`abs(CAST(${col} AS DOUBLE))`), fns)} END`;
       case 'char': return `rtrim(${text(col)}, ' ')`;
       case 'uuid': return `lower(${text(col)})`;
@@ -58,10 +60,11 @@ function duckDialect(intervalAsText: boolean): Dialect {
   return {
     rowHash(columns, scheme) {
       if (scheme !== PORTABLE_SCHEME) throw new Error(`DuckDB cannot compute ${scheme}`);
-      const row = columns.map((c) => `coalesce('v' || ${canonical(c)}, 'n')`).join(' || chr(31) || ');
+      const row = columns.map((c) => portableField({ canonical, escape }, c)).join(' || chr(31) || ');
       return `CAST('0x' || substr(md5(${row || "''"}), 1, 15) AS BIGINT)`;
     },
     canonical,
+    escape,
     shown: (c) => text(quoteIdent(c.name)),
     text,
     fence: '',

@@ -1,6 +1,6 @@
 import { quoteIdent } from '../../connectors/mysql/connect.js';
 import { PORTABLE_SCHEME } from '../canonical.js';
-import { presence, scientificSql, type Dialect, type TextFunctions } from './dialect.js';
+import { portableField, presence, scientificSql, type Dialect, type TextFunctions } from './dialect.js';
 
 const fns: TextFunctions = {
   before: (s, sep) => `SUBSTRING_INDEX(${s}, '${sep}', 1)`,
@@ -20,7 +20,7 @@ const numeric = (col: string, native?: string) => (/^(bit|year)/.test(native ?? 
 export const mysql: Dialect = {
   rowHash(columns, scheme) {
     if (scheme !== PORTABLE_SCHEME) throw new Error(`MariaDB cannot compute ${scheme}`);
-    const parts = columns.map((c) => `COALESCE(CONCAT('v', ${this.canonical(c)}), 'n')`);
+    const parts = columns.map((c) => portableField(this, c, (a, b) => `CONCAT(${a}, ${b})`));
     return `CAST(CONV(LEFT(MD5(CONCAT_WS(CHAR(31), ${parts.join(', ') || "''"})), 15), 16, 10) AS UNSIGNED)`;
   },
 
@@ -50,11 +50,14 @@ export const mysql: Dialect = {
       case 'date': return `CAST(TO_DAYS(${col}) - 719528 AS CHAR)`;
       case 'timestamp':
       case 'timestamptz': return `CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', ${col}) AS CHAR)`;
-      case 'time': return `CAST((HOUR(${col}) * 3600 + MINUTE(${col}) * 60 + SECOND(${col})) * 1000000 + MICROSECOND(${col}) AS CHAR)`;
+      // Signed: a TIME is a duration in MariaDB, and HOUR() and the others drop its sign.
+      case 'time': return `CAST(CAST(TIME_TO_SEC(${col}) * 1000000 AS SIGNED) AS CHAR)`;
       default: return utf8(col);
     }
   },
 
+  // On the UTF-8 bytes (0x5C and 0x1F never occur inside a multi-byte character): REPLACE on text would mix collations.
+  escape: (s) => `CONVERT(REPLACE(REPLACE(CAST(${s} AS BINARY), 0x5C, 0x5C5C), 0x1F, 0x5C73) USING utf8mb4)`,
   shown: (c) => (c.type.kind === 'binary' ? `LOWER(HEX(${quoteIdent(c.name)}))` : utf8(`CAST(${numeric(quoteIdent(c.name), c.native)} AS CHAR)`)),
   text: (e) => `CAST(${e} AS CHAR)`,
   fence: ' LIMIT 18446744073709551615',

@@ -1,6 +1,6 @@
 import { quoteIdent } from '../../connectors/sql.js';
 import { PORTABLE_SCHEME } from '../canonical.js';
-import { decimalTextSql, presence, scientificSql, type Dialect, type HashColumn, type TextFunctions } from './dialect.js';
+import { decimalTextSql, escapeSql, portableField, presence, scientificSql, type Dialect, type HashColumn, type TextFunctions } from './dialect.js';
 
 /**
  * PostgreSQL → PostgreSQL compares each row's text as PostgreSQL itself prints it under the
@@ -40,7 +40,7 @@ export const postgres: Dialect = {
     // ROW(...)::text quotes values and leaves NULL empty, so NULL and '' differ.
     if (scheme === POSTGRES_NATIVE_SCHEME) return `(hashtextextended(ROW(${columns.map(nativeText).join(', ')})::text, 0) & 1152921504606846975)`;
     if (scheme !== PORTABLE_SCHEME) throw new Error(`PostgreSQL cannot compute ${scheme}`);
-    const row = columns.map((c) => `coalesce('v' || ${this.canonical(c)}, 'n')`).join(' || chr(31) || ');
+    const row = columns.map((c) => portableField(this, c)).join(' || chr(31) || ');
     return `('x' || substr(md5(${row || "''"}), 1, 15))::bit(60)::bigint`;
   },
 
@@ -52,7 +52,7 @@ export const postgres: Dialect = {
       case 'decimal': return decimalTextSql(c.native === 'money' ? `${col}::numeric::text` : `${col}::text`);
       case 'float32':
       case 'float64':
-        return `CASE WHEN ${col} IS NULL THEN NULL WHEN ${col} = 'NaN' THEN 'nan' WHEN ${col} = 'Infinity' THEN 'inf' WHEN ${col} = '-Infinity' THEN '-inf' WHEN ${col} = 0 THEN '0' `
+        return `CASE WHEN ${col} IS NULL THEN NULL WHEN ${col} = 'NaN' THEN 'nan' WHEN ${col} = 'Infinity' THEN 'inf' WHEN ${col} = '-Infinity' THEN '-inf' WHEN ${col} = 0 THEN CASE WHEN ${col}::text LIKE '-%' THEN '-0' ELSE '0' END `
           + `ELSE CASE WHEN ${col} < 0 THEN '-' ELSE '' END || ${scientificSql(`abs(${col}::float8)::text`, fns)} END`;
       case 'char': return `rtrim(${col}::text, ' ')`;
       case 'uuid': return `lower(${col}::text)`;
@@ -69,6 +69,7 @@ export const postgres: Dialect = {
     }
   },
 
+  escape: escapeSql('chr'),
   shown: (c) => printed(quoteIdent(c.name)),
   text: (e) => `(${e})::text`,
   fence: ' OFFSET 0',

@@ -4,7 +4,7 @@ import { epochDigits, hash60, PORTABLE_SCHEME, sqliteCanonical } from '../canoni
 
 /** The kind name the SQL passes for timestamp(9), whose canonical text counts nanoseconds. */
 const NANOS = 'timestamp_ns';
-import { presence, type Dialect } from './dialect.js';
+import { escapeSql, portableField, presence, type Dialect } from './dialect.js';
 
 /**
  * SQLite has no MD5 and few text functions: the canonical texts and the hash are JavaScript
@@ -19,10 +19,11 @@ export const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
 export const sqlite: Dialect = {
   rowHash(columns, scheme) {
     if (scheme !== PORTABLE_SCHEME) throw new Error(`SQLite cannot compute ${scheme}`);
-    const row = columns.map((c) => `coalesce('v' || ${this.canonical(c)}, 'n')`).join(' || char(31) || ');
+    const row = columns.map((c) => portableField(this, c)).join(' || char(31) || ');
     return `openmms_hash60(${row || "''"})`;
   },
   canonical: (c) => (c.compare === 'presence' ? presence(quoteIdent(c.name)) : `openmms_canonical(${quoteLiteral(epochDigits(c.type) === 9 ? NANOS : c.type.kind)}, ${quoteIdent(c.name)})`),
+  escape: escapeSql('char'),
   shown: (c) => quoteIdent(c.name),
   text: (e) => `CAST(${e} AS TEXT)`,
   fence: ' LIMIT -1',

@@ -15,12 +15,17 @@ export const fmtNum = (n) => (n ?? 0).toLocaleString('en-US');
 export const fmtBytes = (n) => prettyBytes(n ?? 0, { binary: true, maximumFractionDigits: 1 });
 export const fmtDuration = (ms) => (ms == null ? '—' : prettyMs(ms, { secondsDecimalDigits: 0, unitCount: 2 }));
 
+/** How a status stands, whatever its phase: a task's DATA_DOING is DOING, its VERIFICATION_FAILED FAILED. */
+export const standing = (status) => status?.replace(/^(SCHEMA|DATA|VERIFICATION)_/, '');
+/** A task that will not move again by itself. */
+export const ended = (status) => ['DONE', 'FAILED'].includes(standing(status));
+
 export const Status = ({ status, stopped }) => html`
-  <span class="badge ${status}">${status}</span>${stopped ? html` <span class="badge STOPPED">STOPPED</span>` : null}
+  <span class="badge ${standing(status)}">${status}</span>${stopped ? html` <span class="badge STOPPED">STOPPED</span>` : null}
 `;
 
 export const Bar = ({ done, total, status }) => html`
-  <div class="bar ${status}" title="${done} of ${total}"><div style="width: ${total ? Math.round((100 * done) / total) : 0}%"></div></div>
+  <div class="bar ${standing(status)}" title="${done} of ${total}"><div style="width: ${total ? Math.round((100 * done) / total) : 0}%"></div></div>
 `;
 
 export const ErrorBox = ({ error }) => (error ? html`<div class="error" role="alert">${error.code ? `${error.code}: ` : ''}${error.message}</div>` : null);

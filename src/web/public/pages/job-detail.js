@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, listAll } from '../lib/api.js';
 import { go, useData } from '../lib/hooks.js';
-import { Bar, ErrorBox, fmtBytes, fmtDuration, fmtNum, fmtTime, html, Status, utc } from '../lib/ui.js';
+import { Bar, ended, ErrorBox, fmtBytes, fmtDuration, fmtNum, fmtTime, html, standing, Status, utc } from '../lib/ui.js';
 import { ThroughputChart } from '../lib/chart.js';
 
 const POLL_MS = 1000;
@@ -12,7 +12,7 @@ function progress(tasks) {
   const current = tasks.filter((t) => t.run === run);
   const sum = (f) => current.reduce((n, t) => n + f(t), 0);
   const starts = current.map((t) => utc(t.startTime)).filter(Boolean);
-  const running = current.some((t) => t.status === 'DOING' || t.status === 'INIT');
+  const running = current.some((t) => !ended(t.status));
   const ends = current.map((t) => utc(t.endTime)).filter(Boolean);
   const from = starts.length ? Math.min(...starts) : null;
   const to = running || !ends.length ? Date.now() : Math.max(...ends);
@@ -23,15 +23,15 @@ function progress(tasks) {
     run, tasks: current, rows, bytes, elapsed,
     partitions: sum((t) => t.partitionNum), partitionsDone: sum((t) => t.partitionDone),
     rowsPerSec: elapsed ? (rows * 1000) / elapsed : 0, bytesPerSec: elapsed ? (bytes * 1000) / elapsed : 0,
-    failed: current.filter((t) => t.status === 'FAILED'),
+    failed: current.filter((t) => standing(t.status) === 'FAILED'),
   };
 }
 
 const Stat = ({ label, value }) => html`<div class="stat"><div class="label">${label}</div><div class="value">${value}</div></div>`;
 
 function TaskDetail({ sourceId, taskId }) {
-  const task = useData(() => api('GET', `/datasources/${sourceId}/tasks/${taskId}`), [taskId], POLL_MS, (t) => t && !['DONE', 'FAILED'].includes(t.status));
-  const logs = useData(() => api('GET', `/datasources/${sourceId}/tasks/${taskId}/logs`), [taskId], POLL_MS, () => !['DONE', 'FAILED'].includes(task.data?.status));
+  const task = useData(() => api('GET', `/datasources/${sourceId}/tasks/${taskId}`), [taskId], POLL_MS, (t) => t && !ended(t.status));
+  const logs = useData(() => api('GET', `/datasources/${sourceId}/tasks/${taskId}/logs`), [taskId], POLL_MS, () => !ended(task.data?.status));
   const parts = task.data?.partitions ?? [];
   return html`
     <div class="card">
@@ -63,7 +63,7 @@ export function JobDetail({ sourceId, jobId }) {
   // Polled until the job ends (DONE or FAILED); an action reloads both, and polling resumes if it runs again.
   const running = (j) => !j || !['DONE', 'FAILED'].includes(j.status);
   const job = useData(() => api('GET', `/datasources/${sourceId}/jobs/${jobId}`), [sourceId, jobId], POLL_MS, running);
-  const tasks = useData(() => listAll(`/datasources/${sourceId}/tasks`, { jobId }), [sourceId, jobId], POLL_MS, (ts) => !ts?.length || ts.some((t) => !['DONE', 'FAILED'].includes(t.status)));
+  const tasks = useData(() => listAll(`/datasources/${sourceId}/tasks`, { jobId }), [sourceId, jobId], POLL_MS, (ts) => !ts?.length || ts.some((t) => !ended(t.status)));
   const throughput = useData(() => api('GET', `/datasources/${sourceId}/jobs/${jobId}/throughput`), [sourceId, jobId], POLL_MS, (t) => !t || t.running);
   // What each button may do is the API's to say (the job lifecycle), read again whenever the job's state changes.
   const actions = useData(() => api('GET', `/datasources/${sourceId}/jobs/${jobId}/actions`), [sourceId, jobId, job.data?.status, job.data?.stopped]);
