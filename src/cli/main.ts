@@ -1,9 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config.js';
-import { startServer } from '../server.js';
-import { runDemo } from '../demo.js';
-import { startWorker } from '../cluster/start-worker.js';
 import { registerApiCommands } from './commands.js';
 import { CliError } from './client.js';
 import { terminalSafe } from './output.js';
@@ -38,6 +35,8 @@ program
   .option('--log-format <format>', 'pretty (default on a terminal) or json (default elsewhere) (env OPENMMS_LOG_FORMAT)')
   .action(async (opts: { host?: string; port?: number; dataDir?: string; storeUrl?: string; concurrency?: number; auth: boolean; demo?: boolean; logFormat?: string }) => {
     const config = loadConfig(process.env, { ...opts, auth: opts.auth === false ? false : undefined });
+    // Loaded here, not at the top: the API commands start in a fraction of the time without the server's modules.
+    const { startServer } = await import('../server.js');
     const { app, adminKeyFile, sandbox } = await startServer(config);
     const { port } = app.server.address() as { port: number };
     const base = `http://${config.host}:${port}`;
@@ -45,6 +44,7 @@ program
     if (adminKeyFile) console.log(`First start: the administrator's access key is in ${adminKeyFile} (readable by you only); the mms command finds it there`);
     if (!config.auth) console.log('Authentication is off: anyone who reaches this port can use the API');
     if (opts.demo) {
+      const { runDemo } = await import('../demo.js');
       const { id, destination } = await runDemo(app, sandbox);
       console.log(`Demo: data source "demo" (a Parquet lake) migrates into ${destination}; watch it in the console at ${base}/ or with\n  mms --server ${base} jobs list ${id}`);
     }
@@ -76,6 +76,7 @@ program
   .option('--log-format <format>', 'pretty (default on a terminal) or json (default elsewhere) (env OPENMMS_LOG_FORMAT)')
   .action(async (opts: { storeUrl?: string; dataDir?: string; host?: string; concurrency?: number; metricsPort?: number; logFormat?: string }) => {
     const config = loadConfig(process.env, opts);
+    const { startWorker } = await import('../cluster/start-worker.js');
     const { worker, metricsUrl } = await startWorker(config, opts.metricsPort === undefined ? null : { host: config.host, port: opts.metricsPort });
     console.log(`OpenMMS worker ${worker.id} taking tasks${metricsUrl ? `; metrics at ${metricsUrl}` : ''}`);
   });

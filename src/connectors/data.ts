@@ -29,6 +29,11 @@ export interface KeyRange {
   column: string;
   lo: bigint | null;
   hi: bigint | null;
+  /**
+   * Only the keys in these inclusive intervals, sorted (within [lo, hi)): the keys an increment found
+   * differing in a chunk or table (engine/narrow.ts), replaced without the rest of it.
+   */
+  only?: [bigint, bigint][];
 }
 
 /** One unit of copy: a partition of a table, a whole table without partitions, or a chunk of one. */
@@ -138,8 +143,20 @@ export type SliceKey = string | KeyRange;
 /** The rows of a key range: `lo <= key < hi`, bounds left out where open (integers, written as they are). */
 export function rangeCondition(r: KeyRange, quote: (name: string) => string): string {
   const c = quote(r.column);
-  const bounds = [r.lo === null ? null : `${c} >= ${r.lo}`, r.hi === null ? null : `${c} < ${r.hi}`].filter((b) => b !== null);
+  const bounds = [r.lo === null ? null : `${c} >= ${r.lo}`, r.hi === null ? null : `${c} < ${r.hi}`, r.only ? `(${keysCondition(c, r.only)})` : null].filter((b) => b !== null);
   return bounds.length ? bounds.join(' AND ') : `${c} = ${c} OR ${c} IS NULL`;
+}
+
+/**
+ * Keys in inclusive intervals: single keys in one IN list, wider intervals ORed as a balanced tree
+ * (SQLite refuses an expression more than 1,000 deep, which a flat OR chain of that many would be).
+ */
+function keysCondition(c: string, intervals: [bigint, bigint][]): string {
+  const single = intervals.filter(([a, b]) => a === b).map(([a]) => a);
+  const wide = intervals.filter(([a, b]) => a !== b).map(([a, b]) => `${c} >= ${a} AND ${c} <= ${b}`);
+  const tree = (list: string[]): string => (list.length === 1 ? list[0]! : `(${tree(list.slice(0, list.length >> 1))}) OR (${tree(list.slice(list.length >> 1))})`);
+  const parts = [...(single.length ? [`${c} IN (${single.join(', ')})`] : []), ...wide];
+  return parts.length ? tree(parts) : '1 = 0';
 }
 
 /**
@@ -172,7 +189,8 @@ export const tagOf = (key: SliceKey | null): string | null => (typeof key === 's
 export const keyIndexName = (db: string, table: string, column: string) => `mms_key_${createHash('sha256').update(JSON.stringify([db, table, column])).digest('hex').slice(0, 16)}`;
 
 /** A slice key as text (locks, logs). */
-export const keyText = (key: SliceKey | null): string => (key === null ? '' : typeof key === 'string' ? key : `${key.column} in [${key.lo ?? '-inf'}, ${key.hi ?? 'inf'})`);
+export const keyText = (key: SliceKey | null): string =>
+  key === null ? '' : typeof key === 'string' ? key : `${key.only ? `${key.only.length} key intervals of ` : ''}${key.column} in [${key.lo ?? '-inf'}, ${key.hi ?? 'inf'})`;
 
 /** A slice at both ends: the source's (null: the whole table) and the destination's key for it (null: the whole table). */
 export interface SlicePair {

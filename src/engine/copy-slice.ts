@@ -2,7 +2,7 @@ import { NotTaken, SLICE_COLUMN, type BeforeCommit, type Row, type Slice } from 
 import { openReader, slicesAsFolders } from '../connectors/index.js';
 import { switchOf, VERIFY_ONLY } from '../jobs/config.js';
 import { Checksum } from './checksum.js';
-import { BESIDE_BYTES, checkWritten, compareWritten, sourceBeside, type SourceBeside } from './slice-check.js';
+import { BESIDE_BYTES, checkWritten, sourceBeside, type SourceBeside } from './slice-check.js';
 import { describe, enter, guarded, StopRequested, VerificationFailed, verifying, type TaskRun, type Verification } from './task-run.js';
 
 /** Bytes a batch carries, roughly as it travels (for progress, not for billing). */
@@ -40,22 +40,6 @@ export async function copySlice(run: TaskRun, slice: Slice | null, size: number 
   } finally {
     await beside?.close();
   }
-}
-
-/**
- * An increment's slice that was DONE and that the last scan saw unchanged: the fingerprints of its
- * contents at both ends (whatever `verify.content` says). Their verification when they match, and
- * nothing is copied; null when they differ, and the slice is copied again.
- */
-export async function unchangedAtBothEnds(run: TaskRun, slice: Slice | null): Promise<Verification | null> {
-  const { task, writer } = run;
-  const key = run.dstSlice(slice);
-  return verifying(run, async () => {
-    const written = await writer.count(task.dst_db_name, task.dst_table_name, key);
-    if (written === 0) return null; // nothing there (a new destination, a lake folder never written): copy it
-    const verification = await compareWritten(run, slice, writer.probe!(task.dst_db_name, task.dst_table_name, key), null, written, true);
-    return verification.ok ? verification : null;
-  });
 }
 
 /** A partition gone from the source: its rows deleted at the destination (in a lake, its folder), atomically. */

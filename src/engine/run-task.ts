@@ -5,12 +5,14 @@ import type { Engine } from '../connectors/engines.js';
 import { logicalType, openWriter, partitionSliceName, slicesAsFolders } from '../connectors/index.js';
 import { decodeJobConfig } from '../jobs/config.js';
 import type { Database, TaskRow } from '../store/schema.js';
+import { tableKeyOf } from '../store/catalog.js';
 import { DestinationGuard } from '../datasources/destination-guard.js';
 import { recheckOwnFiles } from '../datasources/sharing.js';
 import { setDestinationEndpoint } from '../store/datasources.js';
 import { ThroughputMeter } from './throughput-meter.js';
 import { batches, canBatch, copyBatch, type SizedPart } from './copy-batch.js';
-import { copySlice, removeSlice, unchangedAtBothEnds } from './copy-slice.js';
+import { copySlice, removeSlice } from './copy-slice.js';
+import { compareSlice } from './compare-slice.js';
 import { mark, markUnfinished, recordCopied, recordRemoved } from './slice-status.js';
 import type { Holder } from '../jobs/ledger/tasks.js';
 import { VERIFY_ONLY } from '../jobs/config.js';
@@ -65,7 +67,7 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
   try {
     const { open: openSource, shared: concurrentReaders, note } = await snapshot;
     if (note) await taskLog(db, task.id, note.level, note.message);
-    const run: TaskRun = { ctx, task, holder, phase: 'SCHEMA', config, signal, columns, dstColumns, partitioned, sourceType: source.type, dstSlice: await sliceNaming(db, destination.type, task, config.columnMapping), destination, reader, openSource, concurrentReaders, writer, meter };
+    const run: TaskRun = { ctx, task, holder, phase: 'SCHEMA', config, signal, columns, dstColumns, partitioned, key: partitioned ? null : tableKeyOf(table), sourceType: source.type, dstSlice: await sliceNaming(db, destination.type, task, config.columnMapping), destination, reader, openSource, concurrentReaders, writer, meter };
     // The destination, or what its name leads to, may have changed since the job was created, and a
     // grant may have ended with its key: the files and the table must still be this data source's to use.
     if (resolved.endpoint.key !== source.row.destination_endpoint) await setDestinationEndpoint(db, source.row.id, resolved.endpoint.key);
@@ -117,9 +119,10 @@ async function copyOne(run: TaskRun, part: SizedPart): Promise<void> {
       if (!run.config.schemaOnly) await removeSlice(run, slice);
       return await recordRemoved(run, part);
     }
-    const same = part.mode === 'compare' && !run.config.schemaOnly ? await unchangedAtBothEnds(run, slice) : null;
-    if (same) return await recordCopied(run, [{ part, copied: { seq: part.seq, rows: 0, bytes: 0, verification: same } }], [], true);
-    if (part.mode === 'compare') await taskLog(run.ctx.db, run.task.id, 'INFO', `${describe(slice, run.task.src_table_name)} differs from the destination: copied again`);
+    const found = part.mode === 'compare' && !run.config.schemaOnly ? await compareSlice(run, slice, part.size) : null;
+    if (found && 'same' in found) return await recordCopied(run, [{ part, copied: { seq: part.seq, rows: 0, bytes: 0, verification: found.same } }], [], true);
+    if (found && 'patched' in found) return await recordCopied(run, [{ part, copied: { seq: part.seq, ...found.patched } }]);
+    if (found) await taskLog(run.ctx.db, run.task.id, 'INFO', `${describe(slice, run.task.src_table_name)} differs from the destination: copied again`);
     const { written, bytes, verification } = await copySlice(run, slice, part.size);
     await recordCopied(run, [{ part, copied: { seq: part.seq, rows: written, bytes, verification } }]);
   } catch (err) {

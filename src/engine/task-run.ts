@@ -8,6 +8,7 @@ import { enterPhase, type Holder, type SliceResult } from '../jobs/ledger/tasks.
 import { mmsTaskStatus, type MmsTaskStatus } from '../jobs/task-status.js';
 import type { Sandbox } from '../security/sandbox.js';
 import type { Database, TaskPartitionRow, TaskPhase, TaskRow } from '../store/schema.js';
+import type { TableKey } from '../store/catalog.js';
 import { addTaskLog } from '../store/tasks.js';
 import { SliceComparison, type ContentFingerprints } from '../verification/compare.js';
 import type { ThroughputMeter } from './throughput-meter.js';
@@ -82,6 +83,8 @@ export interface TaskRun {
   dstColumns: DataColumn[];
   /** The source table has partitions (its status follows theirs). */
   partitioned: boolean;
+  /** The integer key a table without partitions is chunked and compared by (null: none). */
+  key: TableKey | null;
   sourceType: Engine;
   /** The destination's name of a slice (run-task.ts sliceNaming). */
   dstSlice: (slice: Slice | null) => SliceKey | null;

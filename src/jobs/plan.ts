@@ -8,6 +8,7 @@ import { parseSpec } from '../connectors/partition-spec.js';
 import { compileFilter, type PartitionFilter } from '../planner/filter/compile.js';
 import { planTasks, taskLimits, type PlanOptions, type PlanTable } from '../planner/tasks.js';
 import type { Database, JobRow, JobType } from '../store/schema.js';
+import { tableKeyOf } from '../store/catalog.js';
 import { decodeJobConfig, switchOf, VERIFY_ONLY, type JobConfig } from './config.js';
 import { writePlan } from './ledger/jobs.js';
 
@@ -52,8 +53,7 @@ export async function loadPlanTables(db: Kysely<Database>, dbId: number, jobTabl
       : [];
     const partitions = all.filter((p) => !p.dropped);
     const dropped = all.filter((p) => p.dropped);
-    const chunkKey = t.chunk_key !== null && t.key_min !== null && t.key_max !== null ? { column: t.chunk_key, min: BigInt(t.key_min), max: BigInt(t.key_max) } : null;
-    tables.push({ tableId: t.id, src: t.name, dst, partitioned: t.has_partitions === 1, status: t.status, updated: t.updated === 1, size: t.size, rows: t.num_rows, partitions, dropped, chunkKey });
+    tables.push({ tableId: t.id, src: t.name, dst, partitioned: t.has_partitions === 1, status: t.status, updated: t.updated === 1, size: t.size, rows: t.num_rows, partitions, dropped, chunkKey: tableKeyOf(t) });
     const expr = partitionFilters[t.name];
     if (expr) filters.set(t.name, compileFilter(expr, decodeColumns(t.partition_columns).map(({ name, type }) => ({ name, type }))));
   }

@@ -1,4 +1,5 @@
 import type { MigrationStatus, SliceMode } from '../store/schema.js';
+import type { TableKey } from '../store/catalog.js';
 import type { PartitionFilter } from './filter/compile.js';
 
 export interface PlanPartition {
@@ -26,8 +27,8 @@ export interface PlanTable {
   partitions: PlanPartition[];
   /** Partitions gone from the source that may still be at the destination (copied, or being copied). */
   dropped: PlanPartition[];
-  /** The integer key an unpartitioned table can be cut into chunks by, with its bounds at the last scan. */
-  chunkKey: { column: string; min: bigint; max: bigint } | null;
+  /** The integer key an unpartitioned table can be cut into chunks (and an increment compared) by. */
+  chunkKey: TableKey | null;
 }
 
 export interface PlanOptions {
@@ -88,9 +89,11 @@ export function keyRanges(column: string, min: bigint, max: bigint, n: number): 
 /**
  * What a run does with a table or partition: copy it; or, in an increment, compare it first when
  * it is DONE and the last scan saw no change. The scan's signal is not trusted to skip it: a source
- * changed since (or in a way the signal cannot see) is found by the fingerprints of both ends.
+ * changed since (or in a way the signal cannot see) is found by the fingerprints of both ends. A
+ * table with a key (`keyed`, where the destination takes key ranges) is compared even when it
+ * changed: only the keys whose rows differ are replaced (engine/narrow.ts).
  */
-const modeOf = (increment: boolean, o: { status: MigrationStatus; updated: boolean }): SliceMode => (increment && o.status === 'DONE' && !o.updated ? 'compare' : 'copy');
+const modeOf = (increment: boolean, o: { status: MigrationStatus; updated: boolean }, keyed = false): SliceMode => (increment && o.status === 'DONE' && (!o.updated || keyed) ? 'compare' : 'copy');
 
 /**
  * Splits a job into tasks (pure): one task per unpartitioned table, or per chunk of one larger than
@@ -103,7 +106,7 @@ export function planTasks(tables: PlanTable[], o: PlanOptions): PlannedTask[] {
   const tasks: PlannedTask[] = [];
   for (const t of tables) {
     if (!t.partitioned) {
-      const mode = modeOf(o.increment, t);
+      const mode = modeOf(o.increment, t, o.chunk !== null && t.chunkKey !== null);
       const n = o.chunk && t.chunkKey ? Math.min(MAX_CHUNKS, Math.max(Math.ceil(t.size / o.chunk.bytes), Math.ceil(t.rows / o.chunk.rows), 1)) : 1;
       if (n === 1 || !t.chunkKey) tasks.push({ tableId: t.tableId, src: t.src, dst: t.dst, partitions: null, size: t.size, mode });
       else for (const range of keyRanges(t.chunkKey.column, t.chunkKey.min, t.chunkKey.max, n)) tasks.push({ tableId: t.tableId, src: t.src, dst: t.dst, partitions: null, range, size: Math.ceil(t.size / n), mode });

@@ -7,6 +7,16 @@ import { containsText } from './sql.js';
 
 const COUNTER_COLUMNS = Object.values(COUNTER);
 
+/** The integer key a table without partitions is cut into chunks and compared by, with its bounds at the last scan. */
+export interface TableKey {
+  column: string;
+  min: bigint;
+  max: bigint;
+}
+
+export const tableKeyOf = (t: Pick<CatalogTableRow, 'chunk_key' | 'key_min' | 'key_max'>): TableKey | null =>
+  t.chunk_key !== null && t.key_min !== null && t.key_max !== null ? { column: t.chunk_key, min: BigInt(t.key_min), max: BigInt(t.key_max) } : null;
+
 export function findDbByName(db: Kysely<Database>, sourceId: number, name: string): Promise<CatalogDbRow | undefined> {
   return db.selectFrom('catalog_dbs').selectAll().where('source_id', '=', sourceId).where('name', '=', name).where('dropped', '=', 0).executeTakeFirst();
 }

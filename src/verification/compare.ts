@@ -3,6 +3,7 @@ import type { Engine } from '../connectors/engines.js';
 import { compareMode, PORTABLE_SCHEME } from './canonical.js';
 import type { HashColumn } from './dialects/dialect.js';
 import { POSTGRES_NATIVE_SCHEME } from './dialects/postgres.js';
+import { keyDifferences, type KeyDifferences } from './key-diff.js';
 import { buckets, fingerprint, fingerprintsByKey, HASH_BITS, hashedSlice, rowsIn, type Bucket, type HashedRow, type HashedSlice } from './slice-hash.js';
 
 /** One end of a slice: its engine, its rows, and its columns (the destination's renamed, in the source's order). */
@@ -58,7 +59,17 @@ export class SliceComparison {
 
   async fingerprints(source: Promise<string> = this.sourceFingerprint()): Promise<ContentFingerprints> {
     const [s, d] = await Promise.all([source, fingerprint(this.destination)]);
-    return { scheme: this.source.scheme, sourceFingerprint: s, destinationFingerprint: d, ...(this.presenceOnly.length ? { presenceOnly: this.presenceOnly } : {}) };
+    return this.content(s, d);
+  }
+
+  /** Two fingerprints as a verification keeps them. */
+  content(sourceFingerprint: string, destinationFingerprint: string): ContentFingerprints {
+    return { scheme: this.source.scheme, sourceFingerprint, destinationFingerprint, ...(this.presenceOnly.length ? { presenceOnly: this.presenceOnly } : {}) };
+  }
+
+  /** Which keys differ, for ends with an integer key (named at each end): verification/key-diff.ts. */
+  keyDifferences(sourceKey: string, destinationKey: string, span: bigint): Promise<KeyDifferences> {
+    return keyDifferences(this.source, this.destination, sourceKey, destinationKey, span);
   }
 
   /**
@@ -71,8 +82,7 @@ export class SliceComparison {
     const out = new Map<string, { sourceRows: number; destinationRows: number; fingerprints: ContentFingerprints }>();
     for (const key of new Set([...s.keys(), ...d.keys()])) {
       const [a, b] = [s.get(key) ?? none, d.get(key) ?? none];
-      const fingerprints = { scheme: this.source.scheme, sourceFingerprint: a.fingerprint, destinationFingerprint: b.fingerprint, ...(this.presenceOnly.length ? { presenceOnly: this.presenceOnly } : {}) };
-      out.set(key, { sourceRows: a.rows, destinationRows: b.rows, fingerprints });
+      out.set(key, { sourceRows: a.rows, destinationRows: b.rows, fingerprints: this.content(a.fingerprint, b.fingerprint) });
     }
     return out;
   }

@@ -1,4 +1,4 @@
-import { SLICE_COLUMN, type SliceProbe } from '../connectors/data.js';
+import { rangeCondition, SLICE_COLUMN, type SliceProbe } from '../connectors/data.js';
 import type { Dialect, HashColumn } from './dialects/dialect.js';
 import { duckdb, parquet } from './dialects/duckdb.js';
 import { mysql } from './dialects/mysql.js';
@@ -81,6 +81,44 @@ export async function fingerprintsByKey(side: HashedSlice): Promise<Map<string, 
     `FROM (SELECT ${SLICE_COLUMN} AS k, ${d.rowHash(side.columns, side.scheme)} AS h FROM ${side.probe.from}${d.fence}) t GROUP BY k`;
   return new Map((await side.probe.query(sql)).map(([k, n, high, low]) => [String(k), { rows: Number(n), fingerprint: fingerprintOf(bucketOf(n, high, low)) }]));
 }
+
+/** A group of rows by key (keyGroups): as a Bucket, with its lowest and highest key. */
+export interface KeyGroup extends Bucket {
+  min: bigint;
+  max: bigint;
+}
+
+/**
+ * The slice's rows grouped by their integer key `key` (this end's column name) divided by `width`
+ * (1: a group per key), only the rows whose keys lie in `within` (inclusive intervals) when given.
+ * Rows without a key (a destination may hold some) are the group NULL_KEYS.
+ */
+export async function keyGroups(side: HashedSlice, key: string, width: bigint, within?: [bigint, bigint][]): Promise<Map<bigint | typeof NULL_KEYS, KeyGroup>> {
+  const d = dialectOf(side);
+  const k = d.ident(key);
+  const rows = within ? `(SELECT * FROM ${side.probe.from}) s WHERE ${rangeCondition({ column: key, lo: null, hi: null, only: within }, d.ident)}` : side.probe.from;
+  const sql =
+    `SELECT ${d.text('g')}, ${sums(d)}, ${d.text('min(k)')}, ${d.text('max(k)')} ` +
+    `FROM (SELECT ${width === 1n ? k : d.quotient(k, width)} AS g, ${k} AS k, ${d.rowHash(side.columns, side.scheme)} AS h FROM ${rows}${d.fence}) t GROUP BY g`;
+  const out = new Map<bigint | typeof NULL_KEYS, KeyGroup>();
+  for (const [g, n, high, low, min, max] of await side.probe.query(sql)) {
+    out.set(g === null ? NULL_KEYS : BigInt(String(g)), { ...bucketOf(n, high, low), min: g === null ? 0n : BigInt(String(min)), max: g === null ? 0n : BigInt(String(max)) });
+  }
+  return out;
+}
+
+/** keyGroups' group of the rows whose key is NULL. */
+export const NULL_KEYS = 'NULL';
+
+/** The fingerprint `fingerprint` gives the rows of these groups together. */
+export const fingerprintOfGroups = (groups: Iterable<Bucket>): string => {
+  const total = { rows: 0n, sum: 0n };
+  for (const g of groups) {
+    total.rows += g.rows;
+    total.sum += g.sum;
+  }
+  return fingerprintOf(total);
+};
 
 /** A batch's row counts by slice key (see fingerprintsByKey); slices without rows are absent. */
 export async function countsByKey(probe: SliceProbe): Promise<Map<string, number>> {

@@ -75,16 +75,70 @@ describe('increments decided by the fingerprints of both ends', () => {
       await late.query("DELETE FROM acct WHERE id = 3; INSERT INTO acct VALUES (3001, 42)");
       await late.query('COMMIT');
       await scan(sourceId);
-      expect(await start(sourceId, jobId)).toEqual({ status: 'DONE', rows: 3000 });
+      // Only the keys that differ move: 1 changed, 3 gone, 3001 new (two rows written).
+      expect(await start(sourceId, jobId)).toEqual({ status: 'DONE', rows: 2 });
       await ends();
 
       // Changed since the last scan (none run in between), and rows deleted: StartMmsJob finds them.
       await pgQuery(src.url, 'UPDATE acct SET v = 99 WHERE id = 10; DELETE FROM acct WHERE id BETWEEN 100 AND 199');
+      expect(await start(sourceId, jobId)).toEqual({ status: 'DONE', rows: 1 });
+      await ends();
+      const [task] = (await call('GET', `/datasources/${sourceId}/tasks?jobId=${jobId}`)).objectList;
+      const lines = (await call('GET', `/datasources/${sourceId}/tasks/${task.id}/logs`)).map((l: { message: string }) => l.message);
+      expect(lines).toContainEqual('table acct: 101 keys differ (1 changed, 0 new, 100 gone) among 2900 rows: only they are replaced');
+
+      // A row without a key at the destination is in no key range: the table is copied whole.
+      await pgQuery(dst.url, 'INSERT INTO inc_pg.acct VALUES (NULL, 5)');
       expect(await start(sourceId, jobId)).toEqual({ status: 'DONE', rows: 2900 });
       await ends();
     } finally {
       await late.end().catch(() => {});
       await src.drop();
+    }
+  });
+
+  it('keyed tables, chunked or whole, from PostgreSQL into DuckDB and from MariaDB into PostgreSQL: only the keys whose rows differ move', async () => {
+    const src = await createPgDatabase('openmms_inc_keys');
+    const my = await createMariaDatabase('openmms_inc_keys');
+    const file = join(dataDir, 'keys.duckdb');
+    try {
+      await pgQuery(src.url, `CREATE TABLE k (id int PRIMARY KEY, v text, d double precision); INSERT INTO k SELECT g, md5(g::text), g / 7.0 FROM generate_series(1, 50000) g;
+        CREATE TABLE two (a bigint, b int, v int, PRIMARY KEY (a, b)); INSERT INTO two SELECT g / 3, g % 3, g FROM generate_series(1, 9000) g`);
+      await my.admin.query(`CREATE TABLE k (id bigint PRIMARY KEY, v varchar(40), f FLOAT); INSERT INTO k SELECT seq, MD5(seq), seq / 3 FROM seq_1_to_20000`);
+      const duckId = (await call('POST', '/datasources', { name: 'keys-duck', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'DUCKDB', path: 'keys.duckdb' } } })).dataSourceId;
+      const myId = (await call('POST', '/datasources', { name: 'keys-my', type: 'MYSQL', config: { source: { ...MARIADB, database: my.name }, destination: { type: 'POSTGRESQL', ...dst.conn } } })).dataSourceId;
+      await Promise.all([scan(duckId), scan(myId)]);
+      // k in 5 chunks; two (leading key a, three rows per key) whole.
+      const duckJob = (await call('POST', `/datasources/${duckId}/jobs`, { name: 'k', srcDbName: 'public', dstDbName: 'main', tables: ['k', 'two'], others: { 'task.chunk.rows': 10_000 } })).jobId;
+      const myJob = (await call('POST', `/datasources/${myId}/jobs`, { name: 'k', srcDbName: my.name, dstDbName: 'inc_keys', tables: ['k'] })).jobId;
+      expect(await settle(duckId, duckJob)).toEqual({ status: 'DONE', rows: 59000 });
+      expect(await settle(myId, myJob)).toEqual({ status: 'DONE', rows: 20000 });
+
+      // Updates, inserts and deletes spread over every chunk, some beyond the last scan's highest key.
+      await pgQuery(src.url, `UPDATE k SET v = 'changed' WHERE id % 997 = 0; DELETE FROM k WHERE id % 1999 = 1; INSERT INTO k SELECT g, 'new', NULL FROM generate_series(50001, 50020) g;
+        UPDATE k SET d = d + 1e-12 WHERE id = 25000; UPDATE two SET v = -v WHERE a = 1500 AND b = 2; DELETE FROM two WHERE a = 2000; INSERT INTO two VALUES (1, 7, 7)`);
+      await my.admin.query(`UPDATE k SET f = 1.0000001 WHERE id = 17; UPDATE k SET v = 'x' WHERE id IN (5000, 15000); DELETE FROM k WHERE id = 9999; INSERT INTO k VALUES (20001, 'n', 2)`);
+      // Rows written: k's 50 changed, 20 new and 1 double moved by two ulps (its 26 gone need none);
+      // two's keys 1500 (changed) and 1 (a row added) are replaced with all their rows, 3 and 4.
+      expect(await start(duckId, duckJob)).toEqual({ status: 'DONE', rows: 50 + 20 + 1 + 3 + 4 });
+      expect(await start(myId, myJob)).toEqual({ status: 'DONE', rows: 4 });
+
+      const duckLines = async (select: string) => {
+        const duck = await (await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' })).connect();
+        try {
+          return (await duck.runAndReadAll(select)).getRows().map((r) => `${r.map((v) => (v === null ? '\\N' : String(v))).join('\t')}\n`).join('');
+        } finally {
+          duck.closeSync();
+        }
+      };
+      same(await psqlLines(src.url, 'SELECT id, v, d::text FROM k ORDER BY id'), await duckLines("SELECT id, v, regexp_replace(CAST(d AS VARCHAR), '\\.0$', '') FROM main.k ORDER BY id"));
+      same(await psqlLines(src.url, 'SELECT a, b, v FROM two ORDER BY a, b'), await duckLines('SELECT a, b, v FROM main.two ORDER BY a, b'));
+      same(await mariadbLines(my.name, 'SELECT id, v FROM k ORDER BY id'), await psqlLines(dst.url, 'SELECT id, v FROM inc_keys.k ORDER BY id'));
+      expect(await psqlLines(dst.url, "SELECT count(*) FROM inc_keys.k WHERE id = 17 AND f = '1.0000001'::real")).toBe('1\n');
+      // Nothing changed since: compared, nothing moves.
+      expect(await start(duckId, duckJob)).toEqual({ status: 'DONE', rows: 0 });
+    } finally {
+      await Promise.all([src.drop(), my.drop()]);
     }
   });
 

@@ -25,7 +25,7 @@ export interface LiveWriter {
   stop(): Promise<void>;
 }
 
-/** Ids of acct and orders the writer may touch: 1..acctRows and 1..orders exist when it starts. */
+/** Ids of acct and orders the writer may touch: 1..acctRows and 1..orders (ids it creates come after them). */
 export function startWriter(transact: Transact, sizes: { acctRows: number; orders: number }, perSecond = 400): LiveWriter {
   let stopping = false;
   let committed = 0;
@@ -82,6 +82,8 @@ export function startWriter(transact: Transact, sizes: { acctRows: number; order
   };
 
   const started = Date.now();
+  // A transaction that fails stops the writer; whoever asks next hears why (rather than wait on it).
+  let failure: unknown = null;
   const done = (async () => {
     while (!stopping) {
       await transact(step());
@@ -90,14 +92,18 @@ export function startWriter(transact: Transact, sizes: { acctRows: number; order
       const ahead = started + (committed * 1000) / perSecond - Date.now();
       if (ahead > 0) await delay(ahead);
     }
-  })();
+  })().catch((err) => {
+    failure = err;
+  });
   return {
     get committed() {
+      if (failure) throw failure;
       return committed;
     },
     async stop() {
       stopping = true;
       await done;
+      if (failure) throw failure;
     },
   };
 }
@@ -114,6 +120,9 @@ export const expectedAcct = (upTo: number) => `
   ) l WHERE latest = 1 AND op <> 'D'`;
 
 /** Orders whose lines do not add up (a count or total that differs, or lines without their order): none in a consistent state. */
+/** The highest acct and order ids ever used (a writer started again creates ids after them). */
+export const USED_IDS = `SELECT (SELECT max(id) FROM writer_log), (SELECT max(order_id) FROM order_lines)`;
+
 export const BROKEN_ORDERS = `
   SELECT count(*) AS n FROM (
     SELECT o.id FROM orders o LEFT JOIN (SELECT order_id, count(*) AS n, sum(qty) AS q FROM order_lines GROUP BY order_id) l ON l.order_id = o.id

@@ -22,6 +22,10 @@ export interface Dialect {
   shown(column: HashColumn): string;
   /** Any integer expression as text. */
   text(expr: string): string;
+  /** A column's name, quoted as the engine quotes it. */
+  ident(name: string): string;
+  /** An integer expression divided by a positive integer, rounded toward zero (as all these engines divide integers). */
+  quotient(expr: string, by: bigint): string;
   /**
    * Appended to the subquery that computes each row's hash, so the planner keeps it a subquery:
    * merged into the outer query, the hash would be computed once per reference to it.

@@ -67,6 +67,8 @@ function duckDialect(intervalAsText: boolean): Dialect {
     escape,
     shown: (c) => text(quoteIdent(c.name)),
     text,
+    ident: quoteIdent,
+    quotient: (e, by) => `(${e}) // ${by}`,
     fence: '',
   };
 }

@@ -60,5 +60,7 @@ export const mysql: Dialect = {
   escape: (s) => `CONVERT(REPLACE(REPLACE(CAST(${s} AS BINARY), 0x5C, 0x5C5C), 0x1F, 0x5C73) USING utf8mb4)`,
   shown: (c) => (c.type.kind === 'binary' ? `LOWER(HEX(${quoteIdent(c.name)}))` : utf8(`CAST(${numeric(quoteIdent(c.name), c.native)} AS CHAR)`)),
   text: (e) => `CAST(${e} AS CHAR)`,
+  ident: quoteIdent,
+  quotient: (e, by) => `(${e}) DIV ${by}`,
   fence: ' LIMIT 18446744073709551615',
 };

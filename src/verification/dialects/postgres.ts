@@ -72,5 +72,7 @@ export const postgres: Dialect = {
   escape: escapeSql('chr'),
   shown: (c) => printed(quoteIdent(c.name)),
   text: (e) => `(${e})::text`,
+  ident: quoteIdent,
+  quotient: (e, by) => `(${e}) / ${by}`,
   fence: ' OFFSET 0',
 };

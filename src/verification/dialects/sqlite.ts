@@ -26,5 +26,7 @@ export const sqlite: Dialect = {
   escape: escapeSql('char'),
   shown: (c) => quoteIdent(c.name),
   text: (e) => `CAST(${e} AS TEXT)`,
+  ident: quoteIdent,
+  quotient: (e, by) => `(${e}) / ${by}`,
   fence: ' LIMIT -1',
 };

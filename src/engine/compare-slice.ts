@@ -1,0 +1,66 @@
+import type { KeyRange, Slice } from '../connectors/data.js';
+import { writesChunks } from '../connectors/index.js';
+import { VERIFY_ONLY } from '../jobs/config.js';
+import { fingerprintRows } from '../verification/slice-hash.js';
+import { copySlice } from './copy-slice.js';
+import { compareWritten } from './slice-check.js';
+import { comparison, describe, taskLog, verificationFailure, verifying, type Copied, type TaskRun, type Verification } from './task-run.js';
+
+/**
+ * An increment's slice that was DONE, compared at both ends before anything moves: by the content
+ * fingerprints verification uses (whatever `verify.content` says). Equal: nothing is copied. A
+ * slice with an integer key (a chunk, or a table without partitions) is compared key group by key
+ * group, and only the keys whose rows differ are replaced (updates, inserts and deletes alike),
+ * verified before their commit like any slice. Otherwise a slice that differs is copied whole.
+ */
+export type Compared = { same: Verification } | { patched: Omit<Copied, 'seq'> } | { differs: true };
+
+export async function compareSlice(run: TaskRun, slice: Slice | null, size: number | null): Promise<Compared> {
+  const keyed = keyedRange(run, slice);
+  if (!keyed) {
+    const same = await unchangedAtBothEnds(run, slice);
+    return same ? { same } : { differs: true };
+  }
+  const { range, span } = keyed;
+  const found = comparison(run, slice)!;
+  const diff = await verifying(run, () => found.keyDifferences(range.column, run.config.columnMapping[range.column] ?? range.column, span));
+  const counts = { slice: slice?.value ?? null, sourceRows: diff.sourceRows };
+  if (diff.intervals?.length === 0) {
+    return { same: { ...counts, destinationRows: diff.destinationRows, written: diff.destinationRows, ok: true, ...found.content(diff.sourceFingerprint, diff.destinationFingerprint) } };
+  }
+  if (diff.intervals === null) return { differs: true };
+  const keys = diff.added + diff.removed + diff.changed;
+  await taskLog(run.ctx.db, run.task.id, 'INFO', `${describe(slice, run.task.src_table_name)}: ${keys ? `${keys} keys differ (${diff.changed} changed, ${diff.added} new, ${diff.removed} gone)` : 'some key ranges differ'} among ${diff.sourceRows} rows: only they are replaced`);
+  const patch: Slice = { value: null, location: '', spec: [], range: { ...range, only: diff.intervals } };
+  const copied = await copySlice(run, patch, size);
+  // The slice as a whole once the patch committed: its destination must now hash as its source did.
+  const after = await verifying(run, () => comparison(run, slice)!.fingerprints(Promise.resolve(diff.sourceFingerprint)));
+  const verification: Verification = { ...counts, destinationRows: fingerprintRows(after.destinationFingerprint), written: copied.written, ok: after.sourceFingerprint === after.destinationFingerprint, ...after };
+  if (!verification.ok) throw await verificationFailure(run, slice, verification);
+  return { patched: { rows: copied.written, bytes: copied.bytes, verification } };
+}
+
+/**
+ * The key range a slice is compared by, and how many keys it spans at the last scan: a chunk's,
+ * or a whole table's with a key; null where keys cannot narrow it (partitions, no integer key, a
+ * destination that takes no key ranges, an engine without SQL over a slice, a verify-only job).
+ */
+function keyedRange(run: TaskRun, slice: Slice | null): { range: KeyRange; span: bigint } | null {
+  if (!writesChunks(run.destination.type) || !run.reader.probe || !run.writer.probe || run.config.taskType === VERIFY_ONLY || !run.key) return null;
+  const range = slice?.range ?? (slice === null ? { column: run.key.column, lo: null, hi: null } : null);
+  if (!range) return null;
+  const span = (range.hi ?? run.key.max + 1n) - (range.lo ?? run.key.min);
+  return { range, span: span > 0n ? span : 1n };
+}
+
+/** A slice without a key: the fingerprints of its contents at both ends; its verification when they match, else null. */
+async function unchangedAtBothEnds(run: TaskRun, slice: Slice | null): Promise<Verification | null> {
+  const { task, writer } = run;
+  const key = run.dstSlice(slice);
+  return verifying(run, async () => {
+    const written = await writer.count(task.dst_db_name, task.dst_table_name, key);
+    if (written === 0) return null; // nothing there (a new destination, a lake folder never written): copy it
+    const verification = await compareWritten(run, slice, writer.probe!(task.dst_db_name, task.dst_table_name, key), null, written, true);
+    return verification.ok ? verification : null;
+  });
+}

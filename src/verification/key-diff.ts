@@ -1,0 +1,89 @@
+import { fingerprintOfGroups, keyGroups, NULL_KEYS, type HashedSlice, type KeyGroup } from './slice-hash.js';
+
+/**
+ * Which keys of a keyed slice differ between its two ends, found by the engines in two steps:
+ * the rows grouped into ranges of keys (a few dozen keys each), then, within the ranges whose
+ * counts or hash sums differ, key by key. Each step is one query per end; only groups travel.
+ */
+
+/** Keys per group of the first step at least, and groups at most (a query's answer stays small). */
+const MIN_WIDTH = 32n;
+const MAX_GROUPS = 131_072n;
+/** Intervals a condition names at most (SQL text stays well under every engine's limit); nearest ones merge beyond. */
+export const MAX_INTERVALS = 4096;
+
+export interface KeyDifferences {
+  sourceRows: number;
+  destinationRows: number;
+  /** The whole slice's fingerprints at each end (the groups' sums: what `fingerprint` gives). */
+  sourceFingerprint: string;
+  destinationFingerprint: string;
+  /**
+   * Inclusive key intervals holding every row that differs: empty when the ends match; null when
+   * the differing groups hold half the slice or more, where replacing the whole of it is cheaper.
+   */
+  intervals: [bigint, bigint][] | null;
+  /** Keys only at the source, only at the destination, and at both with different rows. */
+  added: number;
+  removed: number;
+  changed: number;
+}
+
+const least = (p: bigint, q: bigint) => (p < q ? p : q);
+const greatest = (p: bigint, q: bigint) => (p > q ? p : q);
+const same = (a?: KeyGroup, b?: KeyGroup) => (a?.rows ?? 0n) === (b?.rows ?? 0n) && (a?.sum ?? 0n) === (b?.sum ?? 0n);
+
+/**
+ * Compares two ends of a slice by their integer keys (`sourceKey` and `destinationKey`, one column
+ * named at each end) over `span` keys (the slice's range as the last scan saw it; keys beyond it
+ * fall into groups of their own).
+ */
+export async function keyDifferences(source: HashedSlice, destination: HashedSlice, sourceKey: string, destinationKey: string, span: bigint): Promise<KeyDifferences> {
+  const width = greatest(span / MAX_GROUPS + 1n, MIN_WIDTH);
+  const [a, b] = await Promise.all([keyGroups(source, sourceKey, width), keyGroups(destination, destinationKey, width)]);
+  const rowsOf = (m: Map<unknown, KeyGroup>) => Number([...m.values()].reduce((n, g) => n + g.rows, 0n));
+  const found = { sourceRows: rowsOf(a), destinationRows: rowsOf(b), sourceFingerprint: fingerprintOfGroups(a.values()), destinationFingerprint: fingerprintOfGroups(b.values()) };
+  const differing = [...new Set([...a.keys(), ...b.keys()])].filter((g) => !same(a.get(g), b.get(g)));
+  if (differing.length === 0) return { ...found, intervals: [], added: 0, removed: 0, changed: 0 };
+  // Rows without a key are in no key interval: only replacing the whole slice removes them.
+  if (differing.includes(NULL_KEYS)) return { ...found, intervals: null, added: 0, removed: 0, changed: 0 };
+  // A group's keys as either end holds them: a row moved between ends' groups is in both intervals.
+  const spans = differing.map((g): [bigint, bigint] => {
+    const [p, q] = [a.get(g) ?? b.get(g)!, b.get(g) ?? a.get(g)!];
+    return [least(p.min, q.min), greatest(p.max, q.max)];
+  });
+  const inDiffering = differing.reduce<bigint>((n, g) => n + greatest(a.get(g)?.rows ?? 0n, b.get(g)?.rows ?? 0n), 0n);
+  if (2 * Number(inDiffering) >= Math.max(found.sourceRows, found.destinationRows)) return { ...found, intervals: null, added: 0, removed: 0, changed: 0 };
+  const within = mergeIntervals(spans, MAX_INTERVALS);
+  const [x, y] = await Promise.all([keyGroups(source, sourceKey, 1n, within), keyGroups(destination, destinationKey, 1n, within)]);
+  const keys = [...new Set([...x.keys(), ...y.keys()])].filter((k): k is bigint => k !== NULL_KEYS && !same(x.get(k), y.get(k)));
+  // Nothing key by key (hashes that collided in a group's sum): the groups' intervals are replaced.
+  if (keys.length === 0) return { ...found, intervals: within, added: 0, removed: 0, changed: 0 };
+  const added = keys.filter((k) => !y.has(k)).length;
+  const removed = keys.filter((k) => !x.has(k)).length;
+  return { ...found, intervals: mergeIntervals(keys.map((k) => [k, k]), MAX_INTERVALS), added, removed, changed: keys.length - added - removed };
+}
+
+/**
+ * Sorted, disjoint intervals covering `intervals` (inclusive), neighbours merged where they touch,
+ * then across the smallest gaps until at most `max` remain.
+ */
+export function mergeIntervals(intervals: [bigint, bigint][], max: number): [bigint, bigint][] {
+  const sorted = [...intervals].sort((p, q) => (p[0] < q[0] ? -1 : p[0] > q[0] ? 1 : 0));
+  const out: [bigint, bigint][] = [];
+  for (const [lo, hi] of sorted) {
+    const last = out.at(-1);
+    if (last && lo <= last[1] + 1n) last[1] = greatest(hi, last[1]);
+    else out.push([lo, hi]);
+  }
+  if (out.length <= max) return out;
+  // The (n - max) smallest gaps are closed; ties by position, so exactly that many close.
+  const gaps = out.slice(1).map((iv, i) => ({ i, size: iv[0] - out[i]![1] }));
+  const closing = new Set(gaps.sort((p, q) => (p.size < q.size ? -1 : p.size > q.size ? 1 : p.i - q.i)).slice(0, out.length - max).map((g) => g.i));
+  const merged: [bigint, bigint][] = [out[0]!];
+  out.slice(1).forEach((iv, i) => {
+    if (closing.has(i)) merged.at(-1)![1] = iv[1];
+    else merged.push(iv);
+  });
+  return merged;
+}
