@@ -140,20 +140,30 @@ export interface SliceProbe {
  */
 export type SliceKey = string | KeyRange;
 
-/** The rows of a key range: `lo <= key < hi`, bounds left out where open (integers, written as they are). */
+/**
+ * The rows of a key range: `lo <= key < hi`, bounds left out where open (integers, written as they
+ * are). The first range (no `lo`) also holds the rows without a key, which no source has but a
+ * destination may: so every row of a chunked table is in some chunk, and one such row is replaced
+ * or found by that chunk's verification.
+ */
 export function rangeCondition(r: KeyRange, quote: (name: string) => string): string {
   const c = quote(r.column);
-  const bounds = [r.lo === null ? null : `${c} >= ${r.lo}`, r.hi === null ? null : `${c} < ${r.hi}`, r.only ? `(${keysCondition(c, r.only)})` : null].filter((b) => b !== null);
+  const below = r.hi === null ? null : r.lo === null ? `(${c} < ${r.hi} OR ${c} IS NULL)` : `${c} < ${r.hi}`;
+  const bounds = [r.lo === null ? null : `${c} >= ${r.lo}`, below, r.only ? `(${keysCondition(c, r.only)})` : null].filter((b) => b !== null);
   return bounds.length ? bounds.join(' AND ') : `${c} = ${c} OR ${c} IS NULL`;
 }
 
+/** Intervals of fewer keys than this are named key by key. */
+const LISTED = 64n;
+
 /**
- * Keys in inclusive intervals: single keys in one IN list, wider intervals ORed as a balanced tree
- * (SQLite refuses an expression more than 1,000 deep, which a flat OR chain of that many would be).
+ * Keys in inclusive intervals: short ones key by key in one IN list (which engines look up by hash
+ * or search), wider ones ORed as a balanced tree (SQLite refuses an expression more than 1,000
+ * deep, which a flat OR chain of that many would be).
  */
 function keysCondition(c: string, intervals: [bigint, bigint][]): string {
-  const single = intervals.filter(([a, b]) => a === b).map(([a]) => a);
-  const wide = intervals.filter(([a, b]) => a !== b).map(([a, b]) => `${c} >= ${a} AND ${c} <= ${b}`);
+  const single = intervals.filter(([a, b]) => b - a < LISTED).flatMap(([a, b]) => Array.from({ length: Number(b - a) + 1 }, (_, i) => a + BigInt(i)));
+  const wide = intervals.filter(([a, b]) => b - a >= LISTED).map(([a, b]) => `${c} >= ${a} AND ${c} <= ${b}`);
   const tree = (list: string[]): string => (list.length === 1 ? list[0]! : `(${tree(list.slice(0, list.length >> 1))}) OR (${tree(list.slice(list.length >> 1))})`);
   const parts = [...(single.length ? [`${c} IN (${single.join(', ')})`] : []), ...wide];
   return parts.length ? tree(parts) : '1 = 0';

@@ -32,13 +32,13 @@ export function batches(parts: SizedPart[], batchable: boolean): SizedPart[][] {
     bytes = 0;
   };
   for (const p of parts) {
-    // An increment's DONE partitions are compared, and gone ones removed, one by one.
-    if (!batchable || p.partition_id === null || p.value === null || p.size === null || p.size >= BATCH_BYTES || p.mode !== 'copy') {
+    // Small partitions to copy batch together, and so do an increment's to compare; gone ones are removed one by one.
+    if (!batchable || p.partition_id === null || p.value === null || p.size === null || p.size >= BATCH_BYTES || p.mode === 'remove') {
       close();
       out.push([p]);
       continue;
     }
-    if (open.length >= BATCH_SLICES || bytes + p.size > BATCH_BYTES) close();
+    if (open.length >= BATCH_SLICES || bytes + p.size > BATCH_BYTES || (open.length && open[0]!.mode !== p.mode)) close();
     open.push(p);
     bytes += p.size;
   }

@@ -13,6 +13,7 @@ import { ThroughputMeter } from './throughput-meter.js';
 import { batches, canBatch, copyBatch, type SizedPart } from './copy-batch.js';
 import { copySlice, removeSlice } from './copy-slice.js';
 import { compareSlice } from './compare-slice.js';
+import { compareBatch } from './compare-batch.js';
 import { mark, markUnfinished, recordCopied, recordRemoved } from './slice-status.js';
 import type { Holder } from '../jobs/ledger/tasks.js';
 import { VERIFY_ONLY } from '../jobs/config.js';
@@ -93,7 +94,7 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
     for (const group of batches(parts, canBatch(run))) {
       if (signal.aborted) throw new StopRequested();
       if (group.length > 1) {
-        await copyBatch(run, group, (part) => copyOne(run, part));
+        await (group[0]!.mode === 'compare' ? compareBatch : copyBatch)(run, group, (part) => copyOne(run, part));
         continue;
       }
       await copyOne(run, group[0]!);

@@ -57,8 +57,9 @@ export async function recordCopied(run: TaskRun, done: { part: TaskPartitionRow;
   run.ctx.metrics?.slicesCopied(run.sourceType, run.destination.type, done.length, rows, done.reduce((n, d) => n + d.copied.bytes, 0));
   const [first] = done;
   if (unchanged) {
-    const compared = first!.copied.verification?.sourceRows ?? 0;
-    await taskLog(db, run.task.id, 'INFO', `${describe(sliceOf(first!.part), run.task.src_table_name)} is unchanged: its ${compared} rows match the destination's, none copied`, first!.copied.verification ?? undefined);
+    const compared = done.reduce((n, d) => n + (d.copied.verification?.sourceRows ?? 0), 0);
+    if (done.length === 1) await taskLog(db, run.task.id, 'INFO', `${describe(sliceOf(first!.part), run.task.src_table_name)} is unchanged: its ${compared} rows match the destination's, none copied`, first!.copied.verification ?? undefined);
+    else await taskLog(db, run.task.id, 'INFO', `${done.length} partitions (${first!.part.value} … ${done.at(-1)!.part.value}) are unchanged: their ${compared} rows match the destination's, none copied`);
   } else if (done.length === 1) {
     await taskLog(db, run.task.id, 'INFO', `copied ${describe(sliceOf(first!.part), run.task.src_table_name)}: ${rows} rows`, first!.copied.verification ?? undefined);
   } else {

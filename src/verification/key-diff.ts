@@ -47,18 +47,21 @@ export async function keyDifferences(source: HashedSlice, destination: HashedSli
   if (differing.length === 0) return { ...found, intervals: [], added: 0, removed: 0, changed: 0 };
   // Rows without a key are in no key interval: only replacing the whole slice removes them.
   if (differing.includes(NULL_KEYS)) return { ...found, intervals: null, added: 0, removed: 0, changed: 0 };
-  // A group's keys as either end holds them: a row moved between ends' groups is in both intervals.
-  const spans = differing.map((g): [bigint, bigint] => {
-    const [p, q] = [a.get(g) ?? b.get(g)!, b.get(g) ?? a.get(g)!];
-    return [least(p.min, q.min), greatest(p.max, q.max)];
-  });
-  const inDiffering = differing.reduce<bigint>((n, g) => n + greatest(a.get(g)?.rows ?? 0n, b.get(g)?.rows ?? 0n), 0n);
+  const groups = differing.filter((g): g is bigint => g !== NULL_KEYS);
+  const inDiffering = groups.reduce<bigint>((n, g) => n + greatest(a.get(g)?.rows ?? 0n, b.get(g)?.rows ?? 0n), 0n);
   if (2 * Number(inDiffering) >= Math.max(found.sourceRows, found.destinationRows)) return { ...found, intervals: null, added: 0, removed: 0, changed: 0 };
-  const within = mergeIntervals(spans, MAX_INTERVALS);
+  // The differing groups key by key (the same groups at both ends: each computes a key's group alike).
+  const within = { width, groups };
   const [x, y] = await Promise.all([keyGroups(source, sourceKey, 1n, within), keyGroups(destination, destinationKey, 1n, within)]);
   const keys = [...new Set([...x.keys(), ...y.keys()])].filter((k): k is bigint => k !== NULL_KEYS && !same(x.get(k), y.get(k)));
-  // Nothing key by key (hashes that collided in a group's sum): the groups' intervals are replaced.
-  if (keys.length === 0) return { ...found, intervals: within, added: 0, removed: 0, changed: 0 };
+  // Nothing key by key (hashes that collided in a group's sum): the differing groups are replaced whole.
+  if (keys.length === 0) {
+    const spans = groups.map((g): [bigint, bigint] => {
+      const [p, q] = [a.get(g) ?? b.get(g)!, b.get(g) ?? a.get(g)!];
+      return [least(p.min, q.min), greatest(p.max, q.max)];
+    });
+    return { ...found, intervals: mergeIntervals(spans, MAX_INTERVALS), added: 0, removed: 0, changed: 0 };
+  }
   const added = keys.filter((k) => !y.has(k)).length;
   const removed = keys.filter((k) => !x.has(k)).length;
   return { ...found, intervals: mergeIntervals(keys.map((k) => [k, k]), MAX_INTERVALS), added, removed, changed: keys.length - added - removed };

@@ -1,4 +1,4 @@
-import { rangeCondition, SLICE_COLUMN, type SliceProbe } from '../connectors/data.js';
+import { SLICE_COLUMN, type SliceProbe } from '../connectors/data.js';
 import type { Dialect, HashColumn } from './dialects/dialect.js';
 import { duckdb, parquet } from './dialects/duckdb.js';
 import { mysql } from './dialects/mysql.js';
@@ -90,13 +90,14 @@ export interface KeyGroup extends Bucket {
 
 /**
  * The slice's rows grouped by their integer key `key` (this end's column name) divided by `width`
- * (1: a group per key), only the rows whose keys lie in `within` (inclusive intervals) when given.
- * Rows without a key (a destination may hold some) are the group NULL_KEYS.
+ * (1: a group per key); when `within` is given, only the rows of those groups of a coarser width
+ * (one IN list, which every engine looks up by hash or search, not term by term). Rows without a
+ * key (a destination may hold some) are the group NULL_KEYS.
  */
-export async function keyGroups(side: HashedSlice, key: string, width: bigint, within?: [bigint, bigint][]): Promise<Map<bigint | typeof NULL_KEYS, KeyGroup>> {
+export async function keyGroups(side: HashedSlice, key: string, width: bigint, within?: { width: bigint; groups: bigint[] }): Promise<Map<bigint | typeof NULL_KEYS, KeyGroup>> {
   const d = dialectOf(side);
   const k = d.ident(key);
-  const rows = within ? `(SELECT * FROM ${side.probe.from}) s WHERE ${rangeCondition({ column: key, lo: null, hi: null, only: within }, d.ident)}` : side.probe.from;
+  const rows = within ? `(SELECT * FROM ${side.probe.from}) s WHERE ${d.quotient(k, within.width)} IN (${within.groups.join(', ')})` : side.probe.from;
   const sql =
     `SELECT ${d.text('g')}, ${sums(d)}, ${d.text('min(k)')}, ${d.text('max(k)')} ` +
     `FROM (SELECT ${width === 1n ? k : d.quotient(k, width)} AS g, ${k} AS k, ${d.rowHash(side.columns, side.scheme)} AS h FROM ${rows}${d.fence}) t GROUP BY g`;

@@ -57,7 +57,7 @@ describe('increments decided by the fingerprints of both ends', () => {
       await pgQuery(src.url, 'CREATE TABLE acct (id bigint PRIMARY KEY, v int); INSERT INTO acct SELECT g, g % 7 FROM generate_series(1, 3000) g');
       const sourceId = (await call('POST', '/datasources', { name: 'inc-pg', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } })).dataSourceId;
       await scan(sourceId);
-      const jobId = (await call('POST', `/datasources/${sourceId}/jobs`, { name: 'acct', srcDbName: 'public', dstDbName: 'inc_pg', tables: ['acct'] })).jobId;
+      const jobId = (await call('POST', `/datasources/${sourceId}/jobs`, { name: 'acct', srcDbName: 'public', dstDbName: 'inc_pg', tables: ['acct'], others: { 'task.chunk.rows': 1000 } })).jobId;
       expect(await settle(sourceId, jobId)).toEqual({ status: 'DONE', rows: 3000 });
       const ends = async () => same(await psqlLines(src.url, 'SELECT id, v FROM acct ORDER BY id'), await psqlLines(dst.url, 'SELECT id, v FROM inc_pg.acct ORDER BY id'));
 
@@ -83,14 +83,22 @@ describe('increments decided by the fingerprints of both ends', () => {
       await pgQuery(src.url, 'UPDATE acct SET v = 99 WHERE id = 10; DELETE FROM acct WHERE id BETWEEN 100 AND 199');
       expect(await start(sourceId, jobId)).toEqual({ status: 'DONE', rows: 1 });
       await ends();
-      const [task] = (await call('GET', `/datasources/${sourceId}/tasks?jobId=${jobId}`)).objectList;
-      const lines = (await call('GET', `/datasources/${sourceId}/tasks/${task.id}/logs`)).map((l: { message: string }) => l.message);
-      expect(lines).toContainEqual('table acct: 101 keys differ (1 changed, 0 new, 100 gone) among 2900 rows: only they are replaced');
+      // In three chunks (the last scan saw ids 1 to 3001); the other two are unchanged.
+      const logs = async () => {
+        const tasks = (await call('GET', `/datasources/${sourceId}/tasks?jobId=${jobId}`)).objectList;
+        const all = await Promise.all(tasks.map((t: { id: number }) => call('GET', `/datasources/${sourceId}/tasks/${t.id}/logs`)));
+        return all.flat().map((l: { message: string }) => l.message);
+      };
+      expect(await logs()).toEqual(expect.arrayContaining([
+        'table acct, rows with id in [-inf, 1002): 101 keys differ (1 changed, 0 new, 100 gone) among 900 rows: only they are replaced',
+        "table acct, rows with id in [1002, 2003) is unchanged: its 1001 rows match the destination's, none copied",
+      ]));
 
-      // A row without a key at the destination is in no key range: the table is copied whole.
+      // A row without a key at the destination is in no range but the first chunk's, which is copied whole.
       await pgQuery(dst.url, 'INSERT INTO inc_pg.acct VALUES (NULL, 5)');
-      expect(await start(sourceId, jobId)).toEqual({ status: 'DONE', rows: 2900 });
+      expect(await start(sourceId, jobId)).toEqual({ status: 'DONE', rows: 900 });
       await ends();
+      expect(await logs()).toContainEqual('table acct, rows with id in [-inf, 1002) differs from the destination: copied again');
     } finally {
       await late.end().catch(() => {});
       await src.drop();
@@ -191,6 +199,28 @@ describe('increments decided by the fingerprints of both ends', () => {
       }
     } finally {
       duck.closeSync();
+      await src.drop();
+    }
+  });
+
+  it('many small partitions are compared in batches, one query per end, and only those that differ are copied again', async () => {
+    const src = await createPgDatabase('openmms_inc_many');
+    try {
+      const parts = Array.from({ length: 40 }, (_, i) => `CREATE TABLE m_${i} PARTITION OF m FOR VALUES IN (${i});`).join('\n');
+      await pgQuery(src.url, `CREATE TABLE m (p int, id bigint, v text) PARTITION BY LIST (p); ${parts} INSERT INTO m SELECT g % 40, g, md5(g::text) FROM generate_series(1, 4000) g`);
+      const sourceId = (await call('POST', '/datasources', { name: 'inc-many', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } })).dataSourceId;
+      await scan(sourceId);
+      const jobId = (await call('POST', `/datasources/${sourceId}/jobs`, { name: 'm', srcDbName: 'public', dstDbName: 'inc_many', tables: ['m'] })).jobId;
+      expect(await settle(sourceId, jobId)).toEqual({ status: 'DONE', rows: 4000 });
+      // No scan in between: the comparison finds them.
+      await pgQuery(src.url, "UPDATE m SET v = 'x' WHERE id = 43; DELETE FROM m WHERE id = 57");
+      expect(await start(sourceId, jobId)).toEqual({ status: 'DONE', rows: 99 + 100 });
+      same(await psqlLines(src.url, 'SELECT p, id, v FROM m ORDER BY id'), await psqlLines(dst.url, 'SELECT p, id, v FROM inc_many.m ORDER BY id'));
+      const [task] = (await call('GET', `/datasources/${sourceId}/tasks?jobId=${jobId}`)).objectList;
+      const lines = (await call('GET', `/datasources/${sourceId}/tasks/${task.id}/logs`)).map((l: { message: string }) => l.message);
+      expect(lines).toContainEqual(expect.stringMatching(/^38 partitions \(p=\d+ … p=\d+\) are unchanged: their 3800 rows match the destination's, none copied$/));
+      expect(lines).toContainEqual(expect.stringMatching(/^2 partitions: (p=3, p=17|p=17, p=3) differ from the destination: copied again$/));
+    } finally {
       await src.drop();
     }
   });
