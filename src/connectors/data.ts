@@ -248,6 +248,12 @@ export interface DestinationWriter {
    * replacing its rows with none (a lake's folder). Without it, `replace` with no rows.
    */
   removeSlice?(db: string, table: string, slice: SliceKey | null): Promise<void>;
+  /**
+   * Where slices are folders (a lake): what the table's folder holds outside every slice's place,
+   * as paths below it (at most a hundred). `slices`: the folders of every partition the source has
+   * or had; null for a table without partitions, whose files lie in its own folder.
+   */
+  outsideSlices?(db: string, table: string, slices: string[] | null): Promise<string[]>;
   /** Rows of a slice (or of the whole table) at the destination. */
   count(db: string, table: string, slice: SliceKey | null): Promise<number>;
   /** See SourceReader.probe: the destination slice's rows. */

@@ -14,6 +14,7 @@ import { batches, canBatch, copyBatch, type SizedPart } from './copy-batch.js';
 import { copySlice, removeSlice } from './copy-slice.js';
 import { compareSlice } from './compare-slice.js';
 import { compareBatch } from './compare-batch.js';
+import { checkOutsideSlices } from './whole-table.js';
 import { mark, markUnfinished, recordCopied, recordRemoved } from './slice-status.js';
 import type { Holder } from '../jobs/ledger/tasks.js';
 import { VERIFY_ONLY } from '../jobs/config.js';
@@ -100,6 +101,7 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
       await copyOne(run, group[0]!);
     }
     if (config.schemaOnly) return;
+    if (config.enableVerification || config.taskType === VERIFY_ONLY) await checkOutsideSlices(run);
     const { rows } = await db.selectFrom('tasks').select('rows').where('id', '=', taskId).executeTakeFirstOrThrow();
     if (config.taskType !== VERIFY_ONLY) await taskLog(db, task.id, 'INFO', `every slice of ${target} is copied: ${rows} rows`, undefined, 'DATA_DONE');
     if (config.enableVerification || config.taskType === VERIFY_ONLY) await taskLog(db, task.id, 'INFO', `every slice of ${target} matches its source${config.taskType === VERIFY_ONLY ? '' : ', verified before its commit'}`, undefined, 'VERIFICATION_DONE');

@@ -98,12 +98,14 @@ export async function keyGroups(side: HashedSlice, key: string, width: bigint, w
   const d = dialectOf(side);
   const k = d.ident(key);
   const rows = within ? `(SELECT * FROM ${side.probe.from}) s WHERE ${d.quotient(k, within.width)} IN (${within.groups.join(', ')})` : side.probe.from;
-  const sql =
-    `SELECT ${d.text('g')}, ${sums(d)}, ${d.text('min(k)')}, ${d.text('max(k)')} ` +
-    `FROM (SELECT ${width === 1n ? k : d.quotient(k, width)} AS g, ${k} AS k, ${d.rowHash(side.columns, side.scheme)} AS h FROM ${rows}${d.fence}) t GROUP BY g`;
+  // One text per group, not six values: a key-by-key answer holds a row per key, and each value read is an object.
+  const orNull = (e: string) => `coalesce(${d.text(e)}, 'n')`;
+  const fields = [orNull('g'), sums(d), ...(width === 1n ? [] : [orNull('min(k)'), orNull('max(k)')])];
+  const sql = `SELECT concat_ws(':', ${fields.join(', ')}) FROM (SELECT ${width === 1n ? k : d.quotient(k, width)} AS g, ${k} AS k, ${d.rowHash(side.columns, side.scheme)} AS h FROM ${rows}${d.fence}) t GROUP BY g`;
   const out = new Map<bigint | typeof NULL_KEYS, KeyGroup>();
-  for (const [g, n, high, low, min, max] of await side.probe.query(sql)) {
-    out.set(g === null ? NULL_KEYS : BigInt(String(g)), { ...bucketOf(n, high, low), min: g === null ? 0n : BigInt(String(min)), max: g === null ? 0n : BigInt(String(max)) });
+  for (const [text] of await side.probe.query(sql)) {
+    const [g, n, high, low, min = g, max = g] = String(text).split(':') as [string, string, string, string, string?, string?];
+    out.set(g === 'n' ? NULL_KEYS : BigInt(g), { ...bucketOf(n, high, low), min: g === 'n' ? 0n : BigInt(min), max: g === 'n' ? 0n : BigInt(max) });
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -220,6 +220,49 @@ describe('increments decided by the fingerprints of both ends', () => {
       const lines = (await call('GET', `/datasources/${sourceId}/tasks/${task.id}/logs`)).map((l: { message: string }) => l.message);
       expect(lines).toContainEqual(expect.stringMatching(/^38 partitions \(p=\d+ … p=\d+\) are unchanged: their 3800 rows match the destination's, none copied$/));
       expect(lines).toContainEqual(expect.stringMatching(/^2 partitions: (p=3, p=17|p=17, p=3) differ from the destination: copied again$/));
+    } finally {
+      await src.drop();
+    }
+  });
+
+  it('rows outside every partition of the source (PostgreSQL) and files outside the layout (lake) fail a verify-only and an incremental job, named; once gone, both pass', async () => {
+    const src = await createPgDatabase('openmms_inc_outside');
+    try {
+      await pgQuery(src.url, `CREATE TABLE o (id bigint, p text) PARTITION BY LIST (p); CREATE TABLE o_a PARTITION OF o FOR VALUES IN ('a'); CREATE TABLE o_b PARTITION OF o FOR VALUES IN ('b');
+        INSERT INTO o SELECT g, (ARRAY['a','b'])[g % 2 + 1] FROM generate_series(1, 100) g`);
+      const sourceId = (await call('POST', '/datasources', { name: 'inc-outside', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } })).dataSourceId;
+      await scan(sourceId);
+      const job = async (body: object) => settle(sourceId, (await call('POST', `/datasources/${sourceId}/jobs`, { srcDbName: 'public', dstDbName: 'inc_outside', tables: ['o'], ...body })).jobId);
+      const failure = async () => (await call('GET', `/datasources/${sourceId}/tasks?status=VERIFICATION_FAILED`)).objectList.map((t: { errMsg: string }) => t.errMsg);
+      expect(await job({ name: 'copy' })).toEqual({ status: 'DONE', rows: 100 });
+      // A value the source never had, and a row tagged with no partition at all.
+      await pgQuery(dst.url, "INSERT INTO inc_outside.o VALUES (900, 'z', 'p=z'), (901, 'a', NULL)");
+      expect((await job({ name: 'verify', taskType: 'MC2MC_VERIFY' })).status).toBe('FAILED');
+      expect(await failure()).toEqual([`verification failed for table o: inc_outside.o holds 2 rows outside every partition of the source: 'p=z' (1 row), no partition (1 row)`]);
+      expect((await job({ name: 'again', increment: true })).status).toBe('FAILED');
+      await pgQuery(dst.url, "DELETE FROM inc_outside.o WHERE id >= 900");
+      expect(await job({ name: 'verify-2', taskType: 'MC2MC_VERIFY' })).toEqual({ status: 'DONE', rows: 100 });
+
+      // A lake: a partition folder the source never had, and a file in a subfolder of a table without partitions.
+      await pgQuery(src.url, 'CREATE TABLE u (id bigint PRIMARY KEY); INSERT INTO u SELECT generate_series(1, 10)');
+      const lakeId = (await call('POST', '/datasources', { name: 'inc-outside-lake', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'LAKE', path: 'lake' } } })).dataSourceId;
+      await scan(lakeId);
+      const lakeJob = async (body: object) => settle(lakeId, (await call('POST', `/datasources/${lakeId}/jobs`, { srcDbName: 'public', dstDbName: 'inc_outside', tables: ['o', 'u'], ...body })).jobId);
+      expect(await lakeJob({ name: 'copy' })).toEqual({ status: 'DONE', rows: 110 });
+      const folder = join(dataDir, 'lake', 'inc_outside.db');
+      const [partFile] = readdirSync(join(folder, 'o', 'p=a'));
+      mkdirSync(join(folder, 'o', 'p=zz'));
+      copyFileSync(join(folder, 'o', 'p=a', partFile!), join(folder, 'o', 'p=zz', partFile!));
+      mkdirSync(join(folder, 'u', 'old'));
+      copyFileSync(join(folder, 'u', readdirSync(join(folder, 'u')).find((f) => f.endsWith('.parquet'))!), join(folder, 'u', 'old', 'copy.parquet'));
+      expect((await lakeJob({ name: 'verify', taskType: 'MC2MC_VERIFY' })).status).toBe('FAILED');
+      expect((await call('GET', `/datasources/${lakeId}/tasks?status=VERIFICATION_FAILED`)).objectList.map((t: { errMsg: string }) => t.errMsg).sort()).toEqual([
+        'verification failed for table o: inc_outside.o holds a file outside every partition of the source: p=zz/',
+        'verification failed for table u: inc_outside.u holds a file outside the table’s own folder: old/',
+      ]);
+      rmSync(join(folder, 'o', 'p=zz'), { recursive: true });
+      rmSync(join(folder, 'u', 'old'), { recursive: true });
+      expect(await lakeJob({ name: 'verify-2', taskType: 'MC2MC_VERIFY' })).toEqual({ status: 'DONE', rows: 110 });
     } finally {
       await src.drop();
     }

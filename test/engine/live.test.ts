@@ -19,8 +19,8 @@ import { createPgDatabase } from '../support/stores.js';
  * started. Both ends are read with the engines' own clients.
  */
 
-const ACCT_ROWS = 200_000;
-const ORDERS = 20_000;
+const ACCT_ROWS = 100_000;
+const ORDERS = 10_000;
 const TABLES = ['acct', 'writer_log', 'orders', 'order_lines'];
 
 interface LiveSource {
@@ -128,7 +128,7 @@ describe.each([
     const writer = startWriter(source.transact, { acctRows: ACCT_ROWS, orders: ORDERS });
     try {
       await until(async () => writer.committed >= 50);
-      ({ jobId } = await call('POST', `/datasources/${sourceId}/jobs`, { name: 'live', srcDbName: source.srcDb, dstDbName: source.dstDb, tables: TABLES, others: { 'task.chunk.rows': 25_000 } }));
+      ({ jobId } = await call('POST', `/datasources/${sourceId}/jobs`, { name: 'live', srcDbName: source.srcDb, dstDbName: source.dstDb, tables: TABLES, others: { 'task.chunk.rows': 12_500 } }));
       await until(async () => ['DONE', 'FAILED'].includes((await call('GET', `/datasources/${sourceId}/jobs/${jobId}`)).status));
       const tasks = (await call('GET', `/datasources/${sourceId}/tasks?jobId=${jobId}&pageSize=100`)).objectList;
       expect([(await call('GET', `/datasources/${sourceId}/jobs/${jobId}`)).status, tasks.filter((t: any) => t.status !== 'DONE').map((t: any) => t.errMsg)]).toEqual(['DONE', []]);

@@ -23,6 +23,37 @@ export const sliceFolder = (value: string, exactTable: boolean): string => (exac
 
 const hidden = (name: string) => name.startsWith('.') || name.startsWith('_');
 
+/** Paths outsideLayout reports at most. */
+const REPORTED = 100;
+
+/**
+ * What a table's folder holds outside its layout, as paths below it: with `slices` (its partitions'
+ * folders, `k1=v1/k2=v2`), anything but those folders' Parquet files; without, anything but the
+ * Parquet files in the folder itself (a file copied into a subfolder is read by a reader of
+ * `**` twice). Hidden names are no data (staging folders among them).
+ */
+export async function outsideLayout(tableFolder: string, slices: string[] | null): Promise<string[]> {
+  const leaves = new Set(slices ?? ['']);
+  const along = new Set([...leaves].flatMap((leaf) => leaf.split('/').map((_, i, parts) => parts.slice(0, i).join('/'))));
+  const out: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(join(tableFolder, rel), { withFileTypes: true });
+    } catch {
+      return; // a table never written
+    }
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (hidden(e.name) || out.length >= REPORTED) continue;
+      const path = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory() && (along.has(path) || leaves.has(path))) await walk(path);
+      else if (!(e.isFile() && leaves.has(rel) && e.name.endsWith('.parquet'))) out.push(e.isDirectory() ? `${path}/` : path);
+    }
+  };
+  await walk('');
+  return out;
+}
+
 /** Folders a slice is staged in (new files) and moved aside to (old files) during its swap. */
 export const STAGING_PREFIXES = ['.mms-new-', '.mms-old-'] as const;
 

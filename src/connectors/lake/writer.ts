@@ -7,7 +7,7 @@ import { tableAsNeeded, type BeforeCommit, type DataColumn, type DestinationWrit
 import { duckProbe, openDuck, quoteIdent, quoteLiteral, type DuckSession } from '../duckdb/connect.js';
 import { castExprs, stage } from '../duckdb/values.js';
 import { toParquet } from '../duckdb/types.js';
-import { dbFolder, STAGING_PREFIXES } from './layout.js';
+import { dbFolder, outsideLayout, STAGING_PREFIXES } from './layout.js';
 import { destinationNameProblem } from '../names.js';
 import { pinBelow, pinFolder, type PinnedFolder } from '../pinned.js';
 
@@ -221,6 +221,10 @@ export class LakeWriter implements DestinationWriter {
     if (!existsSync(folder)) return 0;
     const [r] = await this.duck.all<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet(${quoteLiteral(join(folder, '*.parquet'))})`);
     return Number(r!.n);
+  }
+
+  async outsideSlices(db: string, table: string, slices: string[] | null): Promise<string[]> {
+    return outsideLayout(this.folder(db, table, null), slices);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,48 @@
+import { countsByKey } from '../verification/slice-hash.js';
+import { verifying, VerificationFailed, type TaskRun } from './task-run.js';
+
+/** Rows named in a failure at most. */
+const NAMED = 5;
+
+/**
+ * The whole destination table, not only the slices a run copied: what lies outside every slice no
+ * slice's verification sees. Of a partitioned source at a SQL destination, rows tagged with no
+ * partition the source has or had (a value it never had, or none), by one grouped count; in a lake,
+ * folders and files outside the layout of the source's partitions (or, without partitions, in
+ * subfolders of the table's). Checked once per table and run, by its first task, whichever
+ * partitions the job selected. A chunked table needs no check: its first chunk holds the rows without a key.
+ */
+export async function checkOutsideSlices(run: TaskRun): Promise<void> {
+  const { task, writer, ctx } = run;
+  // A writer that keeps slices as folders says what lies outside them; elsewhere partitions are tagged rows.
+  const folders = writer.outsideSlices !== undefined;
+  if (!folders && (!run.partitioned || !writer.probe)) return;
+  const first = await ctx.db.selectFrom('tasks').select((eb) => eb.fn.min('id').as('id')).where('job_id', '=', task.job_id).where('run', '=', task.run).where('table_id', '=', task.table_id).executeTakeFirst();
+  if (first?.id !== task.id) return;
+  await verifying(run, async () => {
+    const known = (await ctx.db.selectFrom('catalog_partitions').select('value').where('table_id', '=', task.table_id).execute()).map((p) => p.value);
+    const outside = folders ? await strayFiles(run, known) : await strayRows(run, new Set(known));
+    if (outside) throw new VerificationFailed(`verification failed for table ${task.src_table_name}: ${task.dst_db_name}.${task.dst_table_name} holds ${outside}`);
+  });
+}
+
+/** Rows tagged with no known partition, described (none: null). */
+async function strayRows(run: TaskRun, known: Set<string>): Promise<string | null> {
+  const { task, writer } = run;
+  const tags = await countsByKey(writer.probe!(task.dst_db_name, task.dst_table_name, null));
+  // countsByKey names a NULL tag 'null', which no partition value (`col=value`) is.
+  const outside = [...tags].filter(([tag]) => !known.has(tag)).sort(([a], [b]) => (a === 'null' ? 1 : b === 'null' ? -1 : a < b ? -1 : a > b ? 1 : 0));
+  if (outside.length === 0) return null;
+  const rows = outside.reduce((n, [, count]) => n + count, 0);
+  const named = outside.slice(0, NAMED).map(([tag, n]) => `${tag === 'null' ? 'no partition' : `'${tag}'`} (${n} ${n === 1 ? 'row' : 'rows'})`);
+  return `${rows} ${rows === 1 ? 'row' : 'rows'} outside every partition of the source: ${named.join(', ')}${outside.length > NAMED ? ', …' : ''}`;
+}
+
+/** Files and folders outside the layout of the known partitions, described (none: null). */
+async function strayFiles(run: TaskRun, known: string[]): Promise<string | null> {
+  const { task, writer } = run;
+  const slices = run.partitioned ? known.map((value) => run.dstSlice({ value, location: '', spec: [] }) as string) : null;
+  const paths = await writer.outsideSlices!(task.dst_db_name, task.dst_table_name, slices);
+  if (paths.length === 0) return null;
+  return `${paths.length === 1 ? 'a file' : 'files'} outside ${run.partitioned ? 'every partition of the source' : 'the table’s own folder'}: ${paths.slice(0, NAMED).join(', ')}${paths.length > NAMED ? ', …' : ''}`;
+}
