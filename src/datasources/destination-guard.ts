@@ -12,6 +12,16 @@ export interface DestinationTable {
 }
 
 /**
+ * A destination table as claims name it: compared as the engine compares names (without case in
+ * DuckDB, SQLite, MySQL: names.ts); a SQLite file has one database, so whatever dstDbName a job
+ * gives, its tables land side by side.
+ */
+function objectKey(source: DataSource, t: DestinationTable): string {
+  const type = source.config.destination.type;
+  return JSON.stringify([nameKey(type, 'database', type === 'SQLITE' ? 'main' : t.db), nameKey(type, 'table', t.table)]);
+}
+
+/**
  * One writer per destination table: the first data source to write a table owns it, and another
  * data source's job is refused (409, naming the owner) unless the caller's policy allows
  * `openmms:ShareDestination` on the owner; that grant lasts as long as the caller's key. Checked
@@ -47,10 +57,7 @@ export class DestinationGuard {
     now = Date.now(),
   ): Promise<void> {
     const at = endpoint ?? (await this.endpoint(source));
-    const type = source.config.destination.type;
-    // Names compared as the engine compares them (without case in DuckDB, SQLite, MySQL: names.ts).
-    // A SQLite file has one database: whatever dstDbName a job gives, its tables land side by side.
-    const key = (t: DestinationTable) => JSON.stringify([nameKey(type, 'database', type === 'SQLITE' ? 'main' : t.db), nameKey(type, 'table', t.table)]);
+    const key = (t: DestinationTable) => objectKey(source, t);
     const me = source.row.id;
     const objects = [...new Set(tables.map(key))];
     for (let i = 0; i < objects.length; i += 500) {
@@ -74,6 +81,12 @@ export class DestinationGuard {
       }
       if (shares.length) await this.insert(db, at, shares, me, rights.keyId, now);
     }
+  }
+
+  /** The data sources that write a destination table (its owner and those it is shared with). */
+  async writers(source: DataSource, table: DestinationTable, endpoint?: string): Promise<Set<number>> {
+    const object = objectKey(source, table);
+    return (await this.claims(this.db, endpoint ?? (await this.endpoint(source)), [object])).get(object)?.writers ?? new Set();
   }
 
   /** Owner claims (no `grantedBy`) race on a unique index: the loser's row is simply not written. */

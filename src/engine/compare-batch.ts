@@ -1,7 +1,7 @@
 import { SliceComparison } from '../verification/compare.js';
-import { batches, canBatch, copyBatch, type SizedPart } from './copy-batch.js';
+import { batches, batchPairs, canBatch, copyBatch, type SizedPart } from './copy-batch.js';
 import { mark, markUnfinished, recordCopied } from './slice-status.js';
-import { enter, sliceOf, taskLog, verifying, type TaskRun } from './task-run.js';
+import { enter, taskLog, verifying, type TaskRun } from './task-run.js';
 
 /**
  * An increment's small DONE partitions compared as one: each end's fingerprints of all of them in
@@ -10,10 +10,7 @@ import { enter, sliceOf, taskLog, verifying, type TaskRun } from './task-run.js'
  */
 export async function compareBatch(run: TaskRun, parts: SizedPart[], one: (part: SizedPart) => Promise<void>): Promise<void> {
   const { task, reader, writer } = run;
-  const pairs = parts.map((p) => {
-    const slice = sliceOf(p);
-    return { slice, key: run.dstSlice(slice) as string };
-  });
+  const pairs = batchPairs(run, parts);
   await enter(run, 'DATA');
   await mark(run, parts, 'DOING');
   let found: Awaited<ReturnType<SliceComparison['fingerprintsByKey']>>;

@@ -71,6 +71,13 @@ async function inspect(run: TaskRun, pairs: { slice: SlicePair['slice']; key: st
   return found;
 }
 
+/** A batch's slices at both ends: batches are of partitions, whose destination keys are their tags. */
+export const batchPairs = (run: TaskRun, parts: SizedPart[]) =>
+  parts.map((p) => {
+    const slice = sliceOf(p);
+    return { slice, key: run.dstSlice(slice) as string };
+  });
+
 /** A batch whose rows did not all match: rolled back whole, its partitions are copied one by one. */
 class BatchMismatch extends Error {}
 
@@ -81,11 +88,7 @@ class BatchMismatch extends Error {}
  */
 export async function copyBatch(run: TaskRun, parts: SizedPart[], one: (part: SizedPart) => Promise<void>): Promise<void> {
   const { task, config, reader, writer } = run;
-  // Batches are of partitions, whose destination keys are their tags.
-  const pairs = parts.map((p) => {
-    const slice = sliceOf(p);
-    return { slice, key: run.dstSlice(slice) as string };
-  });
+  const pairs = batchPairs(run, parts);
   await enter(run, 'DATA');
   await mark(run, parts, 'DOING');
   let copied: { rows: number; bytes: number };

@@ -74,7 +74,9 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
     // grant may have ended with its key: the files and the table must still be this data source's to use.
     if (resolved.endpoint.key !== source.row.destination_endpoint) await setDestinationEndpoint(db, source.row.id, resolved.endpoint.key);
     await recheckOwnFiles(db, ctx.sandbox.files, { id: source.row.id, type: source.type, config: source.config, updateTime: source.row.update_time });
-    await new DestinationGuard(db, ctx.sandbox).claim(source, [{ db: task.dst_db_name, table: task.dst_table_name }], { endpoint: resolved.endpoint.key });
+    const guard = new DestinationGuard(db, ctx.sandbox);
+    const dstTable = { db: task.dst_db_name, table: task.dst_table_name };
+    await guard.claim(source, [dstTable], { endpoint: resolved.endpoint.key });
     const parts = await db
       .selectFrom('task_partitions as tp')
       .leftJoin('catalog_partitions as cp', 'cp.id', 'tp.partition_id')
@@ -101,7 +103,9 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
       await copyOne(run, group[0]!);
     }
     if (config.schemaOnly) return;
-    if (config.enableVerification || config.taskType === VERIFY_ONLY) await checkOutsideSlices(run);
+    // A table other data sources write too holds their partitions' rows: only its own can be told apart.
+    const alone = (await guard.writers(source, dstTable, resolved.endpoint.key)).size <= 1;
+    if (alone && (config.enableVerification || config.taskType === VERIFY_ONLY)) await checkOutsideSlices(run);
     const { rows } = await db.selectFrom('tasks').select('rows').where('id', '=', taskId).executeTakeFirstOrThrow();
     if (config.taskType !== VERIFY_ONLY) await taskLog(db, task.id, 'INFO', `every slice of ${target} is copied: ${rows} rows`, undefined, 'DATA_DONE');
     if (config.enableVerification || config.taskType === VERIFY_ONLY) await taskLog(db, task.id, 'INFO', `every slice of ${target} matches its source${config.taskType === VERIFY_ONLY ? '' : ', verified before its commit'}`, undefined, 'VERIFICATION_DONE');

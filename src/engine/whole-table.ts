@@ -18,7 +18,7 @@ export async function checkOutsideSlices(run: TaskRun): Promise<void> {
   const folders = writer.outsideSlices !== undefined;
   if (!folders && (!run.partitioned || !writer.probe)) return;
   const first = await ctx.db.selectFrom('tasks').select((eb) => eb.fn.min('id').as('id')).where('job_id', '=', task.job_id).where('run', '=', task.run).where('table_id', '=', task.table_id).executeTakeFirst();
-  if (first?.id !== task.id) return;
+  if (Number(first?.id) !== task.id) return; // min() of a bigint comes back as text from PostgreSQL
   await verifying(run, async () => {
     const known = (await ctx.db.selectFrom('catalog_partitions').select('value').where('table_id', '=', task.table_id).execute()).map((p) => p.value);
     const outside = folders ? await strayFiles(run, known) : await strayRows(run, new Set(known));
