@@ -27,10 +27,11 @@ const hidden = (name: string) => name.startsWith('.') || name.startsWith('_');
 const REPORTED = 100;
 
 /**
- * What a table's folder holds outside its layout, as paths below it: with `slices` (its partitions'
- * folders, `k1=v1/k2=v2`), anything but those folders' Parquet files; without, anything but the
- * Parquet files in the folder itself (a file copied into a subfolder is read by a reader of
- * `**` twice). Hidden names are no data (staging folders among them).
+ * What a table's folder holds outside its layout, as paths below it: folders other than its
+ * partitions' (`slices`, `k1=v1/k2=v2`; none for a table without partitions) and Parquet files
+ * anywhere but in them (or, without partitions, in the table's folder itself): a file copied into a
+ * subfolder is read twice by a reader of `**`. Hidden names are no data (staging folders among
+ * them); other files are left alone.
  */
 export async function outsideLayout(tableFolder: string, slices: string[] | null): Promise<string[]> {
   const leaves = new Set(slices ?? ['']);
@@ -47,7 +48,8 @@ export async function outsideLayout(tableFolder: string, slices: string[] | null
       if (hidden(e.name) || out.length >= REPORTED) continue;
       const path = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory() && (along.has(path) || leaves.has(path))) await walk(path);
-      else if (!(e.isFile() && leaves.has(rel) && e.name.endsWith('.parquet'))) out.push(e.isDirectory() ? `${path}/` : path);
+      else if (e.isDirectory()) out.push(`${path}/`);
+      else if (e.name.endsWith('.parquet') && !leaves.has(rel)) out.push(path);
     }
   };
   await walk('');
