@@ -31,7 +31,7 @@ export interface KeyRange {
   hi: bigint | null;
   /**
    * Only the keys in these inclusive intervals, sorted (within [lo, hi)): the keys an increment found
-   * differing in a chunk or table (engine/narrow.ts), replaced without the rest of it.
+   * differing in a chunk or table (engine/compare-slice.ts), replaced without the rest of it.
    */
   only?: [bigint, bigint][];
 }

@@ -91,7 +91,7 @@ export function keyRanges(column: string, min: bigint, max: bigint, n: number): 
  * it is DONE and the last scan saw no change. The scan's signal is not trusted to skip it: a source
  * changed since (or in a way the signal cannot see) is found by the fingerprints of both ends. A
  * table with a key (`keyed`, where the destination takes key ranges) is compared even when it
- * changed: only the keys whose rows differ are replaced (engine/narrow.ts).
+ * changed: only the keys whose rows differ are replaced (engine/compare-slice.ts).
  */
 const modeOf = (increment: boolean, o: { status: MigrationStatus; updated: boolean }, keyed = false): SliceMode => (increment && o.status === 'DONE' && (!o.updated || keyed) ? 'compare' : 'copy');
 
