@@ -79,6 +79,18 @@ export function mysqlProbe(c: mysql.Connection, from: string): SliceProbe {
   return { dialect: 'mysql', from, query: async (sql) => (await c.query<mysql.RowDataPacket[]>({ sql, rowsAsArray: true, typeCast }))[0] as unknown[][] };
 }
 
+/** The mysql2 session under a promise connection: what read() watches. */
+interface MysqlCore {
+  _fatalError: Error | null;
+  query(o: object): { stream(o: object): AsyncIterable<Row> & { destroy(err?: Error): void } };
+  on(event: 'error' | 'end', listener: (err?: Error) => void): void;
+  off(event: 'error' | 'end', listener: (err?: Error) => void): void;
+}
+
+/** A session that ended before or during a read: transient (the task is tried again on a new one). */
+const sessionEnded = (when: 'before' | 'during', cause: Error | null | undefined) =>
+  new Error(`the MariaDB session ended ${when} the read (connection is in closed state)${cause ? `: ${cause.message}` : ''}`);
+
 /**
  * Reads a MySQL/MariaDB table or one partition (`PARTITION (p)`) as a stream. Everything a reader
  * reads is read in one consistent-snapshot transaction held for its life: its own, or the job's,
@@ -123,14 +135,18 @@ export class MysqlReader implements SourceReader {
         throw new Error(`MariaDB table '${table}', column '${column.name}', row ${row}: ${err.message}; the slice was not copied`);
       }
     };
-    const core = (this.c as unknown as { connection: { _fatalError: Error | null; query(o: object): { stream(o: object): AsyncIterable<Row> } } }).connection;
-    // mysql2 tells a query sent on a session that already ended (killed while idle) only to the
-    // session, never to the query's stream, which would then wait forever: refused here instead.
+    const core = (this.c as unknown as { connection: MysqlCore }).connection;
+    // mysql2 tells the end of a session (killed, dropped) to a streamed query's session only, never
+    // to its stream, which would then wait forever: before the read it is refused, during it the
+    // session's own error or end ends the stream.
     if (core._fatalError) {
       this.usable = false;
-      throw new Error(`the MariaDB session ended before the read (connection is in closed state): ${core._fatalError.message}`);
+      throw sessionEnded('before', core._fatalError);
     }
     const stream = core.query({ sql: `SELECT ${exprs.join(', ')} FROM ${from}`, rowsAsArray: true, typeCast }).stream({ highWaterMark: READ_BATCH });
+    const ended = (err?: Error) => stream.destroy(sessionEnded('during', err ?? core._fatalError));
+    core.on('error', ended);
+    core.on('end', ended);
     let finished = false;
     try {
       let batch: Row[] = [];
@@ -144,6 +160,8 @@ export class MysqlReader implements SourceReader {
       if (batch.length) yield batch;
       finished = true;
     } finally {
+      core.off('error', ended);
+      core.off('end', ended);
       // A consumer that stops early (a stopped job) leaves the result set mid-stream: the server
       // would send all of it before answering anything else, so that connection is closed instead.
       if (!finished) {
