@@ -10,7 +10,7 @@ import { fingerprintOfGroups, keyGroups, NULL_KEYS, type HashedSlice, type KeyGr
 const MIN_WIDTH = 32n;
 const MAX_GROUPS = 131_072n;
 /** Intervals a condition names at most (SQL text stays well under every engine's limit); nearest ones merge beyond. */
-export const MAX_INTERVALS = 4096;
+const MAX_INTERVALS = 4096;
 
 export interface KeyDifferences {
   sourceRows: number;
