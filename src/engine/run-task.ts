@@ -104,8 +104,8 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
     }
     if (config.schemaOnly) return;
     // A table other data sources write too holds their partitions' rows: only its own can be told apart.
-    const alone = (await guard.writers(source, dstTable, resolved.endpoint.key)).size <= 1;
-    if (alone && (config.enableVerification || config.taskType === VERIFY_ONLY)) await checkOutsideSlices(run);
+    const alone = async () => (await guard.writers(source, dstTable, resolved.endpoint.key)).size <= 1;
+    if (config.enableVerification || config.taskType === VERIFY_ONLY) await checkOutsideSlices(run, alone);
     const { rows } = await db.selectFrom('tasks').select('rows').where('id', '=', taskId).executeTakeFirstOrThrow();
     if (config.taskType !== VERIFY_ONLY) await taskLog(db, task.id, 'INFO', `every slice of ${target} is copied: ${rows} rows`, undefined, 'DATA_DONE');
     if (config.enableVerification || config.taskType === VERIFY_ONLY) await taskLog(db, task.id, 'INFO', `every slice of ${target} matches its source${config.taskType === VERIFY_ONLY ? '' : ', verified before its commit'}`, undefined, 'VERIFICATION_DONE');

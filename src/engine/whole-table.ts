@@ -10,15 +10,17 @@ const NAMED = 5;
  * partition the source has or had (a value it never had, or none), by one grouped count; in a lake,
  * folders and files outside the layout of the source's partitions (or, without partitions, in
  * subfolders of the table's). Checked once per table and run, by its first task, whichever
- * partitions the job selected. A chunked table needs no check: its first chunk holds the rows without a key.
+ * partitions the job selected, where this data source `alone` writes the table. A chunked table
+ * needs no check: its first chunk holds the rows without a key.
  */
-export async function checkOutsideSlices(run: TaskRun): Promise<void> {
+export async function checkOutsideSlices(run: TaskRun, alone: () => Promise<boolean>): Promise<void> {
   const { task, writer, ctx } = run;
   // A writer that keeps slices as folders says what lies outside them; elsewhere partitions are tagged rows.
   const folders = writer.outsideSlices !== undefined;
   if (!folders && (!run.partitioned || !writer.probe)) return;
   const first = await ctx.db.selectFrom('tasks').select((eb) => eb.fn.min('id').as('id')).where('job_id', '=', task.job_id).where('run', '=', task.run).where('table_id', '=', task.table_id).executeTakeFirst();
   if (Number(first?.id) !== task.id) return; // min() of a bigint comes back as text from PostgreSQL
+  if (!(await alone())) return;
   await verifying(run, async () => {
     const known = (await ctx.db.selectFrom('catalog_partitions').select('value').where('table_id', '=', task.table_id).execute()).map((p) => p.value);
     const outside = folders ? await strayFiles(run, known) : await strayRows(run, new Set(known));

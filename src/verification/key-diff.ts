@@ -42,14 +42,14 @@ export async function keyDifferences(source: HashedSlice, destination: HashedSli
   const width = greatest(span / MAX_GROUPS + 1n, MIN_WIDTH);
   const [a, b] = await Promise.all([keyGroups(source, sourceKey, width), keyGroups(destination, destinationKey, width)]);
   const rowsOf = (m: Map<unknown, KeyGroup>) => Number([...m.values()].reduce((n, g) => n + g.rows, 0n));
-  const found = { sourceRows: rowsOf(a), destinationRows: rowsOf(b), sourceFingerprint: fingerprintOfGroups(a.values()), destinationFingerprint: fingerprintOfGroups(b.values()) };
+  const found = { sourceRows: rowsOf(a), destinationRows: rowsOf(b), sourceFingerprint: fingerprintOfGroups(a.values()), destinationFingerprint: fingerprintOfGroups(b.values()), added: 0, removed: 0, changed: 0 };
   const differing = [...new Set([...a.keys(), ...b.keys()])].filter((g) => !same(a.get(g), b.get(g)));
-  if (differing.length === 0) return { ...found, intervals: [], added: 0, removed: 0, changed: 0 };
+  if (differing.length === 0) return { ...found, intervals: [] };
   // Rows without a key are in no key interval: only replacing the whole slice removes them.
-  if (differing.includes(NULL_KEYS)) return { ...found, intervals: null, added: 0, removed: 0, changed: 0 };
+  if (differing.includes(NULL_KEYS)) return { ...found, intervals: null };
   const groups = differing.filter((g): g is bigint => g !== NULL_KEYS);
   const inDiffering = groups.reduce<bigint>((n, g) => n + greatest(a.get(g)?.rows ?? 0n, b.get(g)?.rows ?? 0n), 0n);
-  if (2 * Number(inDiffering) >= Math.max(found.sourceRows, found.destinationRows)) return { ...found, intervals: null, added: 0, removed: 0, changed: 0 };
+  if (2 * Number(inDiffering) >= Math.max(found.sourceRows, found.destinationRows)) return { ...found, intervals: null };
   // The differing groups key by key (the same groups at both ends: each computes a key's group alike).
   const within = { width, groups };
   const [x, y] = await Promise.all([keyGroups(source, sourceKey, 1n, within), keyGroups(destination, destinationKey, 1n, within)]);
@@ -60,7 +60,7 @@ export async function keyDifferences(source: HashedSlice, destination: HashedSli
       const [p, q] = [a.get(g) ?? b.get(g)!, b.get(g) ?? a.get(g)!];
       return [least(p.min, q.min), greatest(p.max, q.max)];
     });
-    return { ...found, intervals: mergeIntervals(spans, MAX_INTERVALS), added: 0, removed: 0, changed: 0 };
+    return { ...found, intervals: mergeIntervals(spans, MAX_INTERVALS) };
   }
   const added = keys.filter((k) => !y.has(k)).length;
   const removed = keys.filter((k) => !x.has(k)).length;
