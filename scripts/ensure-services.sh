@@ -27,12 +27,18 @@ if command -v mariadbd >/dev/null 2>&1 && ! mariadb_up; then
   wait_for MariaDB mariadb_up
 fi
 
-# The web console's end-to-end tests drive Debian's Chromium (never a downloaded browser).
+# Debian packages the tests drive: Chromium for the web console's end-to-end tests (never a
+# downloaded browser), zsh and fish for the command line's completion scripts.
 CHROMIUM="${OPENMMS_CHROMIUM:-/usr/bin/chromium}"
-if [ ! -x "$CHROMIUM" ]; then
-  echo "ensure-services: installing Debian's chromium for the web console tests"
+missing=""
+[ -x "$CHROMIUM" ] || missing="chromium"
+for shell in zsh fish; do
+  command -v "$shell" >/dev/null 2>&1 || missing="$missing $shell"
+done
+if [ -n "$missing" ]; then
+  echo "ensure-services: installing Debian's$missing for the tests"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  install_chromium() { $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
-  install_chromium || { $SUDO apt-get update -q >/dev/null && install_chromium; }
+  install_packages() { $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >/dev/null; }
+  install_packages || { $SUDO apt-get update -q >/dev/null && install_packages; }
 fi

@@ -1,4 +1,5 @@
 import { DEFAULT_JOB_LIMITS, type JobLimits } from './jobs/quotas.js';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { sandboxOptionsFromEnv } from './security/sandbox.js';
 import { duckdbResourcesFrom, type DuckdbResources } from './connectors/duckdb/resources.js';
@@ -21,6 +22,8 @@ export interface ServiceConfig {
   sandbox: { fileRoots: string[]; allowedHosts: string[] };
   /** OPENMMS_DUCKDB_MEMORY and OPENMMS_DUCKDB_THREADS, or what the machine and the concurrency allow. */
   duckdb: DuckdbResources;
+  /** OPENMMS_TRUST_PROXY: the reverse proxies (addresses, CIDR blocks) whose X-Forwarded-For names the client. */
+  trustProxy: string[];
 }
 
 export interface ConfigOverrides {
@@ -53,6 +56,18 @@ export function loggerOptions(config: Pick<ServiceConfig, 'logLevel' | 'logForma
 
 export const DEFAULT_CONCURRENCY = 4;
 
+/** A comma-separated list of IP addresses and CIDR blocks (`10.0.0.0/8`, `::1`). */
+function addresses(env: NodeJS.ProcessEnv, name: string): string[] {
+  const list = (env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const a of list) {
+    const [ip, bits, ...rest] = a.split('/');
+    const version = isIP(ip!);
+    const max = version === 4 ? 32 : 128;
+    if (!version || rest.length > 0 || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) throw new Error(`${name}: '${a}' is not an IP address or CIDR block`);
+  }
+  return list;
+}
+
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const v = Number(env[name] ?? fallback);
   if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a whole number above 0 (got ${env[name]})`);
@@ -76,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     auth: overrides.auth ?? env.OPENMMS_AUTH !== 'off',
     sandbox: sandboxOptionsFromEnv(env),
     duckdb: duckdbResourcesFrom(env, concurrency),
+    trustProxy: addresses(env, 'OPENMMS_TRUST_PROXY'),
     limits: {
       maxPartitionsPerJob: positiveInt(env, 'OPENMMS_MAX_PARTITIONS_PER_JOB', DEFAULT_JOB_LIMITS.maxPartitionsPerJob),
       maxActiveJobs: positiveInt(env, 'OPENMMS_MAX_ACTIVE_JOBS', DEFAULT_JOB_LIMITS.maxActiveJobs),

@@ -22,12 +22,22 @@ async function writeDemoLake(folder: string): Promise<void> {
   }
 }
 
+/** How the demo's job ended: what it moved, where to. */
+export interface DemoOutcome {
+  jobId: number;
+  status: string;
+  rows: number;
+  partitions: number;
+  tables: string[];
+  errMsg: string | null;
+}
+
 /**
  * The one-command demo: a partitioned sample source (a Parquet lake) registered as data source
  * `demo`, scanned, and migrated by job `demo` into the embedded DuckDB destination. Runs once;
- * later starts find the data source and leave it be.
+ * later starts find the data source and leave it be (`done` is then null).
  */
-export async function runDemo(app: FastifyInstance, sandbox: Sandbox): Promise<{ id: number; destination: string }> {
+export async function runDemo(app: FastifyInstance, sandbox: Sandbox): Promise<{ id: number; destination: string; done: Promise<DemoOutcome> | null }> {
   const call = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
     const res = await app.inject({ method, url: `/api/v1/mms${url}`, payload: payload as object, headers: { authorization: `Bearer ${app.accessKeys.internalToken}` } });
     const body = res.json() as { data: any; message?: string };
@@ -35,7 +45,7 @@ export async function runDemo(app: FastifyInstance, sandbox: Sandbox): Promise<{
     return body.data;
   };
   const existing = await call('GET', `/datasources?name=${DEMO}`);
-  const at = (id: number) => ({ id, destination: sandbox.files.defaultDestination(id) });
+  const at = (id: number, done: Promise<DemoOutcome> | null = null) => ({ id, destination: sandbox.files.defaultDestination(id), done });
   if (existing.total > 0) return at(existing.objectList[0].id as number);
   const lake = join(sandbox.files.roots[0]!, 'demo-lake');
   if (!existsSync(join(lake, 'orders'))) await writeDemoLake(lake);
@@ -46,5 +56,16 @@ export async function runDemo(app: FastifyInstance, sandbox: Sandbox): Promise<{
   if (scan.status !== 'DONE') throw new Error(`demo: the scan failed: ${scan.errMsg}`);
   const { jobId } = await call('POST', `/datasources/${dataSourceId}/jobs`, { name: DEMO, srcDbName: 'default', others: { 'verify.checksum': true } });
   app.log.info({ dataSourceId, jobId, partitions: scan.result.partitions }, 'demo: migrating the sample lake into the embedded DuckDB destination');
-  return at(dataSourceId as number);
+  const done = (async (): Promise<DemoOutcome> => {
+    for (;;) {
+      const job = await call('GET', `/datasources/${dataSourceId}/jobs/${jobId}`);
+      if (job.status === 'DONE' || job.status === 'FAILED') {
+        const tasks: { rows: number; partitionDone: number; dstTableName: string; errMsg: string | null }[] = (await call('GET', `/datasources/${dataSourceId}/tasks?jobId=${jobId}&pageSize=100`)).objectList;
+        const sum = (f: (t: (typeof tasks)[number]) => number) => tasks.reduce((n, t) => n + f(t), 0);
+        return { jobId, status: job.status, rows: sum((t) => t.rows), partitions: sum((t) => t.partitionDone), tables: tasks.map((t) => t.dstTableName), errMsg: tasks.find((t) => t.errMsg)?.errMsg ?? null };
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  return at(dataSourceId as number, done);
 }

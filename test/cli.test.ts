@@ -1,12 +1,13 @@
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { once } from 'node:events';
 import { SqliteDatabase } from '../src/store/sqlite-driver.js';
 import { openDuck } from '../src/connectors/duckdb/connect.js';
 import { SERVING, spawnMms, until } from './support/processes.js';
-import { adminFetch, TEST_ADMIN_ENV } from './support/auth.js';
+import { adminFetch, TEST_ADMIN, TEST_ADMIN_ENV } from './support/auth.js';
 import { describe, expect, it } from 'vitest';
 
 const serve = async (args: string[]) => {
@@ -67,16 +68,79 @@ describe('mms serve', () => {
   });
 });
 
+/** The `mms` command from source, in `cwd` (the checkout unless given), with `env` on top of this process's. */
+const mms = (args: string[], env: NodeJS.ProcessEnv = TEST_ADMIN_ENV, cwd = process.cwd()) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const loader = pathToFileURL(join(process.cwd(), 'node_modules/tsx/dist/loader.mjs')).href;
+    execFile(process.execPath, ['--import', loader, join(process.cwd(), 'src/cli/main.ts'), ...args], { cwd, env: { ...process.env, ...env } }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+
+describe('mms, the command', () => {
+  it('says its version, and exits 2 (usage) for what it cannot parse, with the reason', async () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect(await mms(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    expect(await mms(['-v'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    expect((await mms(['--help'])).code).toBe(0);
+    const usage: [string[], RegExp][] = [
+      [[], /Usage: mms/],
+      [['nope'], /unknown command 'nope'/],
+      [['jobs', 'list'], /missing required argument 'sourceId'/],
+      [['jobs', 'list', '1', '--bogus'], /unknown option '--bogus'/],
+      [['jobs', 'list', '1', '--status', 'RUNNING'], /Allowed choices are INIT, DOING, DONE, FAILED/],
+      [['jobs', 'list', '1', '--stopped', '--running'], /--stopped and --running exclude each other/],
+      [['jobs', 'list', '1', '--page', '0'], /'0' is not an id/],
+      [['jobs', 'get', '1', '1e3'], /'1e3' is not an id/],
+      [['get', '1', 'column', '2'], /Allowed choices are db, table, partition, task, timer, scan/],
+      [['serve', '--log-format', 'xml'], /Allowed choices are pretty, json/],
+      [['timers', 'create', '1', '--type', 'Daily', '--value', '03:00', '--body', '{nope'], /not valid JSON: \{nope/],
+      [['completion', 'powershell'], /Allowed choices are bash, zsh, fish/],
+    ];
+    const results = await Promise.all(usage.map(([args]) => mms(args)));
+    usage.forEach(([args, message], i) => expect([args.join(' '), results[i]!.code, message.test(results[i]!.stderr)]).toEqual([args.join(' '), 2, true]));
+  });
+
+  it('completes commands, options and their values in bash, zsh and fish', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'openmms-completion-'));
+    for (const shell of ['bash', 'zsh', 'fish']) {
+      const r = await mms(['completion', shell]);
+      expect(r.code, r.stderr).toBe(0);
+      writeFileSync(join(dir, shell), r.stdout);
+    }
+    // Each shell asked as it asks at a TAB: the words typed so far, the last one being completed.
+    const bash = (...words: string[]) =>
+      execFileSync('bash', ['-c', `source ${join(dir, 'bash')}; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _mms; printf '%s\\n' "\${COMPREPLY[@]}"`, 'bash', ...words], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    // zsh's compadd filters by the typed prefix itself; the test's stand-in prints what it was given.
+    const zsh = (...words: string[]) =>
+      execFileSync('zsh', ['-c', `source ${join(dir, 'zsh')}; compadd() { shift; print -l -- "$@" | grep -- "^\${words[CURRENT]}" }; _default() { print '(files)' }; words=("$@"); CURRENT=$#; _mms`, 'zsh', ...words], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    const fish = (line: string) => execFileSync('fish', ['-c', `source ${join(dir, 'fish')}; complete -C'${line}'`], { encoding: 'utf8' }).split('\n').filter(Boolean).map((l) => l.split('\t')[0]);
+    const cases: [string[], string[]][] = [
+      [['mms', 'jo'], ['jobs']],
+      [['mms', 'jobs', 'li'], ['list']],
+      [['mms', '--json', 'jobs', 'list', '1', '--st'], ['--status', '--stopped']],
+      [['mms', 'jobs', 'list', '1', '--status', 'D'], ['DOING', 'DONE']],
+      [['mms', 'sources', 'create', '--type', 'P'], ['POSTGRESQL']],
+      [['mms', 'get', '1', 'pa'], ['partition']],
+      [['mms', 'completion', 'z'], ['zsh']],
+      [['mms', 'tables', '2', '--db', 'x', '--page-'], ['--page-size']],
+    ];
+    for (const [words, expected] of cases) {
+      expect([words.join(' '), 'bash', bash(...words).sort()]).toEqual([words.join(' '), 'bash', expected]);
+      expect([words.join(' '), 'zsh', zsh(...words).sort()]).toEqual([words.join(' '), 'zsh', expected]);
+      expect([words.join(' '), 'fish', fish(words.join(' ')).sort()]).toEqual([words.join(' '), 'fish', expected]);
+    }
+    // An option whose value nothing can list (a URL) leaves it to the shell: files, not command names.
+    expect(bash('mms', '--server', '')).toEqual([]);
+    expect(zsh('mms', '--server', '')).toEqual(['(files)']);
+  });
+});
+
 describe('mms API commands', () => {
   it('drive a real server: tables for people, JSON for scripts, exit codes for failures', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'openmms-cli-api-'));
     const server = await serve(['--data-dir', dataDir, '--demo']);
-    const mmsCli = (...args: string[]) =>
-      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--server', server.base, ...args], { env: { ...process.env, ...TEST_ADMIN_ENV } }, (err, stdout, stderr) =>
-          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-        );
-      });
+    const mmsCli = (...args: string[]) => mms(['--server', server.base, ...args]);
     try {
       await until(async () => server.output().includes('Demo: data source')); // the demo job exists
       const watched = await mmsCli('jobs', 'watch', '1', '1');
@@ -90,8 +154,44 @@ describe('mms API commands', () => {
       expect(partitions.stdout.match(/dt=2024-01-0\d\/region=\w+/g)).toHaveLength(21);
       expect((await mmsCli('logs', '1', '1')).stdout).toMatch(/INFO\s+│ copied partition dt=2024-01-0\d\/region=\w+: 1000 rows/);
 
-      const missing = await mmsCli('jobs', 'get', '1', '999');
-      expect(missing).toMatchObject({ code: 1, stderr: 'mms: JobNotFound: Job 999 does not exist\n' });
+      // Sizes and counts for people; --json keeps the API's numbers.
+      const tables = await mmsCli('tables', '1', '--db', 'default');
+      expect(tables.stdout).toMatch(/│ orders\s+│ 21\s+│ DONE\s+│ \S*\s+│ 21,000 │ [\d.]+ KiB │/);
+      const [orders] = JSON.parse((await mmsCli('--json', 'tables', '1', '--db', 'default')).stdout);
+      expect(orders).toMatchObject({ name: 'orders', numRows: 21000, size: expect.any(Number) });
+      expect(tables.stdout).toContain(`${(orders.size / 1024).toFixed(1).replace(/\.0$/, '')} KiB`);
+      // ListMmsJobs' filters, each an option; a page at a time, saying on stderr where more are.
+      const jobIds = async (...args: string[]) => JSON.parse((await mmsCli('--json', 'jobs', 'list', '1', ...args)).stdout).map((j: { id: number }) => j.id);
+      expect(await jobIds('--src-db', 'default', '--dst-table', 'orders', '--running')).toEqual([1]);
+      expect(await jobIds('--stopped')).toEqual([]);
+      expect(await jobIds('--src-table', 'nope')).toEqual([]);
+      expect(await jobIds('--status', 'DONE', '--name', 'dem', '--sort-status', 'asc')).toEqual([1]);
+
+      // Not found: exit 3, also where a filter names a database, table or job the source does not have.
+      const notFound: [string[], string][] = [
+        [['jobs', 'get', '1', '999'], 'mms: JobNotFound: Job 999 does not exist\n'],
+        [['tables', '1', '--db', 'nope'], "mms: data source 1 has no database 'nope'\n"],
+        [['partitions', '1', '--table', 'nope'], "mms: data source 1 has no table 'nope'\n"],
+        [['tasks', '1', '--job', '999'], 'mms: JobNotFound: Job 999 does not exist\n'],
+        [['sources', 'get', '77'], 'mms: DataSourceNotFound: DataSource 77 does not exist\n'],
+      ];
+      for (const [args, stderr] of notFound) expect([args.join(' '), await mmsCli(...args)]).toMatchObject([args.join(' '), { code: 3, stderr }]);
+      // A filter that names something that is there but matches nothing is no error.
+      expect(await mmsCli('partitions', '1', '--table', 'orders', '--status', 'FAILED')).toMatchObject({ code: 0, stdout: '(none)\n' });
+
+      // Run elsewhere with nothing to sign with: exit 4, and where it looked, what to set.
+      const elsewhere = mkdtempSync(join(tmpdir(), 'openmms-cli-elsewhere-'));
+      const bare = Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('OPENMMS_')).map((k) => [k, undefined]));
+      const refused = await mms(['--server', server.base, 'jobs', 'list', '1'], bare, elsewhere);
+      expect(refused.code).toBe(4);
+      expect(refused.stderr).toContain('mms: MissingAuthorization: this call needs credentials');
+      expect(refused.stderr).toContain(`there is no key file at ${join(elsewhere, 'data', 'admin-access-key.json')}`);
+      expect(refused.stderr).toContain('set OPENMMS_DATA_DIR to that data folder, or OPENMMS_ACCESS_KEY_FILE to the file');
+      const keyDir = join(elsewhere, 'server-data');
+      mkdirSync(keyDir);
+      writeFileSync(join(keyDir, 'admin-access-key.json'), JSON.stringify(TEST_ADMIN));
+      const found = await mms(['--server', server.base, '--json', 'jobs', 'list', '1'], { ...bare, OPENMMS_DATA_DIR: keyDir }, elsewhere);
+      expect(found.code, found.stderr).toBe(0);
       expect(await mmsCli('jobs', 'get', '1', 'abc')).toMatchObject({ code: 2, stderr: "mms: 'abc' is not an id\n" });
       const badBody = await mmsCli('jobs', 'create', '1', '--body', '{"name": "x", "increment": "yes"}');
       expect(badBody).toMatchObject({ code: 1, stderr: "mms: InvalidParameter: parameter 'body.increment' must be boolean\n" });

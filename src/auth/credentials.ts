@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ADMIN_KEY_FILE } from './keys.js';
 import { queryOf, signV3 } from './signature.js';
 
@@ -14,11 +14,25 @@ export type Credentials = { token: string } | { accessKeyId: string; accessKeySe
 export function credentialsFromEnv(env: NodeJS.ProcessEnv): Credentials {
   if (env.OPENMMS_TOKEN) return { token: env.OPENMMS_TOKEN };
   if (env.OPENMMS_ACCESS_KEY_ID && env.OPENMMS_ACCESS_KEY_SECRET) return { accessKeyId: env.OPENMMS_ACCESS_KEY_ID, accessKeySecret: env.OPENMMS_ACCESS_KEY_SECRET };
-  const file = env.OPENMMS_ACCESS_KEY_FILE ?? join(env.OPENMMS_DATA_DIR ?? 'data', ADMIN_KEY_FILE);
+  const file = keyFileOf(env);
   if (!existsSync(file)) return null;
   const key = JSON.parse(readFileSync(file, 'utf8')) as { accessKeyId?: string; accessKeySecret?: string };
   if (!key.accessKeyId || !key.accessKeySecret) throw new Error(`${file} holds no accessKeyId and accessKeySecret`);
   return { accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret };
+}
+
+const keyFileOf = (env: NodeJS.ProcessEnv) => env.OPENMMS_ACCESS_KEY_FILE ?? join(env.OPENMMS_DATA_DIR ?? 'data', ADMIN_KEY_FILE);
+
+/** Where credentialsFromEnv found what it sent, or everywhere it looked: for a call the server refused. */
+export function credentialsLookedFor(env: NodeJS.ProcessEnv): string {
+  if (env.OPENMMS_TOKEN) return 'the token sent was OPENMMS_TOKEN';
+  if (env.OPENMMS_ACCESS_KEY_ID && env.OPENMMS_ACCESS_KEY_SECRET) return 'the access key sent was OPENMMS_ACCESS_KEY_ID with OPENMMS_ACCESS_KEY_SECRET';
+  const file = resolve(keyFileOf(env));
+  if (existsSync(file)) return `the access key sent was the one in ${file}`;
+  return (
+    `no credentials were found: OPENMMS_TOKEN and OPENMMS_ACCESS_KEY_ID with OPENMMS_ACCESS_KEY_SECRET are unset, and there is no key file at ${file}` +
+    ` (${env.OPENMMS_ACCESS_KEY_FILE ? 'OPENMMS_ACCESS_KEY_FILE' : "a server's first start writes it into its data folder: run mms in the folder the server runs in, or set OPENMMS_DATA_DIR to that data folder, or OPENMMS_ACCESS_KEY_FILE to the file"})`
+  );
 }
 
 /** Headers that authenticate one request (V3-signed with an access key, or the bearer token). */

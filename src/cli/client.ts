@@ -1,15 +1,29 @@
-import { authedFetch, credentialsFromEnv } from '../auth/credentials.js';
+import { authedFetch, credentialsFromEnv, credentialsLookedFor } from '../auth/credentials.js';
 import { terminalSafe } from './output.js';
+
+/** The exit codes of `mms` (README, "The command line"). */
+export const EXIT = {
+  /** The call failed: an error from the server, a job or scan that ended FAILED, no server to reach. */
+  failed: 1,
+  /** The command line is malformed: an unknown command or option, a bad id, JSON or choice. */
+  usage: 2,
+  /** What the command names does not exist: an id, a database or table given as a filter. */
+  notFound: 3,
+  /** No credentials, or credentials the server refuses (401, 403). */
+  refused: 4,
+} as const;
 
 /** A failure the CLI reports as one line on stderr, with the exit code it stands for. */
 export class CliError extends Error {
   constructor(
     message: string,
-    readonly exitCode = 1,
+    readonly exitCode: number = EXIT.failed,
   ) {
     super(message);
   }
 }
+
+const exitFor = (status: number) => (status === 404 ? EXIT.notFound : status === 401 || status === 403 ? EXIT.refused : EXIT.failed);
 
 /** Between two polls of a server. */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -25,7 +39,7 @@ export function apiClient(server: string, env: NodeJS.ProcessEnv = process.env) 
     try {
       send ??= authedFetch(credentialsFromEnv(env));
     } catch (err) {
-      throw new CliError(`cannot read the credentials: ${(err as Error).message}`);
+      throw new CliError(`cannot read the credentials: ${(err as Error).message}`, EXIT.refused);
     }
     try {
       res = await send(`${server.replace(/\/$/, '')}/api/v1/mms${path}`, {
@@ -37,7 +51,11 @@ export function apiClient(server: string, env: NodeJS.ProcessEnv = process.env) 
       throw new CliError(`cannot reach the OpenMMS server at ${server}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
     }
     const json = (await res.json().catch(() => null)) as { data?: T; code?: string; message?: string } | null;
-    if (!res.ok || !json) throw new CliError(terminalSafe(`${json?.code ?? res.status}: ${json?.message ?? res.statusText}`));
+    if (!res.ok || !json) {
+      // A server that wants credentials the CLI did not find: say where it looked and what to set.
+      const hint = res.status === 401 ? `\n${credentialsLookedFor(env)}` : '';
+      throw new CliError(`${terminalSafe(`${json?.code ?? res.status}: ${json?.message ?? res.statusText}`)}${hint}`, exitFor(res.status));
+    }
     return json.data as T;
   };
 }

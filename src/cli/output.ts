@@ -1,5 +1,12 @@
 import Table from 'cli-table3';
 import logUpdate from 'log-update';
+import prettyBytes from 'pretty-bytes';
+
+const count = new Intl.NumberFormat('en-US');
+/** A count for people: 1,234,567. */
+export const num = (n: number) => count.format(Math.round(n));
+/** A size for people: 1.2 MiB. */
+export const bytes = (n: number) => prettyBytes(n, { binary: true, maximumFractionDigits: 1 });
 
 /**
  * What a terminal would take as a command rather than text: C0 controls (ESC, BEL, newline…), DEL,
@@ -30,6 +37,10 @@ export function print(json: boolean, data: unknown, columns?: [header: string, v
     return;
   }
   const rows = Array.isArray(data) ? data : [data];
+  if (rows.length === 0) {
+    console.log('(none)');
+    return;
+  }
   const table = new Table({ head: columns.map(([h]) => h), style: { head: [], border: [] } });
   for (const row of rows) table.push(columns.map(([, v]) => terminalSafe(String(v(row) ?? ''))));
   console.log(table.toString());

@@ -1,11 +1,6 @@
 import Table from 'cli-table3';
-import prettyBytes from 'pretty-bytes';
 import { CliError, sleep, type Call } from './client.js';
-import { bar, LiveView, terminalJson, terminalSafe } from './output.js';
-
-const count = new Intl.NumberFormat('en-US');
-const num = (n: number) => count.format(Math.round(n));
-const bytes = (n: number) => prettyBytes(n, { binary: true, maximumFractionDigits: 1 });
+import { bar, bytes, LiveView, num, terminalJson, terminalSafe } from './output.js';
 const SPARK = '▁▂▃▄▅▆▇█';
 
 /** The last `width` values as a row of block characters, the tallest at the largest. */

@@ -1,9 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Kysely } from 'kysely';
 import type { EngineMetrics, TaskOutcome } from '../engine/task-run.js';
-import type { Database } from '../store/schema.js';
-
-const STATUSES = ['INIT', 'DOING', 'DONE', 'FAILED'];
+import { JOB_STATUSES as STATUSES, type Database } from '../store/schema.js';
 
 /**
  * Prometheus metrics of one process. Copy counters and task durations count what this process ran

@@ -245,8 +245,12 @@ interface ScanMarks {
   scan_id: number | null;
 }
 
-export type MigrationStatus = 'INIT' | 'DOING' | 'DONE' | 'FAILED' | 'PART_DONE';
-export type JobStatus = 'INIT' | 'DOING' | 'DONE' | 'FAILED';
+/** A database's, table's or partition's migration status (MMS's catalog statuses). */
+export const MIGRATION_STATUSES = ['INIT', 'DOING', 'DONE', 'FAILED', 'PART_DONE'] as const;
+export type MigrationStatus = (typeof MIGRATION_STATUSES)[number];
+/** A job's or task's status (MMS's job statuses). */
+export const JOB_STATUSES = ['INIT', 'DOING', 'DONE', 'FAILED'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
 export type JobType = 'Database' | 'Tables' | 'Partitions';
 
 export interface DataSourceTable {

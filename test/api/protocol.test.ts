@@ -18,6 +18,17 @@ describe('HTTP protocol: errors, limits, OpenAPI', () => {
     expect(body).toEqual({ requestId: res.headers['x-request-id'], code: 'NotFound', message: 'no such call: GET /api/v1/mms/nothing-here' });
   });
 
+  it('logs each request once: at debug when it went well, at info when the caller erred, without its query', async () => {
+    const lines = () => api.logs.flatMap((l) => l.split('\n')).filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string; url?: string; status?: number; reqId?: string });
+    const ok = await api.call('GET', mms('/datasources?name=secret-ish'));
+    const missing = await api.call('GET', mms('/datasources/999/jobs/1'));
+    const of = (id: string) => lines().filter((l) => l.reqId === id && l.msg === 'request');
+    expect(of(ok.body.requestId)).toEqual([expect.objectContaining({ level: 20, msg: 'request', url: '/api/v1/mms/datasources', status: 200 })]);
+    expect(of(missing.body.requestId)).toEqual([expect.objectContaining({ level: 30, msg: 'request', status: 404 })]);
+    // Fastify's own "incoming request" / "request completed" pair is off.
+    expect(lines().filter((l) => /incoming request|request completed/.test(l.msg))).toEqual([]);
+  });
+
   it('refuses an oversized body with 413 and a wrong content type with 415', async () => {
     const big = JSON.stringify({ name: 'x'.repeat(BODY_LIMIT), type: 'SQLITE', config: { source: { path: '/a' } } });
     const tooBig = await api.call('POST', mms('/datasources'), big);

@@ -6,6 +6,7 @@ import { md5Base64, roaSignature, roaStringToSign, signV3 } from '../../src/auth
 import { mms, TestApi } from '../support/api.js';
 import { TEST_ADMIN } from '../support/auth.js';
 import { ADMINISTRATOR } from '../../src/auth/policy.js';
+import { loadConfig } from '../../src/config.js';
 import { createTestStore, STORE_KINDS, type TestStore } from '../support/stores.js';
 
 /** Headers of an ROA-signed request, as the MMS SDKs send them; `omit` leaves headers out before signing. */
@@ -111,5 +112,29 @@ describe('failed authentications and logins are rate-limited per address', () =>
     } finally {
       await fresh.close();
     }
+  });
+
+  it('counts the client a trusted reverse proxy names (OPENMMS_TRUST_PROXY), and ignores the header from anyone else', async () => {
+    const wrong = { ...TEST_ADMIN, accessKeySecret: 'guess' };
+    const from = (api: TestApi, client: string, key = TEST_ADMIN) => api.call('GET', mms('/datasources'), undefined, { ...roa('GET', mms('/datasources'), '', [], key), 'x-forwarded-for': client });
+    // The test's requests come from 127.0.0.1: behind a trusted proxy there, each forwarded client counts on its own.
+    const behind = await TestApi.start('sqlite', tmpdir(), { authLimits: { failures: 2, logins: 100, windowMs: 60_000 }, trustProxy: ['127.0.0.0/8'] });
+    try {
+      for (let i = 0; i < 2; i++) expect((await from(behind, '203.0.113.5', wrong)).status).toBe(401);
+      expect((await from(behind, '203.0.113.5')).status).toBe(429);
+      expect((await from(behind, '203.0.113.6')).status).toBe(200);
+    } finally {
+      await behind.close();
+    }
+    // No proxy trusted: a forged header neither spreads one client's failures nor escapes them.
+    const direct = await TestApi.start('sqlite', tmpdir(), { authLimits: { failures: 2, logins: 100, windowMs: 60_000 } });
+    try {
+      for (let i = 0; i < 2; i++) expect((await from(direct, `203.0.113.${i}`, wrong)).status).toBe(401);
+      expect((await from(direct, '198.51.100.1')).status).toBe(429);
+    } finally {
+      await direct.close();
+    }
+    expect(() => loadConfig({ OPENMMS_TRUST_PROXY: '10.0.0.0/8, ::1, 192.168.1.1/33' })).toThrow("OPENMMS_TRUST_PROXY: '192.168.1.1/33' is not an IP address or CIDR block");
+    expect(loadConfig({ OPENMMS_TRUST_PROXY: '10.0.0.0/8, ::1' }).trustProxy).toEqual(['10.0.0.0/8', '::1']);
   });
 });

@@ -41,7 +41,7 @@ export class TestApi {
   static async start(
     kind: StoreKind,
     dataDir = tmpdir(),
-    { runJobs = false, timerPollMs = 0, store = undefined as TestStore | undefined, secrets = undefined as SecretBox | undefined, auth = true, limits = undefined as JobLimits | undefined, sandbox = {} as Partial<SandboxOptions>, authLimits = undefined as AuthLimits | undefined, faults = undefined as EngineFaults | undefined, concurrency = undefined as number | undefined } = {},
+    { runJobs = false, timerPollMs = 0, store = undefined as TestStore | undefined, secrets = undefined as SecretBox | undefined, auth = true, limits = undefined as JobLimits | undefined, sandbox = {} as Partial<SandboxOptions>, authLimits = undefined as AuthLimits | undefined, faults = undefined as EngineFaults | undefined, concurrency = undefined as number | undefined, trustProxy = undefined as string[] | undefined } = {},
   ): Promise<TestApi> {
     const api = new TestApi();
     if (secrets) api.secrets = secrets;
@@ -66,6 +66,7 @@ export class TestApi {
       authLimits,
       faults,
       concurrency,
+      trustProxy,
       logger: { level: 'trace', redact: REDACT, stream },
     });
     if (auth) {

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { Id, Nullable, ObjectName, PageQuery, StringEnum } from './common.js';
+import { JOB_STATUSES, MIGRATION_STATUSES } from '../../store/schema.js';
 
-const MigrationStatus = StringEnum(['INIT', 'DOING', 'DONE', 'FAILED', 'PART_DONE']);
+const MigrationStatus = StringEnum(MIGRATION_STATUSES);
 const Time = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}( \\d{2}:\\d{2}:\\d{2})?$', description: 'yyyy-MM-dd[ HH:mm:ss], UTC.' });
 const Sort = StringEnum(['asc', 'desc']);
 
@@ -173,7 +174,7 @@ export const CreateScanBody = Type.Object(
 export const ScanOut = Type.Object({
   id: Type.Integer(),
   sourceId: Type.Integer(),
-  status: StringEnum(['INIT', 'DOING', 'DONE', 'FAILED']),
+  status: StringEnum(JOB_STATUSES),
   progress: Type.Integer({ description: 'As MMS: 0 to 10000 (hundredths of a percent).' }),
   dbName: Nullable(Type.String()),
   tableNames: Nullable(Type.Array(Type.String())),

@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { Id, Name, Nullable, ObjectName, PageQuery, StringEnum } from './common.js';
 import { JobConfigSchema } from '../../jobs/config.js';
+import { JOB_STATUSES } from '../../store/schema.js';
 
-const JobStatus = StringEnum(['INIT', 'DOING', 'DONE', 'FAILED']);
+const JobStatus = StringEnum(JOB_STATUSES);
 const JobType = StringEnum(['Database', 'Tables', 'Partitions']);
 const Names = Type.Array(ObjectName, { maxItems: 100_000 });
 const NameMap = Type.Record(Type.String({ minLength: 1, maxLength: 512 }), Type.String({ maxLength: 512 }));

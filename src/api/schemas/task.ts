@@ -1,11 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import { MMS_TASK_STATUSES } from '../../jobs/task-status.js';
 import { Id, Nullable, PageQuery, StringEnum } from './common.js';
+import { JOB_STATUSES } from '../../store/schema.js';
 
 /** A task's status, its phase included (reference §1.5). */
 const TaskStatus = StringEnum([...MMS_TASK_STATUSES], { description: "The task's phase and how it stands in it: SCHEMA_DOING, DATA_DOING, VERIFICATION_FAILED, … (a phase's _DONE shows in its log)." });
 /** A slice of a task: OpenMMS's own statuses. */
-const SliceStatus = StringEnum(['INIT', 'DOING', 'DONE', 'FAILED']);
+const SliceStatus = StringEnum(JOB_STATUSES);
 
 const Order = StringEnum(['asc', 'desc']);
 
