@@ -12,6 +12,7 @@ import type { CatalogSource } from '../catalog/service.js';
 import type { CatalogDbListRow, CatalogPartitionListRow, CatalogTableListRow } from '../store/catalog.js';
 import type { MigrationStatus, ScanRow, TaskLogRow, TimerLogRow } from '../store/schema.js';
 import { decodeTimerTemplate, type TimerListRow } from '../timers/service.js';
+import { cronOf, nextTick } from '../timers/schedule.js';
 import type { TaskListRow } from '../store/tasks.js';
 import type { AsyncTaskRow } from '../store/async-tasks.js';
 import type { RunThroughput } from '../store/throughput.js';
@@ -196,7 +197,11 @@ export function timerOut(row: TimerListRow, detail = false) {
     id: row.id, sourceId: row.source_id, name: row.name, dbId: row.db_id, srcDbName: row.src_db_name,
     type: t === null ? null : t.partitions?.length ? 'Partitions' : t.tables?.length ? 'Tables' : 'Database',
     scheduleType: row.schedule_type, value: row.value, timezone: row.timezone,
-    stopped: row.stopped === 1, lastTick: optionalTime(row.last_tick), ...times,
+    stopped: row.stopped === 1,
+    // The store keeps the tick before creation as handled (so a new timer does not fire at once): not a tick that fired.
+    lastTick: row.last_tick !== null && row.last_tick >= row.create_time ? optionalTime(row.last_tick) : null,
+    nextTick: row.stopped === 1 ? null : formatTime(nextTick(cronOf(row.schedule_type, row.value), row.timezone, Date.now())),
+    ...times,
     config: t === null ? null : {
       tables: t.tables ?? [], partitions: t.partitions ?? [], tableWhiteList: t.tableWhiteList ?? [], tableBlackList: t.tableBlackList ?? [],
       partitionFilters: t.partitionFilters ?? {}, tableMapping: t.tableMapping ?? {}, columnMapping: t.columnMapping ?? {},

@@ -45,6 +45,8 @@ export function allowedActions(id: number, state: JobState): { action: JobAction
       if (action !== 'delete' && next.status === state.status && next.stopped === state.stopped) {
         return { action, allowed: false, reason: `job ${id} is already ${state.stopped ? 'stopped' : 'queued or running'}` };
       }
+      // StopMmsJob accepts a FAILED job (a hold, as MMS does), but nothing of it runs: no button for it.
+      if (action === 'stop' && state.status === 'FAILED') return { action, allowed: false, reason: `job ${id} has FAILED; nothing of it runs` };
       return { action, allowed: true, reason: null };
     } catch (err) {
       return { action, allowed: false, reason: (err as Error).message };

@@ -42,3 +42,8 @@ export function latestTick(cron: string, tz: string, now: number): number {
   const e = CronExpressionParser.parse(cron, { tz, currentDate: new Date(now + 1) });
   return e.prev().getTime();
 }
+
+/** The first tick of a schedule after `now` (epoch ms). */
+export function nextTick(cron: string, tz: string, now: number): number {
+  return CronExpressionParser.parse(cron, { tz, currentDate: new Date(now) }).next().getTime();
+}

@@ -71,6 +71,7 @@ describe('timers', () => {
 
   it('fire once per tick with two API processes checking at the same moments', async () => {
     const { timerId } = await call(a, 'POST', `/datasources/${sourceId}/timers`, { scheduleType: 'Cron', value: '*/10 * * * * *' });
+    expect(await call(a, 'GET', `/datasources/${sourceId}/timers/${timerId}`)).toMatchObject({ lastTick: null, nextTick: expect.stringMatching(/\d0$/) });
     const { jobId } = await call(a, 'POST', `/datasources/${sourceId}/jobs`, { name: 'every-10s', srcDbName: 'main', timerId });
     await a.app.runner!.idle();
     const job = () => call(a, 'GET', `/datasources/${sourceId}/jobs/${jobId}`);
@@ -86,6 +87,8 @@ describe('timers', () => {
     }
     const fires = await a.store.db.selectFrom('timer_fires').selectAll().where('timer_id', '=', timerId).orderBy('tick').execute();
     expect(fires.map((f) => f.tick)).toEqual([start, start + 10_000, start + 20_000]);
+    // GetMmsTimer's lastTick is the latest tick that fired (null until one has).
+    expect((await call(a, 'GET', `/datasources/${sourceId}/timers/${timerId}`)).lastTick).toBe(new Date(start + 20_000).toISOString().slice(0, 19).replace('T', ' '));
     expect(fires.map((f) => f.jobs_started)).toEqual([1, 1, 1]);
     const { run } = await a.store.db.selectFrom('jobs').select('run').where('id', '=', jobId).executeTakeFirstOrThrow();
     expect(run - firstRun).toBe(3);

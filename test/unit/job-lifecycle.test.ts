@@ -49,6 +49,6 @@ describe('job state machine', () => {
     expect(allowed('DOING', false)).toEqual({ start: 'job 7 is already queued or running', stop: true, retry: 'job 7 is DOING; only a FAILED job can be retried', delete: 'job 7 is running; stop it before deleting it' });
     expect(allowed('DOING', true)).toEqual({ start: true, stop: 'job 7 is already stopped', retry: 'job 7 is DOING; only a FAILED job can be retried', delete: true });
     expect(allowed('DONE', false)).toEqual({ start: true, stop: 'job 7 is DONE; there is nothing to stop', retry: 'job 7 is DONE; only a FAILED job can be retried', delete: true });
-    expect(allowed('FAILED', false)).toEqual({ start: 'job 7 has FAILED; use RetryMmsJob to re-run its failed tasks', stop: true, retry: true, delete: true });
+    expect(allowed('FAILED', false)).toEqual({ start: 'job 7 has FAILED; use RetryMmsJob to re-run its failed tasks', stop: 'job 7 has FAILED; nothing of it runs', retry: true, delete: true });
   });
 });

@@ -43,6 +43,7 @@ function App() {
   const route = useRoute();
   const token = useSession();
   return html`
+    <a class="skip" href="#main" onClick=${(e) => (e.preventDefault(), document.getElementById('main').focus())}>Skip to content</a>
     <header>
       <a class="brand" href="#/sources">OpenMMS</a>
       <a href="#/sources">Data sources</a>
@@ -50,8 +51,16 @@ function App() {
       <a href="/metrics" target="_blank">Metrics</a>
       ${session.token ? html`<a href="#/sources" style="margin-left:auto" onClick=${() => (session.token = null)}>Log out</a>` : null}
     </header>
-    <main>${token ? page(route) : html`<${LoginPage} />`}</main>
+    <main id="main" tabindex="-1">${token ? page(route) : html`<${LoginPage} />`}</main>
   `;
 }
+
+// A table wider than the screen scrolls in its own box; the keyboard must reach it too (a tab stop
+// while it scrolls, none otherwise).
+const markScrollable = () => {
+  for (const t of document.querySelectorAll('table')) t.tabIndex = t.scrollWidth > t.clientWidth ? 0 : -1;
+};
+new MutationObserver(markScrollable).observe(document.getElementById('app'), { childList: true, subtree: true });
+addEventListener('resize', markScrollable);
 
 render(html`<${App} />`, document.getElementById('app'));

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 
 /** A poll that brings nothing new waits twice as long as the last, up to this many times `everyMs`. */
 const MAX_BACKOFF = 8;
@@ -11,7 +11,12 @@ const MAX_BACKOFF = 8;
 export function useData(load, deps, everyMs = 0, keepPolling = () => true) {
   const [state, setState] = useState({ data: null, error: null });
   const [tick, setTick] = useState(0);
+  // Other deps are another object (another job, another table): what was read for the last one goes.
+  const shown = useRef(null);
+  const key = JSON.stringify(deps);
   useEffect(() => {
+    if (shown.current !== null && shown.current !== key) setState({ data: null, error: null });
+    shown.current = key;
     let alive = true;
     let timer;
     let last;

@@ -20,9 +20,14 @@ export const standing = (status) => status?.replace(/^(SCHEMA|DATA|VERIFICATION)
 /** A task that will not move again by itself. */
 export const ended = (status) => ['DONE', 'FAILED'].includes(standing(status));
 
-export const Status = ({ status, stopped }) => html`
-  <span class="badge ${standing(status)}">${status}</span>${stopped ? html` <span class="badge STOPPED">STOPPED</span>` : null}
-`;
+/**
+ * One status word, the API's: a job or task on hold shows STOPPED (its status, DOING or INIT, in the
+ * tooltip); one that ended shows how (DONE, FAILED), stopped or not.
+ */
+export const Status = ({ status, stopped }) => {
+  const held = stopped && !ended(status);
+  return html`<span class="badge ${held ? 'STOPPED' : standing(status)}" title=${held ? `${status}, stopped` : undefined}>${held ? 'STOPPED' : status}</span>`;
+};
 
 export const Bar = ({ done, total, status }) => html`
   <div class="bar ${standing(status)}" title="${done} of ${total}"><div style="width: ${total ? Math.round((100 * done) / total) : 0}%"></div></div>

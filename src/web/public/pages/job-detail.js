@@ -88,10 +88,21 @@ export function JobDetail({ sourceId, jobId }) {
   };
   const j = job.data;
   const p = progress(tasks.data ?? []);
-  // Each task's speed over the last few seconds, and the job's (their sum).
-  const speeds = new Map((throughput.data?.tasks ?? []).map((t) => [t.taskId, t]));
+  // Each running task's speed over the last few seconds, and the job's (their sum); a task that
+  // ended or is stopped has no speed, whatever its last seconds moved.
+  const live = new Set(p.tasks.filter((t) => !ended(t.status) && !t.stopped).map((t) => t.id));
+  const speeds = new Map((throughput.data?.tasks ?? []).filter((t) => live.has(t.taskId)).map((t) => [t.taskId, t]));
   const now = [...speeds.values()].reduce((n, t) => ({ rows: n.rows + t.rowsPerSecond, bytes: n.bytes + t.bytesPerSecond }), { rows: 0, bytes: 0 });
   const c = j?.config;
+  const moving = j && !['DONE', 'FAILED'].includes(j.status) && !j.stopped;
+  // A job that cannot be read (gone, or never there) has nothing else to show.
+  if (job.error && !j) {
+    return html`
+      <div class="crumbs"><a href="#/sources">Data sources</a> / <a href="#/sources/${sourceId}/jobs">jobs</a> / ${jobId}</div>
+      <${ErrorBox} error=${job.error} />
+      <p><a href="#/sources/${sourceId}/jobs">All jobs of this data source</a></p>
+    `;
+  }
   return html`
     <div class="crumbs"><a href="#/sources">Data sources</a> / <a href="#/sources/${sourceId}/jobs">jobs</a> / ${jobId}</div>
     <${ErrorBox} error=${job.error} />
@@ -117,11 +128,11 @@ export function JobDetail({ sourceId, jobId }) {
         <${Stat} label="Partitions" value="${fmtNum(p.partitionsDone)} / ${fmtNum(p.partitions)}" />
         <${Stat} label="Rows" value=${fmtNum(p.rows)} />
         <${Stat} label="Bytes" value=${fmtBytes(p.bytes)} />
-        <${Stat} label="Now" value="${fmtNum(Math.round(now.rows))} rows/s · ${fmtBytes(now.bytes)}/s" />
+        <${Stat} label="Now" value=${moving ? `${fmtNum(Math.round(now.rows))} rows/s · ${fmtBytes(now.bytes)}/s` : '—'} />
         <${Stat} label="Average" value="${fmtNum(Math.round(p.rowsPerSec))} rows/s · ${fmtBytes(p.bytesPerSec)}/s" />
         <${Stat} label="Elapsed" value=${fmtDuration(p.elapsed)} />
       </div>
-      <${ThroughputChart} throughput=${throughput.data} />
+      <${ThroughputChart} throughput=${throughput.data} moving=${moving} />
       ${p.failed.length
         ? html`<div class="error" role="alert" id="job-errors">
             ${p.failed.length} task${p.failed.length === 1 ? '' : 's'} failed:${p.failed.map((t) => html`<div>• ${t.srcTableName}: ${t.errMsg}</div>`)}
@@ -136,7 +147,8 @@ export function JobDetail({ sourceId, jobId }) {
         ${p.tasks.map(
           (t) => html`
             <tr class="clickable" onClick=${() => setOpen(open === t.id ? null : t.id)}>
-              <td class="num">${t.id}</td><td>${t.srcTableName} → ${t.dstTableName}</td><td><${Status} status=${t.status} stopped=${t.stopped} /></td>
+              <td class="num">${t.id}</td>
+              <td><button class="link" aria-expanded=${open === t.id} onClick=${(e) => (e.stopPropagation(), setOpen(open === t.id ? null : t.id))}>${t.srcTableName} → ${t.dstTableName}</button></td><td><${Status} status=${t.status} stopped=${t.stopped} /></td>
               <td><${Bar} done=${t.partitionDone} total=${t.partitionNum} status=${t.status} /><span class="small muted">${t.partitionDone} / ${t.partitionNum}</span></td>
               <td class="num">${fmtNum(t.rows)}</td><td class="num">${fmtBytes(t.bytes)}</td>
               <td class="num small">${speeds.has(t.id) ? `${fmtNum(Math.round(speeds.get(t.id).rowsPerSecond))} rows/s` : '—'}</td><td class="num">${t.attempts}</td>
