@@ -1,4 +1,22 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * The files that take longest (packing and installing, clusters of processes, the type matrix,
+ * crashes, the browser) start first: one of them started last would run alone at the end of a
+ * pass. The others follow in Vitest's own order (its recorded durations, when it has them).
+ */
+const LONGEST = ['install', 'cluster/cluster', 'verification/matrix', 'cli', 'engine/crash', 'cluster/chunks', 'engine/duckdb-memory', 'web/console', 'web/console-ux', 'engine/faults', 'engine/live'];
+
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (f: TestSpecification) => {
+      const i = LONGEST.findIndex((name) => f.moduleId.endsWith(`/test/${name}.test.ts`));
+      return i < 0 ? LONGEST.length : i;
+    };
+    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b));
+  }
+}
 
 export default defineConfig({
   test: {
@@ -13,5 +31,6 @@ export default defineConfig({
     // the two cores busy while others wait on the database servers.
     maxWorkers: 3,
     minWorkers: 1,
+    sequence: { sequencer: LongestFirst },
   },
 });

@@ -99,10 +99,10 @@ export async function copyBatch(run: TaskRun, parts: SizedPart[], one: (part: Si
   };
   try {
     const watch = { signal: run.signal, progress: (rows: number, n: number) => run.meter.add(rows, n) };
-    copied = await writer.replaceFrom!(reader, { db: task.src_db_name, table: task.src_table_name }, pairs, task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, watch, async (written) => {
+    copied = await run.meter.slice(() => writer.replaceFrom!(reader, { db: task.src_db_name, table: task.src_table_name }, pairs, task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, watch, async (written) => {
       found = config.enableVerification ? await verifying(run, () => inspect(run, pairs, written, true)) : await inspect(run, pairs, written, false);
       if (config.enableVerification && !pairs.every((p) => matches(p.key))) throw new BatchMismatch();
-    });
+    }));
   } catch (err) {
     if (!(err instanceof BatchMismatch)) {
       await markUnfinished(run, parts, err);

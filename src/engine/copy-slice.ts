@@ -34,7 +34,7 @@ export async function copySlice(run: TaskRun, slice: Slice | null, size: number 
   if (!config.schemaOnly) await enter(run, verifyOnly ? 'VERIFICATION' : 'DATA');
   const beside = verifies && !verifyOnly && run.concurrentReaders && (size ?? 0) >= BESIDE_BYTES ? await sourceBeside(run, slice) : null;
   try {
-    const copied = verifyOnly ? await checkOnly(run, slice, beside, sourceSum) : await copyChecked(run, slice, verifies ? beside : undefined, sourceSum);
+    const copied = verifyOnly ? await checkOnly(run, slice, beside, sourceSum) : await run.meter.slice(() => copyChecked(run, slice, verifies ? beside : undefined, sourceSum));
     if (sourceSum && copied.verification) Object.assign(copied.verification, await verifying(run, () => readBack(run, slice, sourceSum)));
     return copied;
   } finally {
@@ -81,7 +81,10 @@ async function copyChecked(run: TaskRun, slice: Slice | null, beside: SourceBesi
   } };
   const fast = !sourceSum && writer.takesFrom?.(reader, run.columns)
     ? await writer.replaceFrom!(reader, from, [{ slice, key: run.dstSlice(slice) }], task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, watch, check).catch((err) => {
-        if (err instanceof NotTaken) return null; // nothing written; its progress so far is counted twice
+        if (err instanceof NotTaken) {
+          run.meter.discard(); // nothing written: what it counted is counted again on the other path
+          return null;
+        }
         throw err;
       })
     : null;

@@ -112,11 +112,18 @@ describe.each(destinations)('a chunk corrupted in flight to %s', (_type, open) =
 
     const want = await psqlLines(src.url, `SELECT id, v, note FROM t WHERE id < ${HIT_LO} OR id >= ${HIT_HI} ORDER BY id`);
     expect(await dst.lines(dir, SELECT)).toBe(want);
+    // The throughput chart counts the rows that stayed: the chunk rolled back is taken out again.
+    const charted = async () => {
+      const t = await call('GET', `/datasources/${id}/jobs/${jobId}/throughput`);
+      return Math.round(t.points.reduce((n: number, p: { rowsPerSecond: number }) => n + p.rowsPerSecond * t.bucketSeconds, 0));
+    };
+    expect(await charted()).toBe(ROWS - (HIT_HI - HIT_LO));
 
     faulty = false;
     await call('POST', `/datasources/${id}/tasks/${failed.id}/retry`);
     await until(async () => ['DONE', 'FAILED'].includes((await job()).status));
     expect((await job()).status).toBe('DONE');
     expect(await dst.lines(dir, SELECT)).toBe(await psqlLines(src.url, SELECT));
+    expect(await charted()).toBe(ROWS);
   });
 });

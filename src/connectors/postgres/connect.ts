@@ -34,7 +34,7 @@ export async function joinSnapshot(client: pg.Client, snapshot: string): Promise
     await client.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshot)}`);
   } catch (err) {
     // 22023 invalid_parameter_value: "invalid snapshot identifier" (its exporter has ended).
-    if ((err as { code?: string }).code === '22023') throw new SnapshotEnded(`the snapshot ${snapshot} the job reads in has ended`);
+    if ((err as { code?: string }).code === '22023') throw new SnapshotEnded(`the job's snapshot ${snapshot} ended while the task ran; it will read in a new one`);
     throw err;
   }
 }
