@@ -79,3 +79,38 @@ describe.each(STORE_KINDS)('throughput of a job (%s store)', (kind) => {
     expect(t.tasks).toEqual([{ taskId: tasks[1]!.id, rows: 15, bytes: 150 }]);
   });
 });
+
+describe('throughput of a slice in flight', () => {
+  it('shows on the chart while the slice is copied, before it commits; kept once it commits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'openmms-inflight-'));
+    const db = new SqliteDatabase(join(dir, 'src.sqlite'));
+    db.exec(`CREATE TABLE big (id INTEGER, v TEXT); INSERT INTO big WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 5000) SELECT x, 'row ' || x FROM s`);
+    db.close();
+    // The slice's rows are written and held, uncommitted, until the test has looked at the chart.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let holding = false;
+    const api = await TestApi.start('sqlite', dir, { runJobs: true, faults: { beforeCheck: async () => ((holding = true), await held) } });
+    try {
+      const call = async (method: 'GET' | 'POST', path: string, body?: unknown) => (await api.call(method, mms(path), body)).body.data;
+      const { dataSourceId: id } = await call('POST', '/datasources', { name: 'src', type: 'SQLITE', config: { source: { path: 'src.sqlite' }, destination: { type: 'DUCKDB', path: 'out.duckdb' } } });
+      await call('POST', `/datasources/${id}/scans`);
+      await api.app.scans.idle();
+      const { jobId } = await call('POST', `/datasources/${id}/jobs`, { name: 'big', srcDbName: 'main', increment: false });
+      const moved = async () => {
+        const t = await call('GET', `/datasources/${id}/jobs/${jobId}/throughput`);
+        return Math.round(t.points.reduce((n: number, p: { rowsPerSecond: number }) => n + p.rowsPerSecond * t.bucketSeconds, 0));
+      };
+      await expect.poll(() => holding).toBe(true);
+      await expect.poll(moved).toBe(5000);
+      expect((await call('GET', `/datasources/${id}/tasks?jobId=${jobId}`)).objectList.map((t: { rows: number }) => t.rows)).toEqual([0]);
+      release();
+      await api.app.runner!.idle();
+      expect((await call('GET', `/datasources/${id}/jobs/${jobId}`)).status).toBe('DONE');
+      expect(await moved()).toBe(5000);
+    } finally {
+      release();
+      await api.close();
+    }
+  });
+});
