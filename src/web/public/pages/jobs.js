@@ -24,7 +24,7 @@ export function JobsPage({ sourceId }) {
   const jobs = useData(() => api('GET', `/datasources/${sourceId}/jobs${query({ ...filter, pageNum, pageSize: 20 })}`), [sourceId, key, pageNum], 2000);
   return html`
     <div class="crumbs"><a href="#/sources">Data sources</a> / jobs</div>
-    <div class="toolbar"><h1 style="flex:1">Jobs</h1><a href="#/sources/${sourceId}/jobs/new"><button class="primary">New job</button></a></div>
+    <div class="toolbar"><h1 style="flex:1">Jobs</h1><a class="button primary" href="#/sources/${sourceId}/jobs/new">New job</a></div>
     <${SourceTabs} sourceId=${sourceId} active="jobs" />
     <div class="toolbar">
       ${TEXT_FILTERS.map(([k, label]) => html`<${Field} label=${label}><input name=${k} size="14" value=${filter[k] ?? ''} onInput=${set(k)} /><//>`)}

@@ -18,7 +18,7 @@ export function SourcesPage() {
     }
   };
   return html`
-    <div class="toolbar"><h1 style="flex:1">Data sources</h1><a href="#/sources/new"><button class="primary">Add data source</button></a></div>
+    <div class="toolbar"><h1 style="flex:1">Data sources</h1><a class="button primary" href="#/sources/new">Add data source</a></div>
     <${ErrorBox} error=${list.error || error} />
     <table>
       <thead><tr><th>Name</th><th>Source → destination</th><th class="num">Databases</th><th class="num">Tables</th><th class="num">Partitions</th><th>Last scan</th><th></th></tr></thead>
