@@ -10,15 +10,15 @@ import { createPgDatabase, pgQuery } from '../support/stores.js';
 
 type Db = Awaited<ReturnType<typeof createPgDatabase>>;
 
-const ROWS = 5_000_000;
-const CHUNK_ROWS = 250_000;
+const ROWS = 2_000_000;
+const CHUNK_ROWS = 100_000;
 
 /**
  * A big unpartitioned table in cluster mode: cut into chunks that two workers copy side by side in
  * one snapshot (exported by one, imported by the other); progress moves as chunks land; Stop keeps
  * the finished chunks and Start copies only the others.
  */
-describe('a 5,000,000-row table without partitions, in chunks', () => {
+describe('a 2,000,000-row table without partitions, in chunks', () => {
   let store: Db;
   let src: Db;
   let dst: Db;
