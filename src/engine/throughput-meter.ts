@@ -5,6 +5,11 @@ import { addThroughput, THROUGHPUT_BUCKET_MS } from '../store/throughput.js';
 
 type Counts = { rows: number; bytes: number };
 
+const bump = (map: Map<number, Counts>, bucket: number, rows: number, bytes: number) => {
+  const c = map.get(bucket) ?? { rows: 0, bytes: 0 };
+  map.set(bucket, { rows: c.rows + rows, bytes: c.bytes + bytes });
+};
+
 /**
  * Counts the rows and bytes a task moves and adds them to the store's throughput series about once
  * a second, whatever the batch size or copy path, so the chart moves while a big slice is copied.
@@ -79,14 +84,14 @@ export class ThroughputMeter {
       const { rows, bytes, sliceRows, sliceBytes } = this;
       this.rows = this.bytes = this.sliceRows = this.sliceBytes = 0;
       const time = Date.now();
+      // Noted before the write, in the map of the slice open now: a discard during the write takes it out too.
+      const slice = this.open && (sliceRows || sliceBytes) ? this.written : null;
+      const bucket = time - (time % THROUGHPUT_BUCKET_MS);
+      if (slice) bump(slice, bucket, sliceRows, sliceBytes);
       try {
         await addThroughput(this.db, this.task, time, rows, bytes);
-        if (this.open && (sliceRows || sliceBytes)) {
-          const bucket = time - (time % THROUGHPUT_BUCKET_MS);
-          const c = this.written.get(bucket) ?? { rows: 0, bytes: 0 };
-          this.written.set(bucket, { rows: c.rows + sliceRows, bytes: c.bytes + sliceBytes });
-        }
       } catch {
+        if (slice) bump(slice, bucket, -sliceRows, -sliceBytes);
         this.rows += rows;
         this.bytes += bytes;
         this.sliceRows += sliceRows;
