@@ -10,7 +10,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build && npm pack --ignore-scripts --pack-destination /pkg
+RUN mkdir /pkg && npm run build && npm pack --ignore-scripts --pack-destination /pkg
 
 # Run: the packed tool and its production dependencies, as an unprivileged user.
 FROM node:${NODE_VERSION}-bookworm-slim
