@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { addThroughput, THROUGHPUT_BUCKET_MS } from '../store/throughput.js';
+import { addThroughput, bucketOf } from '../store/throughput.js';
 
 type Counts = { rows: number; bytes: number };
 
@@ -86,7 +86,7 @@ export class ThroughputMeter {
       const time = Date.now();
       // Noted before the write, in the map of the slice open now: a discard during the write takes it out too.
       const slice = this.open && (sliceRows || sliceBytes) ? this.written : null;
-      const bucket = time - (time % THROUGHPUT_BUCKET_MS);
+      const bucket = bucketOf(time);
       if (slice) bump(slice, bucket, sliceRows, sliceBytes);
       try {
         await addThroughput(this.db, this.task, time, rows, bytes);

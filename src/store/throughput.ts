@@ -6,9 +6,12 @@ export const THROUGHPUT_BUCKET_MS = 2000;
 /** At most this many points per series: longer runs are read in wider buckets. */
 const MAX_POINTS = 150;
 
+/** The start of the stored bucket that `time` (epoch ms) falls in. */
+export const bucketOf = (time: number) => time - (time % THROUGHPUT_BUCKET_MS);
+
 /** Adds rows and bytes a task moved at `time` to its bucket. */
 export async function addThroughput(db: Kysely<Database>, task: { id: number; job_id: number }, time: number, rows: number, bytes: number): Promise<void> {
-  const bucket = time - (time % THROUGHPUT_BUCKET_MS);
+  const bucket = bucketOf(time);
   await db
     .insertInto('task_throughput')
     .values({ task_id: task.id, job_id: task.job_id, bucket, rows, bytes })
@@ -41,7 +44,7 @@ export interface RunThroughput {
 export async function runThroughput(db: Kysely<Database>, jobId: number, run: number, now = Date.now()): Promise<RunThroughput> {
   const ofRun = db.selectFrom('task_throughput as tt').innerJoin('tasks as t', 't.id', 'tt.task_id').where('tt.job_id', '=', jobId).where('t.run', '=', run);
   const span = await ofRun.select((eb) => [eb.fn.min('tt.bucket').as('first'), eb.fn.max('tt.bucket').as('last')]).executeTakeFirst();
-  const recentFrom = now - (now % THROUGHPUT_BUCKET_MS) - 2 * THROUGHPUT_BUCKET_MS;
+  const recentFrom = bucketOf(now) - 2 * THROUGHPUT_BUCKET_MS;
   if (span?.first == null || span.last == null) return { bucketMs: THROUGHPUT_BUCKET_MS, points: [], tasks: [], recentFrom };
   const first = Number(span.first);
   const last = Number(span.last);
