@@ -1,7 +1,7 @@
 // Metadata scans started from the console (the data source list, an unscanned catalog), followed until they end.
 import { useState } from 'preact/hooks';
 import { api } from './api.js';
-import { html } from './ui.js';
+import { ended, html } from './ui.js';
 
 /** A metadata scan started from the list, followed until it ends. */
 export function useScans(onDone) {
@@ -14,7 +14,7 @@ export function useScans(onDone) {
       for (;;) {
         const scan = await api('GET', `/datasources/${sourceId}/scans/${scanId}`);
         set(sourceId, scan);
-        if (scan.status === 'DONE' || scan.status === 'FAILED') break;
+        if (ended(scan.status)) break;
         await new Promise((r) => setTimeout(r, 500));
       }
       onDone();
@@ -24,6 +24,9 @@ export function useScans(onDone) {
   };
   return [scans, start];
 }
+
+/** A scan started here that has not ended yet: its button waits. */
+export const scanning = (scan) => Boolean(scan) && !ended(scan.status);
 
 export function ScanState({ scan }) {
   if (!scan) return null;

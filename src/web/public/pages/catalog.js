@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, query } from '../lib/api.js';
 import { go, useData } from '../lib/hooks.js';
 import { ErrorBox, Field, fmtBytes, fmtNum, fmtTime, html, Pager, SourceTabs, Status } from '../lib/ui.js';
-import { ScanState, useScans } from '../lib/scans.js';
+import { scanning, ScanState, useScans } from '../lib/scans.js';
 
 const STATUSES = ['INIT', 'DOING', 'DONE', 'FAILED', 'PART_DONE'];
 
@@ -120,7 +120,6 @@ export function CatalogPage({ sourceId, params }) {
   // A scan started here re-reads the source and the list it shows (keyed by the scans done).
   const [scansDone, setScansDone] = useState(0);
   const [scans, scan] = useScans(() => (source.reload(), setScansDone((n) => n + 1)));
-  const scanning = scans[sourceId] && !['DONE', 'FAILED'].includes(scans[sourceId].status);
   const { db, table } = params;
   useEffect(() => setFilter({ contains: '', status: '', updated: '' }), [db, table]);
   const level = table ? 'partitions' : db ? 'tables' : 'databases';
@@ -133,7 +132,7 @@ export function CatalogPage({ sourceId, params }) {
     <div class="toolbar">
       <h1 style="flex:1">${table ?? db ?? source.data?.name ?? ''} <span class="muted small">${level}</span></h1>
       <span class="small muted">${source.data ? `last scan ${fmtTime(source.data.lastUpdateTime)}` : ''}</span>
-      <button class=${unscanned ? 'primary' : ''} disabled=${scanning} onClick=${() => scan(sourceId)}>${unscanned ? 'Scan now' : 'Scan again'}</button>
+      <button class=${unscanned ? 'primary' : ''} disabled=${scanning(scans[sourceId])} onClick=${() => scan(sourceId)}>${unscanned ? 'Scan now' : 'Scan again'}</button>
     </div>
     <${ScanState} scan=${scans[sourceId]} />
     <${SourceTabs} sourceId=${sourceId} active="catalog" />

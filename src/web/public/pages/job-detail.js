@@ -61,7 +61,7 @@ function TaskDetail({ sourceId, taskId }) {
 
 export function JobDetail({ sourceId, jobId }) {
   // Polled until the job ends (DONE or FAILED); an action reloads both, and polling resumes if it runs again.
-  const running = (j) => !j || !['DONE', 'FAILED'].includes(j.status);
+  const running = (j) => !j || !ended(j.status);
   const job = useData(() => api('GET', `/datasources/${sourceId}/jobs/${jobId}`), [sourceId, jobId], POLL_MS, running);
   const tasks = useData(() => listAll(`/datasources/${sourceId}/tasks`, { jobId }), [sourceId, jobId], POLL_MS, (ts) => !ts?.length || ts.some((t) => !ended(t.status)));
   const throughput = useData(() => api('GET', `/datasources/${sourceId}/jobs/${jobId}/throughput`), [sourceId, jobId], POLL_MS, (t) => !t || t.running);
@@ -94,7 +94,7 @@ export function JobDetail({ sourceId, jobId }) {
   const speeds = new Map((throughput.data?.tasks ?? []).filter((t) => live.has(t.taskId)).map((t) => [t.taskId, t]));
   const now = [...speeds.values()].reduce((n, t) => ({ rows: n.rows + t.rowsPerSecond, bytes: n.bytes + t.bytesPerSecond }), { rows: 0, bytes: 0 });
   const c = j?.config;
-  const moving = j && !['DONE', 'FAILED'].includes(j.status) && !j.stopped;
+  const moving = j && !ended(j.status) && !j.stopped;
   // A job that cannot be read (gone, or never there) has nothing else to show.
   if (job.error && !j) {
     return html`

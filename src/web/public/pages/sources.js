@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, listAll } from '../lib/api.js';
 import { useData } from '../lib/hooks.js';
 import { ErrorBox, fmtNum, fmtTime, html } from '../lib/ui.js';
-import { ScanState, useScans } from '../lib/scans.js';
+import { scanning, ScanState, useScans } from '../lib/scans.js';
 
 export function SourcesPage() {
   const list = useData(() => listAll('/datasources'), []);
@@ -33,7 +33,7 @@ export function SourcesPage() {
               <td class="num">${fmtNum(ds.partitionNum)}</td>
               <td class="small">${fmtTime(ds.lastUpdateTime)}<div><${ScanState} scan=${scans[ds.id]} /></div></td>
               <td><div class="row">
-                <button onClick=${() => scan(ds.id)} disabled=${scans[ds.id] && !['DONE', 'FAILED'].includes(scans[ds.id].status)}>Scan</button>
+                <button onClick=${() => scan(ds.id)} disabled=${scanning(scans[ds.id])}>Scan</button>
                 <a href="#/sources/${ds.id}/catalog">Catalog</a>
                 <a href="#/sources/${ds.id}/jobs">Jobs</a>
                 <button class="danger" onClick=${() => remove(ds)}>Delete</button>
