@@ -21,6 +21,8 @@ class LongestFirst extends BaseSequencer {
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Builds what the tests' own processes run (test/support/build.ts).
+    globalSetup: ['test/support/build.ts'],
     // Tests wait on conditions; these limits only stop a test that can never pass from hanging the
     // run, and hold on a machine whose cores are busy with other work (test/support/processes.ts until).
     testTimeout: 600_000,

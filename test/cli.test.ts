@@ -2,11 +2,11 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { once } from 'node:events';
 import { SqliteDatabase } from '../src/store/sqlite-driver.js';
 import { openDuck } from '../src/connectors/duckdb/connect.js';
 import { SERVING, spawnMms, until } from './support/processes.js';
+import { MMS_BUILT } from './support/build.js';
 import { adminFetch, TEST_ADMIN, TEST_ADMIN_ENV } from './support/auth.js';
 import { describe, expect, it } from 'vitest';
 
@@ -68,11 +68,10 @@ describe('mms serve', () => {
   });
 });
 
-/** The `mms` command from source, in `cwd` (the checkout unless given), with `env` on top of this process's. */
+/** The `mms` command (built), in `cwd` (the checkout unless given), with `env` on top of this process's. */
 const mms = (args: string[], env: NodeJS.ProcessEnv = TEST_ADMIN_ENV, cwd = process.cwd()) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const loader = pathToFileURL(join(process.cwd(), 'node_modules/tsx/dist/loader.mjs')).href;
-    execFile(process.execPath, ['--import', loader, join(process.cwd(), 'src/cli/main.ts'), ...args], { cwd, env: { ...process.env, ...env } }, (err, stdout, stderr) =>
+    execFile(process.execPath, [join(process.cwd(), MMS_BUILT), ...args], { cwd, env: { ...process.env, ...env } }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });

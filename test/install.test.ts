@@ -53,7 +53,9 @@ function unit() {
 describe('the packed package', () => {
   it('holds only what runs, installs globally, and `mms serve --demo` then `mms jobs list 1` work in an empty folder', async () => {
     const work = mkdtempSync(join(tmpdir(), 'openmms-install-'));
-    await run('npm', ['pack', '--pack-destination', work], { cwd: process.cwd() });
+    // Packs the build the global setup made (test/support/build.ts): prepack's clean build would
+    // take dist away from under the servers other test files run from it.
+    await run('npm', ['pack', '--ignore-scripts', '--pack-destination', work], { cwd: process.cwd() });
     const [tarball] = readdirSync(work).filter((f) => f.endsWith('.tgz'));
     const files = execFileSync('tar', ['-tzf', join(work, tarball!)], { encoding: 'utf8' }).split('\n').filter(Boolean);
     expect(files.filter((f) => /^package\/(test|bench|scripts)\//.test(f) || /\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { adminFetch, TEST_ADMIN_ENV } from './auth.js';
+import { MMS_BUILT } from './build.js';
 
 export interface MmsProcess {
   child: ChildProcess;
@@ -9,9 +10,9 @@ export interface MmsProcess {
   output(): string;
 }
 
-/** Runs the real `mms` command (from source, as the test administrator) and resolves once its output matches `ready`. */
+/** Runs the real `mms` command (built: support/build.ts, as the test administrator) and resolves once its output matches `ready`. */
 export async function spawnMms(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<MmsProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, ...TEST_ADMIN_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MMS_BUILT, ...args], { env: { ...process.env, ...TEST_ADMIN_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
     const onData = (d: Buffer) => {
