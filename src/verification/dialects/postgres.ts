@@ -20,9 +20,10 @@ const fns: TextFunctions = {
 
 /**
  * A value as its type's output function prints it, as COPY does: `::text` is not always that
- * (inet's cast keeps the netmask, `::1/128`, where the output prints `::1`).
+ * (inet's cast keeps the netmask, `::1/128`, where the output prints `::1`). NULL only for a NULL
+ * value: `IS NULL` also holds for a composite whose fields are all NULL, which COPY prints `(,)`.
  */
-const printed = (col: string) => `CASE WHEN ${col} IS NULL THEN NULL ELSE concat(${col}) END`;
+const printed = (col: string) => `CASE WHEN num_nulls(${col}) = 1 THEN NULL ELSE concat(${col}) END`;
 
 /**
  * One column in the native scheme's ROW, which prints each value with its type's output function
