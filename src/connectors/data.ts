@@ -14,10 +14,38 @@ import type { Connection } from './engines.js';
 export type Value = null | boolean | number | bigint | string | Buffer;
 export type Row = Value[];
 
+/**
+ * A value that a read or a write has no exact equal for (an array's bounds, a year beyond the
+ * destination's range): the task fails, never retried, naming the table, column and row.
+ */
+export class ValueRefused extends Error {
+  override name = 'ValueRefused';
+}
+
+/**
+ * `convert` applied to each value of a row (the `n`th of its slice, from 1); a value it refuses is
+ * reported as `table 't', column 'c', row n (id=7): why`, the row named by its first column.
+ */
+export function convertRow<T>(table: string, columns: readonly { name: string }[], row: Row, n: number, convert: (v: Value, i: number) => T): T[] {
+  return row.map((v, i) => {
+    try {
+      return convert(v, i);
+    } catch (err) {
+      if (!(err instanceof ValueRefused)) throw err;
+      const first = row[0] === null ? 'NULL' : Buffer.isBuffer(row[0]) ? `x'${row[0].subarray(0, 16).toString('hex')}'` : String(row[0]).slice(0, 40);
+      throw new ValueRefused(`table '${table}', column '${columns[i]!.name}', row ${n} (${columns[0]!.name}=${first}): ${err.message}`);
+    }
+  });
+}
+
 export interface DataColumn {
   name: string;
   type: LogicalType;
-  /** The source engine's own type name, where known (lets same-engine fast paths check types). */
+  /**
+   * The engine's own type name, where known: a source column's (lets same-engine fast paths check
+   * types); a destination column's in a copy between two of one engine, which keeps the source's
+   * type where it can (the writer's ensureTable), then the type the destination table has.
+   */
   native?: string;
 }
 
@@ -97,6 +125,12 @@ export interface SnapshotSupport {
   open(conn: Connection, readers: number): Promise<SourceSnapshot | { none: string }>;
   /** A reader in a snapshot another process opened, by its token; null when that snapshot has ended. */
   join?(conn: Connection, token: string): Promise<SourceReader | null>;
+}
+
+/** What ensureTable found: each column's type in the destination's own words, and what it could not keep as the source has it. */
+export interface EnsuredTable {
+  types: ReadonlyMap<string, string>;
+  notes: string[];
 }
 
 /** What ensureTable may do to a destination table. */
@@ -236,7 +270,7 @@ export interface DestinationWriter {
    * Creates the table, or adds the columns it lacks (never drops or narrows one); with `alter`
    * false only checks that it is there as the copy needs it (tableAsNeeded).
    */
-  ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean, schema?: TableSchema): Promise<void>;
+  ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean, schema?: TableSchema): Promise<EnsuredTable | void>;
   /**
    * Replaces a slice's rows with `rows`, atomically: readers see the old rows or the new ones,
    * never a mix, and a failure midway (or `beforeCommit` throwing) leaves the old rows. Returns the
@@ -260,8 +294,8 @@ export interface DestinationWriter {
   probe?(db: string, table: string, slice: SliceKey | null): SliceProbe;
   /** See SourceReader.probeBatch: the rows of these destination slices, SLICE_COLUMN holding each one's key. */
   probeBatch?(db: string, table: string, keys: SliceKey[]): SliceProbe;
-  /** Whether `replaceFrom` can take this reader's rows of these columns (else the caller uses `replace`). */
-  takesFrom?(reader: SourceReader, columns: DataColumn[]): boolean;
+  /** Whether `replaceFrom` can take this reader's rows of these columns, into these (else the caller uses `replace`). */
+  takesFrom?(reader: SourceReader, columns: DataColumn[], dstColumns: DataColumn[]): boolean;
   /**
    * Fast path (only where `takesFrom`): replaces slices straight from a reader whose engine's bulk
    * output this engine reads itself (PostgreSQL's COPY text into PostgreSQL, its CSV into DuckDB),

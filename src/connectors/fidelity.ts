@@ -76,6 +76,8 @@ export function fidelity(t: LogicalType, destination: Engine): Fidelity {
     case 'DUCKDB':
     case 'LAKE':
       if (t.kind === 'decimal' && as === 'VARCHAR') return mapped('its exact decimal text (wider than DECIMAL(38))');
+      if ((t.kind === 'timestamp' || t.kind === 'timestamptz') && t.precision <= 6) return { outcome: 'exact', as, note: 'instants after 294247-01-10 04:00:54.775806 are refused by row' };
+      if (t.kind === 'array' && t.element.kind !== 'array') return { outcome: 'exact', as, note: 'a value of more dimensions is refused by row' };
       if (destination === 'LAKE' && t.kind === 'timetz') return mapped('text with the offset (Parquet keeps UTC times only)');
       if (destination === 'LAKE' && t.kind === 'interval') return mapped('ISO 8601 text (Parquet intervals have no sign)');
       return { outcome: 'exact', as };

@@ -49,7 +49,7 @@ export function batches(parts: SizedPart[], batchable: boolean): SizedPart[][] {
 /** Whether this run's slices may go in batches: a plain copy of partitions between engines offering it. */
 export function canBatch(run: TaskRun): boolean {
   const { config, reader, writer } = run;
-  return run.partitioned && !config.schemaOnly && config.taskType !== VERIFY_ONLY && switchOf(config.others, 'verify.checksum') !== true && !!writer.takesFrom?.(reader, run.columns) && !!writer.probeBatch && !!reader.probeBatch;
+  return run.partitioned && !config.schemaOnly && config.taskType !== VERIFY_ONLY && switchOf(config.others, 'verify.checksum') !== true && !!writer.takesFrom?.(reader, run.columns, run.dstColumns) && !!writer.probeBatch && !!reader.probeBatch;
 }
 
 /** Each slice's rows at both ends (the source's only when verifying) and, with content verification, fingerprints. */

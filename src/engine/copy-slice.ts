@@ -79,7 +79,7 @@ async function copyChecked(run: TaskRun, slice: Slice | null, beside: SourceBesi
     rowsSeen += rows;
     run.meter.add(rows, n);
   } };
-  const fast = !sourceSum && writer.takesFrom?.(reader, run.columns)
+  const fast = !sourceSum && writer.takesFrom?.(reader, run.columns, run.dstColumns)
     ? await writer.replaceFrom!(reader, from, [{ slice, key: run.dstSlice(slice) }], task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, watch, check).catch((err) => {
         if (err instanceof NotTaken) {
           run.meter.discard(); // nothing written: what it counted is counted again on the other path

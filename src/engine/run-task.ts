@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { decodeColumns } from '../connectors/connector.js';
-import type { Slice, SliceKey } from '../connectors/data.js';
+import type { DataColumn, Slice, SliceKey } from '../connectors/data.js';
 import type { Engine } from '../connectors/engines.js';
 import { logicalType, openWriter, partitionSliceName, slicesAsFolders } from '../connectors/index.js';
 import { decodeJobConfig } from '../jobs/config.js';
@@ -50,7 +50,9 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
   // Lake partition columns live in folder names, not in the files: they are read as columns too.
   const folderColumns = decodeColumns(table.partition_columns).filter((c) => c.nativeType === 'folder');
   const columns = [...decodeColumns(table.columns), ...folderColumns].map((c) => ({ name: c.name, type: logicalType(source.type, c), native: c.nativeType }));
-  const dstColumns = columns.map((c) => ({ name: config.columnMapping[c.name] ?? c.name, type: c.type }));
+  // Between two of one engine the destination is offered the source's own types (DataColumn.native).
+  const sameEngine = source.type === source.config.destination.type;
+  const dstColumns: DataColumn[] = columns.map((c) => ({ name: config.columnMapping[c.name] ?? c.name, type: c.type, ...(sameEngine && c.native !== 'folder' ? { native: c.native } : {}) }));
   const partitioned = table.has_partitions === 1;
   // Resolved once (confined path, checked address): the writer, the ownership check and the read-back share it.
   const resolved = await ctx.sandbox.resolve(source.config.destination.type, source.config.destination, { role: 'destination', sourceId: task.source_id });
@@ -92,7 +94,12 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
     const key = parts.find((p) => p.range_key !== null)?.range_key ?? undefined;
     const target = `${task.dst_db_name}.${task.dst_table_name}`;
     await taskLog(db, task.id, 'INFO', config.enableSchemaMigration === false ? `check that ${target} has the ${dstColumns.length} columns copied (enableSchemaMigration is false)` : `create table if not exists ${target} (${dstColumns.length} columns), or add the columns it lacks`);
-    await writer.ensureTable(task.dst_db_name, task.dst_table_name, dstColumns, partitioned, { key: key === undefined ? undefined : (config.columnMapping[key] ?? key), alter: config.enableSchemaMigration !== false });
+    const ensured = await writer.ensureTable(task.dst_db_name, task.dst_table_name, dstColumns, partitioned, { key: key === undefined ? undefined : (config.columnMapping[key] ?? key), alter: config.enableSchemaMigration !== false });
+    if (ensured) {
+      for (const note of ensured.notes) await taskLog(db, task.id, 'WARN', `${target}: ${note}`);
+      // Verification compares by the types the destination has (a table an older copy made may differ).
+      for (const c of dstColumns) c.native = ensured.types.get(c.name) ?? c.native;
+    }
     await taskLog(db, task.id, 'INFO', `the destination table ${target} is ready`, undefined, 'SCHEMA_DONE');
     for (const group of batches(parts, canBatch(run))) {
       if (signal.aborted) throw new StopRequested();

@@ -86,12 +86,16 @@ export function hash60(text: string): bigint {
   return BigInt(`0x${createHash('md5').update(text, 'utf8').digest('hex').slice(0, 15)}`);
 }
 
-/** Milliseconds since 1970 of a proleptic Gregorian date-time in astronomical years (0 = 1 BC). */
-function utcMillis(year: number, month: number, day: number, h = 0, mi = 0, s = 0): number {
-  const d = new Date(0);
-  d.setUTCFullYear(year, month - 1, day);
-  d.setUTCHours(h, mi, s, 0);
-  return d.getTime();
+/** Seconds since 1970 of a proleptic Gregorian date-time in astronomical years (0 = 1 BC). */
+function utcSeconds(year: number, month: number, day: number, h = 0, mi = 0, s = 0): bigint {
+  // Days since 1970-01-01 in the proleptic Gregorian calendar, by 400-year eras (H. Hinnant's
+  // days_from_civil): JavaScript's Date ends at the year 275760, PostgreSQL's timestamps at 294276.
+  const y = year - (month <= 2 ? 1 : 0);
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const days = era * 146097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719468;
+  return BigInt(days) * 86_400n + BigInt(h * 3600 + mi * 60 + s);
 }
 
 const DATE_TEXT = /^(-?\d{4,})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?)?(Z|[+-]\d\d(?::?\d\d){0,2})?( BC)?$/;
@@ -104,9 +108,9 @@ function epochUnits(text: string, digits: number): bigint | null {
   const m = DATE_TEXT.exec(text);
   if (!m) return null;
   const year = m[9] ? 1 - Number(m[1]) : Number(m[1]);
-  const ms = utcMillis(year, Number(m[2]), Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
+  const seconds = utcSeconds(year, Number(m[2]), Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
   const perSecond = 10n ** BigInt(digits);
-  let units = (BigInt(ms) / 1000n) * perSecond + BigInt((m[7] ?? '').slice(0, digits).padEnd(digits, '0') || '0');
+  let units = seconds * perSecond + BigInt((m[7] ?? '').slice(0, digits).padEnd(digits, '0') || '0');
   const zone = m[8];
   if (zone && zone !== 'Z') {
     const [hh = 0, mm = 0, ss = 0] = zone.slice(1).split(':').flatMap((p) => (p.length === 4 ? [p.slice(0, 2), p.slice(2)] : [p])).map(Number);

@@ -45,8 +45,9 @@ export class SliceComparison {
   constructor(source: SliceEnd, destination: SliceEnd) {
     const modes = source.columns.map((c) => compareMode(c.type, source.engine, destination.engine));
     const scheme = source.probe.dialect === 'postgres' && destination.probe.dialect === 'postgres' ? POSTGRES_NATIVE_SCHEME : PORTABLE_SCHEME;
+    const sameType = source.columns.map((c, i) => c.native !== undefined && c.native === destination.columns[i]?.native);
     const hashed = (end: SliceEnd): HashedSlice =>
-      hashedSlice(end.probe, scheme, end.columns.map((c, i): HashColumn => ({ name: c.name, type: c.type, native: c.native, compare: modes[i]! })));
+      hashedSlice(end.probe, scheme, end.columns.map((c, i): HashColumn => ({ name: c.name, type: c.type, native: c.native, compare: modes[i]!, sameType: sameType[i] })));
     this.source = hashed(source);
     this.destination = hashed(destination);
     this.presenceOnly = source.columns.filter((_, i) => modes[i] === 'presence').map((c) => c.name);

@@ -95,7 +95,7 @@ describe('PostgreSQL reader and writer', () => {
       expect(await writer.count('fast', 't', 'p=1')).toBe(4);
       // Not for a type whose text the destination type would not read back (money → numeric).
       const money = [...columns, { name: 'm', type: { kind: 'decimal', precision: 19, scale: 2 }, native: 'money' } as const];
-      expect([writer.takesFrom!(reader, columns), writer.takesFrom!(reader, money)]).toEqual([true, false]);
+      expect([writer.takesFrom!(reader, columns, columns), writer.takesFrom!(reader, money, money)]).toEqual([true, false]);
       await expect(writer.replaceFrom!(reader, { db: 's', table: 't' }, [{ slice: null, key: 'p=1' }], 'fast', 't', money, money, watch)).rejects.toThrow(/cannot pass through/);
 
       // Additive schema evolution: a new column is added, nothing is dropped.

@@ -125,7 +125,7 @@ describe('values whose text differs between engines arrive as the same values', 
 
   it('PostgreSQL → MariaDB: what MariaDB cannot hold is refused by name, not written as something else', async () => {
     const tasks = await copy('to-maria', { type: 'MYSQL', ...MARIADB, database: mariaDst.name });
-    expect(tasks).toEqual([['DATA_FAILED', 'MySQL cannot store the date 0044-03-15 BC']]);
+    expect(tasks).toEqual([['DATA_FAILED', "table 'edge', column 'd', row 1 (id=1): MySQL cannot store the date 0044-03-15 BC"]]);
     expect(mariadb(mariaDst.name, 'SELECT count(*) FROM edge')).toBe('0\n');
   });
 

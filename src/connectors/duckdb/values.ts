@@ -1,5 +1,5 @@
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
-import type { DataColumn, Row, Value } from '../data.js';
+import { convertRow, ValueRefused, type DataColumn, type Row, type Value } from '../data.js';
 import { isDated, type LogicalType } from '../types/logical.js';
 import { quoteIdent } from './connect.js';
 import { toDuckdb } from './types.js';
@@ -47,9 +47,21 @@ export function fromDuck(v: unknown): Value {
   return v as Value;
 }
 
-/** A Value → the text DuckDB casts to `target`, the column's type there (dates BC and intervals have forms of their own). */
+/** DuckDB's last instant (its timestamps count microseconds in 64 bits); PostgreSQL's go on to 294276. */
+const LAST_TIMESTAMP = '294247-01-10 04:00:54.775806';
+
+/**
+ * A Value → the text DuckDB casts to `target`, the column's type there (dates BC and intervals
+ * have forms of their own). Refuses what the cast would fail on, so the row can be named.
+ */
 function carrierText(v: Value, t: LogicalType, target: string): string {
   const text = String(v);
+  if ((t.kind === 'timestamp' || t.kind === 'timestamptz') && /^\d{6}/.test(text) && text.slice(0, LAST_TIMESTAMP.length) > LAST_TIMESTAMP) {
+    throw new ValueRefused(`${text} is after ${LAST_TIMESTAMP}, the last instant DuckDB and Parquet timestamps hold; cap it at the source or copy into PostgreSQL`);
+  }
+  if (t.kind === 'array' && t.element.kind !== 'array' && text.indexOf('[', 1) > 0 && (JSON.parse(text) as unknown[]).some(Array.isArray)) {
+    throw new ValueRefused(`a multi-dimensional array, where the column ${target} holds one dimension; PostgreSQL declares no dimensions, so only the values show it: unnest it at the source or copy into PostgreSQL, MariaDB or SQLite`);
+  }
   if (isDated(t)) return bcToAstronomical(text);
   return target === 'INTERVAL' ? isoIntervalToDuckdb(text) : text;
 }
@@ -69,7 +81,13 @@ export async function* streamRows(connection: DuckDBConnection, sql: string): As
  * so the caller can cast them into place with one INSERT … SELECT inside its transaction;
  * `type` names the column types they will be cast to (as castExprs).
  */
-export async function stage(connection: DuckDBConnection, name: string, columns: DataColumn[], batches: AsyncIterable<Row[]>, type: (t: LogicalType) => string = toDuckdb): Promise<number> {
+export async function stage(
+  connection: DuckDBConnection,
+  name: string,
+  columns: DataColumn[],
+  batches: AsyncIterable<Row[]>,
+  { table, type = toDuckdb, before = 0 }: { table: string; type?: (t: LogicalType) => string; before?: number },
+): Promise<number> {
   await connection.run(`CREATE TEMP TABLE ${quoteIdent(name)} (${columns.map((c, i) => `c${i} ${carrier(c.type)}`).join(', ')})`);
   const appender = await connection.createAppender(name, 'main', 'temp');
   const carriers = columns.map((c) => carrier(c.type));
@@ -78,8 +96,10 @@ export async function stage(connection: DuckDBConnection, name: string, columns:
   let n = 0;
   try {
     for await (const batch of batches) {
-      for (const row of batch) appendRow(appender, row, carriers, types, targets);
-      n += batch.length;
+      for (const row of batch) {
+        convertRow(table, columns, row, before + ++n, (v, i) => append(appender, v, carriers[i]!, types[i]!, targets[i]!));
+        appender.endRow();
+      }
       appender.flushSync();
     }
   } finally {
@@ -88,19 +108,16 @@ export async function stage(connection: DuckDBConnection, name: string, columns:
   return n;
 }
 
-function appendRow(appender: DuckDBAppender, row: Row, carriers: Carrier[], types: LogicalType[], targets: string[]): void {
-  row.forEach((v, i) => {
-    if (v === null) return appender.appendNull();
-    switch (carriers[i]) {
-      case 'BOOLEAN': return appender.appendBoolean(v as boolean);
-      case 'INTEGER': return appender.appendInteger(v as number);
-      case 'BIGINT': return appender.appendBigInt(v as bigint);
-      case 'DOUBLE': return appender.appendDouble(v as number);
-      case 'BLOB': return appender.appendBlob(v as Buffer);
-      default: return appender.appendVarchar(carrierText(v, types[i]!, targets[i]!));
-    }
-  });
-  appender.endRow();
+function append(appender: DuckDBAppender, v: Value, carrier: Carrier, type: LogicalType, target: string): void {
+  if (v === null) return appender.appendNull();
+  switch (carrier) {
+    case 'BOOLEAN': return appender.appendBoolean(v as boolean);
+    case 'INTEGER': return appender.appendInteger(v as number);
+    case 'BIGINT': return appender.appendBigInt(v as bigint);
+    case 'DOUBLE': return appender.appendDouble(v as number);
+    case 'BLOB': return appender.appendBlob(v as Buffer);
+    default: return appender.appendVarchar(carrierText(v, type, target));
+  }
 }
 
 /** SELECT list that casts staged carrier columns to the destination's types. */

@@ -48,7 +48,7 @@ export class DuckdbWriter implements DestinationWriter {
   async replace(db: string, table: string, columns: DataColumn[], slice: SliceKey | null, rows: AsyncIterable<Row[]>, beforeCommit?: BeforeCommit): Promise<number> {
     const staged = `mms_stage_${randomUUID().replace(/-/g, '')}`;
     try {
-      const n = await stage(this.duck.connection, staged, columns, rows);
+      const n = await stage(this.duck.connection, staged, columns, rows, { table });
       await this.inTransaction(async () => {
         await this.swapIn(db, table, columns, castExprs(columns), slice, `temp.${quoteIdent(staged)}`);
         await beforeCommit?.(this.probe(db, table, slice));
@@ -59,7 +59,7 @@ export class DuckdbWriter implements DestinationWriter {
     }
   }
 
-  takesFrom(reader: SourceReader, columns: DataColumn[]): boolean {
+  takesFrom(reader: SourceReader, columns: DataColumn[], _dstColumns: DataColumn[]): boolean {
     return reader instanceof PostgresReader && csvLoadable(columns);
   }
 
@@ -70,7 +70,7 @@ export class DuckdbWriter implements DestinationWriter {
   async replaceFrom(
     reader: SourceReader, from: { db: string; table: string }, slices: SlicePair[], db: string, table: string, columns: DataColumn[], dstColumns: DataColumn[], watch: CopyWatch, beforeCommit?: BeforeCommit,
   ): Promise<{ rows: number; bytes: number }> {
-    if (!this.takesFrom(reader, columns)) throw new Error('replaceFrom: these columns cannot pass through');
+    if (!this.takesFrom(reader, columns, dstColumns)) throw new Error('replaceFrom: these columns cannot pass through');
     const dir = await scratchFolder(this.scratch, 'csv');
     try {
       const files = slices.map((_, i) => join(dir, `${i}.csv`));
@@ -82,8 +82,10 @@ export class DuckdbWriter implements DestinationWriter {
         await beforeCommit?.(keys.length > 1 && keys.every((k) => k !== null) ? this.probeBatch(db, table, keys as string[]) : this.probe(db, table, keys[0] ?? null));
         return n;
       }).catch((err: Error) => {
-        // PostgreSQL writes well-formed CSV: what read_csv refuses is a row past its line limit.
-        throw /CSV Error|Parallel CSV Reader/.test(err.message) ? new NotTaken(err.message) : err;
+        // PostgreSQL writes well-formed CSV: what read_csv refuses is a row past its line limit, and
+        // what a cast refuses is a value past DuckDB's range. The appender's way takes the first and
+        // names the row of the second.
+        throw /CSV Error|Parallel CSV Reader|Conversion Error/.test(err.message) ? new NotTaken(err.message) : err;
       });
       const bytes = (await Promise.all(files.map((f) => stat(f)))).reduce((n, s) => n + s.size, 0);
       return { rows, bytes };

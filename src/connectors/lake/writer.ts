@@ -156,7 +156,7 @@ export class LakeWriter implements DestinationWriter {
       for (let part = 0; !runs.ended; part++) {
         const staged = `mms_stage_${id}_${part}`;
         try {
-          const k = await stage(this.duck.connection, staged, columns, runs.next(), toParquet);
+          const k = await stage(this.duck.connection, staged, columns, runs.next(), { table, type: toParquet, before: n });
           // An empty slice still gets its (empty) file: the file carries the schema.
           if (k > 0 || part === 0) {
             await this.duck.all(`COPY (SELECT ${casts.join(', ')} FROM temp.${staged}) TO ${quoteLiteral(join(staging.path, `part-${part}.parquet`))} (FORMAT PARQUET, ROW_GROUP_SIZE 30000)`);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type mysql from 'mysql2/promise';
 import type { Connection } from '../engines.js';
-import { keyIndexName, keyText, SLICE_COLUMN, sliceCondition, tableAsNeeded, tagOf, type TableSchema, type BeforeCommit, type DataColumn, type DestinationWriter, type Row, type SliceKey, type SliceProbe, type Value } from '../data.js';
+import { convertRow, keyIndexName, keyText, SLICE_COLUMN, ValueRefused, sliceCondition, tableAsNeeded, tagOf, type TableSchema, type BeforeCommit, type DataColumn, type DestinationWriter, type Row, type SliceKey, type SliceProbe, type Value } from '../data.js';
 import { mysqlProbe } from './reader.js';
 import { isDated, type LogicalType } from '../types/logical.js';
 import { connectMysql, qualified, quoteIdent } from './connect.js';
@@ -15,13 +15,13 @@ function toParam(v: Value, t: LogicalType): unknown {
   if (v === null) return null;
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new Error(`MySQL cannot store ${v} (${t.kind})`);
-    if (Object.is(v, -0)) throw new Error(`MySQL cannot store -0 (${t.kind}): MariaDB keeps no negative zero`);
+    if (!Number.isFinite(v)) throw new ValueRefused(`MySQL cannot store ${v} (${t.kind})`);
+    if (Object.is(v, -0)) throw new ValueRefused(`MySQL cannot store -0 (${t.kind}): MariaDB keeps no negative zero`);
     return v;
   }
-  // DATE and DATETIME span the years 1000 to 9999: no era before year 1, no infinity.
-  if (isDated(t) && typeof v === 'string' && / BC$|infinity$/.test(v)) {
-    throw new Error(`MySQL cannot store the ${t.kind} ${v}`);
+  // DATE and DATETIME span the years 1000 to 9999: no era before year 1, no infinity, no fifth digit.
+  if (isDated(t) && typeof v === 'string' && (/ BC$|infinity$/.test(v) || /^\d{5}/.test(v))) {
+    throw new ValueRefused(`MySQL cannot store the ${t.kind} ${v}`);
   }
   if (t.kind === 'timestamptz' && typeof v === 'string') return v.replace(/\+00$/, ''); // DATETIME holding UTC
   return v;
@@ -103,7 +103,7 @@ export class MysqlWriter implements DestinationWriter {
       for await (const batch of rows) {
         for (let i = 0; i < batch.length; i += INSERT_ROWS) {
           const chunk = batch.slice(i, i + INSERT_ROWS);
-          const params = chunk.flatMap((r) => [...r.map((v, k) => toParam(v, columns[k]!.type)), ...(tag === null ? [] : [tag])]);
+          const params = chunk.flatMap((r, k) => [...convertRow(table, columns, r, written + i + k + 1, (v, c) => toParam(v, columns[c]!.type)), ...(tag === null ? [] : [tag])]);
           await this.c.query(`INSERT INTO ${target} (${names.join(', ')}) VALUES ${chunk.map(() => placeholders).join(', ')}`, params);
         }
         written += batch.length;

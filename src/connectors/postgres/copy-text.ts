@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import type { Row, Value } from '../data.js';
+import { convertRow, ValueRefused, type DataColumn, type Row, type Value } from '../data.js';
 import type { LogicalType } from '../types/logical.js';
 
 /** PostgreSQL's COPY text format: tab-separated fields, `\N` for NULL, backslash escapes. */
@@ -27,16 +27,21 @@ export function fromCopyText(text: string, type: LogicalType): Value {
     case 'float32': return Math.fround(Number(text));
     case 'int64': return BigInt(text);
     case 'binary': return Buffer.from(text.slice(2), 'hex');
+    case 'array':
+      // reader.ts marks an array whose bounds its JSON text would lose (the text starts `!`).
+      if (text.startsWith('!')) throw new ValueRefused(`the array ${text.slice(1)} starts at another index than 1, which only a PostgreSQL destination column of the same type keeps; rebase it at the source (array_lower = 1) or copy into PostgreSQL`);
+      return text;
     default: return text;
   }
 }
 
-/** Splits a COPY TO STDOUT stream into rows of Values, batch by batch. */
-export async function* readCopyRows(stream: AsyncIterable<Buffer>, types: LogicalType[], batchSize: number): AsyncGenerator<Row[]> {
+/** Splits a COPY TO STDOUT stream of `table`'s `columns` into rows of Values, batch by batch. */
+export async function* readCopyRows(stream: AsyncIterable<Buffer>, table: string, columns: DataColumn[], batchSize: number): AsyncGenerator<Row[]> {
   const decoder = new StringDecoder('utf8');
   let rest = '';
   let batch: Row[] = [];
-  const toRow = (line: string): Row => line.split('\t').map((f, i) => (f === '\\N' ? null : fromCopyText(unescapeField(f), types[i]!)));
+  let n = 0;
+  const toRow = (line: string): Row => convertRow(table, columns, line.split('\t'), ++n, (f, i) => (f === '\\N' ? null : fromCopyText(unescapeField(f as string), columns[i]!.type)));
   for await (const chunk of stream) {
     const text = rest + decoder.write(chunk);
     const lines = text.split('\n');

@@ -14,6 +14,17 @@ export const CANONICAL_SESSION = `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YM
 /** A column as it travels: money as its exact numeric value (its text is locale-formatted: `$1,234.56`). */
 const valueExpr = (c: DataColumn) => (c.native === 'money' ? `${quoteIdent(c.name)}::numeric` : quoteIdent(c.name));
 
+/**
+ * A column as `read` carries it: nested values as JSON text, everything else in PostgreSQL's own
+ * text form. JSON has no array bounds: an array starting at another index than 1 (`[0:1]={7,8}`)
+ * is marked `!` and its dimensions, for copy-text.ts to refuse by row.
+ */
+function readExpr(c: DataColumn): string {
+  const col = quoteIdent(c.name);
+  if (c.type.kind === 'array') return `CASE WHEN array_dims(${col}) !~ '^(\\[1:\\d+\\])+$' THEN '!' || array_dims(${col}) ELSE to_json(${col})::text END`;
+  return c.type.kind === 'map' || c.type.kind === 'struct' ? `to_json(${col})::text` : valueExpr(c);
+}
+
 /** The leaf partition table of a source slice, a chunk's rows, or the rows of a destination slice. */
 function fromClause(db: string, table: string, slice: Slice | null): string {
   const where = readCondition(slice, quoteIdent, quoteLiteral);
@@ -58,9 +69,8 @@ export class PostgresReader implements SourceReader {
   }
 
   read(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Row[]> {
-    // Nested values travel as JSON text; everything else in PostgreSQL's own text form.
-    const exprs = columns.map((c) => (c.type.kind === 'array' || c.type.kind === 'map' || c.type.kind === 'struct' ? `to_json(${quoteIdent(c.name)})::text` : valueExpr(c)));
-    return readCopyRows(this.copyOut(`SELECT ${exprs.join(', ')} FROM ${fromClause(db, table, slice)}`), columns.map((c) => c.type), READ_BATCH);
+    const exprs = columns.map(readExpr);
+    return readCopyRows(this.copyOut(`SELECT ${exprs.join(', ')} FROM ${fromClause(db, table, slice)}`), table, columns, READ_BATCH);
   }
 
   /**

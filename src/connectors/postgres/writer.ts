@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import pg from 'pg';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import type { Connection } from '../engines.js';
-import { keyIndexName, keyText, linesIn, SLICE_COLUMN, tableAsNeeded, type TableSchema, sliceCondition, slicesCondition, tagOf, type BeforeCommit, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type SliceKey, type SlicePair, type SliceProbe, type SourceReader } from '../data.js';
+import { keyIndexName, keyText, linesIn, SLICE_COLUMN, tableAsNeeded, type EnsuredTable, type TableSchema, sliceCondition, slicesCondition, tagOf, type BeforeCommit, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type SliceKey, type SlicePair, type SliceProbe, type SourceReader } from '../data.js';
 import { connectPostgres, qualified, quoteIdent } from './connect.js';
 import { quoteLiteral } from '../sql.js';
 import { encodeCopyRow } from './copy-text.js';
@@ -36,15 +36,19 @@ export class PostgresWriter implements DestinationWriter {
    * Tasks of one table may start at once on several workers: the DDL runs in one transaction under
    * a lock per destination schema, so one creates and the others find it created.
    */
-  async ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean, { key, alter = true }: TableSchema = {}): Promise<void> {
+  async ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean, { key, alter = true }: TableSchema = {}): Promise<EnsuredTable> {
     const target = qualified(db, table);
-    const wanted = [...columns.map((c) => [c.name, toPostgres(c.type)]), ...(partitioned ? [[SLICE_COLUMN, 'text']] : [])];
+    const { types, notes } = await this.typesFor(columns);
+    const wanted = [...columns.map((c, i) => [c.name, types[i]!]), ...(partitioned ? [[SLICE_COLUMN, 'text']] : [])];
     // Most tasks find the table as an earlier task left it: no transaction, no lock to wait for.
     const present = await this.columnsOf(db, table);
-    if (!alter) return tableAsNeeded(`${db}.${table}`, present, wanted.map(([n]) => n!));
+    if (!alter) {
+      tableAsNeeded(`${db}.${table}`, new Set(present.keys()), wanted.map(([n]) => n!));
+      return { types: present, notes: [] };
+    }
     const keyIndex = key === undefined ? null : keyIndexName(db, table, key);
     const indexed = async () => keyIndex === null || (await this.client.query('SELECT 1 FROM pg_class WHERE oid = to_regclass($1)', [qualified(db, keyIndex)])).rowCount! > 0;
-    if (wanted.every(([n]) => present.has(n!)) && (await indexed())) return;
+    if (wanted.every(([n]) => present.has(n!)) && (await indexed())) return { types: present, notes: [] };
     await this.client.query('BEGIN');
     try {
       await this.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`openmms:ddl:${db}`]);
@@ -67,15 +71,38 @@ export class PostgresWriter implements DestinationWriter {
       await this.client.query('ROLLBACK').catch(() => {});
       throw err;
     }
+    return { types: await this.columnsOf(db, table), notes };
   }
 
-  /** The table's columns (none: no such table), from the catalog directly (information_schema's views are slow). */
-  private async columnsOf(db: string, table: string): Promise<Set<string>> {
-    const { rows } = await this.client.query<{ name: string }>(
-      'SELECT attname AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped',
+  /**
+   * Each column's type here. A PostgreSQL source's column (`native`, its format_type) keeps its own
+   * type (json stays json, numeric[] numeric[], an enum or composite its type) where this database
+   * has a type of that name; to_regtype parses the whole name as one, so nothing else reaches the
+   * DDL. Otherwise, and for money (its text depends on the server's locale), the logical type's.
+   */
+  private async typesFor(columns: DataColumn[]): Promise<{ types: string[]; notes: string[] }> {
+    const natives = [...new Set(columns.flatMap((c) => (c.native !== undefined && c.native !== 'money' ? [c.native] : [])))];
+    const { rows } = natives.length
+      ? await this.client.query<{ name: string }>('SELECT n AS name FROM unnest($1::text[]) AS n WHERE to_regtype(n) IS NOT NULL', [natives])
+      : { rows: [] };
+    const known = new Set(rows.map((r) => r.name));
+    const notes: string[] = [];
+    const types = columns.map((c) => {
+      if (c.native === undefined || c.native === 'money') return toPostgres(c.type);
+      if (known.has(c.native)) return c.native;
+      notes.push(`column ${c.name}: the destination database has no type ${c.native}, so the column is ${toPostgres(c.type)}, holding its text; create the type there first to keep it`);
+      return toPostgres(c.type);
+    });
+    return { types, notes };
+  }
+
+  /** The table's columns and their types (none: no such table), from the catalog directly (information_schema's views are slow). */
+  private async columnsOf(db: string, table: string): Promise<Map<string, string>> {
+    const { rows } = await this.client.query<{ name: string; type: string }>(
+      'SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped',
       [qualified(db, table)],
     );
-    return new Set(rows.map((r) => r.name));
+    return new Map(rows.map((r) => [r.name, r.type]));
   }
 
   replace(db: string, table: string, columns: DataColumn[], slice: SliceKey | null, rows: AsyncIterable<Row[]>, beforeCommit?: BeforeCommit): Promise<number> {
@@ -93,8 +120,14 @@ export class PostgresWriter implements DestinationWriter {
     });
   }
 
-  takesFrom(reader: SourceReader, columns: DataColumn[]): boolean {
-    return reader instanceof PostgresReader && columns.every((c) => c.native !== undefined && PASSTHROUGH_TYPES.test(c.native));
+  /**
+   * PostgreSQL's COPY text passes through where the destination column reads it as the same value:
+   * the types above, any type into a column of that type (kept: ensureTable), and any into text.
+   */
+  takesFrom(reader: SourceReader, columns: DataColumn[], dstColumns: DataColumn[]): boolean {
+    const passes = (c: DataColumn, i: number) =>
+      c.native !== undefined && (PASSTHROUGH_TYPES.test(c.native) || (c.native !== 'money' && (dstColumns[i]?.native === c.native || dstColumns[i]?.native === 'text')));
+    return reader instanceof PostgresReader && columns.every(passes);
   }
 
   async replaceFrom(
@@ -108,7 +141,7 @@ export class PostgresWriter implements DestinationWriter {
     watch: CopyWatch,
     beforeCommit?: BeforeCommit,
   ): Promise<{ rows: number; bytes: number }> {
-    if (!this.takesFrom(reader, columns)) throw new Error('replaceFrom: these columns cannot pass through');
+    if (!this.takesFrom(reader, columns, dstColumns)) throw new Error('replaceFrom: these columns cannot pass through');
     const keys = slices.every((s) => s.key !== null) ? slices.map((s) => s.key!) : null;
     const text = (reader as PostgresReader).copyText(from.db, from.table, columns, slices);
     let bytes = 0;

@@ -5,8 +5,10 @@ import { freeText, type Compare } from '../canonical.js';
 export interface HashColumn {
   name: string;
   type: LogicalType;
-  /** The engine's own type name where known (the source's): MariaDB BIT and YEAR, PostgreSQL money. */
+  /** The engine's own type name where known: MariaDB BIT and YEAR, PostgreSQL money and json. */
   native?: string;
+  /** Both ends have this column in the same native type (a copy between two of one engine kept it): compared as printed. */
+  sameType?: boolean;
   compare: Compare;
 }
 

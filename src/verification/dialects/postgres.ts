@@ -27,10 +27,12 @@ const printed = (col: string) => `CASE WHEN num_nulls(${col}) = 1 THEN NULL ELSE
 
 /**
  * One column in the native scheme's ROW, which prints each value with its type's output function
- * (as COPY does): json as jsonb (a json source lands in jsonb), money as its number.
+ * (as COPY does): a column of one type at both ends as it is (json keeps its spacing, key order and
+ * duplicate keys); else json as jsonb (a json column an older copy made jsonb), money as its number.
  */
 function nativeText(c: HashColumn): string {
   const col = quoteIdent(c.name);
+  if (c.sameType && c.native !== 'money') return col;
   if (c.native === 'money') return `${col}::numeric`;
   if (c.type.kind === 'json') return `${col}::jsonb`;
   return col;
@@ -62,7 +64,8 @@ export const postgres: Dialect = {
       case 'timestamp':
       case 'timestamptz': return `CASE WHEN isfinite(${col}) THEN (extract(epoch FROM ${col}) * 1000000)::numeric(30,0)::text ELSE ${col}::text END`;
       case 'time': return `(extract(epoch FROM ${col}) * 1000000)::numeric(20,0)::text`;
-      case 'array':
+      // JSON has no array bounds: an array starting at another index than 1 is its dimensions and its JSON.
+      case 'array': return `CASE WHEN array_dims(${col}) !~ '^(\\[1:\\d+\\])+$' THEN array_dims(${col}) || '=' || to_json(${col})::text ELSE to_json(${col})::text END`;
       case 'map':
       case 'struct': return `to_json(${col})::text`;
       // text, json (as printed), timetz and interval (IntervalStyle iso_8601: the reader's and writer's sessions set it).

@@ -1,0 +1,67 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mms, TestApi } from '../support/api.js';
+import { createPgDatabase } from '../support/stores.js';
+
+const psql = (url: string, sql: string) => execFileSync('psql', [url, '-qAtX', '-F', '|', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' }).trim();
+
+/**
+ * PostgreSQL → PostgreSQL keeps each column's own type: json stays json (its spacing, key order and
+ * duplicate keys too), numeric[] and unbounded numeric stay, a composite keeps its type where the
+ * destination has one of that name; an enum it has not lands as text, and the task log says so.
+ */
+describe('PostgreSQL → PostgreSQL keeps column types', () => {
+  let api: TestApi;
+  let src: Awaited<ReturnType<typeof createPgDatabase>>;
+  let dst: Awaited<ReturnType<typeof createPgDatabase>>;
+
+  beforeAll(async () => {
+    [src, dst] = await Promise.all([createPgDatabase('openmms_kept_src'), createPgDatabase('openmms_kept_dst')]);
+    psql(src.url, `CREATE TYPE pair AS (a int, b text); CREATE TYPE mood AS ENUM ('sad', 'happy');
+      CREATE TABLE kept (id int, j json, na numeric[], n numeric, p pair, e mood, ip inet, a int[]);
+      INSERT INTO kept VALUES
+        (1, '{"b": 1,  "a": 2, "a": 3}', '{1.50,NULL,-2e-20}', 0.1000000000000000000000000000001, ROW(NULL, NULL), 'happy', '::1', '[0:1]={7,8}'),
+        (2, '[1, "x" , null]', '{}', 'NaN', ROW(1, 'x "y'), 'sad', '10.0.0.0/8', '{1}'),
+        (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`);
+    psql(dst.url, 'CREATE TYPE pair AS (a int, b text)');
+    api = await TestApi.start('sqlite', mkdtempSync(join(tmpdir(), 'openmms-kept-')), { runJobs: true });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await Promise.all([src?.drop(), dst?.drop()]);
+  });
+
+  async function run(id: number, body: object) {
+    const res = await api.call('POST', mms(`/datasources/${id}/jobs`), { srcDbName: 'public', dstDbName: 'copies', tables: ['kept'], ...body });
+    expect(res.status, res.text).toBe(200);
+    await api.app.runner!.idle();
+    const [task] = (await api.call('GET', mms(`/datasources/${id}/tasks?jobId=${res.body.data.jobId}`))).body.data.objectList;
+    return task as { id: number; status: string; errMsg: string | null };
+  }
+
+  it('copies into the same types, exactly, and a changed json text fails verification', async () => {
+    const created = await api.call('POST', mms('/datasources'), { name: 'kept', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } });
+    const id = created.body.data.dataSourceId as number;
+    await api.call('POST', mms(`/datasources/${id}/scans`));
+    await api.app.scans.idle();
+    const task = await run(id, { name: 'copy' });
+    expect([task.status, task.errMsg]).toEqual(['DONE', null]);
+
+    const types = `SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = '%s'::regclass AND attnum > 0 AND NOT attisdropped`;
+    expect(psql(dst.url, types.replace('%s', 'copies.kept'))).toBe('id integer, j json, na numeric[], n numeric, p pair, e text, ip inet, a integer[]');
+    const rows = 'SELECT id, j, na, n, p, e, ip, a FROM %s ORDER BY id';
+    expect(psql(dst.url, rows.replace('%s', 'copies.kept'))).toBe(psql(src.url, rows.replace('%s', 'kept')));
+    expect(psql(dst.url, 'SELECT j FROM copies.kept WHERE id = 1')).toBe('{"b": 1,  "a": 2, "a": 3}');
+    const logs = (await api.call('GET', mms(`/datasources/${id}/tasks/${task.id}/logs`))).body.data as { message: string }[];
+    expect(logs.map((l) => l.message)).toContainEqual(expect.stringMatching(/column e: the destination database has no type mood, so the column is text, holding its text/));
+
+    // The same JSON value in another spelling is another json text: a verify-only job sees it.
+    psql(dst.url, `UPDATE copies.kept SET j = '{"b": 1, "a": 3}' WHERE id = 1`);
+    const checked = await run(id, { name: 'verify', taskType: 'MC2MC_VERIFY', increment: false });
+    expect(checked.status).toBe('VERIFICATION_FAILED');
+    expect(checked.errMsg).toMatch(/has j '\{"b": 1,  "a": 2, "a": 3\}' at the source but '\{"b": 1, "a": 3\}' at the destination/);
+  });
+});
