@@ -23,7 +23,7 @@ import { assertOthers } from './others.js';
 import { noSchemaLevel } from '../catalog/service.js';
 import { decodeColumns } from '../connectors/connector.js';
 import { fidelity } from '../connectors/fidelity.js';
-import { logicalType, slicesAsFolders } from '../connectors/index.js';
+import { logicalType, maxColumns, slicesAsFolders } from '../connectors/index.js';
 
 /** The body of CreateMmsJob. */
 export interface CreateJobRequest extends ScopeRequest {
@@ -140,7 +140,13 @@ export class JobService {
         // A partitioned table's rows carry their partition in a column of their own, where they are not kept in folders.
         const tagged = row.has_partitions === 1 && !slicesAsFolders(destination);
         const seen = new Map<string, string>(tagged ? [[nameKey(destination, 'column', SLICE_COLUMN), SLICE_COLUMN]] : []);
-        for (const column of decodeColumns(row.columns)) {
+        const columns = decodeColumns(row.columns);
+        const limit = maxColumns(destination);
+        if (limit !== undefined && columns.length + (tagged ? 1 : 0) > limit) {
+          const extra = tagged ? ' (one more holds each row\'s partition)' : '';
+          throw invalid(`table '${row.name}' has ${columns.length} columns${extra}, more than a ${destination} table can have (${limit}); split it, or copy it to another destination`);
+        }
+        for (const column of columns) {
           const type = logicalType(source, column);
           const f = fidelity(type, destination);
           if (f.outcome === 'refused') throw invalid(`table '${row.name}', column '${column.name}' (${column.nativeType}): ${f.note}`);

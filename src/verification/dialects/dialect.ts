@@ -75,6 +75,17 @@ export function scientificSql(t: string, f: TextFunctions): string {
 /** canonical.ts's `decimalText` in the SQL PostgreSQL and DuckDB share: a fraction's trailing zeros and a bare point dropped. */
 export const decimalTextSql = (x: string) => `CASE WHEN strpos(${x}, '.') > 0 THEN rtrim(rtrim(${x}, '0'), '.') ELSE ${x} END`;
 
+/**
+ * The portable row text: `fields` joined by `separator` (U+001F in the engine's SQL), '' for none,
+ * as a balanced tree of `||`. A chain would nest one level per column, and a table of a few hundred
+ * columns would pass SQLite's and DuckDB's expression depth limit (1000); the text is the same.
+ */
+export function rowText(fields: string[], separator: string): string {
+  if (fields.length <= 1) return fields[0] ?? "''";
+  const half = Math.ceil(fields.length / 2);
+  return `(${rowText(fields.slice(0, half), separator)} || ${separator} || ${rowText(fields.slice(half), separator)})`;
+}
+
 /** NULL stays NULL; any other value is the empty text (a column compared by presence only). */
 export const presence = (col: string) => `CASE WHEN ${col} IS NULL THEN NULL ELSE '' END`;
 

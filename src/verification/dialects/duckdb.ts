@@ -1,7 +1,7 @@
 import { quoteIdent } from '../../connectors/sql.js';
 import { duckDecimalText } from '../../connectors/duckdb/values.js';
 import { epochDigits, PORTABLE_SCHEME } from '../canonical.js';
-import { decimalTextSql, escapeSql, portableField, presence, scientificSql, type Dialect, type HashColumn, type TextFunctions } from './dialect.js';
+import { decimalTextSql, escapeSql, portableField, presence, rowText, scientificSql, type Dialect, type HashColumn, type TextFunctions } from './dialect.js';
 
 const fns: TextFunctions = {
   before: (s, sep) => `split_part(${s}, '${sep}', 1)`,
@@ -60,8 +60,8 @@ function duckDialect(intervalAsText: boolean): Dialect {
   return {
     rowHash(columns, scheme) {
       if (scheme !== PORTABLE_SCHEME) throw new Error(`DuckDB cannot compute ${scheme}`);
-      const row = columns.map((c) => portableField({ canonical, escape }, c)).join(' || chr(31) || ');
-      return `CAST('0x' || substr(md5(${row || "''"}), 1, 15) AS BIGINT)`;
+      const row = rowText(columns.map((c) => portableField({ canonical, escape }, c)), 'chr(31)');
+      return `CAST('0x' || substr(md5(${row}), 1, 15) AS BIGINT)`;
     },
     canonical,
     escape,

@@ -1,6 +1,6 @@
 import { quoteIdent } from '../../connectors/sql.js';
 import { PORTABLE_SCHEME } from '../canonical.js';
-import { decimalTextSql, escapeSql, portableField, presence, scientificSql, type Dialect, type HashColumn, type TextFunctions } from './dialect.js';
+import { decimalTextSql, escapeSql, portableField, presence, rowText, scientificSql, type Dialect, type HashColumn, type TextFunctions } from './dialect.js';
 
 /**
  * PostgreSQL → PostgreSQL compares each row's text as PostgreSQL itself prints it under the
@@ -43,8 +43,7 @@ export const postgres: Dialect = {
     // ROW(...)::text quotes values and leaves NULL empty, so NULL and '' differ.
     if (scheme === POSTGRES_NATIVE_SCHEME) return `(hashtextextended(ROW(${columns.map(nativeText).join(', ')})::text, 0) & 1152921504606846975)`;
     if (scheme !== PORTABLE_SCHEME) throw new Error(`PostgreSQL cannot compute ${scheme}`);
-    const row = columns.map((c) => portableField(this, c)).join(' || chr(31) || ');
-    return `('x' || substr(md5(${row || "''"}), 1, 15))::bit(60)::bigint`;
+    return `('x' || substr(md5(${rowText(columns.map((c) => portableField(this, c)), 'chr(31)')}), 1, 15))::bit(60)::bigint`;
   },
 
   canonical(c) {

@@ -4,7 +4,7 @@ import { epochDigits, hash60, PORTABLE_SCHEME, sqliteCanonical } from '../canoni
 
 /** The kind name the SQL passes for timestamp(9), whose canonical text counts nanoseconds. */
 const NANOS = 'timestamp_ns';
-import { escapeSql, portableField, presence, type Dialect } from './dialect.js';
+import { escapeSql, portableField, presence, rowText, type Dialect } from './dialect.js';
 
 /**
  * SQLite has no MD5 and few text functions: the canonical texts and the hash are JavaScript
@@ -19,8 +19,7 @@ export const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
 export const sqlite: Dialect = {
   rowHash(columns, scheme) {
     if (scheme !== PORTABLE_SCHEME) throw new Error(`SQLite cannot compute ${scheme}`);
-    const row = columns.map((c) => portableField(this, c)).join(' || char(31) || ');
-    return `openmms_hash60(${row || "''"})`;
+    return `openmms_hash60(${rowText(columns.map((c) => portableField(this, c)), 'char(31)')})`;
   },
   canonical: (c) => (c.compare === 'presence' ? presence(quoteIdent(c.name)) : `openmms_canonical(${quoteLiteral(epochDigits(c.type) === 9 ? NANOS : c.type.kind)}, ${quoteIdent(c.name)})`),
   escape: escapeSql('char'),

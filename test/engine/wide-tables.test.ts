@@ -1,0 +1,82 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mms, TestApi } from '../support/api.js';
+import { createPgDatabase } from '../support/stores.js';
+import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
+
+/**
+ * A table of 1,102 columns: refused before the job for MariaDB (InnoDB holds 1,017), copied and
+ * verified elsewhere: the verification SQL stays within SQLite's and DuckDB's expression depth.
+ */
+const WIDTH = 1101;
+const VALUES = 'SELECT id, c0, c1100 FROM %s ORDER BY id';
+
+describe(`a table of ${WIDTH + 1} columns`, () => {
+  let api: TestApi;
+  let src: Awaited<ReturnType<typeof createPgDatabase>>;
+  let dst: Awaited<ReturnType<typeof createPgDatabase>>;
+  let maria: Awaited<ReturnType<typeof createMariaDatabase>>;
+  const files = mkdtempSync(join(tmpdir(), 'openmms-wide-'));
+
+  beforeAll(async () => {
+    [src, dst, maria] = await Promise.all([createPgDatabase('openmms_wide_src'), createPgDatabase('openmms_wide_dst'), createMariaDatabase('openmms_wide_dst')]);
+    const columns = Array.from({ length: WIDTH }, (_, i) => `c${i} int`).join(', ');
+    execFileSync('psql', [src.url, '-qX', '-v', 'ON_ERROR_STOP=1', '-c', `CREATE TABLE wide (id int, ${columns}); INSERT INTO wide (id, c0, c1100) VALUES (1, 1, 7), (2, 2, NULL)`]);
+    api = await TestApi.start('sqlite', files, { runJobs: true });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await Promise.all([src?.drop(), dst?.drop(), maria?.drop()]);
+  });
+
+  async function source(to: string, destination: object): Promise<number> {
+    const created = await api.call('POST', mms('/datasources'), { name: `wide-${to}`, type: 'POSTGRESQL', config: { source: src.conn, destination: { type: to, ...destination } } });
+    expect(created.status, created.text).toBe(200);
+    const id = created.body.data.dataSourceId as number;
+    await api.call('POST', mms(`/datasources/${id}/scans`));
+    await api.app.scans.idle();
+    return id;
+  }
+
+  it('MariaDB: CreateMmsJob and PreviewMmsJob refuse it, saying why', async () => {
+    const id = await source('MYSQL', { ...MARIADB, database: maria.name });
+    const body = { name: 'wide', srcDbName: 'public', dstDbName: maria.name, tables: ['wide'] };
+    for (const path of [`/datasources/${id}/jobs`, `/datasources/${id}/jobs/preview`]) {
+      const res = await api.call('POST', mms(path), body);
+      expect([res.status, res.body.message]).toEqual([400, "table 'wide' has 1102 columns, more than a MYSQL table can have (1017); split it, or copy it to another destination"]);
+    }
+  });
+
+  const psql = (url: string, sql: string) => execFileSync('psql', [url, '-qAtX', '-F', '|', '-P', 'null=NULL', '-c', sql], { encoding: 'utf8' }).trim().split('\n');
+  async function duckdb(sql: string): Promise<string[]> {
+    const instance = await DuckDBInstance.create(':memory:');
+    const c = await instance.connect();
+    try {
+      return (await c.runAndReadAll(sql)).getRowsJS().map((r) => r.map((v) => (v === null ? 'NULL' : String(v))).join('|'));
+    } finally {
+      c.closeSync();
+      instance.closeSync();
+    }
+  }
+  const READ: Record<string, () => Promise<string[]> | string[]> = {
+    POSTGRESQL: () => psql(dst.url, VALUES.replace('%s', 'copies.wide')),
+    SQLITE: () => execFileSync('sqlite3', ['-readonly', '-nullvalue', 'NULL', join(files, 'wide.sqlite'), VALUES.replace('%s', 'wide')], { encoding: 'utf8' }).trim().split('\n'),
+    LAKE: () => duckdb(VALUES.replace('%s', `read_parquet('${join(files, 'lake', 'wide')}/*.parquet')`)),
+  };
+
+  it.each(Object.keys(READ))('%s: copied and verified, the values read back by its own client', async (to) => {
+    const destination = { POSTGRESQL: dst.conn, SQLITE: { path: 'wide.sqlite' }, LAKE: { path: 'lake' } }[to]!;
+    const id = await source(to, destination);
+    const dstDbName = { POSTGRESQL: 'copies', SQLITE: 'main', LAKE: 'default' }[to];
+    const job = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'wide', srcDbName: 'public', dstDbName, tables: ['wide'] });
+    expect(job.status, job.text).toBe(200);
+    await api.app.runner!.idle();
+    const [task] = (await api.call('GET', mms(`/datasources/${id}/tasks?jobId=${job.body.data.jobId}`))).body.data.objectList;
+    expect([task.status, task.errMsg]).toEqual(['DONE', null]);
+    expect(await READ[to]!()).toEqual(psql(src.url, VALUES.replace('%s', 'wide')));
+  });
+});
