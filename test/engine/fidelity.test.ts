@@ -3,11 +3,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteDatabase } from '../../src/store/sqlite-driver.js';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mms, TestApi } from '../support/api.js';
 import { createPgDatabase } from '../support/stores.js';
 import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
+import { duckdbRows } from '../support/duckdb-read.js';
 
 /**
  * Values whose text forms differ between engines (dates before year 1, times with an offset,
@@ -51,17 +51,6 @@ const mariadb = (db: string, sql: string) =>
 const psql = (url: string, sql: string) =>
   execFileSync('psql', [url, '-qAtX', '-F', '\t', '-c', `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; ${sql}`], { encoding: 'utf8' });
 
-async function duckdbRows(sql: string, file = ':memory:'): Promise<(string | null)[][]> {
-  const instance = await DuckDBInstance.create(file, file === ':memory:' ? {} : { access_mode: 'READ_ONLY' });
-  const c = await instance.connect();
-  try {
-    await c.run(`SET TimeZone = 'UTC'`);
-    return (await c.runAndReadAll(sql)).getRowsJS().map((r) => r.map((v) => (v === null ? null : String(v))));
-  } finally {
-    c.closeSync();
-    instance.closeSync();
-  }
-}
 
 describe('values whose text differs between engines arrive as the same values', () => {
   let api: TestApi;

@@ -2,11 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mms, TestApi } from '../support/api.js';
 import { createPgDatabase } from '../support/stores.js';
 import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
+import { duckdbRows } from '../support/duckdb-read.js';
 
 /**
  * PostgreSQL values that only some destinations can hold: arrays that start at another index than
@@ -59,16 +59,6 @@ const lines = (out: string, nul: string) => (out.trim() === '' ? [] : out.trim()
 const psql = (url: string, sql: string) =>
   lines(execFileSync('psql', [url, '-qAtX', '-F', '\t', '-P', 'null=<NULL>', '-c', `SET TimeZone = 'UTC'; ${sql}`], { encoding: 'utf8' }), '<NULL>');
 
-async function duckdb(sql: string, file = ':memory:'): Promise<(string | null)[][]> {
-  const instance = await DuckDBInstance.create(file, file === ':memory:' ? {} : { access_mode: 'READ_ONLY' });
-  const c = await instance.connect();
-  try {
-    return (await c.runAndReadAll(sql)).getRowsJS().map((r) => r.map((v) => (v === null ? null : String(v))));
-  } finally {
-    c.closeSync();
-    instance.closeSync();
-  }
-}
 
 describe('values only some destinations hold: exact where they can, refused by table, column and row where not', () => {
   let api: TestApi;
@@ -97,8 +87,8 @@ describe('values only some destinations hold: exact where they can, refused by t
         return lines(out, 'NULL');
       }
       case 'SQLITE': return lines(execFileSync('sqlite3', ['-readonly', '-separator', '\t', '-nullvalue', '<NULL>', join(files, 'copy.sqlite'), `SELECT id, ${column} FROM ${table} ORDER BY id`], { encoding: 'utf8' }), '<NULL>');
-      case 'DUCKDB': return duckdb(`SELECT id, ${column}::VARCHAR FROM main.${table} ORDER BY id`, join(files, 'copy.duckdb'));
-      case 'LAKE': return duckdb(`SELECT id, ${column}::VARCHAR FROM read_parquet('${join(files, 'lake', table)}/*.parquet') ORDER BY id`);
+      case 'DUCKDB': return duckdbRows(`SELECT id, ${column}::VARCHAR FROM main.${table} ORDER BY id`, join(files, 'copy.duckdb'));
+      case 'LAKE': return duckdbRows(`SELECT id, ${column}::VARCHAR FROM read_parquet('${join(files, 'lake', table)}/*.parquet') ORDER BY id`);
     }
   }
 

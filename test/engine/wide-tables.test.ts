@@ -2,11 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mms, TestApi } from '../support/api.js';
 import { createPgDatabase } from '../support/stores.js';
 import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
+import { duckdbRows } from '../support/duckdb-read.js';
 
 /**
  * A table of 1,102 columns: refused before the job for MariaDB (InnoDB holds 1,017), copied and
@@ -52,20 +52,10 @@ describe(`a table of ${WIDTH + 1} columns`, () => {
   });
 
   const psql = (url: string, sql: string) => execFileSync('psql', [url, '-qAtX', '-F', '|', '-P', 'null=NULL', '-c', sql], { encoding: 'utf8' }).trim().split('\n');
-  async function duckdb(sql: string): Promise<string[]> {
-    const instance = await DuckDBInstance.create(':memory:');
-    const c = await instance.connect();
-    try {
-      return (await c.runAndReadAll(sql)).getRowsJS().map((r) => r.map((v) => (v === null ? 'NULL' : String(v))).join('|'));
-    } finally {
-      c.closeSync();
-      instance.closeSync();
-    }
-  }
   const READ: Record<string, () => Promise<string[]> | string[]> = {
     POSTGRESQL: () => psql(dst.url, VALUES.replace('%s', 'copies.wide')),
     SQLITE: () => execFileSync('sqlite3', ['-readonly', '-nullvalue', 'NULL', join(files, 'wide.sqlite'), VALUES.replace('%s', 'wide')], { encoding: 'utf8' }).trim().split('\n'),
-    LAKE: () => duckdb(VALUES.replace('%s', `read_parquet('${join(files, 'lake', 'wide')}/*.parquet')`)),
+    LAKE: async () => (await duckdbRows(VALUES.replace('%s', `read_parquet('${join(files, 'lake', 'wide')}/*.parquet')`))).map((r) => r.map((v) => v ?? 'NULL').join('|')),
   };
 
   it.each(Object.keys(READ))('%s: copied and verified, the values read back by its own client', async (to) => {
