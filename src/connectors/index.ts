@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { ConnectionError, type ColumnMeta, type SourceCatalog } from './connector.js';
 import { scalar, type LogicalType, type ScalarKind } from './types/logical.js';
 import { fromDuckdb } from './duckdb/types.js';
+import { duckdbColumnLimit } from './duckdb/resources.js';
 import { fromMysql } from './mysql/types.js';
 import { fromPostgres } from './postgres/types.js';
 import { fromSqlite } from './sqlite/types.js';
@@ -38,8 +39,8 @@ interface EngineParts {
   snapshot?: SnapshotSupport;
   /** As a destination, replaces a chunk of a table (a key range) on its own: big tables are copied chunk by chunk. */
   chunks?: true;
-  /** As a destination, the most columns a table can have (MariaDB's InnoDB 1017, PostgreSQL 1600). */
-  maxColumns?: number;
+  /** As a destination, the most columns a table can have, and the reason in words (`… (limit)`) for a refusal. */
+  maxColumns?: () => { limit: number; because: string };
   /**
    * As a destination, keeps each slice in a folder of its own (its location) instead of rows tagged
    * with SLICE_COLUMN; an interrupted copy may leave staging folders below `path`, which this
@@ -57,22 +58,22 @@ const ENGINE_PARTS: Record<Engine, EngineParts> = {
     catalog: (c) => PostgresCatalog.open(c), reader: (c) => PostgresReader.open(c), writer: (c) => PostgresWriter.open(c), logical: fromPostgres,
     snapshot: { open: exportSnapshot, join: joinExported },
     chunks: true,
-    maxColumns: 1600,
+    maxColumns: () => ({ limit: 1600, because: 'a PostgreSQL table can have (1600);' }),
   },
   MYSQL: {
     catalog: (c) => MysqlCatalog.open(c), reader: (c) => MysqlReader.open(c), writer: (c) => MysqlWriter.open(c), logical: fromMysql,
     snapshot: { open: openSnapshotPool },
     chunks: true,
-    maxColumns: 1017,
+    maxColumns: () => ({ limit: 1017, because: 'a MariaDB (InnoDB) table can have (1017);' }),
   },
   SQLITE: { catalog: (c) => SqliteCatalog.open(c), reader: (c) => SqliteReader.open(c), writer: (c) => SqliteWriter.open(c), logical: fromSqlite, chunks: true },
-  DUCKDB: { catalog: (c) => DuckdbCatalog.open(c), reader: (c) => DuckdbReader.open(c), writer: (c) => DuckdbWriter.open(c), logical: fromDuckdb, chunks: true },
+  DUCKDB: { catalog: (c) => DuckdbCatalog.open(c), reader: (c) => DuckdbReader.open(c), writer: (c) => DuckdbWriter.open(c), logical: fromDuckdb, chunks: true, maxColumns: duckdbColumnLimit },
   // A lake's schema is what DuckDB reads from its Parquet files.
   LAKE: { catalog: (c) => LakeCatalog.open(c), reader: (c) => LakeReader.open(c), writer: (c) => LakeWriter.open(c), logical: fromDuckdb, folders: { sliceFolder, removeStaging } },
 };
 
-/** The most columns a destination table of this engine can have, if it has a limit. */
-export const maxColumns = (engine: Engine): number | undefined => ENGINE_PARTS[engine].maxColumns;
+/** The most columns a destination table of this engine can have, if it has a limit, and why. */
+export const maxColumns = (engine: Engine): { limit: number; because: string } | undefined => ENGINE_PARTS[engine].maxColumns?.();
 
 /** The logical type of a column the catalog recorded; lake partition columns carry theirs directly. */
 export function logicalType(engine: Engine, column: ColumnMeta): LogicalType {

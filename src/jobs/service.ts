@@ -141,10 +141,10 @@ export class JobService {
         const tagged = row.has_partitions === 1 && !slicesAsFolders(destination);
         const seen = new Map<string, string>(tagged ? [[nameKey(destination, 'column', SLICE_COLUMN), SLICE_COLUMN]] : []);
         const columns = decodeColumns(row.columns);
-        const limit = maxColumns(destination);
-        if (limit !== undefined && columns.length + (tagged ? 1 : 0) > limit) {
+        const most = maxColumns(destination);
+        if (most !== undefined && columns.length + (tagged ? 1 : 0) > most.limit) {
           const extra = tagged ? ' (one more holds each row\'s partition)' : '';
-          throw invalid(`table '${row.name}' has ${columns.length} columns${extra}, more than a ${destination} table can have (${limit}); split it, or copy it to another destination`);
+          throw invalid(`table '${row.name}' has ${columns.length} columns${extra}, more than ${most.because} split it, or copy it to another destination`);
         }
         for (const column of columns) {
           const type = logicalType(source, column);

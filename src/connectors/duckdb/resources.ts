@@ -73,6 +73,18 @@ export function duckdbResources(): DuckdbResources {
 }
 
 /**
+ * A table's row group is written a block of 256 KiB per column, and replacing a slice holds the old
+ * row group's, the new one's and the checkpoint's: at 128 MB, a table of 240 integer columns (two
+ * rows) failed to commit its second copy, 200 copied again and again, 1,000 failed to load. The most
+ * columns a DuckDB destination table can have within the memory limit, at three blocks a column.
+ */
+export function duckdbColumnLimit(): { limit: number; because: string } {
+  const { memoryBytes, source } = duckdbResources();
+  const limit = Math.floor(memoryBytes / (3 * 256 * 2 ** 10));
+  return { limit, because: `DuckDB can write within its memory limit of ${formatSize(memoryBytes)} (${source}), 768 KiB a column (${limit}); raise OPENMMS_DUCKDB_MEMORY,` };
+}
+
+/**
  * DuckDB's "Out of Memory Error" told as what to change, or null for any other error. The
  * instance is gone with the failed attempt's sessions, so trying again starts from an empty one.
  */
