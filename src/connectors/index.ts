@@ -39,6 +39,11 @@ interface EngineParts {
   snapshot?: SnapshotSupport;
   /** As a destination, replaces a chunk of a table (a key range) on its own: big tables are copied chunk by chunk. */
   chunks?: true;
+  /**
+   * Array types (native names) whose elements its JSON prints as JSON strings, exactly as the
+   * other engines' JSON prints a list of texts: such values are compared by value across engines.
+   */
+  stringArrays?: RegExp;
   /** As a destination, the most columns a table can have, and the reason in words (`… (limit)`) for a refusal. */
   maxColumns?: () => { limit: number; because: string };
   /**
@@ -59,6 +64,8 @@ const ENGINE_PARTS: Record<Engine, EngineParts> = {
     snapshot: { open: exportSnapshot, join: joinExported },
     chunks: true,
     maxColumns: () => ({ limit: 1600, because: 'a PostgreSQL table can have (1600);' }),
+    // Not numeric[] (printed as numbers) nor an enum's or composite's array (objects), though all read as text.
+    stringArrays: /^(text|character varying(\(\d+\))?|character\(\d+\)|uuid|name|citext|inet|cidr|macaddr8?)\[\]$/,
   },
   MYSQL: {
     catalog: (c) => MysqlCatalog.open(c), reader: (c) => MysqlReader.open(c), writer: (c) => MysqlWriter.open(c), logical: fromMysql,
@@ -67,10 +74,19 @@ const ENGINE_PARTS: Record<Engine, EngineParts> = {
     maxColumns: () => ({ limit: 1017, because: 'a MariaDB (InnoDB) table can have (1017);' }),
   },
   SQLITE: { catalog: (c) => SqliteCatalog.open(c), reader: (c) => SqliteReader.open(c), writer: (c) => SqliteWriter.open(c), logical: fromSqlite, chunks: true },
-  DUCKDB: { catalog: (c) => DuckdbCatalog.open(c), reader: (c) => DuckdbReader.open(c), writer: (c) => DuckdbWriter.open(c), logical: fromDuckdb, chunks: true, maxColumns: duckdbColumnLimit },
+  DUCKDB: {
+    catalog: (c) => DuckdbCatalog.open(c), reader: (c) => DuckdbReader.open(c), writer: (c) => DuckdbWriter.open(c), logical: fromDuckdb,
+    chunks: true, maxColumns: duckdbColumnLimit, stringArrays: /^(varchar|uuid)\[\]$/i,
+  },
   // A lake's schema is what DuckDB reads from its Parquet files.
-  LAKE: { catalog: (c) => LakeCatalog.open(c), reader: (c) => LakeReader.open(c), writer: (c) => LakeWriter.open(c), logical: fromDuckdb, folders: { sliceFolder, removeStaging } },
+  LAKE: {
+    catalog: (c) => LakeCatalog.open(c), reader: (c) => LakeReader.open(c), writer: (c) => LakeWriter.open(c), logical: fromDuckdb,
+    folders: { sliceFolder, removeStaging }, stringArrays: /^(varchar|uuid)\[\]$/i,
+  },
 };
+
+/** Whether a source column of this engine holds lists its JSON prints as JSON strings (EngineParts.stringArrays). */
+export const printsStringList = (engine: Engine, native: string | undefined): boolean => native !== undefined && ENGINE_PARTS[engine].stringArrays?.test(native) === true;
 
 /** The most columns a destination table of this engine can have, if it has a limit, and why. */
 export const maxColumns = (engine: Engine): { limit: number; because: string } | undefined => ENGINE_PARTS[engine].maxColumns?.();

@@ -40,19 +40,23 @@ export const freeText = (t: LogicalType): boolean => FREE_TEXT.has(t.kind);
  * JSON landing in PostgreSQL's jsonb from another engine is re-formatted by jsonb (key order,
  * spacing, number forms), and nested values landing as another engine's native lists are printed
  * by different rules: for those pairs the fingerprint compares presence only, and says so.
+ * `list`: a list of texts between PostgreSQL and DuckDB, compared by value as JSON whose `\u00XX`
+ * escapes are written in upper case (DuckDB's way; PostgreSQL writes them in lower case).
  */
-export type Compare = 'value' | 'presence';
+export type Compare = 'value' | 'presence' | 'list';
 
 const family = (e: Engine) => (e === 'LAKE' ? 'DUCKDB' : e);
 
-export function compareMode(t: LogicalType, source: Engine, destination: Engine): Compare {
+export function compareMode(t: LogicalType, source: Engine, destination: Engine, stringList = false): Compare {
   const same = family(source) === family(destination);
   if (t.kind === 'json') return destination === 'POSTGRESQL' && !same ? 'presence' : 'value';
   if (t.kind === 'array' || t.kind === 'map' || t.kind === 'struct') {
     // MariaDB's JSON and SQLite's TEXT keep the JSON text the source printed; arrays of integers or
-    // booleans print alike as JSON in every engine.
+    // booleans print alike as JSON in every engine, lists of texts (`stringList`: the source engine
+    // says which) in PostgreSQL and DuckDB but for the case of their escapes.
     const plain = t.kind === 'array' && /^(boolean|int8|int16|int32|int64)$/.test(t.element.kind);
-    return same || plain || destination === 'MYSQL' || destination === 'SQLITE' ? 'value' : 'presence';
+    if (same || plain || destination === 'MYSQL' || destination === 'SQLITE') return 'value';
+    return stringList && t.kind === 'array' ? 'list' : 'presence';
   }
   return 'value';
 }

@@ -1,5 +1,6 @@
 import type { DataColumn, SliceProbe } from '../connectors/data.js';
 import type { Engine } from '../connectors/engines.js';
+import { printsStringList } from '../connectors/index.js';
 import { compareMode, PORTABLE_SCHEME } from './canonical.js';
 import type { HashColumn } from './dialects/dialect.js';
 import { POSTGRES_NATIVE_SCHEME } from './dialects/postgres.js';
@@ -43,7 +44,7 @@ export class SliceComparison {
   readonly presenceOnly: string[];
 
   constructor(source: SliceEnd, destination: SliceEnd) {
-    const modes = source.columns.map((c) => compareMode(c.type, source.engine, destination.engine));
+    const modes = source.columns.map((c) => compareMode(c.type, source.engine, destination.engine, printsStringList(source.engine, c.native)));
     const scheme = source.probe.dialect === 'postgres' && destination.probe.dialect === 'postgres' ? POSTGRES_NATIVE_SCHEME : PORTABLE_SCHEME;
     const sameType = source.columns.map((c, i) => c.native !== undefined && c.native === destination.columns[i]?.native);
     const hashed = (end: SliceEnd): HashedSlice =>

@@ -95,7 +95,7 @@ export const presence = (col: string) => `CASE WHEN ${col} IS NULL THEN NULL ELS
  */
 export function portableField(d: Pick<Dialect, 'canonical' | 'escape'>, c: HashColumn, concat = (a: string, b: string) => `${a} || ${b}`): string {
   const text = d.canonical(c);
-  return `coalesce(${concat("'v'", c.compare === 'value' && freeText(c.type) ? d.escape(text) : text)}, 'n')`;
+  return `coalesce(${concat("'v'", c.compare !== 'presence' && freeText(c.type) ? d.escape(text) : text)}, 'n')`;
 }
 
 /** The escape in SQL whose `chr(n)` gives a character and `||` joins (PostgreSQL, DuckDB, SQLite with `char`). */

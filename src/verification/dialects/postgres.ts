@@ -38,6 +38,17 @@ function nativeText(c: HashColumn): string {
   return col;
 }
 
+/**
+ * JSON text with its `\u00XX` escapes in upper case, as DuckDB writes them (canonical.ts `list`).
+ * An escaped backslash is set aside first (as chr(1), which JSON text never holds raw), so that a
+ * text holding a backslash and `u001f` is not taken for an escape.
+ */
+function upperEscapes(json: string): string {
+  const hex = ['000b', '000e', '000f', '001a', '001b', '001c', '001d', '001e', '001f'];
+  const upper = hex.reduce((x, h) => `replace(${x}, '\\u${h}', '\\u${h.toUpperCase()}')`, `replace(${json}, '\\\\', chr(1))`);
+  return `replace(${upper}, chr(1), '\\\\')`;
+}
+
 export const postgres: Dialect = {
   rowHash(columns, scheme) {
     // ROW(...)::text quotes values and leaves NULL empty, so NULL and '' differ.
@@ -64,7 +75,10 @@ export const postgres: Dialect = {
       case 'timestamptz': return `CASE WHEN isfinite(${col}) THEN (extract(epoch FROM ${col}) * 1000000)::numeric(30,0)::text ELSE ${col}::text END`;
       case 'time': return `(extract(epoch FROM ${col}) * 1000000)::numeric(20,0)::text`;
       // JSON has no array bounds: an array starting at another index than 1 is its dimensions and its JSON.
-      case 'array': return `CASE WHEN array_dims(${col}) !~ '^(\\[1:\\d+\\])+$' THEN array_dims(${col}) || '=' || to_json(${col})::text ELSE to_json(${col})::text END`;
+      case 'array': {
+        const json = `CASE WHEN array_dims(${col}) !~ '^(\\[1:\\d+\\])+$' THEN array_dims(${col}) || '=' || to_json(${col})::text ELSE to_json(${col})::text END`;
+        return c.compare === 'list' ? upperEscapes(json) : json;
+      }
       case 'map':
       case 'struct': return `to_json(${col})::text`;
       // text, json (as printed), timetz and interval (IntervalStyle iso_8601: the reader's and writer's sessions set it).
