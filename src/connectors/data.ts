@@ -95,6 +95,11 @@ export interface SourceReader {
   probe?(db: string, table: string, columns: DataColumn[], slice: Slice | null): SliceProbe;
   /** A batch of slices' rows in one FROM item, each row tagged in SLICE_COLUMN with its slice's key (grouped verification). */
   probeBatch?(db: string, table: string, columns: DataColumn[], slices: SlicePair[]): SliceProbe;
+  /**
+   * The statements that create, in a destination of the same engine, the source's own types among
+   * these native type names (an enum, a composite), by name; others are left out.
+   */
+  typeDefinitions?(natives: string[]): Promise<Map<string, string>>;
   close(): Promise<void>;
 }
 
@@ -139,6 +144,8 @@ export interface TableSchema {
   key?: string;
   /** false (a job's enableSchemaMigration false): create and alter nothing. */
   alter?: boolean;
+  /** Types of the source's own to create where the destination lacks them (SourceReader.typeDefinitions). */
+  types?: ReadonlyMap<string, string>;
 }
 
 /**

@@ -10,8 +10,9 @@ const psql = (url: string, sql: string) => execFileSync('psql', [url, '-qAtX', '
 
 /**
  * PostgreSQL → PostgreSQL keeps each column's own type: json stays json (its spacing, key order and
- * duplicate keys too), numeric[] and unbounded numeric stay, a composite keeps its type where the
- * destination has one of that name; an enum it has not lands as text, and the task log says so.
+ * duplicate keys too), numeric[] and unbounded numeric stay; an enum or composite keeps its type,
+ * the destination's own where it has one of that name, else created there as the source has it; a
+ * domain, which is not created, lands as text, and the task log says so.
  */
 describe('PostgreSQL → PostgreSQL keeps column types', () => {
   let api: TestApi;
@@ -20,12 +21,13 @@ describe('PostgreSQL → PostgreSQL keeps column types', () => {
 
   beforeAll(async () => {
     [src, dst] = await Promise.all([createPgDatabase('openmms_kept_src'), createPgDatabase('openmms_kept_dst')]);
-    psql(src.url, `CREATE TYPE pair AS (a int, b text); CREATE TYPE mood AS ENUM ('sad', 'happy');
-      CREATE TABLE kept (id int, j json, na numeric[], n numeric, p pair, e mood, ip inet, a int[]);
+    psql(src.url, `CREATE TYPE pair AS (a int, b text); CREATE TYPE mood AS ENUM ('sad', 'it''s ok', 'happy'); CREATE DOMAIN posint AS int CHECK (VALUE > 0);
+      CREATE TYPE "Odd Type" AS (m mood, x numeric(5,2));
+      CREATE TABLE kept (id int, j json, na numeric[], n numeric, p pair, o "Odd Type", e mood, es mood[], d posint, ip inet, a int[]);
       INSERT INTO kept VALUES
-        (1, '{"b": 1,  "a": 2, "a": 3}', '{1.50,NULL,-2e-20}', 0.1000000000000000000000000000001, ROW(NULL, NULL), 'happy', '::1', '[0:1]={7,8}'),
-        (2, '[1, "x" , null]', '{}', 'NaN', ROW(1, 'x "y'), 'sad', '10.0.0.0/8', '{1}'),
-        (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`);
+        (1, '{"b": 1,  "a": 2, "a": 3}', '{1.50,NULL,-2e-20}', 0.1000000000000000000000000000001, ROW(NULL, NULL), ROW('it''s ok', 1.5), 'happy', '{sad,happy}', 5, '::1', '[0:1]={7,8}'),
+        (2, '[1, "x" , null]', '{}', 'NaN', ROW(1, 'x "y'), ROW(NULL, NULL), 'it''s ok', '{}', 1, '10.0.0.0/8', '{1}'),
+        (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`);
     psql(dst.url, 'CREATE TYPE pair AS (a int, b text)');
     api = await TestApi.start('sqlite', mkdtempSync(join(tmpdir(), 'openmms-kept-')), { runJobs: true });
   });
@@ -51,12 +53,13 @@ describe('PostgreSQL → PostgreSQL keeps column types', () => {
     expect([task.status, task.errMsg]).toEqual(['DONE', null]);
 
     const types = `SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = '%s'::regclass AND attnum > 0 AND NOT attisdropped`;
-    expect(psql(dst.url, types.replace('%s', 'copies.kept'))).toBe('id integer, j json, na numeric[], n numeric, p pair, e text, ip inet, a integer[]');
-    const rows = 'SELECT id, j, na, n, p, e, ip, a FROM %s ORDER BY id';
+    expect(psql(dst.url, types.replace('%s', 'copies.kept'))).toBe('id integer, j json, na numeric[], n numeric, p pair, o "Odd Type", e mood, es mood[], d text, ip inet, a integer[]');
+    expect(psql(dst.url, `SELECT enum_range(NULL::mood), format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = '"Odd Type"'::regclass AND attname = 'x'`)).toBe(`{sad,"it's ok",happy}|numeric(5,2)`);
+    const rows = 'SELECT id, j, na, n, p, o, e, es, d, ip, a FROM %s ORDER BY id';
     expect(psql(dst.url, rows.replace('%s', 'copies.kept'))).toBe(psql(src.url, rows.replace('%s', 'kept')));
     expect(psql(dst.url, 'SELECT j FROM copies.kept WHERE id = 1')).toBe('{"b": 1,  "a": 2, "a": 3}');
     const logs = (await api.call('GET', mms(`/datasources/${id}/tasks/${task.id}/logs`))).body.data as { message: string }[];
-    expect(logs.map((l) => l.message)).toContainEqual(expect.stringMatching(/column e: the destination database has no type mood, so the column is text, holding its text/));
+    expect(logs.map((l) => l.message)).toContainEqual(expect.stringMatching(/column d: the destination database has no type posint, so the column is text, holding its text/));
 
     // The same JSON value in another spelling is another json text: a verify-only job sees it.
     psql(dst.url, `UPDATE copies.kept SET j = '{"b": 1, "a": 3}' WHERE id = 1`);

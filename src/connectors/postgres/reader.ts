@@ -74,6 +74,25 @@ export class PostgresReader implements SourceReader {
   }
 
   /**
+   * CREATE TYPE statements for the enums and standalone composites among `natives` (an array's
+   * element type for an array), each under the name the catalog prints: labels by quote_literal,
+   * attributes by quote_ident and format_type, so nothing but the source's own names reach them.
+   */
+  async typeDefinitions(natives: string[]): Promise<Map<string, string>> {
+    const names = [...new Set(natives.map((n) => n.replace(/(\[\])+$/, '')))];
+    const { rows } = await this.client.query<{ name: string; ddl: string }>(
+      `SELECT n AS name, CASE t.typtype
+          WHEN 'e' THEN 'AS ENUM (' || (SELECT coalesce(string_agg(quote_literal(enumlabel), ', ' ORDER BY enumsortorder), '') FROM pg_enum WHERE enumtypid = t.oid) || ')'
+          ELSE 'AS (' || (SELECT coalesce(string_agg(quote_ident(attname) || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum), '') FROM pg_attribute WHERE attrelid = t.typrelid AND attnum > 0 AND NOT attisdropped) || ')'
+        END AS ddl
+       FROM unnest($1::text[]) AS n JOIN pg_type t ON t.oid = to_regtype(n)
+       WHERE t.typtype = 'e' OR (t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')`,
+      [names],
+    );
+    return new Map(rows.map((r) => [r.name, `CREATE TYPE ${r.name} ${r.ddl}`]));
+  }
+
+  /**
    * Slices as raw COPY text, for a PostgreSQL destination to take as it is (the same-engine fast
    * path), all in one snapshot; each row ends with its slice's key where it has one (the
    * destination's slice column).

@@ -36,9 +36,9 @@ export class PostgresWriter implements DestinationWriter {
    * Tasks of one table may start at once on several workers: the DDL runs in one transaction under
    * a lock per destination schema, so one creates and the others find it created.
    */
-  async ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean, { key, alter = true }: TableSchema = {}): Promise<EnsuredTable> {
+  async ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean, { key, alter = true, types: definitions }: TableSchema = {}): Promise<EnsuredTable> {
     const target = qualified(db, table);
-    const { types, notes } = await this.typesFor(columns);
+    const { types, notes } = await this.typesFor(columns, alter ? definitions : undefined);
     const wanted = [...columns.map((c, i) => [c.name, types[i]!]), ...(partitioned ? [[SLICE_COLUMN, 'text']] : [])];
     // Most tasks find the table as an earlier task left it: no transaction, no lock to wait for.
     const present = await this.columnsOf(db, table);
@@ -77,16 +77,32 @@ export class PostgresWriter implements DestinationWriter {
   /**
    * Each column's type here. A PostgreSQL source's column (`native`, its format_type) keeps its own
    * type (json stays json, numeric[] numeric[], an enum or composite its type) where this database
-   * has a type of that name; to_regtype parses the whole name as one, so nothing else reaches the
-   * DDL. Otherwise, and for money (its text depends on the server's locale), the logical type's.
+   * has a type of that name, or it is one of the source's own `definitions` and is created here;
+   * to_regtype parses the whole name as one, so nothing else reaches the DDL. Otherwise, and for
+   * money (its text depends on the server's locale), the logical type's.
    */
-  private async typesFor(columns: DataColumn[]): Promise<{ types: string[]; notes: string[] }> {
+  private async typesFor(columns: DataColumn[], definitions?: ReadonlyMap<string, string>): Promise<{ types: string[]; notes: string[] }> {
     const natives = [...new Set(columns.flatMap((c) => (c.native !== undefined && c.native !== 'money' ? [c.native] : [])))];
-    const { rows } = natives.length
-      ? await this.client.query<{ name: string }>('SELECT n AS name FROM unnest($1::text[]) AS n WHERE to_regtype(n) IS NOT NULL', [natives])
-      : { rows: [] };
-    const known = new Set(rows.map((r) => r.name));
+    const existing = async () =>
+      new Set(natives.length ? (await this.client.query<{ name: string }>('SELECT n AS name FROM unnest($1::text[]) AS n WHERE to_regtype(n) IS NOT NULL', [natives])).rows.map((r) => r.name) : []);
+    let known = await existing();
     const notes: string[] = [];
+    const element = (native: string) => native.replace(/(\[\])+$/, '');
+    const missing = [...new Set(natives.filter((n) => !known.has(n)).map(element))].filter((n) => definitions?.has(n));
+    // A composite may hold another type of the source's: what failed is tried again while others get created.
+    let failed = new Map<string, string>();
+    for (let left = missing; left.length; ) {
+      const before = left.length;
+      failed = new Map();
+      for (const name of left) {
+        const why = await this.createType(name, definitions!.get(name)!);
+        if (why !== null) failed.set(name, why);
+      }
+      left = [...failed.keys()];
+      if (left.length === before) break;
+    }
+    for (const [name, why] of failed) notes.push(`the type ${name} could not be created (${why})`);
+    if (missing.length) known = await existing();
     const types = columns.map((c) => {
       if (c.native === undefined || c.native === 'money') return toPostgres(c.type);
       if (known.has(c.native)) return c.native;
@@ -94,6 +110,21 @@ export class PostgresWriter implements DestinationWriter {
       return toPostgres(c.type);
     });
     return { types, notes };
+  }
+
+  /** Creates a type the source has (tasks of several tables may want it at once: one creates it); the reason it could not, if not. */
+  private async createType(name: string, ddl: string): Promise<string | null> {
+    await this.client.query('BEGIN');
+    try {
+      await this.client.query("SELECT pg_advisory_xact_lock(hashtext('openmms:ddl:types'))");
+      const { rows } = await this.client.query<{ present: boolean }>('SELECT to_regtype($1) IS NOT NULL AS present', [name]);
+      if (!rows[0]!.present) await this.client.query(ddl);
+      await this.client.query('COMMIT');
+      return null;
+    } catch (err) {
+      await this.client.query('ROLLBACK').catch(() => {});
+      return (err as Error).message;
+    }
   }
 
   /** The table's columns and their types (none: no such table), from the catalog directly (information_schema's views are slow). */
