@@ -33,9 +33,11 @@ export const backoffMs = (attempt: number) => 2 ** attempt * 1000;
 
 /** A hint for the common permanent failures. */
 export function hint(err: unknown): string {
-  // PostgreSQL says where a statement failed (`COPY t, line 3, column j: "…"`): the table, row and column.
+  // PostgreSQL says where a statement failed, innermost first (`JSON data, line 1: …`, then
+  // `COPY t, line 3, column j: "…"`): the table, row and column.
   const where = (err as { where?: unknown } | null)?.where;
-  const m = (err instanceof Error ? err.message : String(err)) + (typeof where === 'string' && where !== '' ? ` (at ${where.split('\n')[0]!.slice(0, 200)})` : '');
+  const at = typeof where === 'string' ? where.split('\n').filter(Boolean).map((l) => l.slice(0, 160)).join('; ') : '';
+  const m = (err instanceof Error ? err.message : String(err)) + (at ? ` (at ${at})` : '');
   const memory = outOfMemoryHint(m);
   if (memory) return memory;
   if (/permission denied|access denied/i.test(m)) return `${m} (hint: grant the data source's user read access at the source and write access at the destination)`;

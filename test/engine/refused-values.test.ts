@@ -124,4 +124,17 @@ describe('values only some destinations hold: exact where they can, refused by t
     // Nothing of a refused table was committed (the lake has no folder of it to read).
     if (to !== 'LAKE') for (const table of Object.keys(refused)) expect([table, await read(to, table)]).toEqual([table, []]);
   });
+
+  it("a value PostgreSQL refuses on its side (jsonb's \\u0000) is reported where: table, line and column", async () => {
+    execFileSync('sqlite3', [join(files, 'json.sqlite'), `CREATE TABLE docs (id INTEGER, j JSON); INSERT INTO docs VALUES (1, '{"a": 1}'), (2, '{"a": "\\u0000"}')`]);
+    const created = await api.call('POST', mms('/datasources'), { name: 'json-sqlite', type: 'SQLITE', config: { source: { path: 'json.sqlite' }, destination: { type: 'POSTGRESQL', ...dst.conn } } });
+    const id = created.body.data.dataSourceId as number;
+    await api.call('POST', mms(`/datasources/${id}/scans`));
+    await api.app.scans.idle();
+    const job = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'copy', srcDbName: 'main', dstDbName: 'copies', tables: ['docs'] });
+    await api.app.runner!.idle();
+    const [task] = (await api.call('GET', mms(`/datasources/${id}/tasks?jobId=${job.body.data.jobId}`))).body.data.objectList;
+    expect(task.status).toBe('DATA_FAILED');
+    expect(task.errMsg).toMatch(/^unsupported Unicode escape sequence \(at JSON data, line 1: .*; COPY docs, line 2, column j: .*\)$/);
+  });
 });

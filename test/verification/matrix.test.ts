@@ -63,16 +63,16 @@ const PG_TABLE = `CREATE TABLE edge_pg (id int, b bool, i2 smallint, i8 bigint, 
 const PG_SPECIAL: Source = {
   type: 'POSTGRESQL',
   table: 'special_pg',
-  columns: { f: 'float', d: 'date', ts: 'timestamp', e: 'text', ip: 'text', bits: 'text', js: 'json', free: 'text', wide: 'decimal' },
+  columns: { f: 'float', d: 'date', ts: 'timestamp', e: 'text', ip: 'text', bits: 'text', js: 'json', free: 'text', wide: 'decimal', p: 'text' },
 };
-const PG_SPECIAL_TABLE = `CREATE TYPE mood AS ENUM ('sad', 'happy');
-  CREATE TABLE special_pg (id int, f float8, d date, ts timestamp, e mood, ip inet, bits bit varying(12), js json, free numeric, wide numeric(50,20));
+const PG_SPECIAL_TABLE = `CREATE TYPE mood AS ENUM ('sad', 'happy'); CREATE TYPE pair AS (a int, b text);
+  CREATE TABLE special_pg (id int, f float8, d date, ts timestamp, e mood, ip inet, bits bit varying(12), js json, free numeric, wide numeric(50,20), p pair);
   INSERT INTO special_pg VALUES
-  (1, 'NaN', 'infinity', '-infinity', 'happy', '192.168.0.1/24', B'101', '{"b": 1, "a": 2, "a": 3}', 0.1000000000000000000000000000001, 123456789012345678901234567890.12345678901234567890),
-  (2, 'Infinity', '0044-03-15 BC', '0044-03-15 10:00:00.5 BC', 'sad', '::1', B'', '[1, "x", null]', -1e-30, -0.00000000000000000001),
-  (3, '-Infinity', '-infinity', 'infinity', NULL, '10.0.0.0/8', B'111111111111', '{}', 'NaN', 0),
-  (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
-  (5, '-0', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`;
+  (1, 'NaN', 'infinity', '-infinity', 'happy', '192.168.0.1/24', B'101', '{"b": 1, "a": 2, "a": 3}', 0.1000000000000000000000000000001, 123456789012345678901234567890.12345678901234567890, ROW(NULL, NULL)),
+  (2, 'Infinity', '0044-03-15 BC', '0044-03-15 10:00:00.5 BC', 'sad', '::1', B'', '[1, "x", null]', -1e-30, -0.00000000000000000001, ROW(1, 'x "y')),
+  (3, '-Infinity', '-infinity', 'infinity', NULL, '10.0.0.0/8', B'111111111111', '{}', 'NaN', 0, ROW(NULL, '')),
+  (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+  (5, '-0', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ROW(2, NULL))`;
 
 /** Every type PostgreSQL → DuckDB takes through CSV (duckdb/csv-load.ts), with the texts CSV must quote. */
 const PG_CSV: Source = {
@@ -281,7 +281,7 @@ describe('the type and corruption matrix: every value arrives, and a changed one
     expect(copiedDigests[0]).toMatch(/^1\|9600000\|/);
   });
 
-  it.each(DESTINATIONS)('PostgreSQL NaN, infinities, BC dates, enum, inet, bit, json and unbounded numeric → %s: copied exactly, or refused by row in MariaDB', async (to) => {
+  it.each(DESTINATIONS)('PostgreSQL NaN, infinities, BC dates, enum, inet, bit, json, unbounded numeric and composites (all fields NULL too) → %s: copied exactly, or refused by row in MariaDB', async (to) => {
     const { src, dst, copied } = await copyTable(PG_SPECIAL, to, 'special');
     if (to === 'MYSQL') {
       expect([copied.status, copied.errMsg]).toEqual(['DATA_FAILED', "table 'special_pg', column 'f', row 1 (id=1): MySQL cannot store NaN (float64)"]);

@@ -141,7 +141,9 @@ export interface ReadBack {
 export async function readBack(where: ReadBack, columns: Record<string, ValueClass>): Promise<unknown[][]> {
   const names = Object.keys(columns);
   // Functions such as SQLite's hex() turn NULL into '': NULL stays NULL whatever the expression.
-  const select = (quote: (n: string) => string) => names.map((n) => `CASE WHEN ${quote(n)} IS NULL THEN NULL ELSE ${expr(where.storage, columns[n]!, quote(n))} END`).join(', ');
+  // (In PostgreSQL a composite whose fields are all NULL `IS NULL` too, though it is a value, `(,)`.)
+  const isNull = (col: string) => (where.storage === 'postgres' ? `num_nulls(${col}) = 1` : `${col} IS NULL`);
+  const select = (quote: (n: string) => string) => names.map((n) => `CASE WHEN ${isNull(quote(n))} THEN NULL ELSE ${expr(where.storage, columns[n]!, quote(n))} END`).join(', ');
   let rows: (string | null)[][];
   switch (where.storage) {
     case 'postgres': {
