@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mms, TestApi } from '../support/api.js';
 import { createPgDatabase } from '../support/stores.js';
+import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
 
 const psql = (url: string, sql: string) => execFileSync('psql', [url, '-qAtX', '-F', '|', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' }).trim();
 
@@ -68,3 +69,41 @@ describe('PostgreSQL → PostgreSQL keeps column types', () => {
     expect(checked.errMsg).toMatch(/has j '\{"b": 1,  "a": 2, "a": 3\}' at the source but '\{"b": 1, "a": 3\}' at the destination/);
   });
 });
+
+/** MariaDB → MariaDB keeps each column's own type too: enums and sets with their values, BIT, YEAR, unsigned and sized integers. */
+describe('MariaDB → MariaDB keeps column types', () => {
+  let api: TestApi;
+  let src: Awaited<ReturnType<typeof createMariaDatabase>>;
+  let dst: Awaited<ReturnType<typeof createMariaDatabase>>;
+
+  beforeAll(async () => {
+    [src, dst] = await Promise.all([createMariaDatabase('openmms_kept_src'), createMariaDatabase('openmms_kept_dst')]);
+    await src.admin.query(`CREATE TABLE kept (id int, e enum('sad','it''s ok','happy'), s set('x','y'), b bit(1), b9 bit(9), b64 bit(64), y year, tu tinyint unsigned,
+        m mediumint, bu bigint unsigned, f float, d decimal(7,3), c char(4), v varchar(9), bl blob, u uuid, ip inet6);
+      INSERT INTO kept VALUES (1, 'it''s ok', 'x,y', b'1', b'100000001', 0xFFFFFFFFFFFFFFFF, 2155, 255, -8388608, 18446744073709551615, 1.5, -1234.567, 'ab', 'x', 0x00FF, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '::1'),
+        (2, NULL, '', b'0', b'0', 0, 1901, 0, 8388607, 0, -0.5, 0, '', '', '', NULL, NULL)`);
+    api = await TestApi.start('sqlite', mkdtempSync(join(tmpdir(), 'openmms-kept-maria-')), { runJobs: true });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await Promise.all([src?.drop(), dst?.drop()]);
+  });
+
+  it('copies into the same types, exactly', async () => {
+    const created = await api.call('POST', mms('/datasources'), { name: 'kept', type: 'MYSQL', config: { source: { ...MARIADB, database: src.name }, destination: { type: 'MYSQL', ...MARIADB, database: dst.name } } });
+    const id = created.body.data.dataSourceId as number;
+    await api.call('POST', mms(`/datasources/${id}/scans`));
+    await api.app.scans.idle();
+    const res = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'copy', srcDbName: src.name, dstDbName: dst.name, tables: ['kept'] });
+    await api.app.runner!.idle();
+    const [task] = (await api.call('GET', mms(`/datasources/${id}/tasks?jobId=${res.body.data.jobId}`))).body.data.objectList;
+    expect([task.status, task.errMsg]).toEqual(['DONE', null]);
+    const types = (db: string) => mariadb(`SELECT GROUP_CONCAT(COLUMN_NAME, ' ', COLUMN_TYPE ORDER BY ORDINAL_POSITION SEPARATOR ', ') FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '${db}' AND TABLE_NAME = 'kept'`);
+    expect(types(dst.name)).toBe(types(src.name));
+    const rows = (db: string) => mariadb(`SELECT id, e, s, b + 0, b9 + 0, b64 + 0, y, tu, m, bu, f, d, c, v, HEX(bl), u, ip FROM \`${db}\`.kept ORDER BY id`);
+    expect(rows(dst.name)).toBe(rows(src.name));
+  });
+});
+
+const mariadb = (sql: string) =>
+  execFileSync('mariadb', ['--protocol=tcp', '-h', MARIADB.host, '-P', String(MARIADB.port), '-u', MARIADB.user, ...(MARIADB.password ? [`-p${MARIADB.password}`] : []), '-N', '-B', '-e', sql], { encoding: 'utf8' });

@@ -27,6 +27,15 @@ function toParam(v: Value, t: LogicalType): unknown {
   return v;
 }
 
+/** A MariaDB column type as information_schema prints it, checked whole (it goes into DDL as it is). */
+const COLUMN_TYPE = /^((tinyint|smallint|mediumint|int|bigint|decimal|float|double|bit|year|char|varchar|binary|varbinary|date|time|datetime|tinytext|text|mediumtext|longtext|tinyblob|blob|mediumblob|longblob|uuid|inet4|inet6)(\(\d+(,\d+)?\))?( unsigned)?( zerofill)?|(enum|set)\('([^'\\]|'')*'(,'([^'\\]|'')*')*\))$/;
+
+/**
+ * The source's own type of a column from MariaDB (DataColumn.native), where it is one of the types
+ * above: a TIMESTAMP is not kept (MariaDB may give one a default and ON UPDATE of its own).
+ */
+const keptType = (c: DataColumn): string | null => (c.native !== undefined && COLUMN_TYPE.test(c.native) ? c.native : null);
+
 /** A MySQL lock name (at most 64 characters) for any key. */
 const lockName = (key: string) => `openmms:${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
 
@@ -57,9 +66,12 @@ export class MysqlWriter implements DestinationWriter {
     }
   }
 
-  /** DDL under a lock per destination database, so tasks starting at once on several workers agree (see PostgreSQL). */
+  /**
+   * DDL under a lock per destination database, so tasks starting at once on several workers agree
+   * (see PostgreSQL). A MariaDB source's column keeps its own type (keptType).
+   */
   async ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean, { key, alter = true }: TableSchema = {}): Promise<void> {
-    const wanted = [...columns.map((c) => [c.name, toMysql(c.type)] as const), ...(partitioned ? [[SLICE_COLUMN, 'varchar(1024)'] as const] : [])];
+    const wanted = [...columns.map((c) => [c.name, keptType(c) ?? toMysql(c.type)] as const), ...(partitioned ? [[SLICE_COLUMN, 'varchar(1024)'] as const] : [])];
     const columnsNow = async () => (await this.c.query<mysql.RowDataPacket[]>('SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, table]))[0];
     if (!alter) return tableAsNeeded(`${db}.${table}`, new Set((await columnsNow()).map((h) => h.name as string)), wanted.map(([n]) => n));
     const lock = lockName(`ddl:${db}`);
@@ -92,7 +104,8 @@ export class MysqlWriter implements DestinationWriter {
     const target = qualified(db, table);
     const tag = tagOf(slice);
     const names = [...columns.map((c) => quoteIdent(c.name)), ...(tag === null ? [] : [quoteIdent(SLICE_COLUMN)])];
-    const placeholders = `(${names.map(() => '?').join(', ')})`;
+    // A kept BIT column takes a number, not the decimal text an integer travels as (text is its bytes).
+    const placeholders = `(${[...columns.map((c) => (keptType(c)?.startsWith('bit') ? 'CAST(? AS UNSIGNED)' : '?')), ...(tag === null ? [] : ['?'])].join(', ')})`;
     let written = 0;
     // Two writers of one slice take turns (see the PostgreSQL writer); of one table, where they must (see open).
     const lock = lockName(this.sideBySide ? `${db}.${table}/${keyText(slice)}` : `${db}.${table}`);
