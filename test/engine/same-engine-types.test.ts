@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mms, TestApi } from '../support/api.js';
 import { createPgDatabase } from '../support/stores.js';
 import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { duckdbRows } from '../support/duckdb-read.js';
 
 const psql = (url: string, sql: string) => execFileSync('psql', [url, '-qAtX', '-F', '|', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' }).trim();
 
@@ -107,3 +109,42 @@ describe('MariaDB → MariaDB keeps column types', () => {
 
 const mariadb = (sql: string) =>
   execFileSync('mariadb', ['--protocol=tcp', '-h', MARIADB.host, '-P', String(MARIADB.port), '-u', MARIADB.user, ...(MARIADB.password ? [`-p${MARIADB.password}`] : []), '-N', '-B', '-e', sql], { encoding: 'utf8' });
+
+/** DuckDB → DuckDB keeps each column's own type: HUGEINT, the unsigned integers, an ENUM, BIT, TIMESTAMP_MS, fixed-size lists. */
+describe('DuckDB → DuckDB keeps column types', () => {
+  let api: TestApi;
+  const files = mkdtempSync(join(tmpdir(), 'openmms-kept-duck-'));
+
+  beforeAll(async () => {
+    const instance = await DuckDBInstance.create(join(files, 'source.duckdb'));
+    const c = await instance.connect();
+    await c.run(`CREATE TYPE mood AS ENUM ('sad', 'it''s ok', 'happy');
+      CREATE TABLE kept (id INTEGER, h HUGEINT, ub UBIGINT, ut UTINYINT, e mood, b BIT, ms TIMESTAMP_MS, l INTEGER[3], st STRUCT(a INTEGER, "b c" VARCHAR), m MAP(VARCHAR, BIGINT));
+      INSERT INTO kept VALUES
+        (1, -170141183460469231731687303715884105727, 18446744073709551615, 255, 'it''s ok', '0101', TIMESTAMP_MS '2024-02-29 23:59:59.123', [1, NULL, 3], {'a': 1, 'b c': 'x'}, MAP {'k': 7}),
+        (2, 0, 0, 0, NULL, '1', NULL, NULL, NULL, NULL)`);
+    c.closeSync();
+    instance.closeSync();
+    api = await TestApi.start('sqlite', files, { runJobs: true });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('copies into the same types, exactly', async () => {
+    const created = await api.call('POST', mms('/datasources'), { name: 'kept', type: 'DUCKDB', config: { source: { path: 'source.duckdb' }, destination: { type: 'DUCKDB', path: 'copy.duckdb' } } });
+    expect(created.status, created.text).toBe(200);
+    const id = created.body.data.dataSourceId as number;
+    await api.call('POST', mms(`/datasources/${id}/scans`));
+    await api.app.scans.idle();
+    const res = await api.call('POST', mms(`/datasources/${id}/jobs`), { name: 'copy', srcDbName: 'main', dstDbName: 'main', tables: ['kept'] });
+    expect(res.status, res.text).toBe(200);
+    await api.app.runner!.idle();
+    const [task] = (await api.call('GET', mms(`/datasources/${id}/tasks?jobId=${res.body.data.jobId}`))).body.data.objectList;
+    expect([task.status, task.errMsg]).toEqual(['DONE', null]);
+    const types = (file: string) => duckdbRows(`SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'kept' ORDER BY column_index`, join(files, file));
+    expect(await types('copy.duckdb')).toEqual(await types('source.duckdb'));
+    const rows = (file: string) => duckdbRows('SELECT id, h, ub, ut, e, b, ms, l, st, m FROM main.kept ORDER BY id', join(files, file));
+    expect(await rows('copy.duckdb')).toEqual(await rows('source.duckdb'));
+  });
+});

@@ -86,13 +86,13 @@ export async function stage(
   name: string,
   columns: DataColumn[],
   batches: AsyncIterable<Row[]>,
-  { table, type = toDuckdb, before = 0 }: { table: string; type?: (t: LogicalType) => string; before?: number },
+  { table, type = duckdbType, before = 0 }: { table: string; type?: (c: DataColumn) => string; before?: number },
 ): Promise<number> {
   await connection.run(`CREATE TEMP TABLE ${quoteIdent(name)} (${columns.map((c, i) => `c${i} ${carrier(c.type)}`).join(', ')})`);
   const appender = await connection.createAppender(name, 'main', 'temp');
   const carriers = columns.map((c) => carrier(c.type));
   const types = columns.map((c) => c.type);
-  const targets = types.map(type);
+  const targets = columns.map(type);
   let n = 0;
   try {
     for await (const batch of batches) {
@@ -121,6 +121,15 @@ function append(appender: DuckDBAppender, v: Value, carrier: Carrier, type: Logi
 }
 
 /** SELECT list that casts staged carrier columns to the destination's types. */
-export function castExprs(columns: DataColumn[], type: (t: LogicalType) => string = toDuckdb): string[] {
-  return columns.map((c, i) => (nested(c.type) ? `CAST(c${i}::JSON AS ${type(c.type)})` : `CAST(c${i} AS ${type(c.type)})`));
+export function castExprs(columns: DataColumn[], type: (c: DataColumn) => string = duckdbType): string[] {
+  return columns.map((c, i) => (nested(c.type) ? `CAST(c${i}::JSON AS ${type(c)})` : `CAST(c${i} AS ${type(c)})`));
 }
+
+/** A DuckDB type as duckdb_columns() prints it: names, sizes, list suffixes, an ENUM's quoted labels. */
+const COLUMN_TYPE = /^([A-Z][A-Z0-9_]*( [A-Z]+)*(\(\d+(, ?\d+)?\))?(\[\d*\])*|ENUM\('([^'\\]|'')*'(, '([^'\\]|'')*')*\))$/;
+
+/**
+ * A destination column's DuckDB type: a DuckDB source's own (DataColumn.native: HUGEINT, UBIGINT,
+ * an ENUM, BIT, TIMESTAMP_MS stay what they are), else the logical type's.
+ */
+export const duckdbType = (c: DataColumn): string => (c.native !== undefined && COLUMN_TYPE.test(c.native) ? c.native : toDuckdb(c.type));

@@ -7,8 +7,7 @@ import { PostgresReader } from '../postgres/reader.js';
 import { FALLBACK_SCRATCH, scratchFolder } from '../scratch.js';
 import { csvCastExprs, csvLoadable, readCsv, writeCsv } from './csv-load.js';
 import { duckProbe, openDuck, quoteIdent, quoteLiteral, type DuckSession } from './connect.js';
-import { toDuckdb } from './types.js';
-import { castExprs, stage } from './values.js';
+import { castExprs, duckdbType, stage } from './values.js';
 
 /**
  * Writes a DuckDB file: rows are staged with the appender, then one transaction deletes the
@@ -28,7 +27,7 @@ export class DuckdbWriter implements DestinationWriter {
   }
 
   async ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean, { alter = true }: TableSchema = {}): Promise<void> {
-    const wanted = [...columns.map((c) => [c.name, toDuckdb(c.type)] as const), ...(partitioned ? [[SLICE_COLUMN, 'VARCHAR'] as const] : [])];
+    const wanted = [...columns.map((c) => [c.name, duckdbType(c)] as const), ...(partitioned ? [[SLICE_COLUMN, 'VARCHAR'] as const] : [])];
     const columnsNow = () => this.duck.all<{ name: string }>(
       'SELECT column_name AS name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = $1 AND table_name = $2',
       [db, table],
