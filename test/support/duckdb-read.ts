@@ -12,3 +12,15 @@ export async function duckdbRows(sql: string, file = ':memory:'): Promise<(strin
     instance.closeSync();
   }
 }
+
+/** Runs statements in a DuckDB file (or in memory), as DuckDB's own SQL: to change a destination behind OpenMMS's back. */
+export async function duckdbRun(file: string, sql: string): Promise<void> {
+  const instance = await DuckDBInstance.create(file);
+  const c = await instance.connect();
+  try {
+    await c.run(sql);
+  } finally {
+    c.closeSync();
+    instance.closeSync();
+  }
+}

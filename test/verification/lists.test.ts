@@ -2,11 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mms, TestApi } from '../support/api.js';
 import { createPgDatabase } from '../support/stores.js';
-import { duckdbRows } from '../support/duckdb-read.js';
+import { duckdbRows, duckdbRun } from '../support/duckdb-read.js';
 
 /**
  * Lists of texts (text[], varchar[], char[], uuid[]) copied from PostgreSQL into DuckDB and the lake
@@ -21,16 +20,6 @@ const SOURCE = `CREATE TABLE lists (id int, t text[], v varchar(5)[], c char(3)[
     (3, ARRAY['only'], '{z}', '{zz}', NULL, '{0}'),
     (4, NULL, NULL, NULL, NULL, NULL)`;
 
-async function duck(file: string, sql: string): Promise<void> {
-  const instance = await DuckDBInstance.create(file);
-  const c = await instance.connect();
-  try {
-    await c.run(sql);
-  } finally {
-    c.closeSync();
-    instance.closeSync();
-  }
-}
 
 describe('lists of texts into DuckDB and the lake, compared by value', () => {
   let api: TestApi;
@@ -61,7 +50,7 @@ describe('lists of texts into DuckDB and the lake, compared by value', () => {
       destination: { path: 'lists.duckdb' },
       dstDbName: 'main',
       read: () => duckdbRows('SELECT id, t::VARCHAR, v::VARCHAR, c::VARCHAR, u::VARCHAR FROM main.lists ORDER BY id', join(files, 'lists.duckdb')),
-      tamper: () => duck(join(files, 'lists.duckdb'), `UPDATE main.lists SET t = list_concat(t[1:7], ['x']) WHERE id = 1`),
+      tamper: () => duckdbRun(join(files, 'lists.duckdb'), `UPDATE main.lists SET t = list_concat(t[1:7], ['x']) WHERE id = 1`),
     },
     LAKE: {
       destination: { path: 'lake' },
@@ -71,7 +60,7 @@ describe('lists of texts into DuckDB and the lake, compared by value', () => {
         const folder = join(files, 'lake', 'lists');
         const file = join(folder, readdirSync(folder).find((f) => f.endsWith('.parquet'))!);
         copyFileSync(file, `${file}.bk`);
-        await duck(':memory:', `COPY (SELECT * REPLACE (CASE WHEN id = 1 THEN list_concat(t[1:7], ['x']) ELSE t END AS t) FROM read_parquet('${file}.bk')) TO '${file}' (FORMAT PARQUET)`);
+        await duckdbRun(':memory:', `COPY (SELECT * REPLACE (CASE WHEN id = 1 THEN list_concat(t[1:7], ['x']) ELSE t END AS t) FROM read_parquet('${file}.bk')) TO '${file}' (FORMAT PARQUET)`);
       },
     },
   };

@@ -8,6 +8,7 @@ import { mms, TestApi } from '../support/api.js';
 import { createPgDatabase } from '../support/stores.js';
 import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
 import { readBack, type ReadBack, type ValueClass } from './read-back.js';
+import { duckdbRun } from '../support/duckdb-read.js';
 
 /**
  * The type and corruption matrix: a table of edge values of every common type, from PostgreSQL,
@@ -24,16 +25,6 @@ const mariadb = (db: string, sql: string) =>
   execFileSync('mariadb', ['--protocol=tcp', '-h', MARIADB.host, '-P', String(MARIADB.port), '-u', MARIADB.user, ...(MARIADB.password ? [`-p${MARIADB.password}`] : []), '-N', '-B', db, '-e', sql], { encoding: 'utf8' });
 const sqlite3 = (file: string, sql: string) => execFileSync('sqlite3', [file, sql], { encoding: 'utf8' });
 
-async function duck(file: string, sql: string): Promise<void> {
-  const instance = await DuckDBInstance.create(file);
-  const c = await instance.connect();
-  try {
-    await c.run(sql);
-  } finally {
-    c.closeSync();
-    instance.closeSync();
-  }
-}
 
 const q = (name: string) => `"${name}"`;
 
@@ -183,8 +174,8 @@ describe('the type and corruption matrix: every value arrives, and a changed one
         const file = join(files, `${t}.duckdb`);
         return {
           config: { type, path: `${t}.duckdb` }, dstDb, read: { storage: 'duckdb', at: file, table: `main.${t}` } as ReadBack,
-          corrupt: (c: string) => duck(file, `CREATE TABLE bk AS SELECT * FROM main.${t}; UPDATE main.${t} SET ${q(c)} = (SELECT ${q(c)} FROM bk WHERE id = 3) WHERE id = 2`),
-          restore: () => duck(file, `DELETE FROM main.${t}; INSERT INTO main.${t} SELECT * FROM bk; DROP TABLE bk`),
+          corrupt: (c: string) => duckdbRun(file, `CREATE TABLE bk AS SELECT * FROM main.${t}; UPDATE main.${t} SET ${q(c)} = (SELECT ${q(c)} FROM bk WHERE id = 3) WHERE id = 2`),
+          restore: () => duckdbRun(file, `DELETE FROM main.${t}; INSERT INTO main.${t} SELECT * FROM bk; DROP TABLE bk`),
         };
       }
       case 'LAKE':
@@ -193,7 +184,7 @@ describe('the type and corruption matrix: every value arrives, and a changed one
           corrupt: async (c: string) => {
             const f = lakeFile();
             copyFileSync(f, `${f}.bk`);
-            await duck(':memory:', `COPY (SELECT * REPLACE (CASE WHEN id = 2 THEN (SELECT ${q(c)} FROM read_parquet('${f}.bk') WHERE id = 3) ELSE ${q(c)} END AS ${q(c)}) FROM read_parquet('${f}.bk')) TO '${f}' (FORMAT PARQUET)`);
+            await duckdbRun(':memory:', `COPY (SELECT * REPLACE (CASE WHEN id = 2 THEN (SELECT ${q(c)} FROM read_parquet('${f}.bk') WHERE id = 3) ELSE ${q(c)} END AS ${q(c)}) FROM read_parquet('${f}.bk')) TO '${f}' (FORMAT PARQUET)`);
           },
           restore: async () => {
             const f = lakeFile();
