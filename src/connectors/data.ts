@@ -144,8 +144,8 @@ export interface TableSchema {
   key?: string;
   /** false (a job's enableSchemaMigration false): create and alter nothing. */
   alter?: boolean;
-  /** Types of the source's own to create where the destination lacks them (SourceReader.typeDefinitions). */
-  types?: ReadonlyMap<string, string>;
+  /** Types of the source's own to create where the destination lacks them (SourceReader.typeDefinitions), asked for only then. */
+  types?: () => Promise<ReadonlyMap<string, string>>;
 }
 
 /**

@@ -95,7 +95,8 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
     const target = `${task.dst_db_name}.${task.dst_table_name}`;
     await taskLog(db, task.id, 'INFO', config.enableSchemaMigration === false ? `check that ${target} has the ${dstColumns.length} columns copied (enableSchemaMigration is false)` : `create table if not exists ${target} (${dstColumns.length} columns), or add the columns it lacks`);
     // The source's own types (enums, composites) a same-engine destination may lack, to create there.
-    const types = sameEngine ? await reader.typeDefinitions?.(columns.flatMap((c) => (c.native === undefined ? [] : [c.native]))) : undefined;
+    const natives = columns.flatMap((c) => (c.native === undefined ? [] : [c.native]));
+    const types = sameEngine && reader.typeDefinitions ? () => reader.typeDefinitions!(natives) : undefined;
     const ensured = await writer.ensureTable(task.dst_db_name, task.dst_table_name, dstColumns, partitioned, { key: key === undefined ? undefined : (config.columnMapping[key] ?? key), alter: config.enableSchemaMigration !== false, types });
     if (ensured) {
       for (const note of ensured.notes) await taskLog(db, task.id, 'WARN', `${target}: ${note}`);

@@ -149,14 +149,15 @@ export class LakeWriter implements DestinationWriter {
       staging = pinBelow(parent, basename(fresh));
       // Every column goes into the files, partition columns too: a reader gets each value with its
       // type from the file (a folder name is only text); the folder name repeats the same value.
-      const casts = castExprs(columns, (c) => toParquet(c.type)).map((e, k) => `${e} AS ${quoteIdent(columns[k]!.name)}`);
+      const parquetType = (c: DataColumn) => toParquet(c.type);
+      const casts = castExprs(columns, parquetType).map((e, k) => `${e} AS ${quoteIdent(columns[k]!.name)}`);
       // A file per `rowsPerFile` rows: what is staged in memory stays small however large the slice.
       let n = 0;
       const runs = new RowRuns(source, this.rowsPerFile);
       for (let part = 0; !runs.ended; part++) {
         const staged = `mms_stage_${id}_${part}`;
         try {
-          const k = await stage(this.duck.connection, staged, columns, runs.next(), { table, type: (c) => toParquet(c.type), before: n });
+          const k = await stage(this.duck.connection, staged, columns, runs.next(), { table, type: parquetType, before: n });
           // An empty slice still gets its (empty) file: the file carries the schema.
           if (k > 0 || part === 0) {
             await this.duck.all(`COPY (SELECT ${casts.join(', ')} FROM temp.${staged}) TO ${quoteLiteral(join(staging.path, `part-${part}.parquet`))} (FORMAT PARQUET, ROW_GROUP_SIZE 30000)`);

@@ -6,6 +6,7 @@ import { connectPostgres, joinSnapshot, qualified, quoteIdent } from './connect.
 // COPY takes no parameters; literals are quoted (standard_conforming_strings is on since 9.1).
 import { quoteLiteral } from '../sql.js';
 import { readCopyRows } from './copy-text.js';
+import { elementType } from './types.js';
 
 /** Session settings under which COPY prints every value in one fixed, exact form. */
 export const CANONICAL_SESSION = `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 1; SET bytea_output = 'hex'`;
@@ -79,7 +80,7 @@ export class PostgresReader implements SourceReader {
    * attributes by quote_ident and format_type, so nothing but the source's own names reach them.
    */
   async typeDefinitions(natives: string[]): Promise<Map<string, string>> {
-    const names = [...new Set(natives.map((n) => n.replace(/(\[\])+$/, '')))];
+    const names = [...new Set(natives.map(elementType))];
     const { rows } = await this.client.query<{ name: string; ddl: string }>(
       `SELECT n AS name, CASE t.typtype
           WHEN 'e' THEN 'AS ENUM (' || (SELECT coalesce(string_agg(quote_literal(enumlabel), ', ' ORDER BY enumsortorder), '') FROM pg_enum WHERE enumtypid = t.oid) || ')'

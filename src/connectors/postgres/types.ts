@@ -28,6 +28,9 @@ export const fromPostgres = typeMapper([
   [/^interval.*$/, () => scalar('interval')],
 ]);
 
+/** An array type's element type (`mood[]`, `mood[][]` → `mood`); any other type itself. */
+export const elementType = (native: string): string => native.replace(/(\[\])+$/, '');
+
 /** Logical types → PostgreSQL column types, for destination tables. */
 export function toPostgres(t: LogicalType): string {
   switch (t.kind) {

@@ -7,7 +7,7 @@ import { connectPostgres, qualified, quoteIdent } from './connect.js';
 import { quoteLiteral } from '../sql.js';
 import { encodeCopyRow } from './copy-text.js';
 import { CANONICAL_SESSION, PostgresReader, postgresProbe } from './reader.js';
-import { toPostgres } from './types.js';
+import { elementType, toPostgres } from './types.js';
 
 /**
  * Source types whose COPY text the destination column (the same logical type, mapped back) reads
@@ -38,17 +38,18 @@ export class PostgresWriter implements DestinationWriter {
    */
   async ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean, { key, alter = true, types: definitions }: TableSchema = {}): Promise<EnsuredTable> {
     const target = qualified(db, table);
-    const { types, notes } = await this.typesFor(columns, alter ? definitions : undefined);
-    const wanted = [...columns.map((c, i) => [c.name, types[i]!]), ...(partitioned ? [[SLICE_COLUMN, 'text']] : [])];
-    // Most tasks find the table as an earlier task left it: no transaction, no lock to wait for.
+    const names = [...columns.map((c) => c.name), ...(partitioned ? [SLICE_COLUMN] : [])];
+    // Most tasks find the table as an earlier task left it: no transaction, no lock to wait for, no type to look up.
     const present = await this.columnsOf(db, table);
     if (!alter) {
-      tableAsNeeded(`${db}.${table}`, new Set(present.keys()), wanted.map(([n]) => n!));
+      tableAsNeeded(`${db}.${table}`, new Set(present.keys()), names);
       return { types: present, notes: [] };
     }
     const keyIndex = key === undefined ? null : keyIndexName(db, table, key);
     const indexed = async () => keyIndex === null || (await this.client.query('SELECT 1 FROM pg_class WHERE oid = to_regclass($1)', [qualified(db, keyIndex)])).rowCount! > 0;
-    if (wanted.every(([n]) => present.has(n!)) && (await indexed())) return { types: present, notes: [] };
+    if (names.every((n) => present.has(n)) && (await indexed())) return { types: present, notes: [] };
+    const { types, notes } = await this.typesFor(columns, definitions);
+    const wanted = [...columns.map((c, i) => [c.name, types[i]!]), ...(partitioned ? [[SLICE_COLUMN, 'text']] : [])];
     await this.client.query('BEGIN');
     try {
       await this.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`openmms:ddl:${db}`]);
@@ -77,18 +78,20 @@ export class PostgresWriter implements DestinationWriter {
   /**
    * Each column's type here. A PostgreSQL source's column (`native`, its format_type) keeps its own
    * type (json stays json, numeric[] numeric[], an enum or composite its type) where this database
-   * has a type of that name, or it is one of the source's own `definitions` and is created here;
+   * has a type of that name, or it is one of the source's own (`sourceTypes`) and is created here;
    * to_regtype parses the whole name as one, so nothing else reaches the DDL. Otherwise, and for
    * money (its text depends on the server's locale), the logical type's.
    */
-  private async typesFor(columns: DataColumn[], definitions?: ReadonlyMap<string, string>): Promise<{ types: string[]; notes: string[] }> {
+  private async typesFor(columns: DataColumn[], sourceTypes?: () => Promise<ReadonlyMap<string, string>>): Promise<{ types: string[]; notes: string[] }> {
     const natives = [...new Set(columns.flatMap((c) => (c.native !== undefined && c.native !== 'money' ? [c.native] : [])))];
     const existing = async () =>
       new Set(natives.length ? (await this.client.query<{ name: string }>('SELECT n AS name FROM unnest($1::text[]) AS n WHERE to_regtype(n) IS NOT NULL', [natives])).rows.map((r) => r.name) : []);
     let known = await existing();
     const notes: string[] = [];
-    const element = (native: string) => native.replace(/(\[\])+$/, '');
-    const missing = [...new Set(natives.filter((n) => !known.has(n)).map(element))].filter((n) => definitions?.has(n));
+    const lacking = natives.filter((n) => !known.has(n));
+    // The source is asked for definitions only when the destination lacks a type.
+    const definitions = lacking.length > 0 && sourceTypes ? await sourceTypes() : undefined;
+    const missing = [...new Set(lacking.map(elementType))].filter((n) => definitions?.has(n));
     // A composite may hold another type of the source's: what failed is tried again while others get created.
     let failed = new Map<string, string>();
     for (let left = missing; left.length; ) {
