@@ -69,6 +69,18 @@ describe('timers', () => {
     await call(a, 'DELETE', `/datasources/${sourceId}/jobs/${jobId}`);
   });
 
+  it("take a changed template: the next firing's job verifies or not as the timer now says", async () => {
+    const { timerId } = await call(a, 'POST', `/datasources/${sourceId}/timers`, { name: 'templated', srcDbName: 'main', scheduleType: 'Hourly', value: '20', dstDbName: 'timed_out' });
+    await call(a, 'PUT', `/datasources/${sourceId}/timers/${timerId}`, { enableVerification: false, tableWhiteList: ['t'] });
+    expect((await call(a, 'GET', `/datasources/${sourceId}/timers/${timerId}`)).config).toMatchObject({ enableVerification: false, tableWhiteList: ['t'], dstDbName: 'timed_out' });
+    await call(a, 'POST', `/datasources/${sourceId}/timers/${timerId}/trigger`);
+    await a.app.runner!.idle();
+    const [job] = (await call(a, 'GET', `/datasources/${sourceId}/jobs?timerId=${timerId}`)).objectList;
+    expect([job.status, job.config.enableVerification, job.config.tableWhiteList]).toEqual(['DONE', false, ['t']]);
+    await call(a, 'DELETE', `/datasources/${sourceId}/timers/${timerId}`);
+    await call(a, 'DELETE', `/datasources/${sourceId}/jobs/${job.id}`);
+  });
+
   it('fire once per tick with two API processes checking at the same moments', async () => {
     const { timerId } = await call(a, 'POST', `/datasources/${sourceId}/timers`, { scheduleType: 'Cron', value: '*/10 * * * * *' });
     expect(await call(a, 'GET', `/datasources/${sourceId}/timers/${timerId}`)).toMatchObject({ lastTick: null, nextTick: expect.stringMatching(/\d0$/) });

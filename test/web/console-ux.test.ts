@@ -153,10 +153,24 @@ describe('web console: leading a new user, true states, keyboard, phone, accessi
     const row = page.getByRole('row', { name: /nightly/ });
     await expect.poll(() => row.locator('td').allTextContents()).toEqual(['1', 'nightly', 'public: sales → nightly', 'Daily 02:30 Asia/Shanghai', 'never', expect.stringMatching(/^\d{4}-\d\d-\d\d 18:30:00 UTC$/), expect.any(String)]);
     const timer = await call('GET', '/datasources/1/timers/1');
-    expect(timer).toMatchObject({ lastTick: null, nextTick: expect.stringMatching(/ 18:30:00$/), config: { tables: ['sales'], dstDbName: 'nightly' } });
+    expect(timer).toMatchObject({ lastTick: null, nextTick: expect.stringMatching(/ 18:30:00$/), config: { tableWhiteList: ['sales'], dstDbName: 'nightly' } });
     await row.getByRole('button', { name: 'Fire now' }).click();
     await expect.poll(() => page.locator('pre.logs').textContent()).toMatch(/start job\s+\w+\s+start job success: job \d+\s+\(job \d+\)/);
     await screenshot(page, 'ux-02-timers');
+
+    // Its template and schedule are edited in the same form, and kept.
+    await row.getByRole('button', { name: 'Edit' }).click();
+    await page.getByRole('heading', { name: 'Edit timer 1' }).waitFor();
+    expect(await page.getByLabel(/^Value/).inputValue()).toBe('02:30');
+    await page.getByLabel(/^Value/).fill('03:15');
+    expect(await page.getByLabel(/^Only these tables/).inputValue()).toBe('sales');
+    await page.getByLabel('Verify contents').uncheck();
+    expect(await page.getByLabel('Source database').isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Save timer' }).click();
+    await page.getByText('Timer 1 saved.').waitFor();
+    await expect.poll(() => row.locator('td').nth(2).textContent()).toBe('public: sales → nightly, not verified');
+    expect(await call('GET', '/datasources/1/timers/1')).toMatchObject({ value: '03:15', nextTick: expect.stringMatching(/ 19:15:00$/), config: { tableWhiteList: ['sales'], tableBlackList: [], enableVerification: false, dstDbName: 'nightly' } });
+    expect(await page.getByRole('heading', { name: 'New timer' }).count()).toBe(1);
   });
 
   it('fits a phone and a laptop on every page, with no serious or critical axe-core finding', async () => {

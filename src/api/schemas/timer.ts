@@ -25,7 +25,12 @@ export const CreateTimerBody = Type.Object(
   { additionalProperties: false },
 );
 export const UpdateTimerBody = Type.Object(
-  { ...Type.Partial(Type.Object(schedule)).properties, tableWhiteList: scopeFields.tableWhiteList, tableBlackList: scopeFields.tableBlackList },
+  {
+    ...Type.Partial(Type.Object(schedule)).properties,
+    tableWhiteList: scopeFields.tableWhiteList,
+    tableBlackList: scopeFields.tableBlackList,
+    enableVerification: Type.Optional(Type.Boolean({ description: "OpenMMS addition: whether the template's jobs verify what they copy." })),
+  },
   { additionalProperties: false },
 );
 export const TimerParams = Type.Object({ sourceId: Id, timerId: Id }, { additionalProperties: false });
