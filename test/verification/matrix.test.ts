@@ -13,11 +13,12 @@ import { duckdbRun } from '../support/duckdb-read.js';
 /**
  * The type and corruption matrix: a table of edge values of every common type, from PostgreSQL,
  * MariaDB and SQLite to every destination engine, copied with the default verification and read
- * back at both ends with the engines' own clients (read-back.ts), value for value. Then, one column
- * at a time, one destination value is changed with the destination engine's own client (row 2 gets
- * row 3's value, a valid value of the right type) and a verification-only job must fail naming the
- * column and both values. Columns the two engines print by different rules are compared by
- * presence only, and the verification says so.
+ * back at both ends with the engines' own clients (read-back.ts), value for value. Then every
+ * compared column of one destination row is changed with the destination engine's own client (row 2
+ * gets row 3's values, valid values of the right types) and a verification-only job must fail naming
+ * each column with both values: the names come from the same canonical values the fingerprints hash,
+ * so a column whose change went unseen would be missing. Columns the two engines print by different
+ * rules are compared by presence only, and the verification says so.
  */
 
 const psql = (url: string, sql: string) => execFileSync('psql', [url, '-qAtX', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
@@ -27,6 +28,8 @@ const sqlite3 = (file: string, sql: string) => execFileSync('sqlite3', [file, sq
 
 
 const q = (name: string) => `"${name}"`;
+/** `SET a = (…a of row 3…), b = …`: row 2 takes row 3's values of these columns. */
+const fromRow3 = (columns: string[], value: (c: string) => string) => columns.map((c) => `${q(c)} = ${value(c)}`).join(', ');
 
 interface Source {
   type: 'POSTGRESQL' | 'MYSQL' | 'SQLITE';
@@ -153,20 +156,20 @@ describe('the type and corruption matrix: every value arrives, and a changed one
       case 'POSTGRESQL':
         return {
           config: { type, ...pgDst.conn }, dstDb, read: { storage: 'postgres', at: pgDst.url, table: `copies.${t}` } as ReadBack,
-          corrupt: async (c: string) => psql(pgDst.url, `CREATE TABLE copies.bk AS SELECT * FROM copies.${t}; UPDATE copies.${t} SET ${q(c)} = (SELECT ${q(c)} FROM copies.bk WHERE id = 3) WHERE id = 2`),
+          corrupt: async (cs: string[]) => psql(pgDst.url, `CREATE TABLE copies.bk AS SELECT * FROM copies.${t}; UPDATE copies.${t} SET ${fromRow3(cs, (c) => `(SELECT ${q(c)} FROM copies.bk WHERE id = 3)`)} WHERE id = 2`),
           restore: async () => psql(pgDst.url, `TRUNCATE copies.${t}; INSERT INTO copies.${t} SELECT * FROM copies.bk; DROP TABLE copies.bk`),
         };
       case 'MYSQL':
         return {
           config: { type, ...MARIADB, database: mariaDst.name }, dstDb, read: { storage: 'mariadb', at: dstDb, table: t } as ReadBack,
-          corrupt: async (c: string) => mariadb(dstDb, `CREATE TABLE bk AS SELECT * FROM ${t}; UPDATE ${t} a JOIN bk b ON b.id = 3 SET a.\`${c}\` = b.\`${c}\` WHERE a.id = 2`),
+          corrupt: async (cs: string[]) => mariadb(dstDb, `CREATE TABLE bk AS SELECT * FROM ${t}; UPDATE ${t} a JOIN bk b ON b.id = 3 SET ${cs.map((c) => `a.\`${c}\` = b.\`${c}\``).join(', ')} WHERE a.id = 2`),
           restore: async () => mariadb(dstDb, `DELETE FROM ${t}; INSERT INTO ${t} SELECT * FROM bk; DROP TABLE bk`),
         };
       case 'SQLITE': {
         const file = join(files, `${t}.sqlite`);
         return {
           config: { type, path: `${t}.sqlite` }, dstDb, read: { storage: 'sqlite', at: file, table: t } as ReadBack,
-          corrupt: async (c: string) => sqlite3(file, `CREATE TABLE bk AS SELECT * FROM ${t}; UPDATE ${t} SET ${q(c)} = (SELECT ${q(c)} FROM bk WHERE id = 3) WHERE id = 2`),
+          corrupt: async (cs: string[]) => sqlite3(file, `CREATE TABLE bk AS SELECT * FROM ${t}; UPDATE ${t} SET ${fromRow3(cs, (c) => `(SELECT ${q(c)} FROM bk WHERE id = 3)`)} WHERE id = 2`),
           restore: async () => sqlite3(file, `DELETE FROM ${t}; INSERT INTO ${t} SELECT * FROM bk; DROP TABLE bk`),
         };
       }
@@ -174,17 +177,18 @@ describe('the type and corruption matrix: every value arrives, and a changed one
         const file = join(files, `${t}.duckdb`);
         return {
           config: { type, path: `${t}.duckdb` }, dstDb, read: { storage: 'duckdb', at: file, table: `main.${t}` } as ReadBack,
-          corrupt: (c: string) => duckdbRun(file, `CREATE TABLE bk AS SELECT * FROM main.${t}; UPDATE main.${t} SET ${q(c)} = (SELECT ${q(c)} FROM bk WHERE id = 3) WHERE id = 2`),
+          corrupt: (cs: string[]) => duckdbRun(file, `CREATE TABLE bk AS SELECT * FROM main.${t}; UPDATE main.${t} SET ${fromRow3(cs, (c) => `(SELECT ${q(c)} FROM bk WHERE id = 3)`)} WHERE id = 2`),
           restore: () => duckdbRun(file, `DELETE FROM main.${t}; INSERT INTO main.${t} SELECT * FROM bk; DROP TABLE bk`),
         };
       }
       case 'LAKE':
         return {
           config: { type, path: `lake-${t}` }, dstDb, read: { storage: 'parquet', at: join(files, `lake-${t}`, t, '*.parquet'), table: t } as ReadBack,
-          corrupt: async (c: string) => {
+          corrupt: async (cs: string[]) => {
             const f = lakeFile();
             copyFileSync(f, `${f}.bk`);
-            await duckdbRun(':memory:', `COPY (SELECT * REPLACE (CASE WHEN id = 2 THEN (SELECT ${q(c)} FROM read_parquet('${f}.bk') WHERE id = 3) ELSE ${q(c)} END AS ${q(c)}) FROM read_parquet('${f}.bk')) TO '${f}' (FORMAT PARQUET)`);
+            const replaced = cs.map((c) => `CASE WHEN id = 2 THEN (SELECT ${q(c)} FROM read_parquet('${f}.bk') WHERE id = 3) ELSE ${q(c)} END AS ${q(c)}`).join(', ');
+            await duckdbRun(':memory:', `COPY (SELECT * REPLACE (${replaced}) FROM read_parquet('${f}.bk')) TO '${f}' (FORMAT PARQUET)`);
           },
           restore: async () => {
             const f = lakeFile();
@@ -225,15 +229,16 @@ describe('the type and corruption matrix: every value arrives, and a changed one
     expect(back.length).toBe(4);
 
     const presenceOnly: string[] = copied.verification.presenceOnly ?? [];
-    for (const column of Object.keys(s.columns).filter((c) => !presenceOnly.includes(c))) {
-      await dst.corrupt(column);
-      try {
-        const checked = await run(id, { ...job, name: `verify-${column}`, taskType: 'MC2MC_VERIFY', increment: false });
-        expect([column, checked.status]).toEqual([column, 'VERIFICATION_FAILED']);
-        expect(checked.errMsg).toMatch(new RegExp(`the row \\(id='2'.*\\) has ${column} .* at the source but .* at the destination`));
-      } finally {
-        await dst.restore();
-      }
+    const compared = Object.keys(s.columns).filter((c) => !presenceOnly.includes(c));
+    await dst.corrupt(compared);
+    try {
+      const checked = await run(id, { ...job, name: 'verify-changed', taskType: 'MC2MC_VERIFY', increment: false });
+      expect([checked.status, checked.errMsg]).toEqual(['VERIFICATION_FAILED', expect.stringMatching(/the row \(id='2'.*?\) has /)]);
+      // Each changed column is named once, in order, with both values.
+      const named = [...checked.errMsg!.matchAll(/(?:\) has |at the destination, )(\w+) .+? at the source but /g)].map((m) => m[1]);
+      expect(named).toEqual(compared);
+    } finally {
+      await dst.restore();
     }
     // Restored: verification passes again.
     expect((await run(id, { ...job, name: 'verify-restored', taskType: 'MC2MC_VERIFY', increment: false })).status).toBe('DONE');
