@@ -107,4 +107,22 @@ describe('PostgreSQL reader and writer', () => {
       await writer.close();
     }
   });
+
+  // Tasks of several tables start at once on a new schema: each writer must find what another just created.
+  it('creates one schema and one type for many tables at once: each writer finds what another just created', async () => {
+    const pair = 'CREATE TYPE pair AS (a integer, b text)';
+    const columns: DataColumn[] = [{ name: 'id', type: { kind: 'int64' }, native: 'bigint' }, { name: 'p', type: { kind: 'string' }, native: 'pair' }];
+    for (let round = 0; round < 20; round++) {
+      const writers = await Promise.all(Array.from({ length: 4 }, () => PostgresWriter.open(conn)));
+      try {
+        const schema = `fresh_${round}`;
+        const ensured = await Promise.all(writers.map((w, i) => w.ensureTable(schema, `t${i}`, columns, false, { types: async () => new Map([['pair', pair]]) })));
+        // Every table holds the type itself, and no writer had to fall back to text.
+        expect(ensured.map((e) => [e.types.get('p'), e.notes])).toEqual(writers.map(() => ['pair', []]));
+      } finally {
+        await Promise.all(writers.map((w) => w.close()));
+      }
+      await admin.query('DROP TYPE pair CASCADE');
+    }
+  });
 });

@@ -50,9 +50,7 @@ export class PostgresWriter implements DestinationWriter {
     if (names.every((n) => present.has(n)) && (await indexed())) return { types: present, notes: [] };
     const { types, notes } = await this.typesFor(columns, definitions);
     const wanted = [...columns.map((c, i) => [c.name, types[i]!]), ...(partitioned ? [[SLICE_COLUMN, 'text']] : [])];
-    await this.client.query('BEGIN');
-    try {
-      await this.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`openmms:ddl:${db}`]);
+    await this.ddl(`openmms:ddl:${db}`, async () => {
       await this.client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(db)}`);
       const have = await this.columnsOf(db, table);
       if (have.size === 0) {
@@ -67,12 +65,30 @@ export class PostgresWriter implements DestinationWriter {
       // chunk's rows arrive together, in adjacent pages, so a BRIN index (a key range per block of
       // pages) finds them nearly as well as a B-tree, at a fraction of its cost per row written.
       if (keyIndex !== null) await this.client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(keyIndex)} ON ${target} USING brin (${quoteIdent(key!)})`);
-      await this.client.query('COMMIT');
-    } catch (err) {
-      await this.client.query('ROLLBACK').catch(() => {});
-      throw err;
-    }
+    });
     return { types: await this.columnsOf(db, table), notes };
+  }
+
+  /**
+   * Runs DDL in one transaction that starts after `key`'s lock is held. Taking the lock first, outside
+   * it, matters: a session reads the catalog through caches it refreshes when a transaction starts
+   * (not when an advisory lock is granted), so a transaction that waited on the lock could still
+   * miss the schema, table or type its predecessor just created, and create it again.
+   */
+  private async ddl(key: string, run: () => Promise<void>): Promise<void> {
+    await this.client.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
+    try {
+      await this.client.query('BEGIN');
+      try {
+        await run();
+        await this.client.query('COMMIT');
+      } catch (err) {
+        await this.client.query('ROLLBACK').catch(() => {});
+        throw err;
+      }
+    } finally {
+      await this.client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => {});
+    }
   }
 
   /**
@@ -117,15 +133,13 @@ export class PostgresWriter implements DestinationWriter {
 
   /** Creates a type the source has (tasks of several tables may want it at once: one creates it); the reason it could not, if not. */
   private async createType(name: string, ddl: string): Promise<string | null> {
-    await this.client.query('BEGIN');
     try {
-      await this.client.query("SELECT pg_advisory_xact_lock(hashtext('openmms:ddl:types'))");
-      const { rows } = await this.client.query<{ present: boolean }>('SELECT to_regtype($1) IS NOT NULL AS present', [name]);
-      if (!rows[0]!.present) await this.client.query(ddl);
-      await this.client.query('COMMIT');
+      await this.ddl('openmms:ddl:types', async () => {
+        const { rows } = await this.client.query<{ present: boolean }>('SELECT to_regtype($1) IS NOT NULL AS present', [name]);
+        if (!rows[0]!.present) await this.client.query(ddl);
+      });
       return null;
     } catch (err) {
-      await this.client.query('ROLLBACK').catch(() => {});
       return (err as Error).message;
     }
   }
