@@ -2,6 +2,7 @@ import { DEFAULT_JOB_LIMITS, type JobLimits } from './jobs/quotas.js';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { sandboxOptionsFromEnv } from './security/sandbox.js';
+import { DEFAULT_LEASE_MS } from './store/leases.js';
 import { duckdbResourcesFrom, type DuckdbResources } from './connectors/duckdb/resources.js';
 
 /** Service settings: command-line flags win over OPENMMS_* environment variables, which win over defaults. */
@@ -24,6 +25,11 @@ export interface ServiceConfig {
   duckdb: DuckdbResources;
   /** OPENMMS_TRUST_PROXY: the reverse proxies (addresses, CIDR blocks) whose X-Forwarded-For names the client. */
   trustProxy: string[];
+  /**
+   * OPENMMS_LEASE_SECONDS: how long the tasks, scans and source snapshots a process holds stay its
+   * own without renewal; a process that died is replaced that long after. Renewed every third of it.
+   */
+  leaseMs: number;
 }
 
 export interface ConfigOverrides {
@@ -92,12 +98,22 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     sandbox: sandboxOptionsFromEnv(env),
     duckdb: duckdbResourcesFrom(env, concurrency),
     trustProxy: addresses(env, 'OPENMMS_TRUST_PROXY'),
+    leaseMs: leaseSeconds(env) * 1000,
     limits: {
       maxPartitionsPerJob: positiveInt(env, 'OPENMMS_MAX_PARTITIONS_PER_JOB', DEFAULT_JOB_LIMITS.maxPartitionsPerJob),
       maxActiveJobs: positiveInt(env, 'OPENMMS_MAX_ACTIVE_JOBS', DEFAULT_JOB_LIMITS.maxActiveJobs),
       maxRunningTasks: env.OPENMMS_MAX_RUNNING_TASKS === undefined ? null : positiveInt(env, 'OPENMMS_MAX_RUNNING_TASKS', 1),
     },
   };
+}
+
+function leaseSeconds(env: NodeJS.ProcessEnv): number {
+  const text = env.OPENMMS_LEASE_SECONDS;
+  if (text === undefined) return DEFAULT_LEASE_MS / 1000;
+  const n = Number(text);
+  // Below 3 s a process busy for a moment would lose what it holds; above 10 minutes a dead one is missed too long.
+  if (!Number.isInteger(n) || n < 3 || n > 600) throw new Error(`invalid OPENMMS_LEASE_SECONDS: ${text} (whole seconds, from 3 to 600)`);
+  return n;
 }
 
 /** Where the embedded mode keeps its generated secret key; none for a PostgreSQL store. */

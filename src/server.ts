@@ -22,7 +22,7 @@ export async function startServer(config: ServiceConfig, env: NodeJS.ProcessEnv 
   const cluster = store.dialect === 'postgres';
   const app = await buildApp({
     store, secrets, sandbox, logger: loggerOptions(config),
-    runJobs: cluster ? 'dispatch' : true, queueUrl: cluster ? config.storeUrl : undefined, concurrency: config.concurrency, auth: config.auth, limits: config.limits, trustProxy: config.trustProxy,
+    runJobs: cluster ? 'dispatch' : true, queueUrl: cluster ? config.storeUrl : undefined, concurrency: config.concurrency, leaseMs: config.leaseMs, auth: config.auth, limits: config.limits, trustProxy: config.trustProxy,
   });
   app.addHook('onClose', () => store.close());
   if (resealed) app.log.info({ resealed }, 'secrets sealed with a retired key were sealed again with the current one');

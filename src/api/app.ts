@@ -30,8 +30,7 @@ import { SnapshotRegistry } from '../engine/snapshots.js';
 import type { EngineFaults } from '../engine/task-run.js';
 import { Dispatcher } from '../cluster/dispatcher.js';
 import { Poller } from '../jobs/poller.js';
-import { leaseOwner } from '../store/leases.js';
-import { SCAN_HEARTBEAT_MS } from '../catalog/scan-runs.js';
+import { DEFAULT_LEASE_MS, leaseOwner } from '../store/leases.js';
 import { TaskQueue } from '../cluster/queue.js';
 import { Metrics } from '../metrics/metrics.js';
 import { AccessKeyService } from '../auth/keys.js';
@@ -71,6 +70,8 @@ export interface AppDeps {
   authLimits?: AuthLimits;
   /** Tasks the embedded runner copies at once. */
   concurrency?: number;
+  /** How long the scans and source snapshots this process holds stay its own unrenewed (default DEFAULT_LEASE_MS). */
+  leaseMs?: number;
   /** How often to check timers (ms); 0 for none in this process. Default 1000. */
   timerPollMs?: number;
   /** Faults a test injects into the embedded runner (engine/task-run.ts EngineFaults). */
@@ -144,10 +145,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await backfillEndpoints(deps.store.db, dataSources, app.log);
   const metrics = new Metrics(deps.store.db);
   const concurrency = deps.concurrency ?? DEFAULT_RUNNER_OPTIONS.concurrency;
+  const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   const runner =
     deps.runJobs === false || deps.runJobs === 'dispatch'
       ? null
-      : new Runner({ db: deps.store.db, dialect: deps.store.dialect, dataSources, sandbox: deps.sandbox, snapshots: new SnapshotRegistry(deps.store.db, leaseOwner(), 2 * concurrency), metrics, faults: deps.faults }, app.log, {
+      : new Runner({ db: deps.store.db, dialect: deps.store.dialect, dataSources, sandbox: deps.sandbox, snapshots: new SnapshotRegistry(deps.store.db, leaseOwner(), 2 * concurrency, leaseMs), metrics, faults: deps.faults }, app.log, {
           ...DEFAULT_RUNNER_OPTIONS,
           concurrency,
         });
@@ -161,9 +163,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const jobs = new JobService(deps.store, dataSources, runner ?? dispatcher, new DestinationGuard(deps.store.db, deps.sandbox), deps.limits);
   // Embedded, scans run here, and this process takes over one a dead process left; in a cluster, the workers run them.
   const runScansHere = deps.runJobs !== 'dispatch';
-  const scans = new ScanService(deps.store, dataSources, deps.sandbox, app.log, { owner: leaseOwner(), runHere: runScansHere, offer: () => dispatcher?.nudge() });
+  const scans = new ScanService(deps.store, dataSources, deps.sandbox, app.log, { owner: leaseOwner(), leaseMs, runHere: runScansHere, offer: () => dispatcher?.nudge() });
   if (runScansHere) {
-    const resumer = new Poller('scan resume', () => scans.resume(), SCAN_HEARTBEAT_MS, app.log);
+    const resumer = new Poller('scan resume', () => scans.resume(), leaseMs / 3, app.log);
     resumer.start();
     app.addHook('onClose', () => resumer.close());
   }

@@ -9,8 +9,6 @@ import type { ScanResult } from './scan.js';
  * scans. A process that dies (SIGKILL, a crash, a restart) stops renewing, and once the lease
  * lapses any process may take the scan over and run it again (a scan's catalog writes are upserts).
  */
-export const SCAN_LEASE_MS = 15_000;
-export const SCAN_HEARTBEAT_MS = 5_000;
 
 /** New, or held by a lease that lapsed: the one rule the dispatcher's offers and the claim share. */
 function claimable(now: number) {
@@ -24,10 +22,10 @@ export function claimableScans(db: Kysely<Database>, now = Date.now()) {
 }
 
 /** Takes a scan for `owner`; false when it is not claimable (running elsewhere, or ended). */
-export async function claimScan(db: Kysely<Database>, scanId: number, owner: string, now = Date.now()): Promise<boolean> {
+export async function claimScan(db: Kysely<Database>, scanId: number, owner: string, leaseMs: number, now = Date.now()): Promise<boolean> {
   const r = await db
     .updateTable('scans')
-    .set({ status: 'DOING', lease_owner: owner, lease_until: now + SCAN_LEASE_MS, start_time: now })
+    .set({ status: 'DOING', lease_owner: owner, lease_until: now + leaseMs, start_time: now })
     .where('id', '=', scanId)
     .where(claimable(now))
     .executeTakeFirst();
@@ -35,8 +33,8 @@ export async function claimScan(db: Kysely<Database>, scanId: number, owner: str
 }
 
 /** Extends the lease; false when another process took the scan over. */
-export async function renewScan(db: Kysely<Database>, scanId: number, owner: string, now = Date.now()): Promise<boolean> {
-  const r = await db.updateTable('scans').set({ lease_until: now + SCAN_LEASE_MS }).where('id', '=', scanId).where('lease_owner', '=', owner).where('status', '=', 'DOING').executeTakeFirst();
+export async function renewScan(db: Kysely<Database>, scanId: number, owner: string, leaseMs: number, now = Date.now()): Promise<boolean> {
+  const r = await db.updateTable('scans').set({ lease_until: now + leaseMs }).where('id', '=', scanId).where('lease_owner', '=', owner).where('status', '=', 'DOING').executeTakeFirst();
   return r.numUpdatedRows > 0n;
 }
 

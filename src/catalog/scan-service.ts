@@ -6,11 +6,13 @@ import type { Store } from '../store/store.js';
 import type { ScanRow } from '../store/schema.js';
 import { CatalogScan, type ScanScope } from './scan.js';
 import type { Sandbox } from '../security/sandbox.js';
-import { claimableScans, claimScan, decodeTableNames, endScan, renewScan, SCAN_HEARTBEAT_MS } from './scan-runs.js';
+import { claimableScans, claimScan, decodeTableNames, endScan, renewScan } from './scan-runs.js';
 
 export interface ScanRunning {
   /** This process in a scan's lease. */
   owner: string;
+  /** How long the lease lasts unrenewed (renewed every third of it). */
+  leaseMs: number;
   /**
    * True: scans run in this process (embedded mode), and one a dead process left is taken over by
    * `resume`. False (a cluster's API process): they wait for a worker; `offer` tells the dispatcher.
@@ -77,10 +79,10 @@ export class ScanService {
 
   private async claimAndRun(scanId: number): Promise<void> {
     const db = this.store.db;
-    const { owner } = this.mode;
-    if (!(await claimScan(db, scanId, owner))) return;
+    const { owner, leaseMs } = this.mode;
+    if (!(await claimScan(db, scanId, owner, leaseMs))) return;
     const scan = await db.selectFrom('scans').selectAll().where('id', '=', scanId).executeTakeFirstOrThrow();
-    const heartbeat = setInterval(() => void renewScan(db, scanId, owner).catch(() => {}), SCAN_HEARTBEAT_MS);
+    const heartbeat = setInterval(() => void renewScan(db, scanId, owner, leaseMs).catch(() => {}), leaseMs / 3);
     const started = Date.now();
     try {
       const source = await this.dataSources.get(scan.source_id);

@@ -9,7 +9,7 @@ import { secretBoxFromEnv } from '../security/secrets.js';
 import { openStore } from '../store/store.js';
 import { Metrics } from '../metrics/metrics.js';
 import { TaskQueue } from './queue.js';
-import { DEFAULT_WORKER_OPTIONS, Worker } from './worker.js';
+import { Worker } from './worker.js';
 import { SnapshotRegistry } from '../engine/snapshots.js';
 import { ScanService } from '../catalog/scan-service.js';
 import { leaseOwner } from '../store/leases.js';
@@ -43,9 +43,9 @@ export async function startWorker(
   const dataSources = new DataSourceService(store, secrets, sandbox);
   const metrics = new Metrics(store.db);
   const owner = leaseOwner();
-  const ctx = { db: store.db, dialect: 'postgres' as const, dataSources, sandbox, snapshots: new SnapshotRegistry(store.db, owner, 2 * config.concurrency), metrics };
-  const scans = new ScanService(store, dataSources, sandbox, log, { owner, runHere: false });
-  const worker = new Worker(ctx, await TaskQueue.open(config.storeUrl), log, { ...DEFAULT_WORKER_OPTIONS, concurrency: config.concurrency, maxRunningTasks: config.limits.maxRunningTasks }, scans, owner);
+  const ctx = { db: store.db, dialect: 'postgres' as const, dataSources, sandbox, snapshots: new SnapshotRegistry(store.db, owner, 2 * config.concurrency, config.leaseMs), metrics };
+  const scans = new ScanService(store, dataSources, sandbox, log, { owner, leaseMs: config.leaseMs, runHere: false });
+  const worker = new Worker(ctx, await TaskQueue.open(config.storeUrl), log, { concurrency: config.concurrency, leaseMs: config.leaseMs, heartbeatMs: config.leaseMs / 3, maxRunningTasks: config.limits.maxRunningTasks }, scans, owner);
   await worker.start();
   const served = metricsAt ? await serveMetrics(metrics, metricsAt) : null;
   const stop = async () => {

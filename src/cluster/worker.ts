@@ -1,5 +1,5 @@
 import { DEFAULT_CONCURRENCY } from '../config.js';
-import { leaseOwner } from '../store/leases.js';
+import { DEFAULT_LEASE_MS, leaseOwner } from '../store/leases.js';
 import type { TaskContext } from '../engine/task-run.js';
 import { executeTask, type EngineLog } from '../engine/execute-task.js';
 import { claimTask } from '../jobs/ledger/claim.js';
@@ -20,7 +20,7 @@ export interface WorkerOptions {
 /** Lake staging folders untouched this long belong to no live worker (a slice writes a file per 250k rows). */
 const STALE_STAGING_MS = 6 * 3600_000;
 
-export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { concurrency: DEFAULT_CONCURRENCY, leaseMs: 15_000, heartbeatMs: 5_000, maxRunningTasks: null };
+export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { concurrency: DEFAULT_CONCURRENCY, leaseMs: DEFAULT_LEASE_MS, heartbeatMs: DEFAULT_LEASE_MS / 3, maxRunningTasks: null };
 
 /**
  * A cluster worker: takes task messages from the queue, holds each task by a lease in the tasks

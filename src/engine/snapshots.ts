@@ -3,6 +3,7 @@ import type { Connection, Engine } from '../connectors/engines.js';
 import { SnapshotEnded, type SourceReader, type SourceSnapshot } from '../connectors/data.js';
 import { openReader, snapshotSupport } from '../connectors/index.js';
 import { recordSnapshot, releaseSnapshot, openTasks, renewSnapshot, runSnapshot, setTaskSnapshot } from '../jobs/ledger/snapshots.js';
+import { DEFAULT_LEASE_MS } from '../store/leases.js';
 import type { Database } from '../store/schema.js';
 
 /**
@@ -37,9 +38,6 @@ interface Held {
   snapshot: SourceSnapshot;
 }
 
-export const SNAPSHOT_LEASE_MS = 15_000;
-/** How often `tick` renews and checks, however often it is called (the runner calls it on every pass, twice a second or more). */
-const TICK_MS = SNAPSHOT_LEASE_MS / 5;
 
 export class SnapshotRegistry {
   private readonly held = new Map<string, Held>();
@@ -53,7 +51,14 @@ export class SnapshotRegistry {
     private readonly owner: string,
     /** Readers the process may have open at once (a task's reader and its second one). */
     private readonly readers: number,
+    /** How long a snapshot's lease lasts unrenewed. */
+    private readonly leaseMs = DEFAULT_LEASE_MS,
   ) {}
+
+  /** How often `tick` renews and checks, however often it is called (the runner calls it on every pass, twice a second or more). */
+  private get tickMs(): number {
+    return this.leaseMs / 5;
+  }
 
   /** The task's snapshot: its run's (held here, joined, or opened), or one of its own where the engine has none to share. */
   async forTask(task: { id: number; job_id: number; run: number }, engine: Engine, conn: Connection): Promise<TaskSnapshot> {
@@ -95,7 +100,7 @@ export class SnapshotRegistry {
       // Another live process holds the run's snapshot, and it cannot be joined from here: this process
       // reads in its own beside it. A joinable one that could not be joined has ended: it is replaced.
       const elsewhere = recorded !== null && recorded.lease_until >= now && !(support.join && recorded.token);
-      const epoch = elsewhere ? null : await recordSnapshot(this.db, jobId, run, recorded?.epoch ?? null, { token: snapshot.token ?? null, holder: this.owner, leaseUntil: now + SNAPSHOT_LEASE_MS });
+      const epoch = elsewhere ? null : await recordSnapshot(this.db, jobId, run, recorded?.epoch ?? null, { token: snapshot.token ?? null, holder: this.owner, leaseUntil: now + this.leaseMs });
       if (!elsewhere && epoch === null) {
         await snapshot.close(); // another process recorded one meanwhile: join that one
         continue;
@@ -133,12 +138,12 @@ export class SnapshotRegistry {
    * or that ended. A store that cannot answer now leaves them as they are until the next tick.
    */
   async tick(now = Date.now()): Promise<void> {
-    if (now - this.lastTick < TICK_MS) return;
+    if (now - this.lastTick < this.tickMs) return;
     this.lastTick = now;
     for (const [key, h] of this.held) {
       if (this.opening.has(key)) continue;
       try {
-        const keep = (await h.snapshot.alive()) && (await openTasks(this.db, h.jobId, h.run)) > 0 && (h.epoch === null || (await renewSnapshot(this.db, h.jobId, h.run, h.epoch, this.owner, now + SNAPSHOT_LEASE_MS)));
+        const keep = (await h.snapshot.alive()) && (await openTasks(this.db, h.jobId, h.run)) > 0 && (h.epoch === null || (await renewSnapshot(this.db, h.jobId, h.run, h.epoch, this.owner, now + this.leaseMs)));
         if (!keep) await this.let(key, h);
       } catch {
         // the store is unreachable: the lease runs on, the next tick tries again

@@ -25,7 +25,7 @@ describe('a 2,000,000-row table without partitions, in chunks', () => {
   let storeDb: pg.Client;
   const children: ChildProcess[] = [];
   const key = randomBytes(32).toString('hex');
-  const env = () => ({ OPENMMS_SECRET_KEY: key, OPENMMS_LOG_LEVEL: 'warn', OPENMMS_STORE_URL: store.url, OPENMMS_DATA_DIR: mkdtempSync(join(tmpdir(), 'openmms-chunks-')) });
+  const env = () => ({ OPENMMS_SECRET_KEY: key, OPENMMS_LOG_LEVEL: 'warn', OPENMMS_LEASE_SECONDS: '6', OPENMMS_STORE_URL: store.url, OPENMMS_DATA_DIR: mkdtempSync(join(tmpdir(), 'openmms-chunks-')) });
 
   beforeAll(async () => {
     [store, src, dst] = await Promise.all([createPgDatabase('openmms_ch_store'), createPgDatabase('openmms_ch_src'), createPgDatabase('openmms_ch_dst')]);

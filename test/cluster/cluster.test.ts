@@ -20,7 +20,7 @@ describe('cluster mode', () => {
   let dst: Db;
   const children: ChildProcess[] = [];
   const dataDir = mkdtempSync(join(tmpdir(), 'openmms-cluster-'));
-  const env = () => ({ OPENMMS_SECRET_KEY: key, OPENMMS_LOG_LEVEL: 'warn', OPENMMS_STORE_URL: store.url, OPENMMS_DATA_DIR: dataDir });
+  const env = () => ({ OPENMMS_SECRET_KEY: key, OPENMMS_LOG_LEVEL: 'warn', OPENMMS_LEASE_SECONDS: '6', OPENMMS_STORE_URL: store.url, OPENMMS_DATA_DIR: dataDir });
   const key = randomBytes(32).toString('hex');
 
   beforeAll(async () => {
@@ -58,8 +58,10 @@ describe('cluster mode', () => {
     const holding = async (candidates: typeof workers) => {
       let found: (typeof workers)[number] | undefined;
       await until(async () => {
-        const { rows } = await storeDb.query(`SELECT lease_owner FROM tasks WHERE status = 'DOING' AND lease_owner IS NOT NULL`);
+        const { rows } = await storeDb.query(`SELECT lease_owner, lease_until FROM tasks WHERE status = 'DOING' AND lease_owner IS NOT NULL`);
         found = candidates.find((w) => rows.some((r) => r.lease_owner === w.id));
+        // The workers lease for OPENMMS_LEASE_SECONDS (6 here), not the default 15.
+        for (const r of rows) expect(Number(r.lease_until) - Date.now()).toBeLessThanOrEqual(6_000);
         return found !== undefined;
       });
       return found!;
