@@ -100,7 +100,35 @@ export interface SourceReader {
    * these native type names (an enum, a composite), by name; others are left out.
    */
   typeDefinitions?(natives: string[]): Promise<Map<string, string>>;
+  /** Where the engine can tell rows that may have changed since an earlier snapshot without reading their values. */
+  changes?: ChangeTracking;
   close(): Promise<void>;
+}
+
+/**
+ * A reader's snapshot as a later run can ask about: `identity` names what it covers (the server, its
+ * history, the table and its column types), `position` where in that history the snapshot stood.
+ */
+export interface ChangeMark {
+  identity: string;
+  position: string;
+}
+
+/**
+ * Rows changed since a snapshot, told apart by the engine's own bookkeeping (PostgreSQL: the
+ * transaction that wrote each row version): a cheap first look an increment may trust to skip rows,
+ * since a row this calls unchanged cannot have been written after the mark. Deletions leave no
+ * row to mark: they show in counts.
+ */
+export interface ChangeTracking {
+  /** This reader's snapshot, for a table whose columns are `columns`. */
+  mark(db: string, table: string, columns: DataColumn[]): Promise<ChangeMark>;
+  /**
+   * A condition over the table's rows (valid in the FROM item `probe` gives), true for every row
+   * that may have been written after `since`; null when `since` says nothing here (another server
+   * or history, the table re-created, its column types changed).
+   */
+  changedSince(db: string, table: string, columns: DataColumn[], since: ChangeMark): Promise<string | null>;
 }
 
 /**

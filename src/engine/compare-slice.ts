@@ -2,6 +2,7 @@ import type { KeyRange, Slice } from '../connectors/data.js';
 import { writesChunks } from '../connectors/index.js';
 import { VERIFY_ONLY } from '../jobs/config.js';
 import { fingerprintRows } from '../verification/slice-hash.js';
+import { changedSinceLastRun } from './change-marks.js';
 import { copySlice } from './copy-slice.js';
 import { compareWritten } from './slice-check.js';
 import { comparison, describe, taskLog, verificationFailure, verifying, type Copied, type TaskRun, type Verification } from './task-run.js';
@@ -12,6 +13,8 @@ import { comparison, describe, taskLog, verificationFailure, verifying, type Cop
  * slice with an integer key (a chunk, or a table without partitions) is compared key group by key
  * group, and only the keys whose rows differ are replaced (updates, inserts and deletes alike),
  * verified before their commit like any slice. Otherwise a slice that differs is copied whole.
+ * Where the source tells rows changed since the table's last complete run (engine/change-marks.ts),
+ * the key groups are counted at both ends and only those that may have changed are hashed.
  */
 export type Compared = { same: Verification } | { patched: Omit<Copied, 'seq'> } | { differs: true };
 
@@ -23,21 +26,44 @@ export async function compareSlice(run: TaskRun, slice: Slice | null, size: numb
   }
   const { range, span } = keyed;
   const found = comparison(run, slice)!;
-  const diff = await verifying(run, () => found.keyDifferences(range.column, run.config.columnMapping[range.column] ?? range.column, span));
+  const what = describe(slice, run.task.src_table_name);
+  const changed = await changedSinceLastRun(run);
+  const diff = await verifying(run, () => found.keyDifferences(range.column, run.config.columnMapping[range.column] ?? range.column, span, changed));
+  const { sourceFingerprint, destinationFingerprint } = diff;
+  const counted = sourceFingerprint === null || destinationFingerprint === null;
+  if (diff.counted) {
+    const { groups, mayHaveChanged, hashed } = diff.counted;
+    await taskLog(run.ctx.db, run.task.id, 'INFO', `${what}: ${mayHaveChanged} of ${groups} key groups may have changed since the last complete run's snapshot; ${hashed ? 'so many that every group was hashed' : 'only they were compared row by row'}`);
+  }
   const counts = { slice: slice?.value ?? null, sourceRows: diff.sourceRows };
   if (diff.intervals?.length === 0) {
-    return { same: { ...counts, destinationRows: diff.destinationRows, written: diff.destinationRows, ok: true, ...found.content(diff.sourceFingerprint, diff.destinationFingerprint) } };
+    return { same: { ...counts, destinationRows: diff.destinationRows, written: diff.destinationRows, ok: true, ...(counted ? {} : found.content(sourceFingerprint, destinationFingerprint)) } };
   }
   if (diff.intervals === null) return { differs: true };
   const keys = diff.added + diff.removed + diff.changed;
-  await taskLog(run.ctx.db, run.task.id, 'INFO', `${describe(slice, run.task.src_table_name)}: ${keys ? `${keys} keys differ (${diff.changed} changed, ${diff.added} new, ${diff.removed} gone)` : 'some key ranges differ'} among ${diff.sourceRows} rows: only they are replaced`);
+  await taskLog(run.ctx.db, run.task.id, 'INFO', `${what}: ${keys ? `${keys} keys differ (${diff.changed} changed, ${diff.added} new, ${diff.removed} gone)` : 'some key ranges differ'} among ${diff.sourceRows} rows: only they are replaced`);
   const patch: Slice = { value: null, location: '', spec: [], range: { ...range, only: diff.intervals } };
   const copied = await copySlice(run, patch, size);
-  // The slice as a whole once the patch committed: its destination must now hash as its source did.
-  const after = await verifying(run, () => comparison(run, slice)!.fingerprints(Promise.resolve(diff.sourceFingerprint)));
-  const verification: Verification = { ...counts, destinationRows: fingerprintRows(after.destinationFingerprint), written: copied.written, ok: after.sourceFingerprint === after.destinationFingerprint, ...after };
+  return { patched: { rows: copied.written, bytes: copied.bytes, verification: await afterPatch(run, slice, counts, copied.written, counted ? null : sourceFingerprint) } };
+}
+
+/**
+ * The slice as a whole once its patch committed. Hashed, its destination must now hash as its
+ * source did. Counted, every group but those compared row by row was found alike and the patch
+ * was verified before its commit: the destination must now hold as many rows as the source.
+ */
+async function afterPatch(run: TaskRun, slice: Slice | null, counts: { slice: string | null; sourceRows: number }, written: number, sourceFingerprint: string | null): Promise<Verification> {
+  const { task, writer } = run;
+  const verification: Verification = await verifying(run, async () => {
+    if (sourceFingerprint === null) {
+      const destinationRows = await writer.count(task.dst_db_name, task.dst_table_name, run.dstSlice(slice));
+      return { ...counts, destinationRows, written, ok: destinationRows === counts.sourceRows };
+    }
+    const after = await comparison(run, slice)!.fingerprints(Promise.resolve(sourceFingerprint));
+    return { ...counts, destinationRows: fingerprintRows(after.destinationFingerprint), written, ok: after.sourceFingerprint === after.destinationFingerprint, ...after };
+  });
   if (!verification.ok) throw await verificationFailure(run, slice, verification);
-  return { patched: { rows: copied.written, bytes: copied.bytes, verification } };
+  return verification;
 }
 
 /**

@@ -71,7 +71,7 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
   try {
     const { open: openSource, shared: concurrentReaders, note } = await snapshot;
     if (note) await taskLog(db, task.id, note.level, note.message);
-    const run: TaskRun = { ctx, task, holder, phase: 'SCHEMA', config, signal, columns, dstColumns, partitioned, key: partitioned ? null : tableKeyOf(table), sourceType: source.type, dstSlice: await sliceNaming(db, destination.type, task, config.columnMapping), destination, reader, openSource, concurrentReaders, writer, meter };
+    const run: TaskRun = { ctx, task, holder, phase: 'SCHEMA', config, signal, columns, dstColumns, partitioned, key: partitioned ? null : tableKeyOf(table), lastMark: table.change_mark, sourceType: source.type, dstSlice: await sliceNaming(db, destination.type, task, config.columnMapping), destination, reader, openSource, concurrentReaders, writer, meter };
     // The destination, or what its name leads to, may have changed since the job was created, and a
     // grant may have ended with its key: the files and the table must still be this data source's to use.
     if (resolved.endpoint.key !== source.row.destination_endpoint) await setDestinationEndpoint(db, source.row.id, resolved.endpoint.key);

@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
-import { allChunksDone, slicesDone } from '../jobs/ledger/tasks.js';
+import { allChunksDone, runMarks, slicesDone } from '../jobs/ledger/tasks.js';
+import { oldestMark, sliceMark } from './change-marks.js';
 import { markUnchanged, movePartitions, moveTable } from '../store/catalog-status.js';
 import type { Database, MigrationStatus, TaskPartitionRow } from '../store/schema.js';
-import { describe, sliceOf, StopRequested, taskLog, type Copied, type TaskRun } from './task-run.js';
+import { checksContent, describe, sliceOf, StopRequested, taskLog, type Copied, type TaskRun } from './task-run.js';
 
 /**
  * The catalog status of what parts copy (their partitions, or an unpartitioned table), in the
@@ -18,7 +19,8 @@ async function markIn(tx: Kysely<Database>, run: TaskRun, parts: TaskPartitionRo
   const chunked = parts.some((p) => p.range_key !== null);
   const whole = status !== 'DONE' || !chunked || (await allChunksDone(tx, run.ctx.dialect, run.task));
   await moveTable(tx, run.task.table_id, whole ? status : 'DOING');
-  if (whole && status === 'DONE') await tx.updateTable('catalog_tables').set({ updated: 0 }).where('id', '=', run.task.table_id).execute();
+  // Made exact as a whole: the table keeps the oldest snapshot its slices were made exact in.
+  if (whole && status === 'DONE') await tx.updateTable('catalog_tables').set({ updated: 0, change_mark: oldestMark(await runMarks(tx, run.task)) }).where('id', '=', run.task.table_id).execute();
 }
 
 /** Sets the catalog status of what parts copy, all in one transaction. */
@@ -46,7 +48,10 @@ export async function recordRemoved(run: TaskRun, part: TaskPartitionRow): Promi
  */
 export async function recordCopied(run: TaskRun, done: { part: TaskPartitionRow; copied: Copied }[], failed: TaskPartitionRow[] = [], unchanged = false): Promise<void> {
   const { db } = run.ctx;
-  const results = done.map(({ part, copied }) => ({ ...copied, seq: part.seq, verification: copied.verification && JSON.stringify(copied.verification) }));
+  // A slice made exact and verified by its contents keeps the snapshot it was read in (engine/change-marks.ts).
+  const exact = done.every(({ copied }) => copied.verification?.ok === true) && checksContent(run.config);
+  const changeMark = exact && done.length > 0 ? await sliceMark(run) : null;
+  const results = done.map(({ part, copied }) => ({ ...copied, seq: part.seq, verification: copied.verification && JSON.stringify(copied.verification), changeMark }));
   await slicesDone(db, run.task.id, results, async (tx) => {
     if (!run.config.schemaOnly) await markUnchanged(tx, done.flatMap(({ part }) => (part.partition_id === null ? [] : [part.partition_id])));
     await markIn(tx, run, done.map((d) => d.part), 'DONE');

@@ -85,6 +85,8 @@ export interface TaskRun {
   partitioned: boolean;
   /** The integer key a table without partitions is chunked and compared by (null: none). */
   key: TableKey | null;
+  /** The table's change mark as the task started: its last complete run's snapshot (engine/change-marks.ts). */
+  lastMark: string | null;
   sourceType: Engine;
   /** The destination's name of a slice (run-task.ts sliceNaming). */
   dstSlice: (slice: Slice | null) => SliceKey | null;

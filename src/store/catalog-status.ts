@@ -133,7 +133,8 @@ export async function setTablesStatus(db: Kysely<Database>, tableIds: number[], 
         }
         if (!t.dropped) await countPartitions(tx, id, delta);
       } else {
-        await tx.updateTable('catalog_tables').set({ status, ...done }).where('id', '=', id).execute();
+        // Said by hand, the status vouches for no snapshot: the table's change mark is forgotten.
+        await tx.updateTable('catalog_tables').set({ status, ...done, change_mark: null }).where('id', '=', id).execute();
         if (!t.dropped && t.status !== status) await countTables(tx, t.db_id, { [t.status]: -1, [status]: 1 });
       }
     }

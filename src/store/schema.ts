@@ -217,6 +217,8 @@ export interface TaskPartitionTable {
   range_lo: string | null;
   range_hi: string | null;
   mode: Generated<SliceMode>;
+  /** The snapshot the slice was made exact in, where the source tells changes since (engine/change-marks.ts). */
+  change_mark: Generated<string | null>;
 }
 
 export interface TaskLogTable {
@@ -327,6 +329,8 @@ export interface CatalogTableTable extends CatalogStats, StatusCounters, ScanMar
   chunk_key: string | null;
   key_min: string | null;
   key_max: string | null;
+  /** The oldest snapshot of the last run that made the whole table exact, where the source tells changes since (engine/change-marks.ts). */
+  change_mark: Generated<string | null>;
 }
 
 export interface CatalogPartitionTable extends CatalogStats, ScanMarks {

@@ -69,9 +69,9 @@ export class SliceComparison {
     return { scheme: this.source.scheme, sourceFingerprint, destinationFingerprint, ...(this.presenceOnly.length ? { presenceOnly: this.presenceOnly } : {}) };
   }
 
-  /** Which keys differ, for ends with an integer key (named at each end): verification/key-diff.ts. */
-  keyDifferences(sourceKey: string, destinationKey: string, span: bigint): Promise<KeyDifferences> {
-    return keyDifferences(this.source, this.destination, sourceKey, destinationKey, span);
+  /** Which keys differ, for ends with an integer key (named at each end), counting first where `changed` tells new rows: verification/key-diff.ts. */
+  keyDifferences(sourceKey: string, destinationKey: string, span: bigint, changed?: string): Promise<KeyDifferences> {
+    return keyDifferences(this.source, this.destination, sourceKey, destinationKey, span, changed);
   }
 
   /**

@@ -110,6 +110,34 @@ export async function keyGroups(side: HashedSlice, key: string, width: bigint, w
   return out;
 }
 
+/** A group of rows by key as keyCounts sees it, without hashing: its rows and keys, and whether any may be new since a mark. */
+export interface CountedGroup {
+  rows: bigint;
+  min: bigint;
+  max: bigint;
+  changed: boolean;
+}
+
+/**
+ * The slice's rows grouped by key as keyGroups groups them, counted but not hashed; `changed`, a
+ * condition over the slice's rows (ChangeTracking.changedSince), flags the groups holding a row it
+ * holds for.
+ */
+export async function keyCounts(side: HashedSlice, key: string, width: bigint, changed?: string): Promise<Map<bigint | typeof NULL_KEYS, CountedGroup>> {
+  const d = dialectOf(side);
+  const k = d.ident(key);
+  const orNull = (e: string) => `coalesce(${d.text(e)}, 'n')`;
+  const fields = [orNull('g'), d.text('count(*)'), orNull('min(k)'), orNull('max(k)'), d.text(changed === undefined ? '0' : 'max(c)')];
+  const flag = changed === undefined ? '' : `, CASE WHEN ${changed} THEN 1 ELSE 0 END AS c`;
+  const sql = `SELECT concat_ws(':', ${fields.join(', ')}) FROM (SELECT ${d.quotient(k, width)} AS g, ${k} AS k${flag} FROM ${side.probe.from}${d.fence}) t GROUP BY g`;
+  const out = new Map<bigint | typeof NULL_KEYS, CountedGroup>();
+  for (const [text] of await side.probe.query(sql)) {
+    const [g, n, min, max, c] = String(text).split(':') as [string, string, string, string, string];
+    out.set(g === 'n' ? NULL_KEYS : BigInt(g), { rows: BigInt(n), min: g === 'n' ? 0n : BigInt(min), max: g === 'n' ? 0n : BigInt(max), changed: c === '1' });
+  }
+  return out;
+}
+
 /** keyGroups' group of the rows whose key is NULL. */
 export const NULL_KEYS = 'NULL';
 

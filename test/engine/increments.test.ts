@@ -20,7 +20,7 @@ describe('increments decided by the fingerprints of both ends', () => {
   let api: TestApi;
   let dst: Awaited<ReturnType<typeof createPgDatabase>>;
   const dataDir = mkdtempSync(join(tmpdir(), 'openmms-inc-'));
-  const call = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
+  const call = async (method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown) => {
     const res = await api.call(method, mms(path), body);
     expect(res.status, res.text).toBe(200);
     return res.body.data;
@@ -101,6 +101,65 @@ describe('increments decided by the fingerprints of both ends', () => {
       expect(await logs()).toContainEqual('table acct, rows with id in [-inf, 1002) differs from the destination: copied again');
     } finally {
       await late.end().catch(() => {});
+      await src.drop();
+    }
+  });
+
+  it('PostgreSQL: an increment counts key groups and hashes only those holding rows written since the last complete run; a subtransaction open across it, deletes, a column added with a default and a status set by hand all land', async () => {
+    const src = await createPgDatabase('openmms_inc_marks');
+    const open = new pg.Client({ connectionString: src.url });
+    try {
+      await pgQuery(src.url, "CREATE TABLE m (id bigint PRIMARY KEY, v int, t text); INSERT INTO m SELECT g, g % 11, md5(g::text) FROM generate_series(1, 6000) g");
+      const sourceId = (await call('POST', '/datasources', { name: 'inc-marks', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } })).dataSourceId;
+      await scan(sourceId);
+      const jobId = (await call('POST', `/datasources/${sourceId}/jobs`, { name: 'm', srcDbName: 'public', dstDbName: 'inc_marks', tables: ['m'], others: { 'task.chunk.rows': 2000 } })).jobId;
+      expect(await settle(sourceId, jobId)).toEqual({ status: 'DONE', rows: 6000 });
+      const ends = async () => same(await psqlLines(src.url, 'SELECT * FROM m ORDER BY id'), await psqlLines(dst.url, 'SELECT * FROM inc_marks.m ORDER BY id'));
+      const counted = async () => {
+        const tasks = (await call('GET', `/datasources/${sourceId}/tasks?jobId=${jobId}`)).objectList;
+        const logs = (await Promise.all(tasks.map((t: { id: number }) => call('GET', `/datasources/${sourceId}/tasks/${t.id}/logs`)))).flat();
+        return logs.filter((l: { message: string }) => / key groups may have changed since the last complete run's snapshot; /.test(l.message)).length;
+      };
+
+      // A subtransaction's update is open while the increment runs (its id is in no snapshot's list): nothing to move yet.
+      await open.connect();
+      await open.query('BEGIN');
+      await open.query('SAVEPOINT s');
+      await open.query('UPDATE m SET v = -1 WHERE id = 10');
+      await pgQuery(src.url, 'UPDATE m SET t = NULL WHERE id = 2500; DELETE FROM m WHERE id IN (4000, 4001)');
+      expect(await start(sourceId, jobId)).toEqual({ status: 'DONE', rows: 1 });
+      // Every chunk was counted first, against the first run's snapshot.
+      expect(await counted()).toBe(3);
+      await ends();
+
+      // It commits after that run took its snapshot: the next increment still moves it.
+      await open.query('RELEASE SAVEPOINT s');
+      await open.query('COMMIT');
+      await pgQuery(src.url, 'INSERT INTO m VALUES (6001, 1, NULL)');
+      expect(await start(sourceId, jobId)).toEqual({ status: 'DONE', rows: 2 });
+      expect(await counted()).toBe(3);
+      await ends();
+
+      // A column added with a default changes every row without writing one: not counted, hashed, copied.
+      await pgQuery(src.url, 'ALTER TABLE m ADD COLUMN z int DEFAULT 7');
+      await scan(sourceId);
+      expect((await start(sourceId, jobId)).status).toBe('DONE');
+      expect(await counted()).toBe(0);
+      await ends();
+      expect(await psqlLines(dst.url, 'SELECT count(*) FROM inc_marks.m WHERE z = 7')).toBe('5999\n');
+
+      // A status set by hand vouches for no snapshot: the next increment hashes every row.
+      const [table] = (await call('GET', `/datasources/${sourceId}/tables?dbName=public&name=m`)).objectList;
+      await call('PUT', `/datasources/${sourceId}/tables/${table.id}`, { status: 'DONE' });
+      await pgQuery(src.url, 'UPDATE m SET v = 5 WHERE id = 1');
+      expect(await start(sourceId, jobId)).toEqual({ status: 'DONE', rows: 1 });
+      expect(await counted()).toBe(0);
+      await ends();
+      // That run made the table exact again: counting resumes.
+      expect(await start(sourceId, jobId)).toEqual({ status: 'DONE', rows: 0 });
+      expect(await counted()).toBe(3);
+    } finally {
+      await open.end().catch(() => {});
       await src.drop();
     }
   });

@@ -1,12 +1,13 @@
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Connection } from '../engines.js';
-import { readCondition, READ_BATCH, SLICE_COLUMN, tagOf, type DataColumn, type Row, type Slice, type SlicePair, type SliceProbe, type SourceReader } from '../data.js';
+import { readCondition, READ_BATCH, SLICE_COLUMN, tagOf, type ChangeTracking, type DataColumn, type Row, type Slice, type SlicePair, type SliceProbe, type SourceReader } from '../data.js';
 import { connectPostgres, joinSnapshot, qualified, quoteIdent } from './connect.js';
 // COPY takes no parameters; literals are quoted (standard_conforming_strings is on since 9.1).
 import { quoteLiteral } from '../sql.js';
 import { readCopyRows } from './copy-text.js';
 import { elementType } from './types.js';
+import { postgresChanges } from './changes.js';
 
 /** Session settings under which COPY prints every value in one fixed, exact form. */
 export const CANONICAL_SESSION = `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 1; SET bytea_output = 'hex'`;
@@ -54,7 +55,11 @@ export function postgresProbe(client: pg.Client, from: string): SliceProbe {
  * job's own when it is given one to join (`snapshot`, an exported snapshot's id: snapshot.ts).
  */
 export class PostgresReader implements SourceReader {
-  private constructor(private readonly client: pg.Client) {}
+  readonly changes: ChangeTracking;
+
+  private constructor(private readonly client: pg.Client) {
+    this.changes = postgresChanges(client, (natives) => this.typeDefinitions(natives));
+  }
 
   static async open(conn: Connection, snapshot?: string): Promise<PostgresReader> {
     const client = await connectPostgres(conn, { readOnly: true });

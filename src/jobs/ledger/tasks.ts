@@ -23,6 +23,8 @@ export interface SliceResult {
   rows: number;
   bytes: number;
   verification: string | null;
+  /** engine/change-marks.ts: the snapshot the slice was made exact in, where the source tells changes. */
+  changeMark?: string | null;
 }
 
 /**
@@ -37,7 +39,7 @@ export async function slicesDone(db: Kysely<Database>, taskId: number, results: 
     for (const r of results) {
       const u = await tx
         .updateTable('task_partitions')
-        .set({ status: 'DONE', rows: r.rows, verification: r.verification })
+        .set({ status: 'DONE', rows: r.rows, verification: r.verification, change_mark: r.changeMark ?? null })
         .where('task_id', '=', taskId)
         .where('seq', '=', r.seq)
         .where('status', '!=', 'DONE')
@@ -81,6 +83,19 @@ export async function allChunksDone(tx: Kysely<Database>, dialect: Store, task: 
     .limit(1)
     .executeTakeFirst();
   return open === undefined;
+}
+
+/** The change marks of a run's slices of a table (null where a slice has none). */
+export async function runMarks(tx: Kysely<Database>, task: { job_id: number; run: number; table_id: number }): Promise<(string | null)[]> {
+  const rows = await tx
+    .selectFrom('task_partitions as tp')
+    .innerJoin('tasks as t', 't.id', 'tp.task_id')
+    .select('tp.change_mark')
+    .where('t.job_id', '=', task.job_id)
+    .where('t.run', '=', task.run)
+    .where('t.table_id', '=', task.table_id)
+    .execute();
+  return rows.map((r) => r.change_mark);
 }
 
 /** How a run of a task ended. */

@@ -20,10 +20,11 @@ import { endpoints } from './0017-endpoints.js';
 import { snapshotsChunks } from './0018-snapshots-chunks.js';
 import { taskPhases } from './0019-task-phases.js';
 import { scanResultDatabases } from './0020-scan-result-databases.js';
+import { changeMarks } from './0022-change-marks.js';
 import { sliceModes } from './0021-slice-modes.js';
 
 /** Ordered list of schema versions; append only. */
-const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation, exactPartitions, asyncTasks, destinationMapping, timerTemplates, dataSourceRegion, throughput, scanLeases, listIndexes, endpoints, snapshotsChunks, taskPhases, scanResultDatabases, sliceModes];
+const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation, exactPartitions, asyncTasks, destinationMapping, timerTemplates, dataSourceRegion, throughput, scanLeases, listIndexes, endpoints, snapshotsChunks, taskPhases, scanResultDatabases, sliceModes, changeMarks];
 
 function dialectTypes(dialect: StoreDialect): DialectTypes {
   return dialect === 'sqlite'

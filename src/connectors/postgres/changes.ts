@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { ChangeMark, ChangeTracking, DataColumn } from '../data.js';
+import { qualified } from './connect.js';
+
+/**
+ * Rows written since a snapshot, by the transaction ids PostgreSQL keeps in every row version
+ * (`xmin`). Every insert and update writes a new row version under its transaction's id, so a row
+ * whose `xmin` is older than the snapshot's `xmin` (the oldest transaction then still running) was
+ * written by a transaction finished before it, and is the row that snapshot saw. Everything else
+ * may be new: a transaction running across the snapshot, its subtransactions (whose ids the
+ * snapshot does not list), one that began after. Comparing with the snapshot's `xmin`, not its
+ * full visibility, is what keeps subtransactions on the safe side.
+ *
+ * The mark names what it is valid for: the cluster (`system_identifier`) and its timeline (a restore
+ * to an earlier point starts a new one, and reuses transaction ids), the table's oid (re-created:
+ * new ids anyway, but the oid says so at once), and its columns' types with their definitions (an
+ * enum label renamed or a column added with a default changes values without writing rows).
+ */
+export function postgresChanges(client: pg.Client, typeDefinitions: (natives: string[]) => Promise<Map<string, string>>): ChangeTracking {
+  const identity = async (db: string, table: string, columns: DataColumn[]) => {
+    const { rows } = await client.query<{ system: string; timeline: number; oid: string | null }>(
+      'SELECT s.system_identifier::text AS system, c.timeline_id AS timeline, to_regclass($1)::oid::text AS oid FROM pg_control_system() s, pg_control_checkpoint() c',
+      [qualified(db, table)],
+    );
+    const natives = columns.map((c) => c.native ?? '');
+    const definitions = [...(await typeDefinitions(natives)).entries()].sort();
+    const shape = createHash('sha256').update(JSON.stringify([columns.map((c) => [c.name, c.native ?? null]), definitions])).digest('hex').slice(0, 32);
+    const { system, timeline, oid } = rows[0]!;
+    return oid === null ? null : `postgres:${system}/${timeline}/${oid}/${shape}`;
+  };
+  /** The reader's snapshot: its xmax (what every row it sees is older than) and its xmin, as 64-bit transaction ids. */
+  const snapshot = async () => {
+    const { rows } = await client.query<{ xmin: string; xmax: string }>('SELECT pg_snapshot_xmin(s)::text AS xmin, pg_snapshot_xmax(s)::text AS xmax FROM pg_current_snapshot() s');
+    return { xmin: BigInt(rows[0]!.xmin), xmax: BigInt(rows[0]!.xmax) };
+  };
+  return {
+    async mark(db, table, columns): Promise<ChangeMark> {
+      const [id, { xmin }] = await Promise.all([identity(db, table, columns), snapshot()]);
+      return { identity: id ?? '', position: xmin.toString() };
+    },
+    async changedSince(db, table, columns, since) {
+      const [id, { xmax }] = await Promise.all([identity(db, table, columns), snapshot()]);
+      const from = BigInt(since.position);
+      if (id === null || id !== since.identity || from > xmax) return null;
+      // A row's xmin is 32 bits of a 64-bit id older than xmax: its distance back from xmax is
+      // (xmax - xmin) mod 2^32. The row may be new when that distance reaches no further back
+      // than the mark. A row frozen long ago whose 32 bits alias a recent id only errs toward "new".
+      return `((${xmax} - xmin::text::bigint) & 4294967295) <= ${xmax - from}`;
+    },
+  };
+}
