@@ -18,7 +18,18 @@ import { qualified } from './connect.js';
  * enum label renamed or a column added with a default changes values without writing rows).
  */
 export function postgresChanges(client: pg.Client, typeDefinitions: (natives: string[]) => Promise<Map<string, string>>): ChangeTracking {
+  // A failed statement would end the reader's transaction: what a server lacks (pg_current_snapshot
+  // before 13) or a role may not call (a managed service's control functions) is asked first.
+  let usable: Promise<boolean> | undefined;
+  const canTell = () =>
+    (usable ??= client
+      .query<{ ok: boolean }>(
+        `SELECT CASE WHEN current_setting('server_version_num')::int >= 130000
+           THEN has_function_privilege('pg_control_system()', 'EXECUTE') AND has_function_privilege('pg_control_checkpoint()', 'EXECUTE') ELSE false END AS ok`,
+      )
+      .then((r) => r.rows[0]!.ok === true));
   const identity = async (db: string, table: string, columns: DataColumn[]) => {
+    if (!(await canTell())) return null;
     const { rows } = await client.query<{ system: string; timeline: number; oid: string | null }>(
       'SELECT s.system_identifier::text AS system, c.timeline_id AS timeline, to_regclass($1)::oid::text AS oid FROM pg_control_system() s, pg_control_checkpoint() c',
       [qualified(db, table)],
@@ -36,17 +47,20 @@ export function postgresChanges(client: pg.Client, typeDefinitions: (natives: st
   };
   return {
     async mark(db, table, columns): Promise<ChangeMark> {
-      const [id, { xmin }] = await Promise.all([identity(db, table, columns), snapshot()]);
-      return { identity: id ?? '', position: xmin.toString() };
+      const id = await identity(db, table, columns);
+      return { identity: id ?? '', position: id === null ? '0' : (await snapshot()).xmin.toString() };
     },
     async changedSince(db, table, columns, since) {
-      const [id, { xmax }] = await Promise.all([identity(db, table, columns), snapshot()]);
+      const id = await identity(db, table, columns);
+      if (id === null) return null;
+      const { xmax } = await snapshot();
       const from = BigInt(since.position);
-      if (id === null || id !== since.identity || from > xmax) return null;
-      // A row's xmin is 32 bits of a 64-bit id older than xmax: its distance back from xmax is
-      // (xmax - xmin) mod 2^32. The row may be new when that distance reaches no further back
-      // than the mark. A row frozen long ago whose 32 bits alias a recent id only errs toward "new".
-      return `((${xmax} - xmin::text::bigint) & 4294967295) <= ${xmax - from}`;
+      // age() measures 32-bit ids back from one point per transaction: within 2^31 of it. A mark a
+      // billion transactions old is not trusted (the next complete run leaves a new one).
+      if (id === null || id !== since.identity || from > xmax || xmax - from >= 1n << 30n) return null;
+      // A row may be new when it was written no further back than the mark. age() of a row frozen
+      // long ago (its 32 bits aliasing a recent id, or wrapping negative) only errs toward "new".
+      return `age(xmin) <= age('${from % (1n << 32n)}'::xid)`;
     },
   };
 }
