@@ -40,6 +40,19 @@ describe('increments decided by the fingerprints of both ends', () => {
     return settle(sourceId, jobId);
   };
   const same = (want: string, got: string) => expect(firstDifference(want, got)).toBeNull();
+  /** A data source from `src` into the PostgreSQL destination, scanned, and a job copying `table` into `dstDb`, run to its end. */
+  const firstCopy = async (src: { conn: object }, name: string, table: string, dstDb: string, others: object = {}) => {
+    const sourceId = (await call('POST', '/datasources', { name, type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } })).dataSourceId;
+    await scan(sourceId);
+    const jobId = (await call('POST', `/datasources/${sourceId}/jobs`, { name: table, srcDbName: 'public', dstDbName: dstDb, tables: [table], others })).jobId;
+    return { sourceId, jobId, copied: await settle(sourceId, jobId) };
+  };
+  /** The lines of the task logs of a job's current run. */
+  const messages = async (sourceId: number, jobId: number): Promise<string[]> => {
+    const tasks = (await call('GET', `/datasources/${sourceId}/tasks?jobId=${jobId}`)).objectList;
+    const all = await Promise.all(tasks.map((t: { id: number }) => call('GET', `/datasources/${sourceId}/tasks/${t.id}/logs`)));
+    return all.flat().map((l: { message: string }) => l.message);
+  };
 
   beforeAll(async () => {
     dst = await createPgDatabase('openmms_inc_dst');
@@ -55,10 +68,8 @@ describe('increments decided by the fingerprints of both ends', () => {
     const late = new pg.Client({ connectionString: src.url });
     try {
       await pgQuery(src.url, 'CREATE TABLE acct (id bigint PRIMARY KEY, v int); INSERT INTO acct SELECT g, g % 7 FROM generate_series(1, 3000) g');
-      const sourceId = (await call('POST', '/datasources', { name: 'inc-pg', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } })).dataSourceId;
-      await scan(sourceId);
-      const jobId = (await call('POST', `/datasources/${sourceId}/jobs`, { name: 'acct', srcDbName: 'public', dstDbName: 'inc_pg', tables: ['acct'], others: { 'task.chunk.rows': 1000 } })).jobId;
-      expect(await settle(sourceId, jobId)).toEqual({ status: 'DONE', rows: 3000 });
+      const { sourceId, jobId, copied } = await firstCopy(src, 'inc-pg', 'acct', 'inc_pg', { 'task.chunk.rows': 1000 });
+      expect(copied).toEqual({ status: 'DONE', rows: 3000 });
       const ends = async () => same(await psqlLines(src.url, 'SELECT id, v FROM acct ORDER BY id'), await psqlLines(dst.url, 'SELECT id, v FROM inc_pg.acct ORDER BY id'));
 
       // Nothing changed: compared, nothing copied.
@@ -84,11 +95,7 @@ describe('increments decided by the fingerprints of both ends', () => {
       expect(await start(sourceId, jobId)).toEqual({ status: 'DONE', rows: 1 });
       await ends();
       // In three chunks (the last scan saw ids 1 to 3001); the other two are unchanged.
-      const logs = async () => {
-        const tasks = (await call('GET', `/datasources/${sourceId}/tasks?jobId=${jobId}`)).objectList;
-        const all = await Promise.all(tasks.map((t: { id: number }) => call('GET', `/datasources/${sourceId}/tasks/${t.id}/logs`)));
-        return all.flat().map((l: { message: string }) => l.message);
-      };
+      const logs = () => messages(sourceId, jobId);
       expect(await logs()).toEqual(expect.arrayContaining([
         'table acct, rows with id in [-inf, 1002): 101 keys differ (1 changed, 0 new, 100 gone) among 900 rows: only they are replaced',
         "table acct, rows with id in [1002, 2003) is unchanged: its 1001 rows match the destination's, none copied",
@@ -110,16 +117,10 @@ describe('increments decided by the fingerprints of both ends', () => {
     const open = new pg.Client({ connectionString: src.url });
     try {
       await pgQuery(src.url, "CREATE TABLE m (id bigint PRIMARY KEY, v int, t text); INSERT INTO m SELECT g, g % 11, md5(g::text) FROM generate_series(1, 6000) g");
-      const sourceId = (await call('POST', '/datasources', { name: 'inc-marks', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } })).dataSourceId;
-      await scan(sourceId);
-      const jobId = (await call('POST', `/datasources/${sourceId}/jobs`, { name: 'm', srcDbName: 'public', dstDbName: 'inc_marks', tables: ['m'], others: { 'task.chunk.rows': 2000 } })).jobId;
-      expect(await settle(sourceId, jobId)).toEqual({ status: 'DONE', rows: 6000 });
+      const { sourceId, jobId, copied } = await firstCopy(src, 'inc-marks', 'm', 'inc_marks', { 'task.chunk.rows': 2000 });
+      expect(copied).toEqual({ status: 'DONE', rows: 6000 });
       const ends = async () => same(await psqlLines(src.url, 'SELECT * FROM m ORDER BY id'), await psqlLines(dst.url, 'SELECT * FROM inc_marks.m ORDER BY id'));
-      const counted = async () => {
-        const tasks = (await call('GET', `/datasources/${sourceId}/tasks?jobId=${jobId}`)).objectList;
-        const logs = (await Promise.all(tasks.map((t: { id: number }) => call('GET', `/datasources/${sourceId}/tasks/${t.id}/logs`)))).flat();
-        return logs.filter((l: { message: string }) => / key groups may have changed since the last complete run's snapshot; /.test(l.message)).length;
-      };
+      const counted = async () => (await messages(sourceId, jobId)).filter((m) => / key groups may have changed since the last complete run's snapshot; /.test(m)).length;
 
       // A subtransaction's update is open while the increment runs (its id is in no snapshot's list): nothing to move yet.
       await open.connect();
@@ -170,15 +171,11 @@ describe('increments decided by the fingerprints of both ends', () => {
     try {
       await pgQuery(src.url, `CREATE TABLE n (id bigint PRIMARY KEY, v int); INSERT INTO n SELECT g, g FROM generate_series(1, 500) g;
         CREATE ROLE ${role} LOGIN; GRANT SELECT ON n TO ${role}; REVOKE EXECUTE ON FUNCTION pg_control_checkpoint() FROM PUBLIC`);
-      const sourceId = (await call('POST', '/datasources', { name: 'inc-nomark', type: 'POSTGRESQL', config: { source: { ...src.conn, user: role }, destination: { type: 'POSTGRESQL', ...dst.conn } } })).dataSourceId;
-      await scan(sourceId);
-      const jobId = (await call('POST', `/datasources/${sourceId}/jobs`, { name: 'n', srcDbName: 'public', dstDbName: 'inc_nomark', tables: ['n'] })).jobId;
-      expect(await settle(sourceId, jobId)).toEqual({ status: 'DONE', rows: 500 });
+      const { sourceId, jobId, copied } = await firstCopy({ conn: { ...src.conn, user: role } }, 'inc-nomark', 'n', 'inc_nomark');
+      expect(copied).toEqual({ status: 'DONE', rows: 500 });
       await pgQuery(src.url, 'UPDATE n SET v = 0 WHERE id = 7; DELETE FROM n WHERE id = 8');
       expect(await start(sourceId, jobId)).toEqual({ status: 'DONE', rows: 1 });
-      const [task] = (await call('GET', `/datasources/${sourceId}/tasks?jobId=${jobId}`)).objectList;
-      const logs = (await call('GET', `/datasources/${sourceId}/tasks/${task.id}/logs`)).map((l: { message: string }) => l.message);
-      expect(logs.filter((m: string) => m.includes('may have changed since'))).toEqual([]);
+      expect((await messages(sourceId, jobId)).filter((m) => m.includes('may have changed since'))).toEqual([]);
       same(await psqlLines(src.url, 'SELECT * FROM n ORDER BY id'), await psqlLines(dst.url, 'SELECT * FROM inc_nomark.n ORDER BY id'));
     } finally {
       await src.drop();

@@ -70,33 +70,22 @@ export async function slicesDone(db: Kysely<Database>, taskId: number, results: 
  * chunk included, recorded in the same transaction): only then is the table. The table's catalog row
  * is locked first, so chunks ending at once on several workers decide one after the other.
  */
-export async function allChunksDone(tx: Kysely<Database>, dialect: Store, task: { job_id: number; run: number; table_id: number }): Promise<boolean> {
+export async function allChunksDone(tx: Kysely<Database>, dialect: Store, task: RunOfTable): Promise<boolean> {
   await lockingRows(dialect, tx.selectFrom('catalog_tables').select('id').where('id', '=', task.table_id)).execute();
-  const open = await tx
-    .selectFrom('task_partitions as tp')
-    .innerJoin('tasks as t', 't.id', 'tp.task_id')
-    .select('tp.task_id')
-    .where('t.job_id', '=', task.job_id)
-    .where('t.run', '=', task.run)
-    .where('t.table_id', '=', task.table_id)
-    .where('tp.status', '!=', 'DONE')
-    .limit(1)
-    .executeTakeFirst();
+  const open = await slicesOfTable(tx, task).select('tp.task_id').where('tp.status', '!=', 'DONE').limit(1).executeTakeFirst();
   return open === undefined;
 }
 
 /** The change marks of a run's slices of a table (null where a slice has none). */
-export async function runMarks(tx: Kysely<Database>, task: { job_id: number; run: number; table_id: number }): Promise<(string | null)[]> {
-  const rows = await tx
-    .selectFrom('task_partitions as tp')
-    .innerJoin('tasks as t', 't.id', 'tp.task_id')
-    .select('tp.change_mark')
-    .where('t.job_id', '=', task.job_id)
-    .where('t.run', '=', task.run)
-    .where('t.table_id', '=', task.table_id)
-    .execute();
-  return rows.map((r) => r.change_mark);
+export async function runMarks(tx: Kysely<Database>, task: RunOfTable): Promise<(string | null)[]> {
+  return (await slicesOfTable(tx, task).select('tp.change_mark').execute()).map((r) => r.change_mark);
 }
+
+type RunOfTable = { job_id: number; run: number; table_id: number };
+
+/** The task partitions of a job run's tasks of one table. */
+const slicesOfTable = (tx: Kysely<Database>, task: RunOfTable) =>
+  tx.selectFrom('task_partitions as tp').innerJoin('tasks as t', 't.id', 'tp.task_id').where('t.job_id', '=', task.job_id).where('t.run', '=', task.run).where('t.table_id', '=', task.table_id);
 
 /** How a run of a task ended. */
 export type TaskEnd =
