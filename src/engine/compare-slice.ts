@@ -3,9 +3,10 @@ import { writesChunks } from '../connectors/index.js';
 import { VERIFY_ONLY } from '../jobs/config.js';
 import { fingerprintRows } from '../verification/slice-hash.js';
 import { changedSinceLastRun } from './change-marks.js';
-import { copySlice } from './copy-slice.js';
+import { copySlice, type SliceCopy } from './copy-slice.js';
 import { compareWritten } from './slice-check.js';
 import { comparison, describe, taskLog, verificationFailure, verifying, type Copied, type TaskRun, type Verification } from './task-run.js';
+import type { KeyDifferences } from '../verification/key-diff.js';
 
 /**
  * An increment's slice that was DONE, compared at both ends before anything moves: by the content
@@ -44,19 +45,25 @@ export async function compareSlice(run: TaskRun, slice: Slice | null, size: numb
   await taskLog(run.ctx.db, run.task.id, 'INFO', `${what}: ${keys ? `${keys} keys differ (${diff.changed} changed, ${diff.added} new, ${diff.removed} gone)` : 'some key ranges differ'} among ${diff.sourceRows} rows: only they are replaced`);
   const patch: Slice = { value: null, location: '', spec: [], range: { ...range, only: diff.intervals } };
   const copied = await copySlice(run, patch, size);
-  return { patched: { rows: copied.written, bytes: copied.bytes, verification: await afterPatch(run, slice, counts, copied.written, counted ? null : sourceFingerprint) } };
+  return { patched: { rows: copied.written, bytes: copied.bytes, verification: await afterPatch(run, slice, diff, copied) } };
 }
 
 /**
  * The slice as a whole once its patch committed. Hashed, its destination must now hash as its
  * source did. Counted, every group but those compared row by row was found alike and the patch
- * was verified before its commit: the destination must now hold as many rows as the source.
+ * was verified before its commit: the destination must now hold as many rows as the source, its
+ * count before less the rows the patch replaced plus those its verification counted after (or,
+ * where the patch's intervals are not its keys alone, counted again).
  */
-async function afterPatch(run: TaskRun, slice: Slice | null, counts: { slice: string | null; sourceRows: number }, written: number, sourceFingerprint: string | null): Promise<Verification> {
+async function afterPatch(run: TaskRun, slice: Slice | null, diff: KeyDifferences, copied: SliceCopy): Promise<Verification> {
   const { task, writer } = run;
+  const { written } = copied;
+  const counts = { slice: slice?.value ?? null, sourceRows: diff.sourceRows };
+  const { sourceFingerprint, destinationFingerprint, destinationRowsReplaced: replaced } = diff;
   const verification: Verification = await verifying(run, async () => {
-    if (sourceFingerprint === null) {
-      const destinationRows = await writer.count(task.dst_db_name, task.dst_table_name, run.dstSlice(slice));
+    if (sourceFingerprint === null || destinationFingerprint === null) {
+      const inPatch = copied.verification?.destinationRows;
+      const destinationRows = replaced !== null && inPatch !== undefined ? diff.destinationRows - replaced + inPatch : await writer.count(task.dst_db_name, task.dst_table_name, run.dstSlice(slice));
       return { ...counts, destinationRows, written, ok: destinationRows === counts.sourceRows };
     }
     const after = await comparison(run, slice)!.fingerprints(Promise.resolve(sourceFingerprint));

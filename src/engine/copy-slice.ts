@@ -20,13 +20,14 @@ function destinationSlice(run: TaskRun, slice: Slice | null): Slice | null {
   return slicesAsFolders(run.destination.type) ? { ...slice, location: key } : { ...slice, column: SLICE_COLUMN };
 }
 
-type Copied = { written: number; bytes: number; verification: Verification | null };
+/** What copying a slice wrote, and its verification (null where the job verifies nothing). */
+export type SliceCopy = { written: number; bytes: number; verification: Verification | null };
 
 /**
  * Copies (or, for a verify-only job, only checks) one slice of `size` catalog bytes, verified before
  * its rows are committed (slice-check.ts); throws VerificationFailed on a mismatch, the slice rolled back.
  */
-export async function copySlice(run: TaskRun, slice: Slice | null, size: number | null): Promise<Copied> {
+export async function copySlice(run: TaskRun, slice: Slice | null, size: number | null): Promise<SliceCopy> {
   const { config } = run;
   const verifyOnly = config.taskType === VERIFY_ONLY;
   const sourceSum = switchOf(config.others, 'verify.checksum') ? new Checksum(run.columns) : null;
@@ -51,7 +52,7 @@ export async function removeSlice(run: TaskRun, slice: Slice | null): Promise<vo
 }
 
 /** A verify-only job's slice: the destination as committed, against the source (and its rows read through `sourceSum`). */
-async function checkOnly(run: TaskRun, slice: Slice | null, beside: SourceBeside | null, sourceSum: Checksum | null): Promise<Copied> {
+async function checkOnly(run: TaskRun, slice: Slice | null, beside: SourceBeside | null, sourceSum: Checksum | null): Promise<SliceCopy> {
   const { task, writer, reader } = run;
   if (sourceSum) for await (const b of guarded(run, reader.read(task.src_db_name, task.src_table_name, run.columns, slice), () => {})) sourceSum.add(b);
   const written = await writer.count(task.dst_db_name, task.dst_table_name, run.dstSlice(slice));
@@ -59,7 +60,7 @@ async function checkOnly(run: TaskRun, slice: Slice | null, beside: SourceBeside
 }
 
 /** Copies the slice; `beside` (undefined: no verification) is its source side read beside the copy, if any. */
-async function copyChecked(run: TaskRun, slice: Slice | null, beside: SourceBeside | null | undefined, sourceSum: Checksum | null): Promise<Copied> {
+async function copyChecked(run: TaskRun, slice: Slice | null, beside: SourceBeside | null | undefined, sourceSum: Checksum | null): Promise<SliceCopy> {
   const { task, config, reader, writer } = run;
   let bytes = 0;
   let verification: Verification | null = null;

@@ -32,6 +32,8 @@ export interface KeyDifferences {
   added: number;
   removed: number;
   changed: number;
+  /** The destination's rows in `intervals` as the second step counted them, where the intervals are its keys exactly (null otherwise). */
+  destinationRowsReplaced: number | null;
 }
 
 type Group = bigint | typeof NULL_KEYS;
@@ -70,7 +72,7 @@ export async function keyDifferences(source: HashedSlice, destination: HashedSli
   const width = greatest(span / MAX_GROUPS + 1n, MIN_WIDTH);
   const { a, b, all, differing, sourceFingerprint, destinationFingerprint } = await firstStep(source, destination, sourceKey, destinationKey, width, changed);
   const counted = changed === undefined ? null : { groups: all.length, mayHaveChanged: differing.length, hashed: false };
-  const found = { sourceRows: rowsOf(a), destinationRows: rowsOf(b), sourceFingerprint, destinationFingerprint, counted, added: 0, removed: 0, changed: 0 };
+  const found = { sourceRows: rowsOf(a), destinationRows: rowsOf(b), sourceFingerprint, destinationFingerprint, counted, added: 0, removed: 0, changed: 0, destinationRowsReplaced: null };
   if (differing.length === 0) return { ...found, intervals: [] };
   // Rows without a key are in no key interval: only replacing the whole slice removes them.
   if (differing.includes(NULL_KEYS)) return { ...found, intervals: null };
@@ -95,7 +97,9 @@ export async function keyDifferences(source: HashedSlice, destination: HashedSli
   }
   const added = keys.filter((k) => !y.has(k)).length;
   const removed = keys.filter((k) => !x.has(k)).length;
-  return { ...found, intervals: mergeIntervals(keys.map((k) => [k, k]), MAX_INTERVALS), added, removed, changed: keys.length - added - removed };
+  const intervals = mergeIntervals(keys.map((k) => [k, k]), MAX_INTERVALS);
+  const replaced = intervals.length === keys.length ? Number(keys.reduce((n, k) => n + (y.get(k)?.rows ?? 0n), 0n)) : null;
+  return { ...found, intervals, added, removed, changed: keys.length - added - removed, destinationRowsReplaced: replaced };
 }
 
 /**
