@@ -47,7 +47,10 @@ export class PostgresWriter implements DestinationWriter {
     }
     const keyIndex = key === undefined ? null : keyIndexName(db, table, key);
     const indexed = async () => keyIndex === null || (await this.client.query('SELECT 1 FROM pg_class WHERE oid = to_regclass($1)', [qualified(db, keyIndex)])).rowCount! > 0;
-    if (names.every((n) => present.has(n)) && (await indexed())) return { types: present, notes: [] };
+    if (names.every((n) => present.has(n)) && (await indexed())) {
+      if (key !== undefined) await this.summarize(db, table, key);
+      return { types: present, notes: [] };
+    }
     const { types, notes } = await this.typesFor(columns, definitions);
     const wanted = [...columns.map((c, i) => [c.name, types[i]!]), ...(partitioned ? [[SLICE_COLUMN, 'text']] : [])];
     await this.ddl(`openmms:ddl:${db}`, async () => {
@@ -64,9 +67,23 @@ export class PostgresWriter implements DestinationWriter {
       // Chunks are replaced by key range: each DELETE and check finds its rows through the index. A
       // chunk's rows arrive together, in adjacent pages, so a BRIN index (a key range per block of
       // pages) finds them nearly as well as a B-tree, at a fraction of its cost per row written.
-      if (keyIndex !== null) await this.client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(keyIndex)} ON ${target} USING brin (${quoteIdent(key!)})`);
+      if (keyIndex !== null) await this.client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(keyIndex)} ON ${target} USING brin (${quoteIdent(key!)}) WITH (autosummarize = on)`);
     });
     return { types: await this.columnsOf(db, table), notes };
+  }
+
+  /**
+   * Brings the key's BRIN index up to date with the pages written since it was last summarized. A
+   * BRIN index knows nothing of pages added after its creation until they are summarized (vacuum
+   * does it, when it comes by): until then every query by key range reads them all, a table's
+   * whole copy instead of one chunk's. Best effort: a lock held by a vacuum (which summarizes
+   * anyway), or an index this role does not own, leaves it as it is.
+   */
+  private async summarize(db: string, table: string, key: string): Promise<void> {
+    const index = quoteLiteral(qualified(db, keyIndexName(db, table, key)));
+    await this.client
+      .query(`BEGIN; SET LOCAL lock_timeout = '100ms'; SELECT brin_summarize_new_values(to_regclass(${index})); COMMIT`)
+      .catch(() => this.client.query('ROLLBACK').catch(() => {}));
   }
 
   /**
@@ -248,6 +265,9 @@ export class PostgresWriter implements DestinationWriter {
       await done;
       await beforeCommit?.(keys !== null && keys.length > 1 ? this.probeBatch(db, table, keys as string[]) : this.probe(db, table, keys?.[0] ?? null));
       await this.client.query('COMMIT');
+      // A chunk's pages summarized at once: the next chunk's checks read their own range only.
+      const range = keys?.find((k) => typeof k !== 'string');
+      if (range !== undefined && typeof range !== 'string') await this.summarize(db, table, range.column);
       return written;
     } catch (err) {
       // The server refused the COPY first (a constraint, a full disk): its reason is the one to report.
