@@ -98,7 +98,9 @@ export async function keyDifferences(source: HashedSlice, destination: HashedSli
   const added = keys.filter((k) => !y.has(k)).length;
   const removed = keys.filter((k) => !x.has(k)).length;
   const intervals = mergeIntervals(keys.map((k) => [k, k]), MAX_INTERVALS);
-  const replaced = intervals.length === keys.length ? Number(keys.reduce((n, k) => n + (y.get(k)?.rows ?? 0n), 0n)) : null;
+  // Intervals that merged only keys that touch hold no other key: the rows they replace are those keys'.
+  const spanned = intervals.reduce((n, [lo, hi]) => n + hi - lo + 1n, 0n);
+  const replaced = spanned === BigInt(keys.length) ? Number(keys.reduce((n, k) => n + (y.get(k)?.rows ?? 0n), 0n)) : null;
   return { ...found, intervals, added, removed, changed: keys.length - added - removed, destinationRowsReplaced: replaced };
 }
 
