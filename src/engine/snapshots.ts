@@ -38,7 +38,6 @@ interface Held {
   snapshot: SourceSnapshot;
 }
 
-
 export class SnapshotRegistry {
   private readonly held = new Map<string, Held>();
   /** Opening one per run at a time: a run's tasks starting together share it. */

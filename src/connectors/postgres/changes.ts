@@ -34,7 +34,7 @@ export function postgresChanges(client: pg.Client, typeDefinitions: (natives: st
       'SELECT s.system_identifier::text AS system, c.timeline_id AS timeline, to_regclass($1)::oid::text AS oid FROM pg_control_system() s, pg_control_checkpoint() c',
       [qualified(db, table)],
     );
-    const natives = columns.map((c) => c.native ?? '');
+    const natives = columns.flatMap((c) => (c.native === undefined ? [] : [c.native]));
     const definitions = [...(await typeDefinitions(natives)).entries()].sort();
     const shape = createHash('sha256').update(JSON.stringify([columns.map((c) => [c.name, c.native ?? null]), definitions])).digest('hex').slice(0, 32);
     const { system, timeline, oid } = rows[0]!;
@@ -57,7 +57,7 @@ export function postgresChanges(client: pg.Client, typeDefinitions: (natives: st
       const from = BigInt(since.position);
       // age() measures 32-bit ids back from one point per transaction: within 2^31 of it. A mark a
       // billion transactions old is not trusted (the next complete run leaves a new one).
-      if (id === null || id !== since.identity || from > xmax || xmax - from >= 1n << 30n) return null;
+      if (id !== since.identity || from > xmax || xmax - from >= 1n << 30n) return null;
       // A row may be new when it was written no further back than the mark. age() of a row frozen
       // long ago (its 32 bits aliasing a recent id, or wrapping negative) only errs toward "new".
       return `age(xmin) <= age('${from % (1n << 32n)}'::xid)`;
