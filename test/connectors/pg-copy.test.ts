@@ -126,9 +126,8 @@ describe('PostgreSQL reader and writer', () => {
     }
   });
 
-  // A BRIN index summarizes no page written after its creation until told, and a table never
-  // analyzed has the planner guess: either way every query by key range would read the whole table.
-  it("keeps the key's BRIN index summarized and the table analyzed as chunks commit, so a chunk's queries read its own pages", async () => {
+  // A BRIN index summarizes no page written after its creation until told: every query by key range would read them all.
+  it("keeps the key's BRIN index summarized as chunks commit, so a chunk's queries read its own pages", async () => {
     const writer = await PostgresWriter.open(conn);
     try {
       const columns: DataColumn[] = [{ name: 'id', type: { kind: 'int64' } }, { name: 'pad', type: { kind: 'string' } }];
@@ -141,8 +140,6 @@ describe('PostgreSQL reader and writer', () => {
       const { rows: [pages] } = await admin.query("SELECT pg_relation_size('brin.t') / current_setting('block_size')::int AS n");
       expect(Number(pages.n)).toBeGreaterThan(1000); // more than 128-page ranges enough to tell
       expect((await admin.query('SELECT brin_summarize_new_values($1::regclass) AS n', [index.name])).rows[0].n).toBe(0);
-      // And analyzed: a table the planner knows nothing of is read whole for a range of it.
-      expect((await admin.query("SELECT reltuples FROM pg_class WHERE oid = 'brin.t'::regclass")).rows[0].reltuples).toBeGreaterThan(0);
     } finally {
       await writer.close();
     }

@@ -48,7 +48,7 @@ export class PostgresWriter implements DestinationWriter {
     const keyIndex = key === undefined ? null : keyIndexName(db, table, key);
     const indexed = async () => keyIndex === null || (await this.client.query('SELECT 1 FROM pg_class WHERE oid = to_regclass($1)', [qualified(db, keyIndex)])).rowCount! > 0;
     if (names.every((n) => present.has(n)) && (await indexed())) {
-      if (key !== undefined) await this.keepReadable(db, table, key);
+      if (key !== undefined) await this.summarize(db, table, key);
       return { types: present, notes: [] };
     }
     const { types, notes } = await this.typesFor(columns, definitions);
@@ -73,26 +73,17 @@ export class PostgresWriter implements DestinationWriter {
   }
 
   /**
-   * Keeps a chunked table readable by key range, as autovacuum would when it comes by (a minute or
-   * more later). Its BRIN index summarizes no page written after its creation until told, and a
-   * table never analyzed (or changed by more than half since) has the planner guess: either way a
-   * query for one chunk's rows reads the whole table, in parallel workers. So the pages written
-   * since are summarized, and stale statistics taken again. Best effort: a lock held by a vacuum
-   * (which does both), or a table this role does not own, leaves it as it is.
+   * Brings the key's BRIN index up to date with the pages written since it was last summarized. A
+   * BRIN index knows nothing of pages added after its creation until they are summarized (vacuum
+   * does it, when it comes by): until then every query by key range reads them all, a table's
+   * whole copy instead of one chunk's. Best effort: a lock held by a vacuum (which summarizes
+   * anyway), or an index this role does not own, leaves it as it is.
    */
-  private async keepReadable(db: string, table: string, key: string): Promise<void> {
-    const target = qualified(db, table);
+  private async summarize(db: string, table: string, key: string): Promise<void> {
     const index = quoteLiteral(qualified(db, keyIndexName(db, table, key)));
-    try {
-      const { rows } = await this.client.query<{ stale: boolean }>(
-        'SELECT c.reltuples < 0 OR coalesce(s.n_mod_since_analyze, 0) > c.reltuples / 2 AS stale FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.oid = to_regclass($1)',
-        [target],
-      );
-      const analyze = rows[0]?.stale ? `ANALYZE ${target};` : '';
-      await this.client.query(`BEGIN; SET LOCAL lock_timeout = '100ms'; SELECT brin_summarize_new_values(to_regclass(${index})); ${analyze} COMMIT`);
-    } catch {
-      await this.client.query('ROLLBACK').catch(() => {});
-    }
+    await this.client
+      .query(`BEGIN; SET LOCAL lock_timeout = '100ms'; SELECT brin_summarize_new_values(to_regclass(${index})); COMMIT`)
+      .catch(() => this.client.query('ROLLBACK').catch(() => {}));
   }
 
   /**
@@ -274,9 +265,9 @@ export class PostgresWriter implements DestinationWriter {
       await done;
       await beforeCommit?.(keys !== null && keys.length > 1 ? this.probeBatch(db, table, keys as string[]) : this.probe(db, table, keys?.[0] ?? null));
       await this.client.query('COMMIT');
-      // At once, not when autovacuum comes by: the next chunk's checks read their own range only.
+      // A chunk's pages summarized at once: the next chunk's checks read their own range only.
       const range = keys?.find((k) => typeof k !== 'string');
-      if (range !== undefined && typeof range !== 'string') await this.keepReadable(db, table, range.column);
+      if (range !== undefined && typeof range !== 'string') await this.summarize(db, table, range.column);
       return written;
     } catch (err) {
       // The server refused the COPY first (a constraint, a full disk): its reason is the one to report.
