@@ -4,6 +4,7 @@ import { oldestMark, sliceMark } from './change-marks.js';
 import { markUnchanged, movePartitions, moveTable } from '../store/catalog-status.js';
 import type { Database, MigrationStatus, TaskPartitionRow } from '../store/schema.js';
 import { checksContent, describe, sliceOf, StopRequested, taskLog, type Copied, type TaskRun } from './task-run.js';
+import { VERIFY_ONLY } from '../jobs/config.js';
 
 /**
  * The catalog status of what parts copy (their partitions, or an unpartitioned table), in the
@@ -48,8 +49,11 @@ export async function recordRemoved(run: TaskRun, part: TaskPartitionRow): Promi
  */
 export async function recordCopied(run: TaskRun, done: { part: TaskPartitionRow; copied: Copied }[], failed: TaskPartitionRow[] = [], unchanged = false): Promise<void> {
   const { db } = run.ctx;
-  // A slice made exact and verified by its contents keeps the snapshot it was read in (engine/change-marks.ts).
-  const exact = done.every(({ copied }) => copied.verification?.ok === true) && checksContent(run.config);
+  // A slice made exact and verified by its contents keeps the snapshot it was read in (engine/change-marks.ts);
+  // a job that verifies nothing vouches for no snapshot (what it patched was never compared).
+  const { config } = run;
+  const verified = (config.enableVerification || config.taskType === VERIFY_ONLY) && checksContent(config);
+  const exact = verified && done.every(({ copied }) => copied.verification?.ok === true);
   const changeMark = exact && done.length > 0 ? await sliceMark(run) : null;
   const results = done.map(({ part, copied }) => ({ ...copied, seq: part.seq, verification: copied.verification && JSON.stringify(copied.verification), changeMark }));
   await slicesDone(db, run.task.id, results, async (tx) => {

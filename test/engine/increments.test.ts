@@ -159,6 +159,14 @@ describe('increments decided by the fingerprints of both ends', () => {
       // That run made the table exact again: counting resumes.
       expect(await start(sourceId, jobId)).toEqual({ status: 'DONE', rows: 0 });
       expect(await counted()).toBe(3);
+
+      // A job that verifies nothing vouches for no snapshot: after it, the next increment hashes again.
+      await pgQuery(src.url, 'UPDATE m SET v = 6 WHERE id = 2');
+      const unverified = (await call('POST', `/datasources/${sourceId}/jobs`, { name: 'm-unverified', srcDbName: 'public', dstDbName: 'inc_marks', tables: ['m'], enableVerification: false, others: { 'task.chunk.rows': 2000 } })).jobId;
+      expect(await settle(sourceId, unverified)).toEqual({ status: 'DONE', rows: 1 });
+      expect(await start(sourceId, jobId)).toEqual({ status: 'DONE', rows: 0 });
+      expect(await counted()).toBe(0);
+      await ends();
     } finally {
       await open.end().catch(() => {});
       await src.drop();
