@@ -28,7 +28,16 @@ export function postgresChanges(client: pg.Client, typeDefinitions: (natives: st
            THEN has_function_privilege('pg_control_system()', 'EXECUTE') AND has_function_privilege('pg_control_checkpoint()', 'EXECUTE') ELSE false END AS ok`,
       )
       .then((r) => r.rows[0]!.ok === true));
-  const identity = async (db: string, table: string, columns: DataColumn[]) => {
+  // Asked once per table and columns for the reader's life (a task's): an increment asks before it
+  // reads, and the mark it leaves then names what was true when the reading began.
+  const identities = new Map<string, Promise<string | null>>();
+  const identity = (db: string, table: string, columns: DataColumn[]) => {
+    const key = JSON.stringify([db, table, columns.map((c) => [c.name, c.native ?? null])]);
+    let found = identities.get(key);
+    if (!found) identities.set(key, (found = identityNow(db, table, columns)));
+    return found;
+  };
+  const identityNow = async (db: string, table: string, columns: DataColumn[]) => {
     if (!(await canTell())) return null;
     const { rows } = await client.query<{ system: string; timeline: number; oid: string | null }>(
       'SELECT s.system_identifier::text AS system, c.timeline_id AS timeline, to_regclass($1)::oid::text AS oid FROM pg_control_system() s, pg_control_checkpoint() c',
