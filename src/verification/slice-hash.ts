@@ -88,33 +88,49 @@ export interface KeyGroup extends Bucket {
   max: bigint;
 }
 
+/** A group's least and greatest key, as perKeyGroup reads them. */
+interface KeySpan {
+  min: bigint;
+  max: bigint;
+}
+
+/**
+ * The rows of `rows` (a FROM item) grouped by their integer key divided by `width`: per group,
+ * `aggregates` (over the inner query's `k`, the key, and its `extra` columns) and the least and
+ * greatest key (a group per key, width 1, spans only its own). One text per group, not several
+ * values: a key-by-key answer holds a row per key, and each value read is an object. Rows without a
+ * key (a destination may hold some) are the group NULL_KEYS.
+ */
+async function perKeyGroup(side: HashedSlice, key: string, width: bigint, rows: string, extra: string, aggregates: string[]): Promise<{ group: bigint | typeof NULL_KEYS; values: string[]; span: KeySpan }[]> {
+  const d = dialectOf(side);
+  const k = d.ident(key);
+  const orNull = (e: string) => `coalesce(${d.text(e)}, 'n')`;
+  const spans = width === 1n ? [] : [orNull('min(k)'), orNull('max(k)')];
+  const sql = `SELECT concat_ws(':', ${[orNull('g'), ...aggregates, ...spans].join(', ')}) FROM (SELECT ${width === 1n ? k : d.quotient(k, width)} AS g, ${k} AS k${extra} FROM ${rows}${d.fence}) t GROUP BY g`;
+  return (await side.probe.query(sql)).map(([text]) => {
+    const [g, ...rest] = String(text).split(':') as [string, ...string[]];
+    const values = rest.slice(0, rest.length - spans.length);
+    const [min = g, max = g] = rest.slice(values.length);
+    return g === 'n' ? { group: NULL_KEYS, values, span: { min: 0n, max: 0n } } : { group: BigInt(g), values, span: { min: BigInt(min), max: BigInt(max) } };
+  });
+}
+
 /**
  * The slice's rows grouped by their integer key `key` (this end's column name) divided by `width`
- * (1: a group per key); when `within` is given, only the rows of those groups of a coarser width
- * (one IN list, which every engine looks up by hash or search, not term by term). Rows without a
- * key (a destination may hold some) are the group NULL_KEYS.
+ * (1: a group per key), with their hashes' sums; when `within` is given, only the rows of those
+ * groups of a coarser width (one IN list, which every engine looks up by hash or search, not term
+ * by term).
  */
 export async function keyGroups(side: HashedSlice, key: string, width: bigint, within?: { width: bigint; groups: bigint[] }): Promise<Map<bigint | typeof NULL_KEYS, KeyGroup>> {
   const d = dialectOf(side);
-  const k = d.ident(key);
-  const rows = within ? `(SELECT * FROM ${side.probe.from}) s WHERE ${d.quotient(k, within.width)} IN (${within.groups.join(', ')})` : side.probe.from;
-  // One text per group, not six values: a key-by-key answer holds a row per key, and each value read is an object.
-  const orNull = (e: string) => `coalesce(${d.text(e)}, 'n')`;
-  const fields = [orNull('g'), sums(d), ...(width === 1n ? [] : [orNull('min(k)'), orNull('max(k)')])];
-  const sql = `SELECT concat_ws(':', ${fields.join(', ')}) FROM (SELECT ${width === 1n ? k : d.quotient(k, width)} AS g, ${k} AS k, ${d.rowHash(side.columns, side.scheme)} AS h FROM ${rows}${d.fence}) t GROUP BY g`;
-  const out = new Map<bigint | typeof NULL_KEYS, KeyGroup>();
-  for (const [text] of await side.probe.query(sql)) {
-    const [g, n, high, low, min = g, max = g] = String(text).split(':') as [string, string, string, string, string?, string?];
-    out.set(g === 'n' ? NULL_KEYS : BigInt(g), { ...bucketOf(n, high, low), min: g === 'n' ? 0n : BigInt(min), max: g === 'n' ? 0n : BigInt(max) });
-  }
-  return out;
+  const rows = within ? `(SELECT * FROM ${side.probe.from}) s WHERE ${d.quotient(d.ident(key), within.width)} IN (${within.groups.join(', ')})` : side.probe.from;
+  const groups = await perKeyGroup(side, key, width, rows, `, ${d.rowHash(side.columns, side.scheme)} AS h`, [sums(d)]);
+  return new Map(groups.map(({ group, values: [n, high, low], span }) => [group, { ...bucketOf(n, high, low), ...span }]));
 }
 
 /** A group of rows by key as keyCounts sees it, without hashing: its rows and keys, and whether any may be new since a mark. */
-export interface CountedGroup {
+export interface CountedGroup extends KeySpan {
   rows: bigint;
-  min: bigint;
-  max: bigint;
   changed: boolean;
 }
 
@@ -125,17 +141,9 @@ export interface CountedGroup {
  */
 export async function keyCounts(side: HashedSlice, key: string, width: bigint, changed?: string): Promise<Map<bigint | typeof NULL_KEYS, CountedGroup>> {
   const d = dialectOf(side);
-  const k = d.ident(key);
-  const orNull = (e: string) => `coalesce(${d.text(e)}, 'n')`;
-  const fields = [orNull('g'), d.text('count(*)'), orNull('min(k)'), orNull('max(k)'), d.text(changed === undefined ? '0' : 'max(c)')];
   const flag = changed === undefined ? '' : `, CASE WHEN ${changed} THEN 1 ELSE 0 END AS c`;
-  const sql = `SELECT concat_ws(':', ${fields.join(', ')}) FROM (SELECT ${d.quotient(k, width)} AS g, ${k} AS k${flag} FROM ${side.probe.from}${d.fence}) t GROUP BY g`;
-  const out = new Map<bigint | typeof NULL_KEYS, CountedGroup>();
-  for (const [text] of await side.probe.query(sql)) {
-    const [g, n, min, max, c] = String(text).split(':') as [string, string, string, string, string];
-    out.set(g === 'n' ? NULL_KEYS : BigInt(g), { rows: BigInt(n), min: g === 'n' ? 0n : BigInt(min), max: g === 'n' ? 0n : BigInt(max), changed: c === '1' });
-  }
-  return out;
+  const groups = await perKeyGroup(side, key, width, side.probe.from, flag, [d.text('count(*)'), d.text(changed === undefined ? '0' : 'max(c)')]);
+  return new Map(groups.map(({ group, values: [n, c], span }) => [group, { rows: BigInt(n!), changed: c === '1', ...span }]));
 }
 
 /** keyGroups' group of the rows whose key is NULL. */

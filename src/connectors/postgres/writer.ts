@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import pg from 'pg';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import type { Connection } from '../engines.js';
-import { keyIndexName, keyText, linesIn, SLICE_COLUMN, tableAsNeeded, type EnsuredTable, type TableSchema, sliceCondition, slicesCondition, tagOf, type BeforeCommit, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type SliceKey, type SlicePair, type SliceProbe, type SourceReader } from '../data.js';
+import { keyIndexName, keyText, linesIn, SLICE_COLUMN, tableAsNeeded, type EnsuredTable, type TableSchema, sliceCondition, slicesCondition, tagOf, type BeforeCommit, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type SliceKey, type SlicePair, type SliceProbe, type SourceReader, type KeyRange } from '../data.js';
 import { connectPostgres, qualified, quoteIdent } from './connect.js';
 import { quoteLiteral } from '../sql.js';
 import { encodeCopyRow } from './copy-text.js';
@@ -266,8 +266,8 @@ export class PostgresWriter implements DestinationWriter {
       await beforeCommit?.(keys !== null && keys.length > 1 ? this.probeBatch(db, table, keys as string[]) : this.probe(db, table, keys?.[0] ?? null));
       await this.client.query('COMMIT');
       // A chunk's pages summarized at once: the next chunk's checks read their own range only.
-      const range = keys?.find((k) => typeof k !== 'string');
-      if (range !== undefined && typeof range !== 'string') await this.summarize(db, table, range.column);
+      const range = keys?.find((k): k is KeyRange => typeof k !== 'string');
+      if (range !== undefined) await this.summarize(db, table, range.column);
       return written;
     } catch (err) {
       // The server refused the COPY first (a constraint, a full disk): its reason is the one to report.

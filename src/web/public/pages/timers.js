@@ -7,11 +7,14 @@ const HINTS = { Daily: 'HH:MM, e.g. 02:30', Hourly: 'minute, e.g. 15', Cron: 'cr
 const EMPTY = { name: '', scheduleType: 'Daily', value: '', timezone: 'UTC', srcDbName: '', dstDbName: '', only: '', except: '', enableVerification: true };
 const list = (text) => text.split(',').map((s) => s.trim()).filter(Boolean);
 
+/** The tables a template names: its `tables` if it was made with them, else its white list. */
+const onlyTables = (config) => (config.tables.length ? config.tables : config.tableWhiteList);
+
 /** What a timer's jobs copy: its template, in a line. */
 function template(t) {
   if (!t.config) return html`<span class="muted">re-runs the jobs made with it</span>`;
-  const { tables, tableWhiteList, tableBlackList, dstDbName, enableVerification } = t.config;
-  const only = tables.length ? tables : tableWhiteList;
+  const { tableBlackList, dstDbName, enableVerification } = t.config;
+  const only = onlyTables(t.config);
   const names = `${only.length ? only.join(', ') : 'all tables'}${tableBlackList.length ? ` except ${tableBlackList.join(', ')}` : ''}`;
   return `${t.srcDbName}: ${names}${dstDbName ? ` → ${dstDbName}` : ''}${enableVerification ? '' : ', not verified'}`;
 }
@@ -20,7 +23,7 @@ function template(t) {
 const formOf = (t) => ({
   ...EMPTY,
   name: t.name, scheduleType: t.scheduleType, value: t.value, timezone: t.timezone, srcDbName: t.srcDbName ?? '',
-  ...(t.config && { dstDbName: t.config.dstDbName ?? '', only: (t.config.tables.length ? t.config.tables : t.config.tableWhiteList).join(', '), except: t.config.tableBlackList.join(', '), enableVerification: t.config.enableVerification }),
+  ...(t.config && { dstDbName: t.config.dstDbName ?? '', only: onlyTables(t.config).join(', '), except: t.config.tableBlackList.join(', '), enableVerification: t.config.enableVerification }),
 });
 
 /** A timer's firings: the jobs it made (or why it made none). */
@@ -77,6 +80,8 @@ export function TimersPage({ sourceId }) {
     }, 'Timer created.');
   };
   const fixedTables = editing?.config?.tables.length > 0;
+  // A timer made without a template (it re-runs its jobs) has only a schedule to edit.
+  const templated = !editing || editing.config !== null;
   return html`
     <div class="crumbs"><a href="#/sources">Data sources</a> / timers</div>
     <h1>Timers</h1>
@@ -114,7 +119,7 @@ export function TimersPage({ sourceId }) {
         <${Field} label="Schedule"><select name="scheduleType" value=${form.scheduleType} onChange=${set('scheduleType')}>${Object.keys(HINTS).map((t) => html`<option>${t}</option>`)}</select><//>
         <${Field} label="Value (${HINTS[form.scheduleType]})"><input name="value" required value=${form.value} onInput=${set('value')} /><//>
         <${Field} label="Time zone"><input name="timezone" value=${form.timezone} onInput=${set('timezone')} /><//>
-        ${editing && !editing.config
+        ${!templated
           ? null
           : html`
               <${Field} label="Source database">
@@ -128,7 +133,7 @@ export function TimersPage({ sourceId }) {
             `}
       </div>
       ${editing ? html`<p class="muted small">A timer keeps its source and destination databases${fixedTables ? ' and the tables it was created with' : ''}: for others, create a new timer.</p>` : null}
-      ${editing && !editing.config
+      ${!templated
         ? null
         : html`<div class="row" style="margin-top:.6rem">
             <${Check} label="Verify contents" checked=${form.enableVerification} onChange=${(v) => setForm({ ...form, enableVerification: v })} />
