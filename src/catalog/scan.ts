@@ -6,6 +6,7 @@ import { countPartitions, countTables } from '../store/catalog-status.js';
 import type { Database, MigrationStatus } from '../store/schema.js';
 import type { StatusDelta } from '../store/rollup.js';
 import { formatSpec } from '../connectors/partition-spec.js';
+import { decodeCuts } from '../connectors/cuts.js';
 import type { Sandbox } from '../security/sandbox.js';
 
 /**
@@ -128,10 +129,24 @@ export class CatalogScan {
     return id;
   }
 
+  /**
+   * Where a table without partitions or an integer key is cut into chunks (JSON Cuts): the cut
+   * points the catalog holds while the table's columns stay as they were and it has not doubled
+   * (so its chunks keep their destination tags from run to run), else the source's anew.
+   */
+  private async cutsOf(catalog: SourceCatalog, dbName: string, meta: TableMeta, existing: { columns: string; cuts: string | null; dropped: number } | undefined): Promise<string | null> {
+    if (meta.partitionColumns.length || meta.chunkKey || !catalog.cuts) return null;
+    const kept = existing && !existing.dropped && existing.columns === JSON.stringify(meta.columns) ? decodeCuts(existing.cuts) : null;
+    if (kept && meta.rows <= 2 * kept.rows) return existing!.cuts;
+    const found = await catalog.cuts(dbName, meta);
+    return found ? JSON.stringify(found) : null;
+  }
+
   private async scanTable(catalog: SourceCatalog, dbId: number, dbName: string, meta: TableMeta): Promise<void> {
     this.result.tables++;
     const label = `${dbName}.${meta.name}`;
     const partitioned = meta.partitionColumns.length > 0;
+    const existing = await this.db.selectFrom('catalog_tables').select(['id', 'fingerprint', 'dropped', 'status', 'last_ddl_time', 'columns', 'cuts']).where('db_id', '=', dbId).where('name', '=', meta.name).executeTakeFirst();
     const fields = {
       comment: meta.comment,
       columns: JSON.stringify(meta.columns),
@@ -140,12 +155,12 @@ export class CatalogScan {
       chunk_key: meta.chunkKey?.column ?? null,
       key_min: meta.chunkKey?.min ?? null,
       key_max: meta.chunkKey?.max ?? null,
+      cuts: await this.cutsOf(catalog, dbName, meta, existing),
       fingerprint: meta.fingerprint,
       last_ddl_time: meta.lastModified ?? this.now,
       scan_id: this.scanId,
       update_time: this.now,
     };
-    const existing = await this.db.selectFrom('catalog_tables').select(['id', 'fingerprint', 'dropped', 'status', 'last_ddl_time']).where('db_id', '=', dbId).where('name', '=', meta.name).executeTakeFirst();
     let tableId: number;
     if (!existing || existing.dropped) {
       tableId = await this.db.transaction().execute(async (tx) => {

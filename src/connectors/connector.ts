@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { decodeStored } from '../store/stored-json.js';
+import type { Cuts } from './data.js';
 /** What a catalog scan learns of one column. */
 const ColumnMetaSchema = Type.Object({
   name: Type.String(),
@@ -64,6 +65,12 @@ export interface SourceCatalog {
   databases(): Promise<string[]>;
   tables(db: string, only?: string[]): Promise<TableMeta[]>;
   partitions(db: string, table: TableMeta): AsyncIterable<PartitionMeta[]>;
+  /**
+   * Where an unpartitioned table without an integer key can be cut into chunks (connectors/cuts.ts),
+   * null where nowhere. It may read the whole key: a scan asks only when the catalog holds none
+   * for the table, or the table has doubled since.
+   */
+  cuts?(db: string, table: TableMeta): Promise<Cuts | null>;
   close(): Promise<void>;
 }
 

@@ -64,12 +64,56 @@ export interface KeyRange {
   only?: [bigint, bigint][];
 }
 
+/**
+ * How a table without an integer key is cut into chunks, in the source's own order: by its primary
+ * key's first column (compared as the source compares it), by SQLite's rowid, or by a lake table's
+ * file names. Only the source can tell which rows such bounds hold (a destination may order text
+ * otherwise), so the destination knows each chunk by a tag (cutTag, in SLICE_COLUMN), as it knows a
+ * partition.
+ */
+export type CutKind = 'key' | 'rowid' | 'file';
+
+/** A table's cut points as a scan found them: the bounds of about equal slices of its rows, ascending. */
+export interface Cuts {
+  by: CutKind;
+  column: string;
+  bounds: string[];
+  /** The table's rows when they were found (a scan finds them again once it has doubled). */
+  rows: number;
+}
+
+/** A chunk cut at the source: `lo <= column < hi` in the source's order, null an open end. */
+export interface Cut {
+  by: CutKind;
+  column: string;
+  lo: string | null;
+  hi: string | null;
+}
+
+/** The destination's name of a cut chunk: stable while its bounds are (a scan keeps a table's cut points). */
+export const cutTag = (c: Cut): string => `chunk:${createHash('sha256').update(JSON.stringify([c.by, c.column, c.lo, c.hi])).digest('hex').slice(0, 24)}`;
+
+/** A cut chunk as text (logs). */
+export const cutText = (c: Cut): string => `${c.by === 'file' ? 'files' : c.column} in [${c.lo === null ? '-inf' : `'${c.lo}'`}, ${c.hi === null ? 'inf' : `'${c.hi}'`})`;
+
+/** The rows of a cut chunk in a SQL source's quoting; a rowid's bounds are integers, a key's literals the engine takes in the column's type. */
+function cutCondition(c: Cut, quote: (name: string) => string, literal: (text: string) => string): string {
+  const col = c.by === 'rowid' ? 'rowid' : quote(c.column);
+  const bound = (b: string) => (c.by === 'rowid' ? BigInt(b).toString() : literal(b));
+  // The first chunk also holds rows whose column is NULL (none, while it leads the primary key).
+  const below = c.hi === null ? null : c.lo === null ? `(${col} < ${bound(c.hi)} OR ${col} IS NULL)` : `${col} < ${bound(c.hi)}`;
+  const bounds = [c.lo === null ? null : `${col} >= ${bound(c.lo)}`, below].filter((b) => b !== null);
+  return bounds.length ? bounds.join(' AND ') : '1 = 1';
+}
+
 /** One unit of copy: a partition of a table, a whole table without partitions, or a chunk of one. */
 export interface Slice {
   /** Canonical partition value (`p1=v1/p2=v2`), null for a whole table or a chunk of one. */
   value: string | null;
   /** A chunk's key range (value null). */
   range?: KeyRange;
+  /** A chunk cut in the source's order (value null; at the destination, rows tagged cutTag). */
+  cut?: Cut;
   /** Where the source keeps it (catalog `location`). */
   location: string;
   spec: [string, string][];
@@ -245,6 +289,7 @@ function keysCondition(c: string, intervals: [bigint, bigint][]): string {
  */
 export function readCondition(slice: Slice | null, quote: (name: string) => string, literal: (text: string) => string): string | null {
   if (slice?.range) return rangeCondition(slice.range, quote);
+  if (slice?.cut) return cutCondition(slice.cut, quote, literal);
   if (slice?.column) return `${quote(slice.column)} = ${literal(slice.value!)}`;
   return null;
 }
@@ -259,6 +304,12 @@ export function slicesCondition(keys: SliceKey[], quote: (name: string) => strin
   const tags = keys.filter((k) => typeof k === 'string');
   const ranges = keys.filter((k) => typeof k !== 'string');
   return [...(tags.length ? [`${quote(SLICE_COLUMN)} IN (${tags.map(literal).join(', ')})`] : []), ...ranges.map((r) => `(${rangeCondition(r, quote)})`)].join(' OR ');
+}
+
+/** The rows of a tagged table tagged with none of `keep`, or with no tag. */
+export function otherTagsCondition(keep: string[], quote: (name: string) => string, literal: (text: string) => string): string {
+  const c = quote(SLICE_COLUMN);
+  return keep.length ? `${c} IS NULL OR ${c} NOT IN (${keep.map(literal).join(', ')})` : '1 = 1';
 }
 
 /** The value a destination row of the slice carries in SLICE_COLUMN (none for a whole table or a chunk). */
@@ -317,6 +368,11 @@ export interface DestinationWriter {
    * replacing its rows with none (a lake's folder). Without it, `replace` with no rows.
    */
   removeSlice?(db: string, table: string, slice: SliceKey | null): Promise<void>;
+  /**
+   * Removes, from a table whose rows carry their slice's tag (SLICE_COLUMN), every row tagged with
+   * none of `keep`, or with no tag: those of a cut the table's chunks no longer have.
+   */
+  removeOtherTags?(db: string, table: string, keep: string[]): Promise<void>;
   /**
    * Where slices are folders (a lake): what the table's folder holds outside every slice's place,
    * as paths below it (at most a hundred). `slices`: the folders of every partition the source has

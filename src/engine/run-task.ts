@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { decodeColumns } from '../connectors/connector.js';
-import type { DataColumn, Slice, SliceKey } from '../connectors/data.js';
 import type { Engine } from '../connectors/engines.js';
+import { cutTag, type DataColumn, type Slice, type SliceKey } from '../connectors/data.js';
 import { logicalType, openWriter, partitionSliceName, slicesAsFolders } from '../connectors/index.js';
 import { decodeJobConfig } from '../jobs/config.js';
 import type { Database, TaskRow } from '../store/schema.js';
@@ -14,21 +14,22 @@ import { batches, canBatch, copyBatch, type SizedPart } from './copy-batch.js';
 import { copySlice, removeSlice } from './copy-slice.js';
 import { compareSlice } from './compare-slice.js';
 import { compareBatch } from './compare-batch.js';
-import { checkOutsideSlices } from './whole-table.js';
+import { checkOutsideSlices, removeOtherCuts } from './whole-table.js';
 import { mark, markUnfinished, recordCopied, recordRemoved } from './slice-status.js';
 import type { Holder } from '../jobs/ledger/tasks.js';
 import { VERIFY_ONLY } from '../jobs/config.js';
 import { describe, sliceOf, StopRequested, taskLog, type TaskContext, type TaskRun } from './task-run.js';
 
 /**
- * The destination's name of a source slice: a chunk's key range on the destination's column, or a
- * partition's name there (its value, or in a lake its folder: connectors/index.ts partitionSliceName).
+ * The destination's name of a source slice: a chunk's key range on the destination's column, a cut
+ * chunk's tag, or a partition's name there (its value, or in a lake its folder: connectors/index.ts partitionSliceName).
  */
 async function sliceNaming(db: Kysely<Database>, engine: Engine, task: TaskRow, columnMapping: Record<string, string>): Promise<(slice: Slice | null) => SliceKey | null> {
   const exact = !slicesAsFolders(engine) || !(await db.selectFrom('catalog_partitions').select('id').where('table_id', '=', task.table_id).where('exact', '=', 0).where('dropped', '=', 0).limit(1).executeTakeFirst());
   return (slice) => {
     if (slice === null) return null;
     if (slice.range) return { ...slice.range, column: columnMapping[slice.range.column] ?? slice.range.column };
+    if (slice.cut) return cutTag(slice.cut);
     return slice.value === null ? null : partitionSliceName(engine, slice.value, exact);
   };
 }
@@ -71,7 +72,7 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
   try {
     const { open: openSource, shared: concurrentReaders, note } = await snapshot;
     if (note) await taskLog(db, task.id, note.level, note.message);
-    const run: TaskRun = { ctx, task, holder, phase: 'SCHEMA', config, signal, columns, dstColumns, partitioned, key: partitioned ? null : tableKeyOf(table), lastMark: table.change_mark, sourceType: source.type, dstSlice: await sliceNaming(db, destination.type, task, config.columnMapping), destination, reader, openSource, concurrentReaders, writer, meter };
+    const run: TaskRun = { ctx, task, holder, phase: 'SCHEMA', config, signal, columns, dstColumns, partitioned, cut: false, key: partitioned ? null : tableKeyOf(table), lastMark: table.change_mark, sourceType: source.type, dstSlice: await sliceNaming(db, destination.type, task, config.columnMapping), destination, reader, openSource, concurrentReaders, writer, meter };
     // The destination, or what its name leads to, may have changed since the job was created, and a
     // grant may have ended with its key: the files and the table must still be this data source's to use.
     if (resolved.endpoint.key !== source.row.destination_endpoint) await setDestinationEndpoint(db, source.row.id, resolved.endpoint.key);
@@ -79,17 +80,18 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
     const guard = new DestinationGuard(db, ctx.sandbox);
     const dstTable = { db: task.dst_db_name, table: task.dst_table_name };
     await guard.claim(source, [dstTable], { endpoint: resolved.endpoint.key });
-    const parts = await db
+    const all = await db
       .selectFrom('task_partitions as tp')
       .leftJoin('catalog_partitions as cp', 'cp.id', 'tp.partition_id')
       .selectAll('tp')
       .select('cp.size')
       .where('tp.task_id', '=', taskId)
-      .where('tp.status', '!=', 'DONE')
       .orderBy('tp.seq')
       .execute()
       // A whole table's slice has the table's size, a chunk its share of it.
-      .then((rows) => rows.map((p) => (p.partition_id === null ? { ...p, size: p.range_key === null ? table.size : task.size } : p)));
+      .then((rows) => rows.map((p) => (p.partition_id === null ? { ...p, size: p.range_key === null && p.cut === null ? table.size : task.size } : p)));
+    const parts = all.filter((p) => p.status !== 'DONE');
+    run.cut = all.some((p) => p.cut !== null);
     // A chunked table's key (its destination name) is what its chunks are replaced by.
     const key = parts.find((p) => p.range_key !== null)?.range_key ?? undefined;
     const target = `${task.dst_db_name}.${task.dst_table_name}`;
@@ -97,13 +99,16 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
     // The source's own types (enums, composites) a same-engine destination may lack, to create there.
     const natives = columns.flatMap((c) => (c.native === undefined ? [] : [c.native]));
     const types = sameEngine && reader.typeDefinitions ? () => reader.typeDefinitions!(natives) : undefined;
-    const ensured = await writer.ensureTable(task.dst_db_name, task.dst_table_name, dstColumns, partitioned, { key: key === undefined ? undefined : (config.columnMapping[key] ?? key), alter: config.enableSchemaMigration !== false, types });
+    const ensured = await writer.ensureTable(task.dst_db_name, task.dst_table_name, dstColumns, partitioned || run.cut, { key: key === undefined ? undefined : (config.columnMapping[key] ?? key), alter: config.enableSchemaMigration !== false, types });
     if (ensured) {
       for (const note of ensured.notes) await taskLog(db, task.id, 'WARN', `${target}: ${note}`);
       // Verification compares by the types the destination has (a table an older copy made may differ).
       for (const c of dstColumns) c.native = ensured.types.get(c.name) ?? c.native;
     }
     await taskLog(db, task.id, 'INFO', `the destination table ${target} is ready`, undefined, 'SCHEMA_DONE');
+    // A table other data sources write too holds their partitions' rows: only its own can be told apart.
+    const alone = async () => (await guard.writers(source, dstTable, resolved.endpoint.key)).size <= 1;
+    if (run.cut && !config.schemaOnly && config.taskType !== VERIFY_ONLY) await removeOtherCuts(run, alone);
     for (const group of batches(parts, canBatch(run))) {
       if (signal.aborted) throw new StopRequested();
       if (group.length > 1) {
@@ -113,8 +118,6 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
       await copyOne(run, group[0]!);
     }
     if (config.schemaOnly) return;
-    // A table other data sources write too holds their partitions' rows: only its own can be told apart.
-    const alone = async () => (await guard.writers(source, dstTable, resolved.endpoint.key)).size <= 1;
     if (config.enableVerification || config.taskType === VERIFY_ONLY) await checkOutsideSlices(run, alone);
     const { rows } = await db.selectFrom('tasks').select('rows').where('id', '=', taskId).executeTakeFirstOrThrow();
     if (config.taskType !== VERIFY_ONLY) await taskLog(db, task.id, 'INFO', `every slice of ${target} is copied: ${rows} rows`, undefined, 'DATA_DONE');

@@ -17,7 +17,7 @@ async function markIn(tx: Kysely<Database>, run: TaskRun, parts: TaskPartitionRo
   const ids = parts.flatMap((p) => (p.partition_id === null ? [] : [p.partition_id]));
   if (ids.length) await movePartitions(tx, ids, status);
   if (run.partitioned || !parts.some((p) => p.partition_id === null)) return;
-  const chunked = parts.some((p) => p.range_key !== null);
+  const chunked = parts.some((p) => p.range_key !== null || p.cut !== null);
   const whole = status !== 'DONE' || !chunked || (await allChunksDone(tx, run.ctx.dialect, run.task));
   await moveTable(tx, run.task.table_id, whole ? status : 'DOING');
   // Made exact as a whole: the table keeps the oldest snapshot its slices were made exact in.

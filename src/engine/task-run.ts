@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { parseSpec } from '../connectors/partition-spec.js';
-import { keyText, type DataColumn, type DestinationWriter, type Row, type Slice, type SliceKey, type SliceProbe, type SourceReader } from '../connectors/data.js';
+import { decodeCut } from '../connectors/cuts.js';
+import { cutText, keyText, type DataColumn, type DestinationWriter, type Row, type Slice, type SliceKey, type SliceProbe, type SourceReader } from '../connectors/data.js';
 import type { Connection, Engine } from '../connectors/engines.js';
 import type { DataSourceService } from '../datasources/service.js';
 import { switchOf, type JobConfig } from '../jobs/config.js';
@@ -83,6 +84,8 @@ export interface TaskRun {
   dstColumns: DataColumn[];
   /** The source table has partitions (its status follows theirs). */
   partitioned: boolean;
+  /** The table's chunks are cut in the source's order (data.ts Cut): its destination rows carry their chunk's tag, as partitions' do. */
+  cut: boolean;
   /** The integer key a table without partitions is chunked and compared by (null: none). */
   key: TableKey | null;
   /** The table's change mark as the task started: its last complete run's snapshot (engine/change-marks.ts). */
@@ -130,8 +133,10 @@ export async function verifying<T>(run: TaskRun, check: () => Promise<T>): Promi
   return result;
 }
 
-/** A task partition's source slice: a partition, a chunk of a table (its key range), or null for the whole table. */
+/** A task partition's source slice: a partition, a chunk of a table (its key range or cut), or null for the whole table. */
 export function sliceOf(part: TaskPartitionRow): Slice | null {
+  const cut = decodeCut(part.cut);
+  if (cut) return { value: null, location: '', spec: [], cut };
   if (part.range_key !== null) {
     const bound = (b: string | null) => (b === null ? null : BigInt(b));
     return { value: null, location: '', spec: [], range: { column: part.range_key, lo: bound(part.range_lo), hi: bound(part.range_hi) } };
@@ -139,7 +144,8 @@ export function sliceOf(part: TaskPartitionRow): Slice | null {
   return part.value === null ? null : { value: part.value, location: part.location, spec: parseSpec(part.value) };
 }
 
-export const describe = (slice: Slice | null, table: string) => (slice?.range ? `table ${table}, rows with ${keyText(slice.range)}` : slice ? `partition ${slice.value}` : `table ${table}`);
+export const describe = (slice: Slice | null, table: string) =>
+  slice?.range ? `table ${table}, rows with ${keyText(slice.range)}` : slice?.cut ? `table ${table}, rows with ${cutText(slice.cut)}` : slice ? `partition ${slice.value}` : `table ${table}`;
 
 /** Passes batches on, stopping at the next batch once the job is stopped. */
 export async function* guarded(run: TaskRun, batches: AsyncIterable<Row[]>, onBatch: (b: Row[]) => void): AsyncGenerator<Row[]> {

@@ -1,5 +1,8 @@
 import { countsByKey } from '../verification/slice-hash.js';
-import { verifying, VerificationFailed, type TaskRun } from './task-run.js';
+import { cutTag } from '../connectors/data.js';
+import { decodeCut } from '../connectors/cuts.js';
+import { runCuts } from '../jobs/ledger/tasks.js';
+import { taskLog, verifying, VerificationFailed, type TaskRun } from './task-run.js';
 
 /** Rows named in a failure at most. */
 const NAMED = 5;
@@ -10,34 +13,66 @@ const NAMED = 5;
  * partition the source has or had (a value it never had, or none), by one grouped count; in a lake,
  * folders and files outside the layout of the source's partitions (or, without partitions, in
  * subfolders of the table's). Checked once per table and run, by its first task, whichever
- * partitions the job selected, where this data source `alone` writes the table. A chunked table
- * needs no check: its first chunk holds the rows without a key.
+ * partitions the job selected, where this data source `alone` writes the table. A table in cut
+ * chunks is tagged likewise: rows tagged with no chunk of the run fail. A table chunked by an
+ * integer key needs no check: its first chunk holds the rows without a key.
  */
 export async function checkOutsideSlices(run: TaskRun, alone: () => Promise<boolean>): Promise<void> {
   const { task, writer, ctx } = run;
-  // A writer that keeps slices as folders says what lies outside them; elsewhere partitions are tagged rows.
+  // A writer that keeps slices as folders says what lies outside them; elsewhere partitions and cut chunks are tagged rows.
   const folders = writer.outsideSlices !== undefined;
-  if (!folders && (!run.partitioned || !writer.probe)) return;
-  const first = await ctx.db.selectFrom('tasks').select((eb) => eb.fn.min('id').as('id')).where('job_id', '=', task.job_id).where('run', '=', task.run).where('table_id', '=', task.table_id).executeTakeFirst();
-  if (Number(first?.id) !== task.id) return; // min() of a bigint comes back as text from PostgreSQL
-  if (!(await alone())) return;
+  if (!folders && (!(run.partitioned || run.cut) || !writer.probe)) return;
+  if (!(await firstOfTable(run)) || !(await alone())) return;
   await verifying(run, async () => {
+    if (run.cut) {
+      const outside = await strayRows(run, new Set(await cutTags(run)), 'chunk');
+      if (outside) throw new VerificationFailed(`verification failed for table ${task.src_table_name}: ${task.dst_db_name}.${task.dst_table_name} holds ${outside}`);
+      return;
+    }
     const known = (await ctx.db.selectFrom('catalog_partitions').select('value').where('table_id', '=', task.table_id).execute()).map((p) => p.value);
-    const outside = folders ? await strayFiles(run, known) : await strayRows(run, new Set(known));
+    const outside = folders ? await strayFiles(run, known) : await strayRows(run, new Set(known), 'partition');
     if (outside) throw new VerificationFailed(`verification failed for table ${task.src_table_name}: ${task.dst_db_name}.${task.dst_table_name} holds ${outside}`);
   });
 }
 
-/** Rows tagged with no known partition, described (none: null). */
-async function strayRows(run: TaskRun, known: Set<string>): Promise<string | null> {
+/**
+ * A table cut into chunks in the source's order: rows tagged with a chunk this run does not have
+ * (an earlier cut of the table, before it doubled or the job's chunk size changed) or with none (a
+ * copy of it whole) are removed by the table's first task, where this data source `alone` writes
+ * the table. Its other chunks, which it may run beside, write only their own tags.
+ */
+export async function removeOtherCuts(run: TaskRun, alone: () => Promise<boolean>): Promise<void> {
+  const { task, writer } = run;
+  if (!writer.probe || !writer.removeOtherTags || !(await firstOfTable(run)) || !(await alone())) return;
+  const keep = await cutTags(run);
+  const tags = await countsByKey(writer.probe(task.dst_db_name, task.dst_table_name, null));
+  const other = [...tags].filter(([tag]) => !keep.includes(tag));
+  if (other.length === 0) return;
+  await writer.removeOtherTags(task.dst_db_name, task.dst_table_name, keep);
+  const rows = other.reduce((n, [, count]) => n + count, 0);
+  await taskLog(run.ctx.db, task.id, 'INFO', `removed ${rows} ${rows === 1 ? 'row' : 'rows'} of ${task.dst_db_name}.${task.dst_table_name} that ${other.length === 1 ? 'a chunk' : `${other.length} chunks`} of an earlier cut of the table (or a copy of it whole) left: its chunks are now cut at other points`);
+}
+
+/** Whether the task is its table's first in the job run (the one that looks at the whole table). */
+async function firstOfTable(run: TaskRun): Promise<boolean> {
+  const { task, ctx } = run;
+  const first = await ctx.db.selectFrom('tasks').select((eb) => eb.fn.min('id').as('id')).where('job_id', '=', task.job_id).where('run', '=', task.run).where('table_id', '=', task.table_id).executeTakeFirst();
+  return Number(first?.id) === task.id; // min() of a bigint comes back as text from PostgreSQL
+}
+
+/** The destination tags of the run's chunks of the task's table. */
+const cutTags = async (run: TaskRun): Promise<string[]> => (await runCuts(run.ctx.db, run.task)).map((text) => cutTag(decodeCut(text)!));
+
+/** Rows tagged with no known partition (or chunk), described (none: null). */
+async function strayRows(run: TaskRun, known: Set<string>, what: 'partition' | 'chunk'): Promise<string | null> {
   const { task, writer } = run;
   const tags = await countsByKey(writer.probe!(task.dst_db_name, task.dst_table_name, null));
   // countsByKey names a NULL tag 'null', which no partition value (`col=value`) is.
   const outside = [...tags].filter(([tag]) => !known.has(tag)).sort(([a], [b]) => (a === 'null' ? 1 : b === 'null' ? -1 : a < b ? -1 : a > b ? 1 : 0));
   if (outside.length === 0) return null;
   const rows = outside.reduce((n, [, count]) => n + count, 0);
-  const named = outside.slice(0, NAMED).map(([tag, n]) => `${tag === 'null' ? 'no partition' : `'${tag}'`} (${n} ${n === 1 ? 'row' : 'rows'})`);
-  return `${rows} ${rows === 1 ? 'row' : 'rows'} outside every partition of the source: ${named.join(', ')}${outside.length > NAMED ? ', …' : ''}`;
+  const named = outside.slice(0, NAMED).map(([tag, n]) => `${tag === 'null' ? `no ${what}` : `'${tag}'`} (${n} ${n === 1 ? 'row' : 'rows'})`);
+  return `${rows} ${rows === 1 ? 'row' : 'rows'} outside every ${what === 'partition' ? 'partition of the source' : 'chunk of the table'}: ${named.join(', ')}${outside.length > NAMED ? ', …' : ''}`;
 }
 
 /** Files and folders outside the layout of the known partitions, described (none: null). */

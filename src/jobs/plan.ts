@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import { decodeColumns } from '../connectors/connector.js';
+import { decodeCuts } from '../connectors/cuts.js';
 import type { Engine } from '../connectors/engines.js';
 import { writesChunks } from '../connectors/index.js';
 import { decodeDataSourceConfig } from '../datasources/stored-config.js';
@@ -53,7 +54,7 @@ export async function loadPlanTables(db: Kysely<Database>, dbId: number, jobTabl
       : [];
     const partitions = all.filter((p) => !p.dropped);
     const dropped = all.filter((p) => p.dropped);
-    tables.push({ tableId: t.id, src: t.name, dst, partitioned: t.has_partitions === 1, status: t.status, updated: t.updated === 1, size: t.size, rows: t.num_rows, partitions, dropped, chunkKey: tableKeyOf(t) });
+    tables.push({ tableId: t.id, src: t.name, dst, partitioned: t.has_partitions === 1, status: t.status, updated: t.updated === 1, size: t.size, rows: t.num_rows, partitions, dropped, chunkKey: tableKeyOf(t), cuts: decodeCuts(t.cuts) });
     const expr = partitionFilters[t.name];
     if (expr) filters.set(t.name, compileFilter(expr, decodeColumns(t.partition_columns).map(({ name, type }) => ({ name, type }))));
   }

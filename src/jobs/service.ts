@@ -23,7 +23,7 @@ import { assertOthers } from './others.js';
 import { noSchemaLevel } from '../catalog/service.js';
 import { decodeColumns } from '../connectors/connector.js';
 import { fidelity } from '../connectors/fidelity.js';
-import { logicalType, maxColumns, slicesAsFolders } from '../connectors/index.js';
+import { logicalType, maxColumns, slicesAsFolders, writesChunks } from '../connectors/index.js';
 
 /** The body of CreateMmsJob. */
 export interface CreateJobRequest extends ScopeRequest {
@@ -135,10 +135,10 @@ export class JobService {
    */
   private async assertColumns(source: Engine, destination: Engine, dbId: number, tables: string[], columnMapping: Record<string, string>): Promise<void> {
     for (let i = 0; i < tables.length; i += 500) {
-      const rows = await this.store.db.selectFrom('catalog_tables').select(['name', 'columns', 'has_partitions']).where('db_id', '=', dbId).where('dropped', '=', 0).where('name', 'in', tables.slice(i, i + 500)).execute();
+      const rows = await this.store.db.selectFrom('catalog_tables').select(['name', 'columns', 'has_partitions', 'cuts']).where('db_id', '=', dbId).where('dropped', '=', 0).where('name', 'in', tables.slice(i, i + 500)).execute();
       for (const row of rows) {
-        // A partitioned table's rows carry their partition in a column of their own, where they are not kept in folders.
-        const tagged = row.has_partitions === 1 && !slicesAsFolders(destination);
+        // A partitioned table's rows carry their partition in a column of their own, where they are not kept in folders; a table cut into chunks in the source's order, its chunk.
+        const tagged = (row.has_partitions === 1 || (row.cuts !== null && writesChunks(destination))) && !slicesAsFolders(destination);
         const seen = new Map<string, string>(tagged ? [[nameKey(destination, 'column', SLICE_COLUMN), SLICE_COLUMN]] : []);
         const columns = decodeColumns(row.columns);
         const most = maxColumns(destination);

@@ -1,6 +1,7 @@
 import type { MigrationStatus, SliceMode } from '../store/schema.js';
 import type { TableKey } from '../store/catalog.js';
 import type { PartitionFilter } from './filter/compile.js';
+import type { Cut, Cuts } from '../connectors/data.js';
 
 export interface PlanPartition {
   id: number;
@@ -29,6 +30,8 @@ export interface PlanTable {
   dropped: PlanPartition[];
   /** The integer key an unpartitioned table can be cut into chunks (and an increment compared) by. */
   chunkKey: TableKey | null;
+  /** Otherwise, where the source can cut it (its own order; the destination tags each chunk). */
+  cuts: Cuts | null;
 }
 
 export interface PlanOptions {
@@ -60,6 +63,7 @@ export interface PlannedTask {
   /** null: the whole (unpartitioned) table, or a chunk of it (`range`). */
   partitions: PlanPartition[] | null;
   range?: PlannedRange;
+  cut?: Cut;
   size: number;
   /** What the run does with a whole table or chunk (copy, or compare first): see SliceMode. */
   mode?: SliceMode;
@@ -87,6 +91,17 @@ export function keyRanges(column: string, min: bigint, max: bigint, n: number): 
 }
 
 /**
+ * Cuts a table into `n` chunks at `n - 1` of its cut points, spread evenly over them (fewer when it
+ * has fewer), the first and last open-ended.
+ */
+export function cutRanges(cuts: Cuts, n: number): Cut[] {
+  const segments = cuts.bounds.length + 1;
+  const picked = n >= segments ? cuts.bounds : Array.from({ length: n - 1 }, (_, i) => cuts.bounds[Math.floor(((i + 1) * segments) / n) - 1]!);
+  const bounds = picked.filter((b, i) => i === 0 || b !== picked[i - 1]);
+  return [null, ...bounds].map((lo, i) => ({ by: cuts.by, column: cuts.column, lo, hi: bounds[i] ?? null }));
+}
+
+/**
  * What a run does with a table or partition: copy it; or, in an increment, compare it first when
  * it is DONE and the last scan saw no change. The scan's signal is not trusted to skip it: a source
  * changed since (or in a way the signal cannot see) is found by the fingerprints of both ends. A
@@ -97,7 +112,7 @@ const modeOf = (increment: boolean, o: { status: MigrationStatus; updated: boole
 
 /**
  * Splits a job into tasks (pure): one task per unpartitioned table, or per chunk of one larger than
- * a chunk whose destination takes chunks (keyRanges); a partitioned table's selected
+ * a chunk whose destination takes chunks (keyRanges, or cutRanges without an integer key); a partitioned table's selected
  * partitions are packed largest first into tasks of at most `maxPartitionsPerTask` partitions and
  * `maxBytesPerTask` bytes, closing a task when the next partition does not fit; a partition larger
  * than the byte limit gets a task of its own.
@@ -106,10 +121,16 @@ export function planTasks(tables: PlanTable[], o: PlanOptions): PlannedTask[] {
   const tasks: PlannedTask[] = [];
   for (const t of tables) {
     if (!t.partitioned) {
-      const mode = modeOf(o.increment, t, o.chunk !== null && t.chunkKey !== null);
-      const n = o.chunk && t.chunkKey ? Math.min(MAX_CHUNKS, Math.max(Math.ceil(t.size / o.chunk.bytes), Math.ceil(t.rows / o.chunk.rows), 1)) : 1;
-      if (n === 1 || !t.chunkKey) tasks.push({ tableId: t.tableId, src: t.src, dst: t.dst, partitions: null, size: t.size, mode });
-      else for (const range of keyRanges(t.chunkKey.column, t.chunkKey.min, t.chunkKey.max, n)) tasks.push({ tableId: t.tableId, src: t.src, dst: t.dst, partitions: null, range, size: Math.ceil(t.size / n), mode });
+      const n = o.chunk && (t.chunkKey || t.cuts) ? Math.min(MAX_CHUNKS, Math.max(Math.ceil(t.size / o.chunk.bytes), Math.ceil(t.rows / o.chunk.rows), 1)) : 1;
+      // Chunks are compared one by one, changed or not: only those that differ move.
+      const mode = modeOf(o.increment, t, o.chunk !== null && (t.chunkKey !== null || n > 1));
+      const whole = { tableId: t.tableId, src: t.src, dst: t.dst, partitions: null, mode };
+      if (n === 1) tasks.push({ ...whole, size: t.size });
+      else if (t.chunkKey) for (const range of keyRanges(t.chunkKey.column, t.chunkKey.min, t.chunkKey.max, n)) tasks.push({ ...whole, range, size: Math.ceil(t.size / n) });
+      else {
+        const cuts = cutRanges(t.cuts!, n);
+        for (const cut of cuts) tasks.push({ ...whole, cut, size: Math.ceil(t.size / cuts.length) });
+      }
       continue;
     }
     const filter = o.filters.get(t.src);

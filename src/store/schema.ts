@@ -219,6 +219,8 @@ export interface TaskPartitionTable {
   mode: Generated<SliceMode>;
   /** The snapshot the slice was made exact in, where the source tells changes since (engine/change-marks.ts). */
   change_mark: Generated<string | null>;
+  /** A chunk cut in the source's order: JSON Cut (connectors/data.ts). */
+  cut: Generated<string | null>;
 }
 
 export interface TaskLogTable {
@@ -331,6 +333,8 @@ export interface CatalogTableTable extends CatalogStats, StatusCounters, ScanMar
   key_max: string | null;
   /** The oldest snapshot of the last run that made the whole table exact, where the source tells changes since (engine/change-marks.ts). */
   change_mark: Generated<string | null>;
+  /** Where a table without an integer key is cut into chunks: JSON Cuts (connectors/data.ts), kept between scans. */
+  cuts: Generated<string | null>;
 }
 
 export interface CatalogPartitionTable extends CatalogStats, ScanMarks {

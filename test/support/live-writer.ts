@@ -9,10 +9,13 @@ import { setTimeout as delay } from 'node:timers/promises';
  * (expectedAcct) from a copy of the table taken before the writer started.
  */
 
-/** The tables, in both engines' SQL; `acct_initial` is acct as the writer found it. */
-export const LIVE_SCHEMA = (serial: string) => `
-  CREATE TABLE acct (id bigint PRIMARY KEY, v int NOT NULL, note varchar(64));
-  CREATE TABLE writer_log (seq ${serial} PRIMARY KEY, op char(1) NOT NULL, id bigint NOT NULL, v int, note varchar(64));
+/**
+ * The tables, in both engines' SQL; `acct_initial` is acct as the writer found it. acct's key is an
+ * integer, or text (`key`: the writer's ids as text), which a job cuts in the source's order.
+ */
+export const LIVE_SCHEMA = (serial: string, key = 'bigint') => `
+  CREATE TABLE acct (id ${key} PRIMARY KEY, v int NOT NULL, note varchar(64));
+  CREATE TABLE writer_log (seq ${serial} PRIMARY KEY, op char(1) NOT NULL, id ${key} NOT NULL, v int, note varchar(64));
   CREATE TABLE orders (id bigint PRIMARY KEY, n_lines int NOT NULL, total int NOT NULL);
   CREATE TABLE order_lines (order_id bigint NOT NULL, line int NOT NULL, qty int NOT NULL, PRIMARY KEY (order_id, line));`;
 
@@ -37,7 +40,7 @@ export function startWriter(transact: Transact, sizes: { acctRows: number; order
   const step = (): [string, unknown[]][] => {
     const r = Math.random();
     if (r < 0.35) {
-      const [id, v, n] = [pick(nextAcct - 1), pick(1_000_000), note()];
+      const [id, v, n] = [String(pick(nextAcct - 1)), pick(1_000_000), note()];
       // An update of a deleted id changes nothing; its log row says what the row would be, so it logs only when it changed one.
       return [
         ['UPDATE acct SET v = ?, note = ? WHERE id = ?', [v, n, id]],
@@ -45,7 +48,7 @@ export function startWriter(transact: Transact, sizes: { acctRows: number; order
       ];
     }
     if (r < 0.55) {
-      const id = nextAcct++;
+      const id = String(nextAcct++);
       const [v, n] = [pick(1_000_000), note()];
       return [
         ['INSERT INTO acct (id, v, note) VALUES (?, ?, ?)', [id, v, n]],
@@ -53,7 +56,7 @@ export function startWriter(transact: Transact, sizes: { acctRows: number; order
       ];
     }
     if (r < 0.7) {
-      const id = pick(nextAcct - 1);
+      const id = String(pick(nextAcct - 1));
       return [
         ['INSERT INTO writer_log (op, id) SELECT ?, id FROM acct WHERE id = ?', ['D', id]],
         ['DELETE FROM acct WHERE id = ?', [id]],
@@ -119,10 +122,10 @@ export const expectedAcct = (upTo: number) => `
     SELECT id, op, v, note, ROW_NUMBER() OVER (PARTITION BY id ORDER BY seq DESC) AS latest FROM writer_log WHERE seq <= ${upTo}
   ) l WHERE latest = 1 AND op <> 'D'`;
 
-/** Orders whose lines do not add up (a count or total that differs, or lines without their order): none in a consistent state. */
-/** The highest acct and order ids ever used (a writer started again creates ids after them). */
-export const USED_IDS = `SELECT (SELECT max(id) FROM writer_log), (SELECT max(order_id) FROM order_lines)`;
+/** The highest acct and order ids ever used (a writer started again creates ids after them); acct's by number, whatever its key's type. */
+export const USED_IDS = `SELECT (SELECT max(CAST(id AS DECIMAL(20, 0))) FROM writer_log), (SELECT max(order_id) FROM order_lines)`;
 
+/** Orders whose lines do not add up (a count or total that differs, or lines without their order): none in a consistent state. */
 export const BROKEN_ORDERS = `
   SELECT count(*) AS n FROM (
     SELECT o.id FROM orders o LEFT JOIN (SELECT order_id, count(*) AS n, sum(qty) AS q FROM order_lines GROUP BY order_id) l ON l.order_id = o.id

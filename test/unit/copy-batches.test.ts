@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BATCH_BYTES, BATCH_SLICES, batches, type SizedPart } from '../../src/engine/copy-batch.js';
 
 const part = (seq: number, size: number | null, partitioned = true): SizedPart => ({
-  task_id: 1, seq, partition_id: partitioned ? seq + 100 : null, value: partitioned ? `d=${seq}` : null, location: 'x', status: 'INIT', rows: 0, verification: null, range_key: null, range_lo: null, range_hi: null, mode: 'copy', change_mark: null, size,
+  task_id: 1, seq, partition_id: partitioned ? seq + 100 : null, value: partitioned ? `d=${seq}` : null, location: 'x', status: 'INIT', rows: 0, verification: null, range_key: null, range_lo: null, range_hi: null, mode: 'copy', change_mark: null, cut: null, size,
 });
 const shape = (groups: SizedPart[][]) => groups.map((g) => g.map((p) => p.seq));
 

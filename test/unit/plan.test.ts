@@ -7,7 +7,7 @@ const part = (id: number, size: number, extra: Partial<PlanPartition> = {}): Pla
   id, value: `d=${id}`, spec: [['d', String(id)]], location: `p${id}`, size, status: 'INIT', updated: false, ...extra,
 });
 const table = (partitions: PlanPartition[], extra: Partial<PlanTable> = {}): PlanTable => ({
-  tableId: 1, src: 't', dst: 't', partitioned: true, status: 'INIT', updated: false, size: 0, rows: 0, partitions, dropped: [], chunkKey: null, ...extra,
+  tableId: 1, src: 't', dst: 't', partitioned: true, status: 'INIT', updated: false, size: 0, rows: 0, partitions, dropped: [], chunkKey: null, cuts: null, ...extra,
 });
 const base = { increment: false, filters: new Map(), partitionIds: null, maxPartitionsPerTask: 50, maxBytesPerTask: 5 * GB, chunk: null, keepDeleted: false };
 
@@ -40,6 +40,24 @@ describe('task planning', () => {
     expect(taskLimits({ 'task.chunk.size': 0.5, 'task.chunk.rows': '1000' }).chunk).toEqual({ bytes: GB / 2, rows: 1000 });
   });
 
+  it('cuts a big table without an integer key at its cut points, spread evenly; compares each chunk in an increment, changed or not', () => {
+    const bounds = Array.from({ length: 9 }, (_, i) => `k${i + 1}`); // 10 slices
+    const big = table([], { partitioned: false, size: 0, rows: 10_000, cuts: { by: 'key', column: 'name', bounds, rows: 10_000 } });
+    const chunk = { bytes: 4 * GB, rows: 2_000 };
+    const cuts = planTasks([big], { ...base, chunk }).map((t) => [t.cut!.lo, t.cut!.hi]);
+    expect(cuts).toEqual([[null, 'k2'], ['k2', 'k4'], ['k4', 'k6'], ['k6', 'k8'], ['k8', null]]);
+    expect(planTasks([big], { ...base, chunk: { ...chunk, rows: 3_000 } }).map((t) => t.cut!.hi)).toEqual(['k2', 'k5', 'k7', null]);
+    // More chunks asked for than it has cut points: every one of them.
+    expect(planTasks([big], { ...base, chunk: { ...chunk, rows: 10 } })).toHaveLength(10);
+    expect(planTasks([big], { ...base, chunk: { ...chunk, rows: 10 } }).every((t) => t.cut!.by === 'key' && t.cut!.column === 'name' && t.range === undefined)).toBe(true);
+    // Not chunked: one task for the whole table, and no cut where the destination takes no chunks.
+    expect(planTasks([big], { ...base, chunk: { ...chunk, rows: 20_000 } })).toEqual([{ tableId: 1, src: 't', dst: 't', partitions: null, size: 0, mode: 'copy' }]);
+    expect(planTasks([big], base)).toHaveLength(1);
+    const done = { ...big, status: 'DONE' as const, updated: true };
+    expect(planTasks([done], { ...base, chunk, increment: true }).map((t) => t.mode)).toEqual(Array(5).fill('compare'));
+    expect(planTasks([done], { ...base, chunk: { ...chunk, rows: 20_000 }, increment: true }).map((t) => t.mode)).toEqual(['copy']);
+  });
+
   it('with increment, copies what is not DONE or changed since, and compares the rest first', () => {
     const parts = [part(1, 1, { status: 'DONE' }), part(2, 1, { status: 'DONE', updated: true }), part(3, 1, { status: 'FAILED' }), part(4, 1)];
     // DONE and unchanged: compared first (copied only if the two ends differ); the rest copied.
@@ -69,5 +87,19 @@ describe('task planning', () => {
   it('reads MMA task limits from the job config', () => {
     expect(taskLimits({})).toEqual({ maxPartitionsPerTask: 50, maxBytesPerTask: 5 * GB, chunk: { bytes: 128 * 1024 ** 2, rows: 2_000_000 } });
     expect(taskLimits({ 'task.partition.max.num': 10, 'task.partition.max.size': '0.5' })).toMatchObject({ maxPartitionsPerTask: 10, maxBytesPerTask: 0.5 * GB });
+  });
+});
+
+describe('cut points', () => {
+  it('rowids of equal width, files at about every step rows; nothing where a table is too small', async () => {
+    const { boundsByRows, cutStep, evenBounds } = await import('../../src/connectors/cuts.js');
+    expect(cutStep(1999)).toBeNull();
+    expect(cutStep(2000)).toBe(1000);
+    expect(cutStep(10_000_000)).toBe(Math.ceil(10_000_000 / 1024));
+    expect(evenBounds(1n, 10_000n, 10_000)).toEqual(['1001', '2001', '3001', '4001', '5001', '6001', '7001', '8001', '9001']);
+    expect(evenBounds(1n, 10_000n, 1_000)).toEqual([]);
+    expect(evenBounds(-5n, 3_000_000_000n, 5_000_000).length).toBe(1022); // 1,023 slices of 4,883 rows
+    const files = [{ name: 'a', rows: 600 }, { name: 'b', rows: 600 }, { name: 'c', rows: 600 }, { name: 'd', rows: 400 }, { name: 'e', rows: 2000 }];
+    expect(boundsByRows(files, 1000)).toEqual(['c', 'e']);
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Connection } from '../engines.js';
-import { NotTaken, SLICE_COLUMN, sliceCondition, slicesCondition, tableAsNeeded, tagOf, type TableSchema, type BeforeCommit, type SliceKey, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type SlicePair, type SliceProbe, type SourceReader } from '../data.js';
+import { NotTaken, otherTagsCondition, SLICE_COLUMN, sliceCondition, slicesCondition, tableAsNeeded, tagOf, type TableSchema, type BeforeCommit, type SliceKey, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type SlicePair, type SliceProbe, type SourceReader } from '../data.js';
 import { PostgresReader } from '../postgres/reader.js';
 import { FALLBACK_SCRATCH, scratchFolder } from '../scratch.js';
 import { csvCastExprs, csvLoadable, readCsv, writeCsv } from './csv-load.js';
@@ -126,6 +126,10 @@ export class DuckdbWriter implements DestinationWriter {
 
   probeBatch(db: string, table: string, keys: string[]): SliceProbe {
     return duckProbe(this.duck, `${this.duck.qualified(db, table)} WHERE ${slicesCondition(keys, quoteIdent, quoteLiteral)}`);
+  }
+
+  async removeOtherTags(db: string, table: string, keep: string[]): Promise<void> {
+    await this.duck.all(`DELETE FROM ${this.duck.qualified(db, table)} WHERE ${otherTagsCondition(keep, quoteIdent, quoteLiteral)}`);
   }
 
   async count(db: string, table: string, slice: SliceKey | null): Promise<number> {

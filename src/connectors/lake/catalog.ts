@@ -5,8 +5,10 @@ import { ConnectionError, PARTITION_BATCH, type ColumnMeta, type PartitionMeta, 
 import { openDuck, quoteLiteral, type DuckSession } from '../duckdb/connect.js';
 import { fromDuckdb } from '../duckdb/types.js';
 import { fingerprint } from '../fingerprint.js';
+import { boundsByRows, cutStep } from '../cuts.js';
+import type { Cuts } from '../data.js';
 import { formatLogical } from '../types/logical.js';
-import { dbFolder, DEFAULT_DB, leaves, listDirs, type Leaf } from './layout.js';
+import { dbFolder, DEFAULT_DB, folderFiles, leaves, listDirs, type Leaf } from './layout.js';
 import { pinFolder, type PinnedFolder } from '../pinned.js';
 
 /** Partition values sampled to type a partition column: integers only → int64, else string. */
@@ -93,6 +95,20 @@ export class LakeCatalog implements SourceCatalog {
     if (batch.length) yield await this.describeAll(tableDir, batch);
   }
 
+  /**
+   * A table without partitions is cut between its files, in name order, at about every `step`th
+   * row (counted in their footers); a file is never split.
+   */
+  async cuts(db: string, table: TableMeta): Promise<Cuts | null> {
+    const step = cutStep(table.rows);
+    if (table.partitionColumns.length || step === null) return null;
+    const tableDir = join(dbFolder(this.root, db), table.name);
+    const names = folderFiles(tableDir);
+    const rowsOf = await this.rowsPerFile(names.map((n) => join(tableDir, n)));
+    const bounds = boundsByRows(names.map((name) => ({ name, rows: rowsOf.get(join(tableDir, name)) ?? 0 })), step);
+    return bounds.length ? { by: 'file', column: '', bounds, rows: table.rows } : null;
+  }
+
   async close(): Promise<void> {
     this.duck.close();
     this.pinned.close();
@@ -109,13 +125,16 @@ export class LakeCatalog implements SourceCatalog {
     return (await this.describeAll(tableDir, [leaf]))[0]!;
   }
 
+  /** Rows of each file, from the Parquet footers (no data read), in one query. */
+  private async rowsPerFile(files: string[]): Promise<Map<string, number>> {
+    const counts = await this.duck.all<{ file: string; rows: bigint }>(`SELECT file_name AS file, num_rows AS rows FROM parquet_file_metadata([${files.map(quoteLiteral).join(', ')}])`);
+    return new Map(counts.map((c) => [c.file, Number(c.rows)]));
+  }
+
   /** Row counts from the Parquet footers (no data read) of a whole batch in one query. */
   private async describeAll(tableDir: string, batch: Leaf[]): Promise<PartitionMeta[]> {
     const files = batch.flatMap((l) => l.files.map((f) => join(tableDir, f.rel)));
-    const counts = await this.duck.all<{ file: string; rows: bigint }>(
-      `SELECT file_name AS file, num_rows AS rows FROM parquet_file_metadata([${files.map(quoteLiteral).join(', ')}])`,
-    );
-    const rowsByFile = new Map(counts.map((c) => [c.file, Number(c.rows)]));
+    const rowsByFile = await this.rowsPerFile(files);
     return batch.map((l) => ({
       spec: l.spec,
       location: l.rel,

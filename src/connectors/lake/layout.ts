@@ -1,4 +1,5 @@
 import { opendir, readdir, rm, stat } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatSpec, unescapeValue } from '../partition-spec.js';
 
@@ -134,6 +135,14 @@ async function readFolder(tableDir: string, rel: string): Promise<Listing> {
     }),
   );
   return { files: files.sort((a, b) => a.rel.localeCompare(b.rel)), subdirs: subdirs.sort() };
+}
+
+/** The Parquet files directly in a folder, by name in code unit order (the order a lake's cut points compare in). */
+export function folderFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => !hidden(e.name) && e.isFile() && e.name.endsWith('.parquet'))
+    .map((e) => e.name)
+    .sort();
 }
 
 /**

@@ -2,6 +2,8 @@ import type mysql from 'mysql2/promise';
 import type { Connection } from '../engines.js';
 import { PARTITION_BATCH, type ColumnMeta, type PartitionMeta, type SourceCatalog, type TableMeta } from '../connector.js';
 import { fingerprint } from '../fingerprint.js';
+import { cutStep, MAX_CUTS } from '../cuts.js';
+import type { Cuts } from '../data.js';
 import { formatLogical } from '../types/logical.js';
 import { connectMysql, qualified, quoteIdent } from './connect.js';
 import { fromMysql } from './types.js';
@@ -150,13 +152,35 @@ export class MysqlCatalog implements SourceCatalog {
    * (ranges of it hold each row once, read in any snapshot); null if it has none.
    */
   private async integerKey(db: string, table: string): Promise<string | null> {
+    const lead = await this.keyLead(db, table);
+    return lead && /^(tinyint|smallint|mediumint|int|bigint)$/i.test(lead.type) ? lead.name : null;
+  }
+
+  /** The first column of the table's primary key, and its type (information_schema's DATA_TYPE). */
+  private async keyLead(db: string, table: string): Promise<{ name: string; type: string } | null> {
     const [keys] = await this.c.query<mysql.RowDataPacket[]>(
       `SELECT k.COLUMN_NAME AS name, c.DATA_TYPE AS type FROM information_schema.KEY_COLUMN_USAGE k
          JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = k.TABLE_SCHEMA AND c.TABLE_NAME = k.TABLE_NAME AND c.COLUMN_NAME = k.COLUMN_NAME
         WHERE k.TABLE_SCHEMA = ? AND k.TABLE_NAME = ? AND k.CONSTRAINT_NAME = 'PRIMARY' AND k.ORDINAL_POSITION = 1`,
       [db, table],
     );
-    return keys.length === 1 && /^(tinyint|smallint|mediumint|int|bigint)$/i.test(keys[0]!.type) ? (keys[0]!.name as string) : null;
+    return keys.length === 1 ? { name: keys[0]!.name as string, type: keys[0]!.type as string } : null;
+  }
+
+  /**
+   * A table whose primary key starts with a text, temporal or uuid column is cut by its values, at
+   * every `step`th row in its own order. These types compare with a quoted literal by the
+   * column's collation or value (using its index); others (binary strings, decimals, floats) are
+   * not cut.
+   */
+  async cuts(db: string, table: TableMeta): Promise<Cuts | null> {
+    const step = cutStep(table.rows);
+    if (table.partitionColumns.length || step === null) return null;
+    const lead = await this.keyLead(db, table.name);
+    if (!lead || !/^(char|varchar|date|datetime|timestamp|uuid)$/i.test(lead.type)) return null;
+    const k = quoteIdent(lead.name);
+    const [rows] = await this.c.query<mysql.RowDataPacket[]>(`SELECT CAST(${k} AS CHAR) AS b FROM (SELECT ${k}, ROW_NUMBER() OVER (ORDER BY ${k}) AS n FROM ${qualified(db, table.name)}) s WHERE n % ? = 0 ORDER BY n`, [step]);
+    return { by: 'key', column: lead.name, bounds: rows.map((r) => String(r.b)).slice(0, MAX_CUTS), rows: table.rows };
   }
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type mysql from 'mysql2/promise';
 import type { Connection } from '../engines.js';
-import { convertRow, keyIndexName, keyText, SLICE_COLUMN, ValueRefused, sliceCondition, tableAsNeeded, tagOf, type TableSchema, type BeforeCommit, type DataColumn, type DestinationWriter, type Row, type SliceKey, type SliceProbe, type Value } from '../data.js';
+import { convertRow, keyIndexName, keyText, otherTagsCondition, SLICE_COLUMN, ValueRefused, sliceCondition, tableAsNeeded, tagOf, type TableSchema, type BeforeCommit, type DataColumn, type DestinationWriter, type Row, type SliceKey, type SliceProbe, type Value } from '../data.js';
 import { mysqlProbe } from './reader.js';
 import { isDated, type LogicalType } from '../types/logical.js';
 import { connectMysql, qualified, quoteIdent } from './connect.js';
@@ -139,6 +139,10 @@ export class MysqlWriter implements DestinationWriter {
 
   probe(db: string, table: string, slice: SliceKey | null): SliceProbe {
     return mysqlProbe(this.c, this.rowsOf(db, table, slice));
+  }
+
+  async removeOtherTags(db: string, table: string, keep: string[]): Promise<void> {
+    await this.c.query(`DELETE FROM ${qualified(db, table)} WHERE ${otherTagsCondition(keep, quoteIdent, (t) => this.c.escape(t))}`);
   }
 
   async count(db: string, table: string, slice: SliceKey | null): Promise<number> {

@@ -2,6 +2,8 @@ import pg from 'pg';
 import type { Connection } from '../engines.js';
 import { PARTITION_BATCH, type ColumnMeta, type PartitionMeta, type SourceCatalog, type TableMeta } from '../connector.js';
 import { fingerprint } from '../fingerprint.js';
+import { cutStep, MAX_CUTS } from '../cuts.js';
+import type { Cuts } from '../data.js';
 import { formatLogical } from '../types/logical.js';
 import { parseBound, type Bound } from './bounds.js';
 import { connectPostgres, qualified, quoteIdent } from './connect.js';
@@ -118,6 +120,24 @@ export class PostgresCatalog implements SourceCatalog {
     } finally {
       await this.client.query('ROLLBACK');
     }
+  }
+
+  /**
+   * A table whose primary key starts with a column of another type than an integer is cut by that
+   * column's values, at every `step`th row in its own order (the order its ranges are read in).
+   */
+  async cuts(db: string, table: TableMeta): Promise<Cuts | null> {
+    const step = cutStep(table.rows);
+    if (table.partitionColumns.length || step === null) return null;
+    const { rows: [key] = [] } = await this.client.query<{ name: string }>(
+      `SELECT a.attname AS name FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+        WHERE i.indrelid = $1::regclass AND i.indisprimary AND a.atttypid NOT IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)`,
+      [qualified(db, table.name)],
+    );
+    if (!key) return null;
+    const k = quoteIdent(key.name);
+    const { rows } = await this.client.query<{ b: string }>(`SELECT b FROM (SELECT ${k}::text AS b, row_number() OVER (ORDER BY ${k}) AS n FROM ${qualified(db, table.name)}) s WHERE n % $1 = 0 ORDER BY n`, [step]);
+    return { by: 'key', column: key.name, bounds: rows.map((r) => r.b).slice(0, MAX_CUTS), rows: table.rows };
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import pg from 'pg';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import type { Connection } from '../engines.js';
-import { keyIndexName, keyText, linesIn, SLICE_COLUMN, tableAsNeeded, type EnsuredTable, type TableSchema, sliceCondition, slicesCondition, tagOf, type BeforeCommit, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type SliceKey, type SlicePair, type SliceProbe, type SourceReader, type KeyRange } from '../data.js';
+import { keyIndexName, keyText, linesIn, otherTagsCondition, SLICE_COLUMN, tableAsNeeded, type EnsuredTable, type TableSchema, sliceCondition, slicesCondition, tagOf, type BeforeCommit, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type SliceKey, type SlicePair, type SliceProbe, type SourceReader, type KeyRange } from '../data.js';
 import { connectPostgres, qualified, quoteIdent } from './connect.js';
 import { quoteLiteral } from '../sql.js';
 import { encodeCopyRow } from './copy-text.js';
@@ -290,6 +290,10 @@ export class PostgresWriter implements DestinationWriter {
 
   probeBatch(db: string, table: string, keys: string[]): SliceProbe {
     return postgresProbe(this.client, `${qualified(db, table)} WHERE ${slicesCondition(keys, quoteIdent, quoteLiteral)}`);
+  }
+
+  async removeOtherTags(db: string, table: string, keep: string[]): Promise<void> {
+    await this.client.query(`DELETE FROM ${qualified(db, table)} WHERE ${otherTagsCondition(keep, quoteIdent, quoteLiteral)}`);
   }
 
   async count(db: string, table: string, slice: SliceKey | null): Promise<number> {

@@ -5,6 +5,8 @@ import type { Connection } from '../engines.js';
 import { openChecked } from '../open-file.js';
 import { ConnectionError, type ColumnMeta, type PartitionMeta, type SourceCatalog, type TableMeta } from '../connector.js';
 import { fingerprint } from '../fingerprint.js';
+import { cutStep, evenBounds } from '../cuts.js';
+import type { Cuts } from '../data.js';
 import { formatLogical } from '../types/logical.js';
 import { fromSqlite } from './types.js';
 import { quoteIdent } from '../sql.js';
@@ -82,6 +84,23 @@ export class SqliteCatalog implements SourceCatalog {
   }
 
   async *partitions(): AsyncIterable<PartitionMeta[]> {}
+
+  /**
+   * A rowid table without an INTEGER PRIMARY KEY is cut by its rowids, in ranges of equal width: a
+   * row keeps its rowid when updated. Not a WITHOUT ROWID table, nor one whose own column hides
+   * the rowid's name.
+   */
+  async cuts(_db: string, table: TableMeta): Promise<Cuts | null> {
+    if (cutStep(table.rows) === null || table.columns.some((c) => /^rowid$/i.test(c.name))) return null;
+    let r: { lo: bigint | null; hi: bigint | null };
+    try {
+      r = this.db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM ${quoteIdent(table.name)}`).get() as typeof r;
+    } catch {
+      return null; // WITHOUT ROWID
+    }
+    const bounds = r.lo === null || r.hi === null ? [] : evenBounds(r.lo, r.hi, table.rows);
+    return bounds.length ? { by: 'rowid', column: 'rowid', bounds, rows: table.rows } : null;
+  }
 
   /** Bytes of the table's pages, where SQLite was built with the dbstat table; 0 where not. */
   private tableSize(name: string): number {

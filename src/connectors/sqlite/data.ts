@@ -4,7 +4,7 @@ import type { Connection } from '../engines.js';
 import { ConnectionError } from '../connector.js';
 import { openChecked } from '../open-file.js';
 import { CHECKED_OPEN, firstRead } from './catalog.js';
-import { keyIndexName, READ_BATCH, readCondition, SLICE_COLUMN, sliceCondition, tableAsNeeded, tagOf, type TableSchema, type BeforeCommit, type SliceKey, type DataColumn, type DestinationWriter, type Row, type Slice, type SliceProbe, type SourceReader } from '../data.js';
+import { keyIndexName, otherTagsCondition, READ_BATCH, readCondition, SLICE_COLUMN, sliceCondition, tableAsNeeded, tagOf, type TableSchema, type BeforeCommit, type SliceKey, type DataColumn, type DestinationWriter, type Row, type Slice, type SliceProbe, type SourceReader } from '../data.js';
 import { quoteLiteral } from '../sql.js';
 import { fromSqlite, readsTextBytes, StorageClassMismatch, toSqliteValue } from './values.js';
 import { quoteIdent } from './catalog.js';
@@ -152,6 +152,10 @@ export class SqliteWriter implements DestinationWriter {
 
   probe(_db: string, table: string, slice: SliceKey | null): SliceProbe {
     return sqliteProbe(this.db, rowsOf(table, slice));
+  }
+
+  async removeOtherTags(_db: string, table: string, keep: string[]): Promise<void> {
+    this.db.prepare(`DELETE FROM ${quoteIdent(table)} WHERE ${otherTagsCondition(keep, quoteIdent, quoteLiteral)}`).run();
   }
 
   async count(_db: string, table: string, slice: SliceKey | null): Promise<number> {

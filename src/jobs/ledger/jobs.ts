@@ -103,7 +103,7 @@ export async function writePlan(
       for (let i = 0; i < parts.length; i += 500) {
         await tx
           .insertInto('task_partitions')
-          .values(parts.slice(i, i + 500).map((p, k) => ({ task_id: id, seq: i + k, partition_id: p?.id ?? null, value: p?.value ?? null, location: p?.location ?? '', status: 'INIT' as const, ...range, mode: (p ?? t).mode ?? 'copy' })))
+          .values(parts.slice(i, i + 500).map((p, k) => ({ task_id: id, seq: i + k, partition_id: p?.id ?? null, value: p?.value ?? null, location: p?.location ?? '', status: 'INIT' as const, ...range, cut: t.cut ? JSON.stringify(t.cut) : null, mode: (p ?? t).mode ?? 'copy' })))
           .execute();
       }
     }

@@ -81,6 +81,11 @@ export async function runMarks(tx: Kysely<Database>, task: RunOfTable): Promise<
   return (await slicesOfTable(tx, task).select('tp.change_mark').execute()).map((r) => r.change_mark);
 }
 
+/** The cuts (JSON, task_partitions.cut) of a run's chunks of a table. */
+export async function runCuts(db: Kysely<Database>, task: RunOfTable): Promise<string[]> {
+  return (await slicesOfTable(db, task).select('tp.cut').where('tp.cut', 'is not', null).execute()).map((r) => r.cut!);
+}
+
 type RunOfTable = { job_id: number; run: number; table_id: number };
 
 /** The task partitions of a job run's tasks of one table. */

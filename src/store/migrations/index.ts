@@ -22,9 +22,10 @@ import { taskPhases } from './0019-task-phases.js';
 import { scanResultDatabases } from './0020-scan-result-databases.js';
 import { changeMarks } from './0022-change-marks.js';
 import { sliceModes } from './0021-slice-modes.js';
+import { cuts } from './0023-cuts.js';
 
 /** Ordered list of schema versions; append only. */
-const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation, exactPartitions, asyncTasks, destinationMapping, timerTemplates, dataSourceRegion, throughput, scanLeases, listIndexes, endpoints, snapshotsChunks, taskPhases, scanResultDatabases, sliceModes, changeMarks];
+const migrations: StoreMigration[] = [initial, catalogScan, tasks, jobRuns, timers, taskLeases, accessKeys, tenantIsolation, exactPartitions, asyncTasks, destinationMapping, timerTemplates, dataSourceRegion, throughput, scanLeases, listIndexes, endpoints, snapshotsChunks, taskPhases, scanResultDatabases, sliceModes, changeMarks, cuts];
 
 function dialectTypes(dialect: StoreDialect): DialectTypes {
   return dialect === 'sqlite'
