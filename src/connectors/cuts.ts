@@ -25,7 +25,17 @@ export function evenBounds(min: bigint, max: bigint, rows: number): string[] {
   return Array.from({ length: Number(parts) - 1 }, (_, i) => (min + (span * BigInt(i + 1)) / parts).toString()).filter((b, i, all) => i === 0 || b !== all[i - 1]);
 }
 
-/** Of items with row counts in order (a lake table's files), the names where each slice of about `step` rows starts. */
+/** A lake table's cut point: a file, and the row of it (from 0) where a chunk starts. */
+export const fileBound = (file: string, row: number): string => JSON.stringify([file, row]);
+
+/** A lake cut point's file and row; a cut point not of that form (the store edited by hand) fails. */
+export function filePosition(bound: string): { file: string; row: number } {
+  const v: unknown = JSON.parse(bound);
+  if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || !Number.isSafeInteger(v[1]) || v[1] < 0) throw new Error('the stored chunk cut is not valid: not a file position');
+  return { file: v[0], row: v[1] };
+}
+
+/** Of items with row counts in order (a lake table's row groups), the names where each slice of about `step` rows starts. */
 export function boundsByRows(items: { name: string; rows: number }[], step: number): string[] {
   const bounds: string[] = [];
   let since = 0;

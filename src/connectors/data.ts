@@ -67,7 +67,7 @@ export interface KeyRange {
 /**
  * How a table without an integer key is cut into chunks, in the source's own order: by its primary
  * key's first column (compared as the source compares it), by SQLite's rowid, or by a lake table's
- * file names. Only the source can tell which rows such bounds hold (a destination may order text
+ * row groups (a bound: a file name and a row of it, cuts.ts fileBound). Only the source can tell which rows such bounds hold (a destination may order text
  * otherwise), so the destination knows each chunk by a tag (cutTag, in SLICE_COLUMN), as it knows a
  * partition.
  */
@@ -94,7 +94,7 @@ export interface Cut {
 export const cutTag = (c: Cut): string => `chunk:${createHash('sha256').update(JSON.stringify([c.by, c.column, c.lo, c.hi])).digest('hex').slice(0, 24)}`;
 
 /** A cut chunk as text (logs). */
-export const cutText = (c: Cut): string => `${c.by === 'file' ? 'files' : c.column} in [${c.lo === null ? '-inf' : `'${c.lo}'`}, ${c.hi === null ? 'inf' : `'${c.hi}'`})`;
+export const cutText = (c: Cut): string => `${c.by === 'file' ? '[file, row]' : c.column} in [${c.lo === null ? '-inf' : c.by === 'file' ? c.lo : `'${c.lo}'`}, ${c.hi === null ? 'inf' : c.by === 'file' ? c.hi : `'${c.hi}'`})`;
 
 /** The rows of a cut chunk in a SQL source's quoting; a rowid's bounds are integers, a key's literals the engine takes in the column's type. */
 function cutCondition(c: Cut, quote: (name: string) => string, literal: (text: string) => string): string {

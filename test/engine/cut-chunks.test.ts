@@ -130,10 +130,12 @@ describe('chunks cut in the source’s order', () => {
     for (let f = 0; f < 6; f++) {
       await duckdbRun(':memory:', `COPY (SELECT ${f} * 1000 + i AS id, 'e' || i AS what FROM range(1000) t(i)) TO '${join(dataDir, 'lake', 'events', `part-${f}.parquet`)}' (FORMAT PARQUET)`);
     }
+    // And one file of 6,000 rows in row groups of about 2,000, which chunks split.
+    await duckdbRun(':memory:', `COPY (SELECT 10000 + i AS id, 'big' || i AS what FROM range(6000) t(i)) TO '${join(dataDir, 'lake', 'events', 'part-9.parquet')}' (FORMAT PARQUET, ROW_GROUP_SIZE 2000)`);
     const lake = await register('cut-lake', 'LAKE', { path: 'lake' }, { type: 'DUCKDB', path: 'cuts.duckdb' });
     await scan(lake);
     const lakeJob = await job(lake, { srcDbName: 'default', dstDbName: 'main', tables: ['events'], others: { 'task.chunk.rows': 2000 } });
-    expect(await settle(lake, lakeJob)).toEqual({ status: 'DONE', tasks: 3, rows: 6000, errors: [] });
+    expect(await settle(lake, lakeJob)).toEqual({ status: 'DONE', tasks: 6, rows: 12000, errors: [] });
 
     const file = join(dataDir, 'cuts.duckdb');
     const lines = execFileSync('sqlite3', ['-readonly', '-separator', '\t', join(dataDir, 'rows.sqlite'), 'SELECT at, msg FROM log ORDER BY at'], { encoding: 'utf8' }).trim().split('\n');
@@ -141,6 +143,7 @@ describe('chunks cut in the source’s order', () => {
     expect(await duckdbRows(`SELECT count(DISTINCT _mms_partition) FROM main.log`, file)).toEqual([['4']]);
     const lakeRows = await duckdbRows(`SELECT id, what FROM read_parquet('${join(dataDir, 'lake', 'events')}/*.parquet') ORDER BY id`);
     expect(await duckdbRows(`SELECT id, what FROM main.events ORDER BY id`, file)).toEqual(lakeRows);
-    expect(await duckdbRows(`SELECT count(DISTINCT _mms_partition) FROM main.events`, file)).toEqual([['3']]);
+    expect(await duckdbRows(`SELECT count(DISTINCT _mms_partition) FROM main.events`, file)).toEqual([['6']]);
+    expect(await duckdbRows(`SELECT count(DISTINCT _mms_partition) FROM main.events WHERE id >= 10000`, file)).toEqual([['2']]); // its rows 0–2047, and the rest
   });
 });

@@ -5,7 +5,7 @@ import { ConnectionError, PARTITION_BATCH, type ColumnMeta, type PartitionMeta, 
 import { openDuck, quoteLiteral, type DuckSession } from '../duckdb/connect.js';
 import { fromDuckdb } from '../duckdb/types.js';
 import { fingerprint } from '../fingerprint.js';
-import { boundsByRows, cutStep } from '../cuts.js';
+import { boundsByRows, cutStep, fileBound } from '../cuts.js';
 import type { Cuts } from '../data.js';
 import { formatLogical } from '../types/logical.js';
 import { dbFolder, DEFAULT_DB, folderFiles, leaves, listDirs, type Leaf } from './layout.js';
@@ -96,16 +96,30 @@ export class LakeCatalog implements SourceCatalog {
   }
 
   /**
-   * A table without partitions is cut between its files, in name order, at about every `step`th
-   * row (counted in their footers); a file is never split.
+   * A table without partitions is cut between its row groups, in file name order, at about every
+   * `step`th row (counted in their footers): a chunk reads whole row groups, which DuckDB skips by
+   * their row numbers.
    */
   async cuts(db: string, table: TableMeta): Promise<Cuts | null> {
     const step = cutStep(table.rows);
     if (table.partitionColumns.length || step === null) return null;
     const tableDir = join(dbFolder(this.root, db), table.name);
     const names = folderFiles(tableDir);
-    const rowsOf = await this.rowsPerFile(names.map((n) => join(tableDir, n)));
-    const bounds = boundsByRows(names.map((name) => ({ name, rows: rowsOf.get(join(tableDir, name)) ?? 0 })), step);
+    if (names.length === 0) return null;
+    const groups = await this.duck.all<{ file: string; rows: bigint }>(
+      `SELECT file_name AS file, row_group_num_rows AS rows FROM parquet_metadata([${names.map((n) => quoteLiteral(join(tableDir, n))).join(', ')}]) WHERE column_id = 0 ORDER BY row_group_id`,
+    );
+    const byFile = new Map<string, { rows: bigint }[]>();
+    for (const g of groups) byFile.set(g.file, [...(byFile.get(g.file) ?? []), g]);
+    const items = names.flatMap((name) => {
+      let start = 0;
+      return (byFile.get(join(tableDir, name)) ?? []).map((g) => {
+        const item = { name: fileBound(name, start), rows: Number(g.rows) };
+        start += item.rows;
+        return item;
+      });
+    });
+    const bounds = boundsByRows(items, step);
     return bounds.length ? { by: 'file', column: '', bounds, rows: table.rows } : null;
   }
 
