@@ -16,7 +16,7 @@ export function cutStep(rows: number): number | null {
   return rows >= 2 * step ? step : null;
 }
 
-/** Integer bounds of equal width between min and max (SQLite rowids), `rows` rows among them. */
+/** Integer bounds of equal width between min and max (SQLite rowids, PostgreSQL pages), `rows` rows among them. */
 export function evenBounds(min: bigint, max: bigint, rows: number): string[] {
   const step = cutStep(rows);
   if (step === null || max <= min) return [];
@@ -49,7 +49,7 @@ export function boundsByRows(items: { name: string; rows: number }[], step: numb
   return bounds;
 }
 
-const Kind = Type.Union([Type.Literal('key'), Type.Literal('rowid'), Type.Literal('file')]);
+const Kind = Type.Union([Type.Literal('key'), Type.Literal('rowid'), Type.Literal('pages'), Type.Literal('file')]);
 const CutsSchema = Type.Object({ by: Kind, column: Type.String(), bounds: Type.Array(Type.String()), rows: Type.Number() });
 const Bound = Type.Union([Type.String(), Type.Null()]);
 const CutSchema = Type.Object({ by: Kind, column: Type.String(), lo: Bound, hi: Bound });

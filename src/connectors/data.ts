@@ -66,12 +66,13 @@ export interface KeyRange {
 
 /**
  * How a table without an integer key is cut into chunks, in the source's own order: by its primary
- * key's first column (compared as the source compares it), by SQLite's rowid, or by a lake table's
- * row groups (a bound: a file name and a row of it, cuts.ts fileBound). Only the source can tell which rows such bounds hold (a destination may order text
+ * key's first column (compared as the source compares it), by SQLite's rowid, by PostgreSQL's pages
+ * (ctid ranges, a table without a primary key), or by a lake table's row groups (a bound: a file
+ * name and a row of it, cuts.ts fileBound). Only the source can tell which rows such bounds hold (a destination may order text
  * otherwise), so the destination knows each chunk by a tag (cutTag, in SLICE_COLUMN), as it knows a
  * partition.
  */
-export type CutKind = 'key' | 'rowid' | 'file';
+export type CutKind = 'key' | 'rowid' | 'pages' | 'file';
 
 /** A table's cut points as a scan found them: the bounds of about equal slices of its rows, ascending. */
 export interface Cuts {
@@ -94,14 +95,18 @@ export interface Cut {
 export const cutTag = (c: Cut): string => `chunk:${createHash('sha256').update(JSON.stringify([c.by, c.column, c.lo, c.hi])).digest('hex').slice(0, 24)}`;
 
 /** A cut chunk as text (logs). */
-export const cutText = (c: Cut): string => `${c.by === 'file' ? '[file, row]' : c.column} in [${c.lo === null ? '-inf' : c.by === 'file' ? c.lo : `'${c.lo}'`}, ${c.hi === null ? 'inf' : c.by === 'file' ? c.hi : `'${c.hi}'`})`;
+export const cutText = (c: Cut): string => `${c.by === 'file' ? '[file, row]' : c.by === 'pages' ? 'pages' : c.column} in [${c.lo === null ? '-inf' : c.by === 'file' ? c.lo : `'${c.lo}'`}, ${c.hi === null ? 'inf' : c.by === 'file' ? c.hi : `'${c.hi}'`})`;
 
-/** The rows of a cut chunk in a SQL source's quoting; a rowid's bounds are integers, a key's literals the engine takes in the column's type. */
+/**
+ * The rows of a cut chunk in a SQL source's quoting: a rowid's bounds are integers, pages' the
+ * first tuple of a page (PostgreSQL reads a ctid range by a TID range scan), a key's literals the
+ * engine takes in the column's type.
+ */
 function cutCondition(c: Cut, quote: (name: string) => string, literal: (text: string) => string): string {
-  const col = c.by === 'rowid' ? 'rowid' : quote(c.column);
-  const bound = (b: string) => (c.by === 'rowid' ? BigInt(b).toString() : literal(b));
+  const col = c.by === 'rowid' ? 'rowid' : c.by === 'pages' ? 'ctid' : quote(c.column);
+  const bound = (b: string) => (c.by === 'rowid' ? BigInt(b).toString() : c.by === 'pages' ? `'(${BigInt(b)},0)'::tid` : literal(b));
   // The first chunk also holds rows whose column is NULL (none, while it leads the primary key).
-  const below = c.hi === null ? null : c.lo === null ? `(${col} < ${bound(c.hi)} OR ${col} IS NULL)` : `${col} < ${bound(c.hi)}`;
+  const below = c.hi === null ? null : c.lo === null && c.by === 'key' ? `(${col} < ${bound(c.hi)} OR ${col} IS NULL)` : `${col} < ${bound(c.hi)}`;
   const bounds = [c.lo === null ? null : `${col} >= ${bound(c.lo)}`, below].filter((b) => b !== null);
   return bounds.length ? bounds.join(' AND ') : '1 = 1';
 }

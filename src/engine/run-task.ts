@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { decodeColumns } from '../connectors/connector.js';
 import type { Engine } from '../connectors/engines.js';
+import { decodeCut } from '../connectors/cuts.js';
 import { cutTag, type DataColumn, type Slice, type SliceKey } from '../connectors/data.js';
 import { logicalType, openWriter, partitionSliceName, slicesAsFolders } from '../connectors/index.js';
 import { decodeJobConfig } from '../jobs/config.js';
@@ -15,6 +16,7 @@ import { copySlice, removeSlice } from './copy-slice.js';
 import { compareSlice } from './compare-slice.js';
 import { compareBatch } from './compare-batch.js';
 import { checkOutsideSlices, removeOtherCuts } from './whole-table.js';
+import { rereadOtherSnapshots } from './page-cuts.js';
 import { mark, markUnfinished, recordCopied, recordRemoved } from './slice-status.js';
 import type { Holder } from '../jobs/ledger/tasks.js';
 import { VERIFY_ONLY } from '../jobs/config.js';
@@ -72,7 +74,7 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
   try {
     const { open: openSource, shared: concurrentReaders, note } = await snapshot;
     if (note) await taskLog(db, task.id, note.level, note.message);
-    const run: TaskRun = { ctx, task, holder, phase: 'SCHEMA', config, signal, columns, dstColumns, partitioned, cut: false, key: partitioned ? null : tableKeyOf(table), lastMark: table.change_mark, sourceType: source.type, dstSlice: await sliceNaming(db, destination.type, task, config.columnMapping), destination, reader, openSource, concurrentReaders, writer, meter };
+    const run: TaskRun = { ctx, task, holder, phase: 'SCHEMA', config, signal, columns, dstColumns, partitioned, cut: null, key: partitioned ? null : tableKeyOf(table), lastMark: table.change_mark, sourceType: source.type, dstSlice: await sliceNaming(db, destination.type, task, config.columnMapping), destination, reader, openSource, concurrentReaders, writer, meter };
     // The destination, or what its name leads to, may have changed since the job was created, and a
     // grant may have ended with its key: the files and the table must still be this data source's to use.
     if (resolved.endpoint.key !== source.row.destination_endpoint) await setDestinationEndpoint(db, source.row.id, resolved.endpoint.key);
@@ -91,7 +93,7 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
       // A whole table's slice has the table's size, a chunk its share of it.
       .then((rows) => rows.map((p) => (p.partition_id === null ? { ...p, size: p.range_key === null && p.cut === null ? table.size : task.size } : p)));
     const parts = all.filter((p) => p.status !== 'DONE');
-    run.cut = all.some((p) => p.cut !== null);
+    run.cut = decodeCut(all.find((p) => p.cut !== null)?.cut ?? null)?.by ?? null;
     // A chunked table's key (its destination name) is what its chunks are replaced by.
     const key = parts.find((p) => p.range_key !== null)?.range_key ?? undefined;
     const target = `${task.dst_db_name}.${task.dst_table_name}`;
@@ -99,7 +101,7 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
     // The source's own types (enums, composites) a same-engine destination may lack, to create there.
     const natives = columns.flatMap((c) => (c.native === undefined ? [] : [c.native]));
     const types = sameEngine && reader.typeDefinitions ? () => reader.typeDefinitions!(natives) : undefined;
-    const ensured = await writer.ensureTable(task.dst_db_name, task.dst_table_name, dstColumns, partitioned || run.cut, { key: key === undefined ? undefined : (config.columnMapping[key] ?? key), alter: config.enableSchemaMigration !== false, types });
+    const ensured = await writer.ensureTable(task.dst_db_name, task.dst_table_name, dstColumns, partitioned || run.cut !== null, { key: key === undefined ? undefined : (config.columnMapping[key] ?? key), alter: config.enableSchemaMigration !== false, types });
     if (ensured) {
       for (const note of ensured.notes) await taskLog(db, task.id, 'WARN', `${target}: ${note}`);
       // Verification compares by the types the destination has (a table an older copy made may differ).
@@ -108,7 +110,7 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
     await taskLog(db, task.id, 'INFO', `the destination table ${target} is ready`, undefined, 'SCHEMA_DONE');
     // A table other data sources write too holds their partitions' rows: only its own can be told apart.
     const alone = async () => (await guard.writers(source, dstTable, resolved.endpoint.key)).size <= 1;
-    if (run.cut && !config.schemaOnly && config.taskType !== VERIFY_ONLY) await removeOtherCuts(run, alone);
+    if (run.cut !== null && !config.schemaOnly && config.taskType !== VERIFY_ONLY) await removeOtherCuts(run, alone);
     for (const group of batches(parts, canBatch(run))) {
       if (signal.aborted) throw new StopRequested();
       if (group.length > 1) {
@@ -118,6 +120,7 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
       await copyOne(run, group[0]!);
     }
     if (config.schemaOnly) return;
+    if (run.cut === 'pages' && run.finishedTable && config.taskType !== VERIFY_ONLY) await rereadOtherSnapshots(run);
     if (config.enableVerification || config.taskType === VERIFY_ONLY) await checkOutsideSlices(run, alone);
     const { rows } = await db.selectFrom('tasks').select('rows').where('id', '=', taskId).executeTakeFirstOrThrow();
     if (config.taskType !== VERIFY_ONLY) await taskLog(db, task.id, 'INFO', `every slice of ${target} is copied: ${rows} rows`, undefined, 'DATA_DONE');

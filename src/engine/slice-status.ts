@@ -20,6 +20,7 @@ async function markIn(tx: Kysely<Database>, run: TaskRun, parts: TaskPartitionRo
   const chunked = parts.some((p) => p.range_key !== null || p.cut !== null);
   const whole = status !== 'DONE' || !chunked || (await allChunksDone(tx, run.ctx.dialect, run.task));
   await moveTable(tx, run.task.table_id, whole ? status : 'DOING');
+  if (whole && status === 'DONE' && chunked) run.finishedTable = true;
   // Made exact as a whole: the table keeps the oldest snapshot its slices were made exact in.
   if (whole && status === 'DONE') await tx.updateTable('catalog_tables').set({ updated: 0, change_mark: oldestMark(await runMarks(tx, run.task)) }).where('id', '=', run.task.table_id).execute();
 }

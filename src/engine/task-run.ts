@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { parseSpec } from '../connectors/partition-spec.js';
 import { decodeCut } from '../connectors/cuts.js';
-import { cutText, keyText, type DataColumn, type DestinationWriter, type Row, type Slice, type SliceKey, type SliceProbe, type SourceReader } from '../connectors/data.js';
+import { cutText, keyText, type CutKind, type DataColumn, type DestinationWriter, type Row, type Slice, type SliceKey, type SliceProbe, type SourceReader } from '../connectors/data.js';
 import type { Connection, Engine } from '../connectors/engines.js';
 import type { DataSourceService } from '../datasources/service.js';
 import { switchOf, type JobConfig } from '../jobs/config.js';
@@ -84,8 +84,10 @@ export interface TaskRun {
   dstColumns: DataColumn[];
   /** The source table has partitions (its status follows theirs). */
   partitioned: boolean;
-  /** The table's chunks are cut in the source's order (data.ts Cut): its destination rows carry their chunk's tag, as partitions' do. */
-  cut: boolean;
+  /** How the table's chunks are cut in the source's order (data.ts Cut), if they are: its destination rows carry their chunk's tag, as partitions' do. */
+  cut: CutKind | null;
+  /** Set when this task's slice was the table's last to be DONE in the run (slice-status.ts). */
+  finishedTable?: true;
   /** The integer key a table without partitions is chunked and compared by (null: none). */
   key: TableKey | null;
   /** The table's change mark as the task started: its last complete run's snapshot (engine/change-marks.ts). */

@@ -21,10 +21,10 @@ export async function checkOutsideSlices(run: TaskRun, alone: () => Promise<bool
   const { task, writer, ctx } = run;
   // A writer that keeps slices as folders says what lies outside them; elsewhere partitions and cut chunks are tagged rows.
   const folders = writer.outsideSlices !== undefined;
-  if (!folders && (!(run.partitioned || run.cut) || !writer.probe)) return;
+  if (!folders && (!(run.partitioned || run.cut !== null) || !writer.probe)) return;
   if (!(await firstOfTable(run)) || !(await alone())) return;
   await verifying(run, async () => {
-    if (run.cut) {
+    if (run.cut !== null) {
       const outside = await strayRows(run, new Set(await cutTags(run)), 'chunk');
       if (outside) throw new VerificationFailed(`verification failed for table ${task.src_table_name}: ${task.dst_db_name}.${task.dst_table_name} holds ${outside}`);
       return;
@@ -61,7 +61,7 @@ async function firstOfTable(run: TaskRun): Promise<boolean> {
 }
 
 /** The destination tags of the run's chunks of the task's table. */
-const cutTags = async (run: TaskRun): Promise<string[]> => (await runCuts(run.ctx.db, run.task)).map((text) => cutTag(decodeCut(text)!));
+const cutTags = async (run: TaskRun): Promise<string[]> => (await runCuts(run.ctx.db, run.task)).map((c) => cutTag(decodeCut(c.cut)!));
 
 /** Rows tagged with no known partition (or chunk), described (none: null). */
 async function strayRows(run: TaskRun, known: Set<string>, what: 'partition' | 'chunk'): Promise<string | null> {

@@ -45,9 +45,22 @@ describe('chunks cut in the source’s order', () => {
   const job = async (sourceId: number, body: object) => (await call('POST', `/datasources/${sourceId}/jobs`, { name: `cut-${++jobs}`, ...body })).jobId as number;
   const same = (want: string, got: string) => expect(firstDifference(want, got)).toBeNull();
 
+  let stopAt: { checks: number } | null = null;
+  let stopping: Promise<unknown> | null = null;
+
   beforeAll(async () => {
     dst = await createPgDatabase('openmms_cuts_dst');
-    api = await TestApi.start('sqlite', dataDir, { runJobs: true, concurrency: 3 });
+    // The pages test stops its job from inside its fourth chunk's check: by then a chunk has committed.
+    api = await TestApi.start('sqlite', dataDir, {
+      runJobs: true,
+      concurrency: 3,
+      faults: {
+        beforeCheck: async (_written, task) => {
+          // Not awaited: StopMmsJob waits for the job's running tasks, this one among them.
+          if (task.src_table_name === 'heap' && stopAt !== null && --stopAt.checks === 0) stopping = call('POST', `/datasources/${task.source_id}/jobs/${task.job_id}/stop`);
+        },
+      },
+    });
   });
   afterAll(async () => {
     await api?.close();
@@ -96,6 +109,37 @@ describe('chunks cut in the source’s order', () => {
       expect(verified.status).toBe('FAILED');
       expect(verified.errors.join(' ')).toContain("holds 1 row outside every chunk of the table: 'chunk:nothing' (1 row)");
     } finally {
+      await src.drop();
+    }
+  });
+
+  it('PostgreSQL without a primary key: by pages; chunks read in two snapshots (Stop, rows moved, Start) end as one', async () => {
+    const src = await createPgDatabase('openmms_cuts_heap');
+    try {
+      await pgQuery(src.url, `CREATE TABLE heap (id int NOT NULL, v int, note text) WITH (autovacuum_enabled = off);
+        INSERT INTO heap SELECT g, g % 100, repeat('x', g % 50) FROM generate_series(1, 30000) g;`);
+      const id = await register('cut-heap', 'POSTGRESQL', src.conn, { type: 'POSTGRESQL', ...dst.conn });
+      await scan(id);
+      stopAt = { checks: 4 };
+      const jobId = await job(id, { srcDbName: 'public', dstDbName: 'cut_heap', tables: ['heap'], others: { 'task.chunk.rows': 3000 } });
+      const tasks = async () => (await call('GET', `/datasources/${id}/tasks?jobId=${jobId}&pageSize=100`)).objectList as { id: number; status: string }[];
+      await until(async () => stopping !== null);
+      await stopping;
+      await until(async () => (await tasks()).every((t) => !t.status.endsWith('_DOING')));
+      const done = (await tasks()).filter((t) => t.status === 'DONE');
+      expect(done.length).toBeGreaterThan(0);
+      expect(done.length).toBeLessThan(10);
+
+      // Every row of the first pages updated: their new versions land on pages past the first chunk's.
+      const first = (await pgQuery(dst.url, `SELECT count(*)::int AS n FROM cut_heap.heap`))[0].n;
+      expect(first).toBeGreaterThan(0);
+      await pgQuery(src.url, `UPDATE heap SET v = v + 1000 WHERE ctid < '(40,0)'::tid`);
+      await call('POST', `/datasources/${id}/jobs/${jobId}/start`);
+      expect(await settle(id, jobId)).toMatchObject({ status: 'DONE', tasks: 10, errors: [] });
+      same(await psqlLines(src.url, 'SELECT id, v, note FROM heap ORDER BY id'), await psqlLines(dst.url, 'SELECT id, v, note FROM cut_heap.heap ORDER BY id'));
+      expect((await messages(id, jobId)).some((m) => /^table heap, rows with pages in \[-inf, '\d+'\) was read in another snapshot than this task's, and rows have moved between pages since: copied again in this one \(\d+ rows\)$/.test(m))).toBe(true);
+    } finally {
+      stopAt = null;
       await src.drop();
     }
   });

@@ -9,15 +9,19 @@ import { setTimeout as delay } from 'node:timers/promises';
  * (expectedAcct) from a copy of the table taken before the writer started.
  */
 
-/**
- * The tables, in both engines' SQL; `acct_initial` is acct as the writer found it. acct's key is an
- * integer, or text (`key`: the writer's ids as text), which a job cuts in the source's order.
- */
-export const LIVE_SCHEMA = (serial: string, key = 'bigint') => `
-  CREATE TABLE acct (id ${key} PRIMARY KEY, v int NOT NULL, note varchar(64));
-  CREATE TABLE writer_log (seq ${serial} PRIMARY KEY, op char(1) NOT NULL, id ${key} NOT NULL, v int, note varchar(64));
+/** acct's key: an integer; text (the writer's ids as text), which a job cuts in the source's order; or none at all (an index on id only), cut by pages. */
+export type LiveKey = 'integer' | 'text' | 'none';
+
+/** The tables, in both engines' SQL; `acct_initial` is acct as the writer found it. */
+export const LIVE_SCHEMA = (serial: string, key: LiveKey = 'integer') => {
+  const id = key === 'text' ? 'varchar(20)' : 'bigint';
+  return `
+  CREATE TABLE acct (id ${id} ${key === 'none' ? 'NOT NULL' : 'PRIMARY KEY'}, v int NOT NULL, note varchar(64));
+  ${key === 'none' ? 'CREATE INDEX acct_id ON acct (id);' : ''}
+  CREATE TABLE writer_log (seq ${serial} PRIMARY KEY, op char(1) NOT NULL, id ${id} NOT NULL, v int, note varchar(64));
   CREATE TABLE orders (id bigint PRIMARY KEY, n_lines int NOT NULL, total int NOT NULL);
   CREATE TABLE order_lines (order_id bigint NOT NULL, line int NOT NULL, qty int NOT NULL, PRIMARY KEY (order_id, line));`;
+};
 
 /** Runs one transaction's statements (parameters as `?`, rewritten per engine by the caller). */
 export type Transact = (statements: [string, unknown[]][]) => Promise<void>;

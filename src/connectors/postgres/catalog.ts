@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Connection } from '../engines.js';
 import { PARTITION_BATCH, type ColumnMeta, type PartitionMeta, type SourceCatalog, type TableMeta } from '../connector.js';
 import { fingerprint } from '../fingerprint.js';
-import { cutStep, MAX_CUTS } from '../cuts.js';
+import { cutStep, evenBounds, MAX_CUTS } from '../cuts.js';
 import type { Cuts } from '../data.js';
 import { formatLogical } from '../types/logical.js';
 import { parseBound, type Bound } from './bounds.js';
@@ -124,17 +124,25 @@ export class PostgresCatalog implements SourceCatalog {
 
   /**
    * A table whose primary key starts with a column of another type than an integer is cut by that
-   * column's values, at every `step`th row in its own order (the order its ranges are read in).
+   * column's values, at every `step`th row in its own order (the order its ranges are read in). One
+   * without a primary key is cut by pages, in ranges of equal width, where the server reads a ctid
+   * range without reading the rest (a TID range scan, PostgreSQL 14 and later).
    */
   async cuts(db: string, table: TableMeta): Promise<Cuts | null> {
     const step = cutStep(table.rows);
     if (table.partitionColumns.length || step === null) return null;
-    const { rows: [key] = [] } = await this.client.query<{ name: string }>(
-      `SELECT a.attname AS name FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-        WHERE i.indrelid = $1::regclass AND i.indisprimary AND a.atttypid NOT IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)`,
+    const { rows: [key] = [] } = await this.client.query<{ name: string | null; integer: boolean; pages: string; version: number }>(
+      `SELECT a.attname AS name, a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) AS integer,
+              pg_relation_size(c.oid) / current_setting('block_size')::int AS pages, current_setting('server_version_num')::int AS version
+         FROM pg_class c LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+        WHERE c.oid = $1::regclass`,
       [qualified(db, table.name)],
     );
-    if (!key) return null;
+    if (!key || key.integer) return null;
+    if (key.name === null) {
+      const bounds = key.version >= 140000 ? evenBounds(0n, BigInt(key.pages) - 1n, table.rows) : [];
+      return bounds.length ? { by: 'pages', column: '', bounds, rows: table.rows } : null;
+    }
     const k = quoteIdent(key.name);
     const { rows } = await this.client.query<{ b: string }>(`SELECT b FROM (SELECT ${k}::text AS b, row_number() OVER (ORDER BY ${k}) AS n FROM ${qualified(db, table.name)}) s WHERE n % $1 = 0 ORDER BY n`, [step]);
     return { by: 'key', column: key.name, bounds: rows.map((r) => r.b).slice(0, MAX_CUTS), rows: table.rows };

@@ -81,9 +81,10 @@ export async function runMarks(tx: Kysely<Database>, task: RunOfTable): Promise<
   return (await slicesOfTable(tx, task).select('tp.change_mark').execute()).map((r) => r.change_mark);
 }
 
-/** The cuts (JSON, task_partitions.cut) of a run's chunks of a table. */
-export async function runCuts(db: Kysely<Database>, task: RunOfTable): Promise<string[]> {
-  return (await slicesOfTable(db, task).select('tp.cut').where('tp.cut', 'is not', null).execute()).map((r) => r.cut!);
+/** The cut chunks of a run's tasks of a table: each one's cut (JSON, task_partitions.cut), task, and the snapshot epoch its task read in. */
+export async function runCuts(db: Kysely<Database>, task: RunOfTable): Promise<{ cut: string; taskId: number; epoch: number | null }[]> {
+  const rows = await slicesOfTable(db, task).select(['tp.cut', 't.id', 't.snapshot_epoch']).where('tp.cut', 'is not', null).execute();
+  return rows.map((r) => ({ cut: r.cut!, taskId: r.id, epoch: r.snapshot_epoch }));
 }
 
 type RunOfTable = { job_id: number; run: number; table_id: number };
