@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mms, TestApi } from '../support/api.js';
+import { mmsCalls, TestApi } from '../support/api.js';
 import { firstDifference, mariadbLines, psqlLines } from '../support/cli-read.js';
 import { duckdbRows, duckdbRun } from '../support/duckdb-read.js';
 import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
@@ -20,15 +20,7 @@ describe('chunks cut in the source’s order', () => {
   let api: TestApi;
   let dst: Awaited<ReturnType<typeof createPgDatabase>>;
   const dataDir = mkdtempSync(join(tmpdir(), 'openmms-cuts-'));
-  const call = async (method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown) => {
-    const res = await api.call(method, mms(path), body);
-    expect(res.status, res.text).toBe(200);
-    return res.body.data;
-  };
-  const scan = async (sourceId: number) => {
-    await call('POST', `/datasources/${sourceId}/scans`);
-    await api.app.scans.idle();
-  };
+  const { call, scan } = mmsCalls(() => api);
   const settle = async (sourceId: number, jobId: number) => {
     await until(async () => ['DONE', 'FAILED'].includes((await call('GET', `/datasources/${sourceId}/jobs/${jobId}`)).status));
     const job = await call('GET', `/datasources/${sourceId}/jobs/${jobId}`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuck } from '../../src/connectors/duckdb/connect.js';
-import { mms, TestApi } from '../support/api.js';
+import { mms, mmsCalls, TestApi } from '../support/api.js';
 import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
 import { createPgDatabase } from '../support/stores.js';
 import { until } from '../support/processes.js';
@@ -40,16 +40,7 @@ describe('migrations end to end', () => {
   let dst: PgDb;
   const dataDir = mkdtempSync(join(tmpdir(), 'openmms-migrate-'));
 
-  const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown) => {
-    const res = await api.call(method, mms(path), body);
-    expect(res.status, res.text).toBe(200);
-    return res.body.data;
-  };
-  const scan = async (sourceId: number) => {
-    const { scanId } = await call('POST', `/datasources/${sourceId}/scans`);
-    await api.app.scans.idle();
-    expect((await call('GET', `/datasources/${sourceId}/scans/${scanId}`)).status).toBe('DONE');
-  };
+  const { call, scan } = mmsCalls(() => api);
   const runJob = async (sourceId: number, body: Record<string, unknown>) => {
     const { jobId } = await call('POST', `/datasources/${sourceId}/jobs`, body);
     await api.app.runner!.idle();

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,3 +109,21 @@ export class TestApi {
 }
 
 export const mms = (path: string) => `/api/v1/mms${path}`;
+
+/**
+ * MMS calls through a TestApi (`api` gives it once a test's beforeAll has started it), each of which
+ * must answer 200, its data returned; and a data source's metadata scan, run to its end.
+ */
+export function mmsCalls(api: () => TestApi) {
+  const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown) => {
+    const res = await api().call(method, mms(path), body);
+    expect(res.status, res.text).toBe(200);
+    return res.body.data;
+  };
+  const scan = async (sourceId: number) => {
+    const { scanId } = await call('POST', `/datasources/${sourceId}/scans`);
+    await api().app.scans.idle();
+    expect((await call('GET', `/datasources/${sourceId}/scans/${scanId}`)).status).toBe('DONE');
+  };
+  return { call, scan };
+}
