@@ -231,7 +231,7 @@ export class CatalogScan {
       if (changed) changes++;
       // Without the engine's own time, lastDdlTime is when a scan first saw the partition as it is.
       const lastDdl = p.lastModified ?? (changed ? this.now : old!.last_ddl_time);
-      const stats = { num_rows: p.rows, size: p.size, fingerprint: p.fingerprint, last_ddl_time: lastDdl, location: p.location, exact: p.exact ? 1 : 0, scan_id: this.scanId, update_time: this.now };
+      const stats = { num_rows: p.rows, size: p.size, fingerprint: p.fingerprint, last_ddl_time: lastDdl, location: p.location, exact: p.exact ? 1 : 0, key_min: p.keyBounds?.min ?? null, key_max: p.keyBounds?.max ?? null, scan_id: this.scanId, update_time: this.now };
       if (!old) {
         fresh.push({ ...stats, source_id: this.source.row.id, db_id: dbId, table_id: tableId, value, status: 'INIT' as const, updated: 0, create_time: this.now });
         this.note('partition', `${label}/${value}`, 'added');

@@ -31,9 +31,9 @@ export interface TableMeta {
   /** Changes whenever the table's schema or (unpartitioned) content changes. */
   fingerprint: string;
   /**
-   * An unpartitioned table's integer key it can be cut into chunks by (the column its primary key
-   * starts with: never NULL, so every row falls in one range), with its least and greatest values
-   * (null: no rows).
+   * The integer key a table (or each partition of it) can be cut into chunks by (the column its
+   * primary key starts with: never NULL, so every row falls in one range), with an unpartitioned
+   * table's least and greatest values (null: no rows; a partitioned table's are its partitions').
    */
   chunkKey?: { column: string; min: string | null; max: string | null };
 }
@@ -53,6 +53,8 @@ export interface PartitionMeta {
   lastModified: number | null;
   /** Changes whenever the partition's content changes. */
   fingerprint: string;
+  /** Its least and greatest value of the table's chunkKey (null: no rows). */
+  keyBounds?: { min: string | null; max: string | null };
 }
 
 /**

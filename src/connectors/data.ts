@@ -51,12 +51,15 @@ export interface DataColumn {
 
 /**
  * A chunk of a table: the rows whose integer key lies in [lo, hi) (null: unbounded), named by the
- * key's column at either end. A big table is copied, verified and resumed chunk by chunk.
+ * key's column at either end. A big table is copied, verified and resumed chunk by chunk. A chunk
+ * of a big partition also carries, at the destination, the partition's tag (`tag`, its rows'
+ * SLICE_COLUMN): the source reads it from the partition.
  */
 export interface KeyRange {
   column: string;
   lo: bigint | null;
   hi: bigint | null;
+  tag?: string;
   /**
    * Only the keys in these inclusive intervals, sorted (within [lo, hi)): the keys an increment found
    * differing in a chunk or table (engine/compare-slice.ts), replaced without the rest of it.
@@ -301,14 +304,15 @@ export function readCondition(slice: Slice | null, quote: (name: string) => stri
 
 /** The condition selecting a destination slice's rows, in an engine's quoting. */
 export function sliceCondition(key: SliceKey, quote: (name: string) => string, literal: (text: string) => string): string {
-  return typeof key === 'string' ? `${quote(SLICE_COLUMN)} = ${literal(key)}` : `(${rangeCondition(key, quote)})`;
+  if (typeof key === 'string') return `${quote(SLICE_COLUMN)} = ${literal(key)}`;
+  return key.tag === undefined ? `(${rangeCondition(key, quote)})` : `(${quote(SLICE_COLUMN)} = ${literal(key.tag)} AND (${rangeCondition(key, quote)}))`;
 }
 
 /** The condition selecting several destination slices' rows: partitions by their tags (one IN list), chunks by their ranges. */
 export function slicesCondition(keys: SliceKey[], quote: (name: string) => string, literal: (text: string) => string): string {
   const tags = keys.filter((k) => typeof k === 'string');
   const ranges = keys.filter((k) => typeof k !== 'string');
-  return [...(tags.length ? [`${quote(SLICE_COLUMN)} IN (${tags.map(literal).join(', ')})`] : []), ...ranges.map((r) => `(${rangeCondition(r, quote)})`)].join(' OR ');
+  return [...(tags.length ? [`${quote(SLICE_COLUMN)} IN (${tags.map(literal).join(', ')})`] : []), ...ranges.map((r) => sliceCondition(r, quote, literal))].join(' OR ');
 }
 
 /** The rows of a tagged table tagged with none of `keep`, or with no tag. */
@@ -317,15 +321,15 @@ export function otherTagsCondition(keep: string[], quote: (name: string) => stri
   return keep.length ? `${c} IS NULL OR ${c} NOT IN (${keep.map(literal).join(', ')})` : '1 = 1';
 }
 
-/** The value a destination row of the slice carries in SLICE_COLUMN (none for a whole table or a chunk). */
-export const tagOf = (key: SliceKey | null): string | null => (typeof key === 'string' ? key : null);
+/** The value a destination row of the slice carries in SLICE_COLUMN (none for a whole table or a chunk of one). */
+export const tagOf = (key: SliceKey | null): string | null => (typeof key === 'string' ? key : (key?.tag ?? null));
 
 /** The name of the index OpenMMS gives a chunk key (one per table and column, within every engine's name length). */
 export const keyIndexName = (db: string, table: string, column: string) => `mms_key_${createHash('sha256').update(JSON.stringify([db, table, column])).digest('hex').slice(0, 16)}`;
 
 /** A slice key as text (locks, logs). */
 export const keyText = (key: SliceKey | null): string =>
-  key === null ? '' : typeof key === 'string' ? key : `${key.only ? `${key.only.length} key intervals of ` : ''}${key.column} in [${key.lo ?? '-inf'}, ${key.hi ?? 'inf'})`;
+  key === null ? '' : typeof key === 'string' ? key : `${key.tag === undefined ? '' : `${key.tag}: `}${key.only ? `${key.only.length} key intervals of ` : ''}${key.column} in [${key.lo ?? '-inf'}, ${key.hi ?? 'inf'})`;
 
 /** A slice at both ends: the source's (null: the whole table) and the destination's key for it (null: the whole table). */
 export interface SlicePair {

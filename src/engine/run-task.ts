@@ -30,7 +30,8 @@ async function sliceNaming(db: Kysely<Database>, engine: Engine, task: TaskRow, 
   const exact = !slicesAsFolders(engine) || !(await db.selectFrom('catalog_partitions').select('id').where('table_id', '=', task.table_id).where('exact', '=', 0).where('dropped', '=', 0).limit(1).executeTakeFirst());
   return (slice) => {
     if (slice === null) return null;
-    if (slice.range) return { ...slice.range, column: columnMapping[slice.range.column] ?? slice.range.column };
+    // A chunk of a partition: its key range within the partition's rows (their tag).
+    if (slice.range) return { ...slice.range, column: columnMapping[slice.range.column] ?? slice.range.column, ...(slice.value !== null && { tag: partitionSliceName(engine, slice.value, exact) }) };
     if (slice.cut) return cutTag(slice.cut);
     return slice.value === null ? null : partitionSliceName(engine, slice.value, exact);
   };
@@ -90,8 +91,8 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
       .where('tp.task_id', '=', taskId)
       .orderBy('tp.seq')
       .execute()
-      // A whole table's slice has the table's size, a chunk its share of it.
-      .then((rows) => rows.map((p) => (p.partition_id === null ? { ...p, size: p.range_key === null && p.cut === null ? table.size : task.size } : p)));
+      // A whole table's slice has the table's size, a partition its own, a chunk (of either) its share of it.
+      .then((rows) => rows.map((p) => (p.range_key !== null || p.cut !== null ? { ...p, size: task.size } : p.partition_id === null ? { ...p, size: table.size } : p)));
     const parts = all.filter((p) => p.status !== 'DONE');
     run.cut = decodeCut(all.find((p) => p.cut !== null)?.cut ?? null)?.by ?? null;
     // A chunked table's key (its destination name) is what its chunks are replaced by.

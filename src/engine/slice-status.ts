@@ -8,14 +8,19 @@ import { VERIFY_ONLY } from '../jobs/config.js';
 
 /**
  * The catalog status of what parts copy (their partitions, or an unpartitioned table), in the
- * caller's transaction. A table copied in chunks is DONE once all its chunks are (until then DOING).
+ * caller's transaction. A table or partition copied in chunks is DONE once all its chunks are (until
+ * then DOING).
  * The catalog's status is the data's: a schema-only job, which copies no rows, leaves it as it is
  * (or a later incremental job would take the rows for copied and skip them).
  */
 async function markIn(tx: Kysely<Database>, run: TaskRun, parts: TaskPartitionRow[], status: MigrationStatus): Promise<void> {
   if (run.config.schemaOnly) return;
-  const ids = parts.flatMap((p) => (p.partition_id === null ? [] : [p.partition_id]));
+  const ids = parts.flatMap((p) => (p.partition_id === null || p.range_key !== null ? [] : [p.partition_id]));
   if (ids.length) await movePartitions(tx, ids, status);
+  for (const p of parts.filter((p) => p.partition_id !== null && p.range_key !== null)) {
+    const whole = status !== 'DONE' || (await allChunksDone(tx, run.ctx.dialect, run.task, p.partition_id!));
+    await movePartitions(tx, [p.partition_id!], whole ? status : 'DOING');
+  }
   if (run.partitioned || !parts.some((p) => p.partition_id === null)) return;
   const chunked = parts.some((p) => p.range_key !== null || p.cut !== null);
   const whole = status !== 'DONE' || !chunked || (await allChunksDone(tx, run.ctx.dialect, run.task));

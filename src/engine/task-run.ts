@@ -135,19 +135,20 @@ export async function verifying<T>(run: TaskRun, check: () => Promise<T>): Promi
   return result;
 }
 
-/** A task partition's source slice: a partition, a chunk of a table (its key range or cut), or null for the whole table. */
+/** A task partition's source slice: a partition, a chunk of a table (its key range or cut) or of a partition (its key range), or null for the whole table. */
 export function sliceOf(part: TaskPartitionRow): Slice | null {
   const cut = decodeCut(part.cut);
   if (cut) return { value: null, location: '', spec: [], cut };
+  const partition = part.value === null ? null : { value: part.value, location: part.location, spec: parseSpec(part.value) };
   if (part.range_key !== null) {
     const bound = (b: string | null) => (b === null ? null : BigInt(b));
-    return { value: null, location: '', spec: [], range: { column: part.range_key, lo: bound(part.range_lo), hi: bound(part.range_hi) } };
+    return { ...(partition ?? { value: null, location: '', spec: [] }), range: { column: part.range_key, lo: bound(part.range_lo), hi: bound(part.range_hi) } };
   }
-  return part.value === null ? null : { value: part.value, location: part.location, spec: parseSpec(part.value) };
+  return partition;
 }
 
 export const describe = (slice: Slice | null, table: string) =>
-  slice?.range ? `table ${table}, rows with ${keyText(slice.range)}` : slice?.cut ? `table ${table}, rows with ${cutText(slice.cut)}` : slice ? `partition ${slice.value}` : `table ${table}`;
+  slice?.range ? `${slice.value === null ? `table ${table}` : `partition ${slice.value}`}, rows with ${keyText(slice.range)}` : slice?.cut ? `table ${table}, rows with ${cutText(slice.cut)}` : slice ? `partition ${slice.value}` : `table ${table}`;
 
 /** Passes batches on, stopping at the next batch once the job is stopped. */
 export async function* guarded(run: TaskRun, batches: AsyncIterable<Row[]>, onBatch: (b: Row[]) => void): AsyncGenerator<Row[]> {

@@ -48,8 +48,8 @@ export async function loadPlanTables(db: Kysely<Database>, dbId: number, jobTabl
     const dst = jobTables.find((j) => j.src === t.name)!.dst;
     // Live partitions, and those gone from the source whose rows may still be at the destination.
     const all = t.has_partitions
-      ? (await db.selectFrom('catalog_partitions').select(['id', 'value', 'location', 'size', 'status', 'updated', 'dropped']).where('table_id', '=', t.id).where((eb) => eb.or([eb('dropped', '=', 0), eb('status', '!=', 'INIT')])).execute()).map(
-          (p) => ({ id: p.id, value: p.value, spec: parseSpec(p.value), location: p.location, size: p.size, status: p.status, updated: p.updated === 1, dropped: p.dropped === 1 }),
+      ? (await db.selectFrom('catalog_partitions').select(['id', 'value', 'location', 'size', 'num_rows', 'key_min', 'key_max', 'status', 'updated', 'dropped']).where('table_id', '=', t.id).where((eb) => eb.or([eb('dropped', '=', 0), eb('status', '!=', 'INIT')])).execute()).map(
+          (p) => ({ id: p.id, value: p.value, spec: parseSpec(p.value), location: p.location, size: p.size, rows: p.num_rows, key: tableKeyOf({ chunk_key: t.chunk_key, key_min: p.key_min, key_max: p.key_max }), status: p.status, updated: p.updated === 1, dropped: p.dropped === 1 }),
         )
       : [];
     const partitions = all.filter((p) => !p.dropped);

@@ -13,6 +13,9 @@ export interface PlanPartition {
   updated: boolean;
   /** What the run does with it (default copy): see SliceMode. */
   mode?: SliceMode;
+  /** Its rows, and the table's integer key with its bounds in the partition: a big partition is cut into chunks by it. */
+  rows?: number;
+  key?: TableKey | null;
 }
 
 export interface PlanTable {
@@ -77,6 +80,9 @@ export const DEFAULT_CHUNK_ROWS = 2_000_000;
 /** Chunks per table at most (each is a task). */
 export const MAX_CHUNKS = 1024;
 
+/** Chunks of a table or partition of this size: as many as the larger of the two limits asks for, at most MAX_CHUNKS. */
+const chunkCount = (size: number, rows: number, chunk: { bytes: number; rows: number }) => Math.min(MAX_CHUNKS, Math.max(Math.ceil(size / chunk.bytes), Math.ceil(rows / chunk.rows), 1));
+
 /**
  * Cuts a table's key range [min, max] into `n` ranges of equal width (fewer when there are fewer
  * keys), the first and last open-ended, so rows written beyond the scanned bounds still fall in one.
@@ -121,7 +127,7 @@ export function planTasks(tables: PlanTable[], o: PlanOptions): PlannedTask[] {
   const tasks: PlannedTask[] = [];
   for (const t of tables) {
     if (!t.partitioned) {
-      const n = o.chunk && (t.chunkKey || t.cuts) ? Math.min(MAX_CHUNKS, Math.max(Math.ceil(t.size / o.chunk.bytes), Math.ceil(t.rows / o.chunk.rows), 1)) : 1;
+      const n = o.chunk && (t.chunkKey || t.cuts) ? chunkCount(t.size, t.rows, o.chunk) : 1;
       // Chunks are compared one by one, changed or not: only those that differ move.
       const mode = modeOf(o.increment, t, o.chunk !== null && (t.chunkKey !== null || n > 1));
       const whole = { tableId: t.tableId, src: t.src, dst: t.dst, partitions: null, mode };
@@ -135,11 +141,18 @@ export function planTasks(tables: PlanTable[], o: PlanOptions): PlannedTask[] {
     }
     const filter = o.filters.get(t.src);
     const inScope = (p: PlanPartition) => (o.partitionIds ? o.partitionIds.has(p.id) : true) && (filter ? filter(p.spec) : true);
-    const selected = [
+    const chosen = [
       ...t.partitions.filter(inScope).map((p) => ({ ...p, mode: modeOf(o.increment, p) })),
       // Gone from the source: deleted at the destination too, unless kept.
       ...(o.keepDeleted ? [] : t.dropped.filter(inScope).map((p) => ({ ...p, size: 0, mode: 'remove' as const }))),
-    ].sort((a, b) => b.size - a.size || a.id - b.id);
+    ];
+    // A partition larger than a chunk, with an integer key: a task per chunk of it, as a big table's.
+    const chunks = (p: PlanPartition) => (o.chunk && p.key && p.mode !== 'remove' ? chunkCount(p.size, p.rows ?? 0, o.chunk) : 1);
+    for (const p of chosen.filter((p) => chunks(p) > 1)) {
+      const n = chunks(p);
+      for (const range of keyRanges(p.key!.column, p.key!.min, p.key!.max, n)) tasks.push({ tableId: t.tableId, src: t.src, dst: t.dst, partitions: [p], range, size: Math.ceil(p.size / n) });
+    }
+    const selected = chosen.filter((p) => chunks(p) === 1).sort((a, b) => b.size - a.size || a.id - b.id);
     let bin: PlanPartition[] = [];
     let binSize = 0;
     const close = () => {

@@ -327,7 +327,7 @@ export interface CatalogTableTable extends CatalogStats, StatusCounters, ScanMar
   /** Partition columns as JSON, same shape as columns. */
   partition_columns: string;
   has_partitions: number;
-  /** An integer key the table can be cut into chunks by (a one-column primary key), and its bounds at the scan. */
+  /** An integer key the table (or, partitioned, each of its partitions) can be cut into chunks by (its primary key's first column), and its bounds at the scan (a partitioned table's: its partitions'). */
   chunk_key: string | null;
   key_min: string | null;
   key_max: string | null;
@@ -348,6 +348,9 @@ export interface CatalogPartitionTable extends CatalogStats, ScanMarks {
   value: string;
   /** 1 when the spec is every row's values (PartitionMeta.exact). */
   exact: Generated<number>;
+  /** Its least and greatest value of the table's integer key (catalog_tables.chunk_key) at the scan: a big partition is cut into chunks by it. */
+  key_min: Generated<string | null>;
+  key_max: Generated<string | null>;
 }
 
 export interface JobTable {

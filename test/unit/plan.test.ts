@@ -58,6 +58,23 @@ describe('task planning', () => {
     expect(planTasks([done], { ...base, chunk: { ...chunk, rows: 20_000 }, increment: true }).map((t) => t.mode)).toEqual(['copy']);
   });
 
+  it('cuts a partition larger than a chunk by its integer key, a task per chunk; the rest packed as before', () => {
+    const key = { column: 'id', min: 1n, max: 9000n };
+    const parts = [part(1, 10, { rows: 9000, key }), part(2, 10, { rows: 100, key }), part(3, 10, { rows: 9000, key: null }), part(4, 10, { rows: 9000, key, status: 'DONE' })];
+    const chunk = { bytes: 4 * GB, rows: 3000 };
+    const tasks = planTasks([table(parts)], { ...base, chunk, increment: true });
+    const shape = tasks.map((t) => [t.partitions!.map((p) => p.id), t.range ? [t.range.lo, t.range.hi] : null, t.partitions!.map((p) => p.mode)]);
+    expect(shape).toEqual([
+      [[1], [null, 3001n], ['copy']], [[1], [3001n, 6001n], ['copy']], [[1], [6001n, null], ['copy']],
+      // A DONE partition's chunks are compared first, as a whole one is.
+      [[4], [null, 3001n], ['compare']], [[4], [3001n, 6001n], ['compare']], [[4], [6001n, null], ['compare']],
+      // Small, or without a key: packed whole.
+      [[2, 3], null, ['copy', 'copy']],
+    ]);
+    // Where the destination takes no chunks, every partition whole.
+    expect(planTasks([table(parts)], base).every((t) => t.range === undefined)).toBe(true);
+  });
+
   it('with increment, copies what is not DONE or changed since, and compares the rest first', () => {
     const parts = [part(1, 1, { status: 'DONE' }), part(2, 1, { status: 'DONE', updated: true }), part(3, 1, { status: 'FAILED' }), part(4, 1)];
     // DONE and unchanged: compared first (copied only if the two ends differ); the rest copied.

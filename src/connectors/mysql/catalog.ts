@@ -71,7 +71,8 @@ export class MysqlCatalog implements SourceCatalog {
       if (parts.length) {
         const keys = partitionKeys(parts[0]!, cs);
         const partitionColumns = keys.map((k) => cs.find((c) => c.name === k) ?? nameColumn(k));
-        out.push({ name: t.name, comment: t.comment || null, columns: cs, partitionColumns, rows: 0, size: 0, lastModified: null, fingerprint: fingerprint(cs, keys) });
+        const key = await this.integerKey(db, t.name);
+        out.push({ name: t.name, comment: t.comment || null, columns: cs, partitionColumns, rows: 0, size: 0, lastModified: null, fingerprint: fingerprint(cs, keys), ...(key !== null && { chunkKey: { column: key, min: null, max: null } }) });
       } else {
         const key = await this.integerKey(db, t.name);
         const stats = await this.contentStats(db, t.name, cs, null, key);
@@ -98,8 +99,9 @@ export class MysqlCatalog implements SourceCatalog {
       if (p.sub) spec.push(['_subpartition', p.sub]);
       // One LIST value of a plain column, no subpartitions: the only spec that is its rows' value.
       const exact = keys[0] !== PARTITION_NAME_COLUMN && p.method.startsWith('LIST') && !p.sub && !/,|^NULL$/i.test(p.description ?? '');
-      const stats = await this.contentStats(db, table.name, table.columns, leaf);
-      batch.push({ spec, location: leaf, exact, rows: stats.rows, size: Number(p.size), lastModified: p.updated ? Date.parse(`${p.updated}Z`) : null, fingerprint: fingerprint(stats.signal) });
+      const key = table.chunkKey?.column ?? null;
+      const stats = await this.contentStats(db, table.name, table.columns, leaf, key);
+      batch.push({ spec, location: leaf, exact, rows: stats.rows, size: Number(p.size), lastModified: p.updated ? Date.parse(`${p.updated}Z`) : null, fingerprint: fingerprint(stats.signal), ...(key !== null && { keyBounds: { min: stats.min, max: stats.max } }) });
       // The next RANGE partition starts where this one ends (once per partition, not per subpartition).
       if (p.method.startsWith('RANGE') && rows[i + 1]?.name !== p.name) previousUpper = unquoteList(p.description ?? '');
       if (batch.length >= PARTITION_BATCH) {

@@ -65,10 +65,10 @@ const trimFraction = (s: string) => s.replace(/\.(\d*?)0+$/, (_m, kept: string) 
 /** One snapshot for all a transaction reads, which writes nothing. */
 export const START_SNAPSHOT = 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY';
 
-/** A source partition (`PARTITION (p)`), a chunk's rows, or the rows of a destination slice. */
+/** A source partition (`PARTITION (p)`), a chunk's rows (of the table, or of a partition), or the rows of a destination slice. */
 function fromClause(db: string, table: string, slice: Slice | null): string {
   const where = readCondition(slice, quoteIdent, mysqlEscape);
-  if (where !== null) return `${qualified(db, table)} WHERE ${where}`;
+  if (where !== null) return `${qualified(db, table)}${slice?.range && slice.value !== null ? ` PARTITION (${quoteIdent(slice.location)})` : ''} WHERE ${where}`;
   return slice ? `${qualified(db, table)} PARTITION (${quoteIdent(slice.location)})` : qualified(db, table);
 }
 

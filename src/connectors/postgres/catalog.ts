@@ -57,9 +57,11 @@ export class PostgresCatalog implements SourceCatalog {
       if (rel.kind === 'p') {
         const keys = await this.partitionKeyNames(rel.oid);
         const partitionColumns = keys.map((k) => cols.find((c) => c.name === k) ?? pseudoColumn(k));
+        const key = await this.integerKey(rel.oid);
         out.push({
           name: rel.name, comment: rel.comment, columns: cols, partitionColumns,
           rows: 0, size: 0, lastModified: null, fingerprint: fingerprint(cols, keys),
+          ...(key !== null && { chunkKey: { column: key, min: null, max: null } }),
         });
       } else {
         const key = await this.integerKey(rel.oid);
@@ -112,8 +114,9 @@ export class PostgresCatalog implements SourceCatalog {
             spec.push(...specPart(keys, bound));
             exact &&= bound.kind === 'list' && bound.values.length === 1 && bound.values[0] !== null && table.columns.some((c) => c.name === keys[0]);
           }
-          const stats = await this.contentStats(qualified(db, leaf.name), leaf.oid);
-          batch.push({ spec, location: leaf.name, exact, rows: stats.rows, size: stats.size, lastModified: null, fingerprint: fingerprint(stats.signal) });
+          const key = table.chunkKey?.column ?? null;
+          const stats = await this.contentStats(qualified(db, leaf.name), leaf.oid, key);
+          batch.push({ spec, location: leaf.name, exact, rows: stats.rows, size: stats.size, lastModified: null, fingerprint: fingerprint(stats.signal), ...(key !== null && { keyBounds: { min: stats.min, max: stats.max } }) });
         }
         yield batch;
       }

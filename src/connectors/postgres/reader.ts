@@ -30,10 +30,10 @@ function readExpr(c: DataColumn): string {
   return c.type.kind === 'map' || c.type.kind === 'struct' ? `to_json(${col})::text` : valueExpr(c);
 }
 
-/** The leaf partition table of a source slice, a chunk's rows, or the rows of a destination slice. */
+/** The leaf partition table of a source slice, a chunk's rows (of the table, or of a partition's leaf), or the rows of a destination slice. */
 function fromClause(db: string, table: string, slice: Slice | null): string {
   const where = readCondition(slice, quoteIdent, quoteLiteral);
-  if (where !== null) return `${qualified(db, table)} WHERE ${where}`;
+  if (where !== null) return `${qualified(db, slice?.range && slice.value !== null ? slice.location : table)} WHERE ${where}`;
   return slice ? qualified(db, slice.location) : qualified(db, table);
 }
 
