@@ -13,24 +13,20 @@ const NAMED = 5;
  * partition the source has or had (a value it never had, or none), by one grouped count; in a lake,
  * folders and files outside the layout of the source's partitions (or, without partitions, in
  * subfolders of the table's). Checked once per table and run, by its first task, whichever
- * partitions the job selected, where this data source `alone` writes the table. A table in cut
- * chunks is tagged likewise: rows tagged with no chunk of the run fail. A table chunked by an
- * integer key needs no check: its first chunk holds the rows without a key.
+ * partitions the job selected, where this data source `alone` writes the table. A chunked table
+ * needs no check: by an integer key, its first chunk holds the rows without a key; cut in the
+ * source's order, its first task removes rows of no chunk of the run (removeOtherCuts), and a
+ * verify-only job compares it whole.
  */
 export async function checkOutsideSlices(run: TaskRun, alone: () => Promise<boolean>): Promise<void> {
   const { task, writer, ctx } = run;
-  // A writer that keeps slices as folders says what lies outside them; elsewhere partitions and cut chunks are tagged rows.
+  // A writer that keeps slices as folders says what lies outside them; elsewhere partitions are tagged rows.
   const folders = writer.outsideSlices !== undefined;
-  if (!folders && (!(run.partitioned || run.cut !== null) || !writer.probe)) return;
+  if (!folders && (!run.partitioned || !writer.probe)) return;
   if (!(await firstOfTable(run)) || !(await alone())) return;
   await verifying(run, async () => {
-    if (run.cut !== null) {
-      const outside = await strayRows(run, new Set(await cutTags(run)), 'chunk');
-      if (outside) throw new VerificationFailed(`verification failed for table ${task.src_table_name}: ${task.dst_db_name}.${task.dst_table_name} holds ${outside}`);
-      return;
-    }
     const known = (await ctx.db.selectFrom('catalog_partitions').select('value').where('table_id', '=', task.table_id).execute()).map((p) => p.value);
-    const outside = folders ? await strayFiles(run, known) : await strayRows(run, new Set(known), 'partition');
+    const outside = folders ? await strayFiles(run, known) : await strayRows(run, new Set(known));
     if (outside) throw new VerificationFailed(`verification failed for table ${task.src_table_name}: ${task.dst_db_name}.${task.dst_table_name} holds ${outside}`);
   });
 }
@@ -44,7 +40,7 @@ export async function checkOutsideSlices(run: TaskRun, alone: () => Promise<bool
 export async function removeOtherCuts(run: TaskRun, alone: () => Promise<boolean>): Promise<void> {
   const { task, writer } = run;
   if (!writer.probe || !writer.removeOtherTags || !(await firstOfTable(run)) || !(await alone())) return;
-  const keep = await cutTags(run);
+  const keep = (await runCuts(run.ctx.db, run.task)).map((c) => cutTag(decodeCut(c.cut)!));
   const tags = await countsByKey(writer.probe(task.dst_db_name, task.dst_table_name, null));
   const other = [...tags].filter(([tag]) => !keep.includes(tag));
   if (other.length === 0) return;
@@ -60,19 +56,16 @@ async function firstOfTable(run: TaskRun): Promise<boolean> {
   return Number(first?.id) === task.id; // min() of a bigint comes back as text from PostgreSQL
 }
 
-/** The destination tags of the run's chunks of the task's table. */
-const cutTags = async (run: TaskRun): Promise<string[]> => (await runCuts(run.ctx.db, run.task)).map((c) => cutTag(decodeCut(c.cut)!));
-
-/** Rows tagged with no known partition (or chunk), described (none: null). */
-async function strayRows(run: TaskRun, known: Set<string>, what: 'partition' | 'chunk'): Promise<string | null> {
+/** Rows tagged with no known partition, described (none: null). */
+async function strayRows(run: TaskRun, known: Set<string>): Promise<string | null> {
   const { task, writer } = run;
   const tags = await countsByKey(writer.probe!(task.dst_db_name, task.dst_table_name, null));
   // countsByKey names a NULL tag 'null', which no partition value (`col=value`) is.
   const outside = [...tags].filter(([tag]) => !known.has(tag)).sort(([a], [b]) => (a === 'null' ? 1 : b === 'null' ? -1 : a < b ? -1 : a > b ? 1 : 0));
   if (outside.length === 0) return null;
   const rows = outside.reduce((n, [, count]) => n + count, 0);
-  const named = outside.slice(0, NAMED).map(([tag, n]) => `${tag === 'null' ? `no ${what}` : `'${tag}'`} (${n} ${n === 1 ? 'row' : 'rows'})`);
-  return `${rows} ${rows === 1 ? 'row' : 'rows'} outside every ${what === 'partition' ? 'partition of the source' : 'chunk of the table'}: ${named.join(', ')}${outside.length > NAMED ? ', …' : ''}`;
+  const named = outside.slice(0, NAMED).map(([tag, n]) => `${tag === 'null' ? 'no partition' : `'${tag}'`} (${n} ${n === 1 ? 'row' : 'rows'})`);
+  return `${rows} ${rows === 1 ? 'row' : 'rows'} outside every partition of the source: ${named.join(', ')}${outside.length > NAMED ? ', …' : ''}`;
 }
 
 /** Files and folders outside the layout of the known partitions, described (none: null). */

@@ -71,6 +71,7 @@ export function planOptions(config: Pick<JobConfig, 'increment' | 'taskType' | '
     partitionIds: type === 'Partitions' ? new Set(config.partitions) : null,
     ...limits,
     chunk: destination !== undefined && writesChunks(destination) ? limits.chunk : null,
+    cuts: config.taskType !== VERIFY_ONLY,
     keepDeleted: switchOf(config.others, 'increment.keepDeleted') === true,
   };
 }

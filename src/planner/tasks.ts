@@ -48,6 +48,12 @@ export interface PlanOptions {
   maxBytesPerTask: number;
   /** A chunk of a big unpartitioned table: at most this many catalog bytes and rows; null where the destination takes no chunks. */
   chunk: { bytes: number; rows: number } | null;
+  /**
+   * Tables without an integer key are cut at their cut points (PlanTable.cuts). Not in a
+   * verify-only job: the destination knows such chunks by the tags a copy gave them, which another
+   * chunk size would not match, so it compares the table whole.
+   */
+  cuts: boolean;
   /** Partitions gone from the source stay at the destination (`others: {"increment.keepDeleted": true}`). */
   keepDeleted: boolean;
 }
@@ -127,15 +133,16 @@ export function planTasks(tables: PlanTable[], o: PlanOptions): PlannedTask[] {
   const tasks: PlannedTask[] = [];
   for (const t of tables) {
     if (!t.partitioned) {
-      const n = o.chunk && (t.chunkKey || t.cuts) ? chunkCount(t.size, t.rows, o.chunk) : 1;
+      const cuts = o.cuts ? t.cuts : null;
+      const n = o.chunk && (t.chunkKey || cuts) ? chunkCount(t.size, t.rows, o.chunk) : 1;
       // Chunks are compared one by one, changed or not: only those that differ move.
       const mode = modeOf(o.increment, t, o.chunk !== null && (t.chunkKey !== null || n > 1));
       const whole = { tableId: t.tableId, src: t.src, dst: t.dst, partitions: null, mode };
       if (n === 1) tasks.push({ ...whole, size: t.size });
       else if (t.chunkKey) for (const range of keyRanges(t.chunkKey.column, t.chunkKey.min, t.chunkKey.max, n)) tasks.push({ ...whole, range, size: Math.ceil(t.size / n) });
       else {
-        const cuts = cutRanges(t.cuts!, n);
-        for (const cut of cuts) tasks.push({ ...whole, cut, size: Math.ceil(t.size / cuts.length) });
+        const ranges = cutRanges(cuts!, n);
+        for (const cut of ranges) tasks.push({ ...whole, cut, size: Math.ceil(t.size / ranges.length) });
       }
       continue;
     }

@@ -9,7 +9,7 @@ const part = (id: number, size: number, extra: Partial<PlanPartition> = {}): Pla
 const table = (partitions: PlanPartition[], extra: Partial<PlanTable> = {}): PlanTable => ({
   tableId: 1, src: 't', dst: 't', partitioned: true, status: 'INIT', updated: false, size: 0, rows: 0, partitions, dropped: [], chunkKey: null, cuts: null, ...extra,
 });
-const base = { increment: false, filters: new Map(), partitionIds: null, maxPartitionsPerTask: 50, maxBytesPerTask: 5 * GB, chunk: null, keepDeleted: false };
+const base = { increment: false, filters: new Map(), partitionIds: null, maxPartitionsPerTask: 50, maxBytesPerTask: 5 * GB, chunk: null, cuts: true, keepDeleted: false };
 
 describe('task planning', () => {
   it('packs largest first within the partition and byte limits; an oversized partition goes alone', () => {
@@ -53,6 +53,7 @@ describe('task planning', () => {
     // Not chunked: one task for the whole table, and no cut where the destination takes no chunks.
     expect(planTasks([big], { ...base, chunk: { ...chunk, rows: 20_000 } })).toEqual([{ tableId: 1, src: 't', dst: 't', partitions: null, size: 0, mode: 'copy' }]);
     expect(planTasks([big], base)).toHaveLength(1);
+    expect(planTasks([big], { ...base, chunk, cuts: false })).toHaveLength(1); // a verify-only job
     const done = { ...big, status: 'DONE' as const, updated: true };
     expect(planTasks([done], { ...base, chunk, increment: true }).map((t) => t.mode)).toEqual(Array(5).fill('compare'));
     expect(planTasks([done], { ...base, chunk: { ...chunk, rows: 20_000 }, increment: true }).map((t) => t.mode)).toEqual(['copy']);
