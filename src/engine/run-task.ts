@@ -17,6 +17,7 @@ import { compareSlice } from './compare-slice.js';
 import { compareBatch } from './compare-batch.js';
 import { checkOutsideSlices, removeOtherCuts } from './whole-table.js';
 import { rereadOtherSnapshots } from './page-cuts.js';
+import { sliceMark } from './change-marks.js';
 import { mark, markUnfinished, recordCopied, recordRemoved } from './slice-status.js';
 import type { Holder } from '../jobs/ledger/tasks.js';
 import { VERIFY_ONLY } from '../jobs/config.js';
@@ -112,6 +113,9 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
     // A table other data sources write too holds their partitions' rows: only its own can be told apart.
     const alone = async () => (await guard.writers(source, dstTable, resolved.endpoint.key)).size <= 1;
     if (run.cut !== null && !config.schemaOnly && config.taskType !== VERIFY_ONLY) await removeOtherCuts(run, alone);
+    // The change mark its slices will record names the source table as it is now, before any row is
+    // read (its reader keeps what it learns): a type changed while the task reads is new to the next increment.
+    await sliceMark(run);
     for (const group of batches(parts, canBatch(run))) {
       if (signal.aborted) throw new StopRequested();
       if (group.length > 1) {
