@@ -82,6 +82,14 @@ export async function throughput(rows: number, partitions: number, small: number
       await measure('PostgreSQL → PostgreSQL, increment', `wide, ${changed.toLocaleString('en-US')} rows changed (rows = rows moved)`, wideBytes, pgToPg, { name: 'wide-increment', srcDbName: 'public', tables: ['wide'], dstDbName: 'ours', increment: true },
         full ? [['the full verified copy (above)', async () => ({ seconds: full.seconds })], ...full.baselines.filter((b) => b.name.startsWith('psql')).map((b): [string, () => Promise<BaselineRun | { skipped: string }>] => [`${b.name} (above)`, async () => b.run])] : []);
     }
+    // The same rows without a primary key: cut by pages (ctid ranges), each chunk tagged at the destination.
+    if (only.test('PostgreSQL → PostgreSQL wide without a key')) {
+      await pgExec(src.url, 'CREATE TABLE wide_heap AS SELECT * FROM wide; ANALYZE wide_heap');
+      await scan(svc, pgToPg, { dbName: 'public', tableNames: ['wide_heap'] });
+      const full = out.find((r) => r.table.startsWith('wide (in chunks'));
+      await measure('PostgreSQL → PostgreSQL', 'wide without a key (in chunks by pages, verified)', await pgTableBytes(src.url, 'wide_heap'), pgToPg, { name: 'wide-heap', srcDbName: 'public', tables: ['wide_heap'], dstDbName: 'ours', increment: false },
+        full ? [['the same rows keyed, in chunks by key (above)', async () => ({ seconds: full.seconds })], ...full.baselines.filter((b) => b.name.startsWith('psql') || b.name.startsWith('the pipe')).map((b): [string, () => Promise<BaselineRun | { skipped: string }>] => [`${b.name} (above)`, async () => b.run])] : []);
+    }
     await measure('PostgreSQL → PostgreSQL', `events (${partitions} partitions)`, eventBytes, pgToPg, { name: 'events', srcDbName: 'public', tables: ['events'], dstDbName: 'ours' }, [
       ['psql \\copy pipe', () => psqlPipe(src.url, 'SELECT * FROM events', dst.url, 'base.events')],
       ['pgcopydb clone', () => pgcopydb(src.url, ['events', ...Array.from({ length: partitions }, (_, i) => `events_${i}`)], PGCOPYDB_TIMEOUT)],

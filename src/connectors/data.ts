@@ -71,9 +71,9 @@ export interface KeyRange {
  * How a table without an integer key is cut into chunks, in the source's own order: by its primary
  * key's first column (compared as the source compares it), by SQLite's rowid, by PostgreSQL's pages
  * (ctid ranges, a table without a primary key), or by a lake table's row groups (a bound: a file
- * name and a row of it, cuts.ts fileBound). Only the source can tell which rows such bounds hold (a destination may order text
- * otherwise), so the destination knows each chunk by a tag (cutTag, in SLICE_COLUMN), as it knows a
- * partition.
+ * name and a row of it, cuts.ts fileBound). Only the source can tell which rows such bounds hold
+ * (a destination may order text otherwise), so the destination knows each chunk by a tag (cutTag,
+ * in SLICE_COLUMN), as it knows a partition.
  */
 export type CutKind = 'key' | 'rowid' | 'pages' | 'file';
 
@@ -114,11 +114,11 @@ function cutCondition(c: Cut, quote: (name: string) => string, literal: (text: s
   return bounds.length ? bounds.join(' AND ') : '1 = 1';
 }
 
-/** One unit of copy: a partition of a table, a whole table without partitions, or a chunk of one. */
+/** One unit of copy: a partition of a table, a whole table without partitions, or a chunk of either. */
 export interface Slice {
   /** Canonical partition value (`p1=v1/p2=v2`), null for a whole table or a chunk of one. */
   value: string | null;
-  /** A chunk's key range (value null). */
+  /** A chunk's key range (of a whole table: value null; of a partition: its value and location). */
   range?: KeyRange;
   /** A chunk cut in the source's order (value null; at the destination, rows tagged cutTag). */
   cut?: Cut;

@@ -110,7 +110,7 @@ export class LakeCatalog implements SourceCatalog {
       `SELECT file_name AS file, row_group_num_rows AS rows FROM parquet_metadata([${names.map((n) => quoteLiteral(join(tableDir, n))).join(', ')}]) WHERE column_id = 0 ORDER BY row_group_id`,
     );
     const byFile = new Map<string, { rows: bigint }[]>();
-    for (const g of groups) byFile.set(g.file, [...(byFile.get(g.file) ?? []), g]);
+    for (const g of groups) (byFile.get(g.file) ?? byFile.set(g.file, []).get(g.file)!).push(g);
     const items = names.flatMap((name) => {
       let start = 0;
       return (byFile.get(join(tableDir, name)) ?? []).map((g) => {
@@ -139,16 +139,13 @@ export class LakeCatalog implements SourceCatalog {
     return (await this.describeAll(tableDir, [leaf]))[0]!;
   }
 
-  /** Rows of each file, from the Parquet footers (no data read), in one query. */
-  private async rowsPerFile(files: string[]): Promise<Map<string, number>> {
-    const counts = await this.duck.all<{ file: string; rows: bigint }>(`SELECT file_name AS file, num_rows AS rows FROM parquet_file_metadata([${files.map(quoteLiteral).join(', ')}])`);
-    return new Map(counts.map((c) => [c.file, Number(c.rows)]));
-  }
-
   /** Row counts from the Parquet footers (no data read) of a whole batch in one query. */
   private async describeAll(tableDir: string, batch: Leaf[]): Promise<PartitionMeta[]> {
     const files = batch.flatMap((l) => l.files.map((f) => join(tableDir, f.rel)));
-    const rowsByFile = await this.rowsPerFile(files);
+    const counts = await this.duck.all<{ file: string; rows: bigint }>(
+      `SELECT file_name AS file, num_rows AS rows FROM parquet_file_metadata([${files.map(quoteLiteral).join(', ')}])`,
+    );
+    const rowsByFile = new Map(counts.map((c) => [c.file, Number(c.rows)]));
     return batch.map((l) => ({
       spec: l.spec,
       location: l.rel,
