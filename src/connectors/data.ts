@@ -97,6 +97,9 @@ export interface Cut {
 /** The destination's name of a cut chunk: stable while its bounds are (a scan keeps a table's cut points). */
 export const cutTag = (c: Cut): string => `chunk:${createHash('sha256').update(JSON.stringify([c.by, c.column, c.lo, c.hi])).digest('hex').slice(0, 24)}`;
 
+/** Whether a destination tag names a cut chunk (a partition's, `col=value`, never does). */
+export const isCutTag = (tag: string): boolean => tag.startsWith('chunk:');
+
 /** A cut chunk as text (logs). */
 export const cutText = (c: Cut): string => `${c.by === 'file' ? '[file, row]' : c.by === 'pages' ? 'pages' : c.column} in [${c.lo === null ? '-inf' : c.by === 'file' ? c.lo : `'${c.lo}'`}, ${c.hi === null ? 'inf' : c.by === 'file' ? c.hi : `'${c.hi}'`})`;
 
@@ -222,6 +225,8 @@ export interface EnsuredTable {
 export interface TableSchema {
   /** The column the table's chunks are replaced by (a key range each): it gets an index where the engine needs one. */
   key?: string;
+  /** The table's tags name cut chunks (cutTag): a few thousand rows or more each, written together (an engine may index them otherwise than partitions' tags). */
+  cutChunks?: boolean;
   /** false (a job's enableSchemaMigration false): create and alter nothing. */
   alter?: boolean;
   /** Types of the source's own to create where the destination lacks them (SourceReader.typeDefinitions), asked for only then. */

@@ -103,7 +103,7 @@ export async function runTask(ctx: TaskContext, taskId: number, holder: Holder, 
     // The source's own types (enums, composites) a same-engine destination may lack, to create there.
     const natives = columns.flatMap((c) => (c.native === undefined ? [] : [c.native]));
     const types = sameEngine && reader.typeDefinitions ? () => reader.typeDefinitions!(natives) : undefined;
-    const ensured = await writer.ensureTable(task.dst_db_name, task.dst_table_name, dstColumns, partitioned || run.cut !== null, { key: key === undefined ? undefined : (config.columnMapping[key] ?? key), alter: config.enableSchemaMigration !== false, types });
+    const ensured = await writer.ensureTable(task.dst_db_name, task.dst_table_name, dstColumns, partitioned || run.cut !== null, { key: key === undefined ? undefined : (config.columnMapping[key] ?? key), alter: config.enableSchemaMigration !== false, types, cutChunks: run.cut !== null });
     if (ensured) {
       for (const note of ensured.notes) await taskLog(db, task.id, 'WARN', `${target}: ${note}`);
       // Verification compares by the types the destination has (a table an older copy made may differ).

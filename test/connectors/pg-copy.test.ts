@@ -144,4 +144,23 @@ describe('PostgreSQL reader and writer', () => {
       await writer.close();
     }
   });
+
+  // Cut chunks' tags: one bloom BRIN index (no B-tree to maintain row by row), summarized as each chunk commits.
+  it("indexes cut chunks' tags with a bloom BRIN, kept summarized", async () => {
+    const writer = await PostgresWriter.open(conn);
+    try {
+      const columns: DataColumn[] = [{ name: 'id', type: { kind: 'int64' } }, { name: 'pad', type: { kind: 'string' } }];
+      await writer.ensureTable('brin', 'cut', columns, true, { cutChunks: true });
+      async function* rows(lo: number, hi: number): AsyncIterable<Row[]> {
+        yield Array.from({ length: hi - lo }, (_, i) => [BigInt(lo + i), 'x'.repeat(200)]);
+      }
+      for (let c = 0; c < 3; c++) await writer.replace('brin', 'cut', columns, `chunk:${c}`, rows(c * 20_000, (c + 1) * 20_000));
+      const { rows: indexes } = await admin.query("SELECT indexrelid::regclass::text AS name, pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indrelid = 'brin.cut'::regclass");
+      expect(indexes.map((i) => i.def.replace(/^.* USING /, ''))).toEqual(["brin (_mms_partition text_bloom_ops) WITH (autosummarize='on')"]);
+      expect((await admin.query('SELECT brin_summarize_new_values($1::regclass) AS n', [indexes[0].name])).rows[0].n).toBe(0);
+      expect(await writer.count('brin', 'cut', 'chunk:1')).toBe(20_000);
+    } finally {
+      await writer.close();
+    }
+  });
 });

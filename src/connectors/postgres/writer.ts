@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import pg from 'pg';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import type { Connection } from '../engines.js';
-import { keyIndexName, keyText, linesIn, otherTagsCondition, SLICE_COLUMN, tableAsNeeded, type EnsuredTable, type TableSchema, sliceCondition, slicesCondition, tagOf, type BeforeCommit, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type SliceKey, type SlicePair, type SliceProbe, type SourceReader, type KeyRange } from '../data.js';
+import { isCutTag, keyIndexName, keyText, linesIn, otherTagsCondition, SLICE_COLUMN, tableAsNeeded, type EnsuredTable, type TableSchema, sliceCondition, slicesCondition, tagOf, type BeforeCommit, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type SliceKey, type SlicePair, type SliceProbe, type SourceReader, type KeyRange } from '../data.js';
 import { connectPostgres, qualified, quoteIdent } from './connect.js';
 import { quoteLiteral } from '../sql.js';
 import { encodeCopyRow } from './copy-text.js';
@@ -36,7 +36,7 @@ export class PostgresWriter implements DestinationWriter {
    * Tasks of one table may start at once on several workers: the DDL runs in one transaction under
    * a lock per destination schema, so one creates and the others find it created.
    */
-  async ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean, { key, alter = true, types: definitions }: TableSchema = {}): Promise<EnsuredTable> {
+  async ensureTable(db: string, table: string, columns: DataColumn[], partitioned: boolean, { key, alter = true, types: definitions, cutChunks = false }: TableSchema = {}): Promise<EnsuredTable> {
     const target = qualified(db, table);
     const names = [...columns.map((c) => c.name), ...(partitioned ? [SLICE_COLUMN] : [])];
     // Most tasks find the table as an earlier task left it: no transaction, no lock to wait for, no type to look up.
@@ -46,9 +46,11 @@ export class PostgresWriter implements DestinationWriter {
       return { types: present, notes: [] };
     }
     const keyIndex = key === undefined ? null : keyIndexName(db, table, key);
-    const indexed = async () => keyIndex === null || (await this.client.query('SELECT 1 FROM pg_class WHERE oid = to_regclass($1)', [qualified(db, keyIndex)])).rowCount! > 0;
-    if (names.every((n) => present.has(n)) && (await indexed())) {
+    const tagIndex = cutChunks ? keyIndexName(db, table, SLICE_COLUMN) : null;
+    const exists = async (index: string | null) => index === null || (await this.client.query('SELECT 1 FROM pg_class WHERE oid = to_regclass($1)', [qualified(db, index)])).rowCount! > 0;
+    if (names.every((n) => present.has(n)) && (await exists(keyIndex)) && (await exists(tagIndex))) {
       if (key !== undefined) await this.summarize(db, table, key);
+      if (cutChunks) await this.summarize(db, table, SLICE_COLUMN);
       return { types: present, notes: [] };
     }
     const { types, notes } = await this.typesFor(columns, definitions);
@@ -58,7 +60,7 @@ export class PostgresWriter implements DestinationWriter {
       const have = await this.columnsOf(db, table);
       if (have.size === 0) {
         await this.client.query(`CREATE TABLE ${target} (${wanted.map(([n, t]) => `${quoteIdent(n!)} ${t}`).join(', ')})`);
-        if (partitioned) await this.client.query(`CREATE INDEX ON ${target} (${quoteIdent(SLICE_COLUMN)})`);
+        if (partitioned && !cutChunks) await this.client.query(`CREATE INDEX ON ${target} (${quoteIdent(SLICE_COLUMN)})`);
       } else {
         for (const [name, type] of wanted) {
           if (!have.has(name!)) await this.client.query(`ALTER TABLE ${target} ADD COLUMN ${quoteIdent(name!)} ${type}`);
@@ -68,12 +70,20 @@ export class PostgresWriter implements DestinationWriter {
       // chunk's rows arrive together, in adjacent pages, so a BRIN index (a key range per block of
       // pages) finds them nearly as well as a B-tree, at a fraction of its cost per row written.
       if (keyIndex !== null) await this.client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(keyIndex)} ON ${target} USING brin (${quoteIdent(key!)}) WITH (autosummarize = on)`);
+      // Cut chunks' tags likewise, a chunk's rows written together; but chunks loading side by side
+      // interleave their pages, and a min/max of hashed tags would match most blocks: a bloom
+      // summary (PostgreSQL 14+; before, a B-tree) tells which blocks may hold a tag.
+      if (tagIndex !== null) {
+        const bloom = (await this.client.query<{ v: number }>(`SELECT current_setting('server_version_num')::int AS v`)).rows[0]!.v >= 140000;
+        const using = bloom ? `brin (${quoteIdent(SLICE_COLUMN)} text_bloom_ops) WITH (autosummarize = on)` : `btree (${quoteIdent(SLICE_COLUMN)})`;
+        await this.client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(tagIndex)} ON ${target} USING ${using}`);
+      }
     });
     return { types: await this.columnsOf(db, table), notes };
   }
 
   /**
-   * Brings the key's BRIN index up to date with the pages written since it was last summarized. A
+   * Brings the BRIN index of the key (or of cut chunks' tags) up to date with the pages written since it was last summarized. A
    * BRIN index knows nothing of pages added after its creation until they are summarized (vacuum
    * does it, when it comes by): until then every query by key range reads them all, a table's
    * whole copy instead of one chunk's. Best effort: a lock held by a vacuum (which summarizes
@@ -265,9 +275,10 @@ export class PostgresWriter implements DestinationWriter {
       await done;
       await beforeCommit?.(keys !== null && keys.length > 1 ? this.probeBatch(db, table, keys as string[]) : this.probe(db, table, keys?.[0] ?? null));
       await this.client.query('COMMIT');
-      // A chunk's pages summarized at once: the next chunk's checks read their own range only.
+      // A chunk's pages summarized at once: the next chunk's checks read their own range (or tag) only.
       const range = keys?.find((k): k is KeyRange => typeof k !== 'string');
       if (range !== undefined) await this.summarize(db, table, range.column);
+      if (keys?.some((k) => typeof k === 'string' && isCutTag(k))) await this.summarize(db, table, SLICE_COLUMN);
       return written;
     } catch (err) {
       // The server refused the COPY first (a constraint, a full disk): its reason is the one to report.
