@@ -107,6 +107,32 @@ describe('chunks cut in the source’s order', () => {
     }
   });
 
+  it('a table copied whole, then in chunks, into MariaDB and SQLite: the rows of the whole copy go, the tag gets its index', async () => {
+    const src = await createPgDatabase('openmms_cuts_whole');
+    const maria = await createMariaDatabase('openmms_cuts_dst');
+    try {
+      await pgQuery(src.url, `CREATE TABLE doc (k uuid PRIMARY KEY, v int); INSERT INTO doc SELECT md5(g::text)::uuid, g FROM generate_series(1, 9000) g`);
+      const want = await psqlLines(src.url, 'SELECT k, v FROM doc ORDER BY v');
+      const targets = [
+        { type: 'MYSQL', conn: { ...MARIADB, database: maria.name }, db: maria.name, rows: () => mariadbLines(maria.name, 'SELECT k, v FROM doc ORDER BY v'), indexed: async () => (await mariadbLines(maria.name, "SELECT count(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'doc' AND COLUMN_NAME = '_mms_partition'")).trim() },
+        { type: 'SQLITE', conn: { path: 'whole.sqlite' }, db: 'main', rows: async () => execFileSync('sqlite3', ['-readonly', '-separator', '\t', join(dataDir, 'whole.sqlite'), 'SELECT k, v FROM doc ORDER BY v'], { encoding: 'utf8' }), indexed: async () => execFileSync('sqlite3', ['-readonly', join(dataDir, 'whole.sqlite'), "SELECT count(*) FROM pragma_index_list('doc') l, pragma_index_info(l.name) i WHERE i.name = '_mms_partition'"], { encoding: 'utf8' }).trim() },
+      ];
+      for (const target of targets) {
+        const id = await register(`cut-whole-${target.type}`, 'POSTGRESQL', src.conn, { type: target.type, ...target.conn });
+        await scan(id);
+        const copy = (rows: number) => job(id, { srcDbName: 'public', dstDbName: target.db, tables: ['doc'], others: { 'task.chunk.rows': rows } });
+        expect(await settle(id, await copy(1_000_000))).toEqual({ status: 'DONE', tasks: 1, rows: 9000, errors: [] });
+        const chunked = await copy(3000);
+        expect(await settle(id, chunked)).toEqual({ status: 'DONE', tasks: 3, rows: 9000, errors: [] });
+        expect((await messages(id, chunked)).filter((m) => m.startsWith('removed 9000 rows of'))).toHaveLength(1);
+        expect(await target.indexed()).toBe('1');
+        same(want, await target.rows());
+      }
+    } finally {
+      await Promise.all([src.drop(), maria.drop()]);
+    }
+  });
+
   it('PostgreSQL without a primary key: by pages; chunks read in two snapshots (Stop, rows moved, Start) end as one', async () => {
     const src = await createPgDatabase('openmms_cuts_heap');
     try {

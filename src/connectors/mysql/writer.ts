@@ -86,7 +86,9 @@ export class MysqlWriter implements DestinationWriter {
         return;
       }
       const names = new Set(have.map((h) => h.name as string));
-      for (const [n, t] of wanted) if (!names.has(n)) await this.c.query(`ALTER TABLE ${target} ADD COLUMN ${quoteIdent(n)} ${t}`);
+      // A tag column added to a table copied whole before (now in partitions or cut chunks) gets its index too.
+      const indexed = (n: string) => (n === SLICE_COLUMN ? `, ADD INDEX (${quoteIdent(SLICE_COLUMN)}(255))` : '');
+      for (const [n, t] of wanted) if (!names.has(n)) await this.c.query(`ALTER TABLE ${target} ADD COLUMN ${quoteIdent(n)} ${t}${indexed(n)}`);
     } finally {
       if (key !== undefined) await this.indexKey(db, table, key).catch(() => {});
       await this.c.query('SELECT RELEASE_LOCK(?)', [lock]).catch(() => {});

@@ -127,6 +127,8 @@ export class SqliteWriter implements DestinationWriter {
       return;
     }
     for (const [n, t] of wanted) if (!have.includes(n)) this.db.exec(`ALTER TABLE ${quoteIdent(table)} ADD COLUMN ${quoteIdent(n)} ${t}`);
+    // A tag column added to a table copied whole before (now in partitions or cut chunks) gets its index too.
+    if (partitioned && !have.includes(SLICE_COLUMN)) this.db.exec(`CREATE INDEX IF NOT EXISTS ${quoteIdent(`${table}_${SLICE_COLUMN}`)} ON ${quoteIdent(table)} (${quoteIdent(SLICE_COLUMN)})`);
   }
 
   async replace(_db: string, table: string, columns: DataColumn[], slice: SliceKey | null, rows: AsyncIterable<Row[]>, beforeCommit?: BeforeCommit): Promise<number> {
