@@ -69,7 +69,7 @@ export interface PlannedTask {
   tableId: number;
   src: string;
   dst: string;
-  /** null: the whole (unpartitioned) table, or a chunk of it (`range`). */
+  /** null: the whole (unpartitioned) table, or a chunk of it (`range` or `cut`); one partition with a `range`: a chunk of it. */
   partitions: PlanPartition[] | null;
   range?: PlannedRange;
   cut?: Cut;

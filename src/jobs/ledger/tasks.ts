@@ -68,8 +68,8 @@ export async function slicesDone(db: Kysely<Database>, taskId: number, results: 
 /**
  * Whether every chunk of a chunked table (or of one partition of it) that `task`'s job run copies is
  * DONE (the caller's own chunk included, recorded in the same transaction): only then is the table
- * (or partition). The table's catalog row
- * is locked first, so chunks ending at once on several workers decide one after the other.
+ * (or partition). The table's catalog row is locked first, so chunks ending at once on several
+ * workers decide one after the other.
  */
 export async function allChunksDone(tx: Kysely<Database>, dialect: Store, task: RunOfTable, partitionId?: number): Promise<boolean> {
   await lockingRows(dialect, tx.selectFrom('catalog_tables').select('id').where('id', '=', task.table_id)).execute();
