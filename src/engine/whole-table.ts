@@ -41,11 +41,9 @@ export async function removeOtherCuts(run: TaskRun, alone: () => Promise<boolean
   const { task, writer } = run;
   if (!writer.probe || !writer.removeOtherTags || !(await firstOfTable(run)) || !(await alone())) return;
   const keep = (await runCuts(run.ctx.db, run.task)).map((c) => cutTag(decodeCut(c.cut)!));
-  const tags = await countsByKey(writer.probe(task.dst_db_name, task.dst_table_name, null));
-  const other = [...tags].filter(([tag]) => !keep.includes(tag));
+  const { outside: other, rows } = await tagsOutside(run, new Set(keep));
   if (other.length === 0) return;
   await writer.removeOtherTags(task.dst_db_name, task.dst_table_name, keep);
-  const rows = other.reduce((n, [, count]) => n + count, 0);
   await taskLog(run.ctx.db, task.id, 'INFO', `removed ${rows} ${rows === 1 ? 'row' : 'rows'} of ${task.dst_db_name}.${task.dst_table_name} that ${other.length === 1 ? 'a chunk' : `${other.length} chunks`} of an earlier cut of the table (or a copy of it whole) left: its chunks are now cut at other points`);
 }
 
@@ -56,14 +54,22 @@ async function firstOfTable(run: TaskRun): Promise<boolean> {
   return Number(first?.id) === task.id; // min() of a bigint comes back as text from PostgreSQL
 }
 
-/** Rows tagged with no known partition, described (none: null). */
-async function strayRows(run: TaskRun, known: Set<string>): Promise<string | null> {
+/**
+ * The destination table's tags none of `known` (one grouped count), each with its rows, in name
+ * order, no tag last; and their rows in all. countsByKey names a NULL tag 'null', which no
+ * partition value (`col=value`) or chunk tag (`chunk:…`) is.
+ */
+async function tagsOutside(run: TaskRun, known: Set<string>): Promise<{ outside: [string, number][]; rows: number }> {
   const { task, writer } = run;
   const tags = await countsByKey(writer.probe!(task.dst_db_name, task.dst_table_name, null));
-  // countsByKey names a NULL tag 'null', which no partition value (`col=value`) is.
   const outside = [...tags].filter(([tag]) => !known.has(tag)).sort(([a], [b]) => (a === 'null' ? 1 : b === 'null' ? -1 : a < b ? -1 : a > b ? 1 : 0));
+  return { outside, rows: outside.reduce((n, [, count]) => n + count, 0) };
+}
+
+/** Rows tagged with no known partition, described (none: null). */
+async function strayRows(run: TaskRun, known: Set<string>): Promise<string | null> {
+  const { outside, rows } = await tagsOutside(run, known);
   if (outside.length === 0) return null;
-  const rows = outside.reduce((n, [, count]) => n + count, 0);
   const named = outside.slice(0, NAMED).map(([tag, n]) => `${tag === 'null' ? 'no partition' : `'${tag}'`} (${n} ${n === 1 ? 'row' : 'rows'})`);
   return `${rows} ${rows === 1 ? 'row' : 'rows'} outside every partition of the source: ${named.join(', ')}${outside.length > NAMED ? ', …' : ''}`;
 }

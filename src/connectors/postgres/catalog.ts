@@ -10,6 +10,8 @@ import { connectPostgres, qualified, quoteIdent } from './connect.js';
 import { fromPostgres } from './types.js';
 
 const SYSTEM_SCHEMAS = ['pg_catalog', 'information_schema', 'pg_toast'];
+/** The integer types a key's chunks are key ranges of (at both ends); other keys are cut in the source's order. */
+const INTEGER_TYPES = `('int2'::regtype, 'int4'::regtype, 'int8'::regtype)`;
 
 interface Relation {
   oid: number;
@@ -135,7 +137,7 @@ export class PostgresCatalog implements SourceCatalog {
     const step = cutStep(table.rows);
     if (table.partitionColumns.length || step === null) return null;
     const { rows: [key] = [] } = await this.client.query<{ name: string | null; integer: boolean; pages: string; version: number }>(
-      `SELECT a.attname AS name, a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) AS integer,
+      `SELECT a.attname AS name, a.atttypid IN ${INTEGER_TYPES} AS integer,
               pg_relation_size(c.oid) / current_setting('block_size')::int AS pages, current_setting('server_version_num')::int AS version
          FROM pg_class c LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
         WHERE c.oid = $1::regclass`,
@@ -206,7 +208,7 @@ export class PostgresCatalog implements SourceCatalog {
   private async integerKey(oid: number): Promise<string | null> {
     const { rows } = await this.client.query<{ name: string }>(
       `SELECT a.attname AS name FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-        WHERE i.indrelid = $1 AND i.indisprimary AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)`,
+        WHERE i.indrelid = $1 AND i.indisprimary AND a.atttypid IN ${INTEGER_TYPES}`,
       [oid],
     );
     return rows[0]?.name ?? null;
