@@ -329,8 +329,12 @@ export function otherTagsCondition(keep: string[], quote: (name: string) => stri
 /** The value a destination row of the slice carries in SLICE_COLUMN (none for a whole table or a chunk of one). */
 export const tagOf = (key: SliceKey | null): string | null => (typeof key === 'string' ? key : (key?.tag ?? null));
 
-/** The name of the index OpenMMS gives a chunk key (one per table and column, within every engine's name length). */
-export const keyIndexName = (db: string, table: string, column: string) => `mms_key_${createHash('sha256').update(JSON.stringify([db, table, column])).digest('hex').slice(0, 16)}`;
+/**
+ * The name of the index OpenMMS gives a chunk key (one per table and column, within every engine's
+ * name length), or (`lookups`) of the one it adds for increments' lookups (DestinationWriter.indexForLookups).
+ */
+export const keyIndexName = (db: string, table: string, column: string, lookups = false) =>
+  `${lookups ? 'mms_lookup_' : 'mms_key_'}${createHash('sha256').update(JSON.stringify([db, table, column])).digest('hex').slice(0, 16)}`;
 
 /** A slice key as text (locks, logs). */
 export const keyText = (key: SliceKey | null): string =>
@@ -393,6 +397,14 @@ export interface DestinationWriter {
    * or had; null for a table without partitions, whose files lie in its own folder.
    */
   outsideSlices?(db: string, table: string, slices: string[] | null): Promise<string[]>;
+  /**
+   * Makes the rows of a few keys of `column` quick to find, for increments, which look up the keys
+   * that changed, replace them and check them: where the engine's key index finds only ranges of
+   * pages (PostgreSQL's BRIN, cheap while chunks load), a B-tree beside it, built once. 'built' when
+   * this call built it, 'present' when it was there. Absent: the engine's key index serves already,
+   * or nothing would.
+   */
+  indexForLookups?(db: string, table: string, column: string): Promise<'built' | 'present'>;
   /** Rows of a slice (or of the whole table) at the destination. */
   count(db: string, table: string, slice: SliceKey | null): Promise<number>;
   /** See SourceReader.probe: the destination slice's rows. */

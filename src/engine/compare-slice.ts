@@ -26,10 +26,11 @@ export async function compareSlice(run: TaskRun, slice: Slice | null, size: numb
     return same ? { same } : { differs: true };
   }
   const { range, span } = keyed;
-  const found = comparison(run, slice)!;
+  const destinationKey = run.config.columnMapping[range.column] ?? range.column;
+  const found = comparison(run, slice, { keyed: { destinationLookups: await destinationLookups(run, destinationKey) } })!;
   const what = describe(slice, run.task.src_table_name);
   const changed = await changedSinceLastRun(run);
-  const diff = await verifying(run, () => found.keyDifferences(range.column, run.config.columnMapping[range.column] ?? range.column, span, changed));
+  const diff = await verifying(run, () => found.keyDifferences(range.column, destinationKey, span, changed));
   const { sourceFingerprint, destinationFingerprint } = diff;
   const counted = sourceFingerprint === null || destinationFingerprint === null;
   if (diff.counted) {
@@ -46,6 +47,28 @@ export async function compareSlice(run: TaskRun, slice: Slice | null, size: numb
   const patch: Slice = { value: null, location: '', spec: [], range: { ...range, only: diff.intervals } };
   const copied = await copySlice(run, patch, size);
   return { patched: { rows: copied.written, bytes: copied.bytes, verification: await afterPatch(run, slice, diff, copied) } };
+}
+
+/**
+ * Whether the destination finds a few keys of `column` (its name there) through an index, built
+ * where the writer can (DestinationWriter.indexForLookups): increments look up the keys that
+ * changed. Not where the job may not alter the destination (enableSchemaMigration false); where
+ * the destination refuses (a table this role does not own), increments read whole chunks instead.
+ */
+async function destinationLookups(run: TaskRun, column: string): Promise<boolean> {
+  const { writer, task } = run;
+  if (!writer.indexForLookups || run.config.enableSchemaMigration === false) return false;
+  const target = `${task.dst_db_name}.${task.dst_table_name}`;
+  const started = performance.now();
+  try {
+    const made = await writer.indexForLookups(task.dst_db_name, task.dst_table_name, column);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    if (made === 'built') await taskLog(run.ctx.db, task.id, 'INFO', `${target}: indexed ${column} for increments, which look its changed keys up (a B-tree, built in ${seconds} s)`);
+    return true;
+  } catch (err) {
+    await taskLog(run.ctx.db, task.id, 'WARN', `${target}: could not index ${column} for increments (${(err as Error).message}): they read whole chunks to find changed keys`);
+    return false;
+  }
 }
 
 /**

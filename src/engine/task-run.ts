@@ -164,13 +164,14 @@ export async function* guarded(run: TaskRun, batches: AsyncIterable<Row[]>, onBa
  * a slice. The destination's end is the rows as the writer holds them (`written`, before their
  * commit) or, by default, as committed.
  */
-export function comparison(run: TaskRun, slice: Slice | null, { reader = run.reader, written }: { reader?: SourceReader; written?: SliceProbe } = {}): SliceComparison | null {
+export function comparison(run: TaskRun, slice: Slice | null, { reader = run.reader, written, keyed }: { reader?: SourceReader; written?: SliceProbe; keyed?: { destinationLookups: boolean } } = {}): SliceComparison | null {
   const { task, writer } = run;
   const destination = written ?? writer.probe?.(task.dst_db_name, task.dst_table_name, run.dstSlice(slice));
   if (!reader.probe || !destination) return null;
+  // `keyed`: compared by the table's key, which the source indexes (the primary key it leads: TableMeta.chunkKey).
   return new SliceComparison(
-    { engine: run.sourceType, probe: reader.probe(task.src_db_name, task.src_table_name, run.columns, slice), columns: run.columns },
-    { engine: run.destination.type, probe: destination, columns: run.dstColumns },
+    { engine: run.sourceType, probe: reader.probe(task.src_db_name, task.src_table_name, run.columns, slice), columns: run.columns, lookups: keyed !== undefined },
+    { engine: run.destination.type, probe: destination, columns: run.dstColumns, lookups: keyed?.destinationLookups ?? false },
   );
 }
 

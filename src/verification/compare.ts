@@ -12,6 +12,8 @@ export interface SliceEnd {
   engine: Engine;
   probe: SliceProbe;
   columns: DataColumn[];
+  /** Its key column is indexed for lookups (HashedSlice.lookups). */
+  lookups?: boolean;
 }
 
 /** What the content comparison found, kept with the slice's verification. */
@@ -48,7 +50,7 @@ export class SliceComparison {
     const scheme = source.probe.dialect === 'postgres' && destination.probe.dialect === 'postgres' ? POSTGRES_NATIVE_SCHEME : PORTABLE_SCHEME;
     const sameType = source.columns.map((c, i) => c.native !== undefined && c.native === destination.columns[i]?.native);
     const hashed = (end: SliceEnd): HashedSlice =>
-      hashedSlice(end.probe, scheme, end.columns.map((c, i): HashColumn => ({ name: c.name, type: c.type, native: c.native, compare: modes[i]!, sameType: sameType[i] })));
+      hashedSlice(end.probe, scheme, end.columns.map((c, i): HashColumn => ({ name: c.name, type: c.type, native: c.native, compare: modes[i]!, sameType: sameType[i] })), end.lookups);
     this.source = hashed(source);
     this.destination = hashed(destination);
     this.presenceOnly = source.columns.filter((_, i) => modes[i] === 'presence').map((c) => c.name);

@@ -1,4 +1,4 @@
-import { fingerprintOfGroups, keyCounts, keyGroups, NULL_KEYS, type HashedSlice, type KeyGroup } from './slice-hash.js';
+import { fingerprintOfGroups, keyCounts, keyGroups, NULL_KEYS, type GroupTexts, type HashedSlice, type KeyGroup } from './slice-hash.js';
 
 /**
  * Which keys of a keyed slice differ between its two ends, found by the engines in two steps:
@@ -36,7 +36,6 @@ export interface KeyDifferences {
   destinationRowsReplaced: number | null;
 }
 
-type Group = bigint | typeof NULL_KEYS;
 /** A key group as the first step found it at one end. */
 interface Seen {
   rows: bigint;
@@ -47,17 +46,23 @@ interface Seen {
 const least = (p: bigint, q: bigint) => (p < q ? p : q);
 const greatest = (p: bigint, q: bigint) => (p > q ? p : q);
 const same = (a?: KeyGroup, b?: KeyGroup) => (a?.rows ?? 0n) === (b?.rows ?? 0n) && (a?.sum ?? 0n) === (b?.sum ?? 0n);
-const rowsOf = (m: Map<Group, Seen>) => Number([...m.values()].reduce((n, g) => n + g.rows, 0n));
+const rowsOf = (m: GroupTexts<Seen>) => {
+  let n = 0n;
+  for (const g of m.values()) n += g.rows;
+  return Number(n);
+};
+/** Every group either end has. */
+const union = (a: GroupTexts<unknown>, b: GroupTexts<unknown>) => [...new Set([...a.keys(), ...b.keys()])];
 
 /** The first step: every group at both ends, and which differ. */
 async function firstStep(source: HashedSlice, destination: HashedSlice, sourceKey: string, destinationKey: string, width: bigint, changed?: string) {
   if (changed === undefined) {
     const [a, b] = await Promise.all([keyGroups(source, sourceKey, width), keyGroups(destination, destinationKey, width)]);
-    const all = [...new Set([...a.keys(), ...b.keys()])];
+    const all = union(a, b);
     return { a, b, all, differing: all.filter((g) => !same(a.get(g), b.get(g))), sourceFingerprint: fingerprintOfGroups(a.values()), destinationFingerprint: fingerprintOfGroups(b.values()) };
   }
   const [a, b] = await Promise.all([keyCounts(source, sourceKey, width, changed), keyCounts(destination, destinationKey, width)]);
-  const all = [...new Set([...a.keys(), ...b.keys()])];
+  const all = union(a, b);
   // Unchanged since the mark, a group holds the rows it held then, as the destination does: the same count and keys.
   const alike = (p?: Seen, q?: Seen) => p !== undefined && q !== undefined && p.rows === q.rows && p.min === q.min && p.max === q.max;
   return { a, b, all, differing: all.filter((g) => a.get(g)?.changed !== false || !alike(a.get(g), b.get(g))), sourceFingerprint: null, destinationFingerprint: null };
@@ -76,20 +81,19 @@ export async function keyDifferences(source: HashedSlice, destination: HashedSli
   if (differing.length === 0) return { ...found, intervals: [] };
   // Rows without a key are in no key interval: only replacing the whole slice removes them.
   if (differing.includes(NULL_KEYS)) return { ...found, intervals: null };
-  const groups = differing.filter((g): g is bigint => g !== NULL_KEYS);
-  const inDiffering = groups.reduce<bigint>((n, g) => n + greatest(a.get(g)?.rows ?? 0n, b.get(g)?.rows ?? 0n), 0n);
+  const inDiffering = differing.reduce<bigint>((n, g) => n + greatest(a.get(g)?.rows ?? 0n, b.get(g)?.rows ?? 0n), 0n);
   if (2 * Number(inDiffering) >= Math.max(found.sourceRows, found.destinationRows)) {
     // Counted, half the rows only may have changed (a long transaction held the mark back): hashed groups tell which do.
     return counted === null ? { ...found, intervals: null } : { ...(await keyDifferences(source, destination, sourceKey, destinationKey, span)), counted: { ...counted, hashed: true } };
   }
   // The differing groups key by key, hashed (the same groups at both ends: each computes a key's group alike).
-  const within = { width, groups };
+  const within = { width, groups: differing.map(BigInt) };
   const [x, y] = await Promise.all([keyGroups(source, sourceKey, 1n, within), keyGroups(destination, destinationKey, 1n, within)]);
-  const keys = [...new Set([...x.keys(), ...y.keys()])].filter((k): k is bigint => k !== NULL_KEYS && !same(x.get(k), y.get(k)));
+  const keys = union(x, y).filter((k) => k !== NULL_KEYS && !same(x.get(k), y.get(k)));
   // Nothing key by key: counted, groups that only may have changed; hashed, hashes that collided in a group's sum (replaced whole).
   if (keys.length === 0) {
     if (changed !== undefined) return { ...found, intervals: [] };
-    const spans = groups.map((g): [bigint, bigint] => {
+    const spans = differing.map((g): [bigint, bigint] => {
       const [p, q] = [a.get(g) ?? b.get(g)!, b.get(g) ?? a.get(g)!];
       return [least(p.min, q.min), greatest(p.max, q.max)];
     });
@@ -97,7 +101,7 @@ export async function keyDifferences(source: HashedSlice, destination: HashedSli
   }
   const added = keys.filter((k) => !y.has(k)).length;
   const removed = keys.filter((k) => !x.has(k)).length;
-  const intervals = mergeIntervals(keys.map((k) => [k, k]), MAX_INTERVALS);
+  const intervals = mergeIntervals(keys.map((k) => [BigInt(k), BigInt(k)]), MAX_INTERVALS);
   // Intervals that merged only keys that touch hold no other key: the rows they replace are those keys'.
   const spanned = intervals.reduce((n, [lo, hi]) => n + hi - lo + 1n, 0n);
   const replaced = spanned === BigInt(keys.length) ? Number(keys.reduce((n, k) => n + (y.get(k)?.rows ?? 0n), 0n)) : null;

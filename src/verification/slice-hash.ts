@@ -16,6 +16,8 @@ export interface HashedSlice {
   probe: SliceProbe;
   columns: HashColumn[];
   scheme: string;
+  /** Its key column (the one keyGroups groups by) is indexed, so rows of a few keys are looked up, not read with the whole slice (Dialect.lookup). */
+  lookups: boolean;
 }
 
 /** What a hash range holds: its rows and the sum of their hashes. */
@@ -33,9 +35,9 @@ export interface HashedRow {
 }
 
 /** One end of a slice, ready to hash: an engine lacking SQL functions (SQLite) gets them here, once. */
-export function hashedSlice(probe: SliceProbe, scheme: string, columns: HashColumn[]): HashedSlice {
+export function hashedSlice(probe: SliceProbe, scheme: string, columns: HashColumn[], lookups = false): HashedSlice {
   probe.define?.(FUNCTIONS);
-  return { probe, scheme, columns };
+  return { probe, scheme, columns, lookups };
 }
 
 const dialectOf = (side: HashedSlice): Dialect => DIALECTS[side.probe.dialect];
@@ -95,37 +97,94 @@ interface KeySpan {
 }
 
 /**
+ * Key groups as an engine printed them (perKeyGroup): the group number (NULL_KEYS: rows without a
+ * key) → the rest of its text. A chunk's first step holds tens of thousands at each end, for as
+ * long as the comparison runs: kept as the engine's texts, a string each, and parsed where looked at.
+ */
+export class GroupTexts<T> {
+  constructor(
+    private readonly texts: Map<string, string>,
+    private readonly parse: (group: string, rest: string) => T,
+  ) {}
+
+  get(group: string): T | undefined {
+    const rest = this.texts.get(group);
+    return rest === undefined ? undefined : this.parse(group, rest);
+  }
+
+  has(group: string): boolean {
+    return this.texts.has(group);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.texts.keys();
+  }
+
+  *values(): Generator<T> {
+    for (const [group, rest] of this.texts) yield this.parse(group, rest);
+  }
+}
+
+/**
  * The rows of `rows` (a FROM item) grouped by their integer key divided by `width`: per group,
  * `aggregates` (over the inner query's `k`, the key, and its `extra` columns) and the least and
- * greatest key (a group per key, width 1, spans only its own). One text per group, not several
- * values: a key-by-key answer holds a row per key, and each value read is an object. Rows without a
- * key (a destination may hold some) are the group NULL_KEYS.
+ * greatest key, as `parse` reads them (a group per key, width 1, spans only its own). One text per
+ * group, not several values: a key-by-key answer holds a row per key, and each value read is an
+ * object. Rows without a key (a destination may hold some) are the group NULL_KEYS.
  */
-async function perKeyGroup(side: HashedSlice, key: string, width: bigint, rows: string, extra: string, aggregates: string[]): Promise<{ group: bigint | typeof NULL_KEYS; values: string[]; span: KeySpan }[]> {
+async function perKeyGroup<T>(side: HashedSlice, key: string, width: bigint, rows: string, extra: string, aggregates: string[], parse: (values: string[], span: KeySpan) => T): Promise<GroupTexts<T>> {
   const d = dialectOf(side);
   const k = d.ident(key);
-  const orNull = (e: string) => `coalesce(${d.text(e)}, 'n')`;
-  const spans = width === 1n ? [] : [orNull('min(k)'), orNull('max(k)')];
-  const sql = `SELECT concat_ws(':', ${[orNull('g'), ...aggregates, ...spans].join(', ')}) FROM (SELECT ${width === 1n ? k : d.quotient(k, width)} AS g, ${k} AS k${extra} FROM ${rows}${d.fence}) t GROUP BY g`;
-  return (await side.probe.query(sql)).map(([text]) => {
-    const [g, ...rest] = String(text).split(':') as [string, ...string[]];
-    const values = rest.slice(0, rest.length - spans.length);
-    const [min = g, max = g] = rest.slice(values.length);
-    return g === 'n' ? { group: NULL_KEYS, values, span: { min: 0n, max: 0n } } : { group: BigInt(g), values, span: { min: BigInt(min), max: BigInt(max) } };
+  const orNull = (e: string) => `coalesce(${d.text(e)}, '${NULL_KEYS}')`;
+  const spans = width === 1n ? 0 : 2;
+  const sql = `SELECT concat_ws(':', ${[orNull('g'), ...aggregates, ...(spans ? [orNull('min(k)'), orNull('max(k)')] : [])].join(', ')}) FROM (SELECT ${width === 1n ? k : d.quotient(k, width)} AS g, ${k} AS k${extra} FROM ${rows}${d.fence}) t GROUP BY g`;
+  const texts = new Map<string, string>();
+  for (const [text] of await side.probe.query(sql)) {
+    const t = String(text);
+    const at = t.indexOf(':');
+    texts.set(t.slice(0, at), t.slice(at + 1));
+  }
+  return new GroupTexts(texts, (group, rest) => {
+    const values = rest.split(':');
+    const [min = group, max = group] = values.splice(values.length - spans, spans);
+    return parse(values, group === NULL_KEYS ? { min: 0n, max: 0n } : { min: BigInt(min), max: BigInt(max) });
   });
 }
 
 /**
  * The slice's rows grouped by their integer key `key` (this end's column name) divided by `width`
  * (1: a group per key), with their hashes' sums; when `within` is given, only the rows of those
- * groups of a coarser width (one IN list, which every engine looks up by hash or search, not term
- * by term).
+ * groups of a coarser width: looked up through the key's index where this end has one
+ * (Dialect.lookup), else read with the slice and kept by one IN list, which every engine looks up
+ * by hash or search, not term by term.
  */
-export async function keyGroups(side: HashedSlice, key: string, width: bigint, within?: { width: bigint; groups: bigint[] }): Promise<Map<bigint | typeof NULL_KEYS, KeyGroup>> {
+export async function keyGroups(side: HashedSlice, key: string, width: bigint, within?: { width: bigint; groups: bigint[] }): Promise<GroupTexts<KeyGroup>> {
   const d = dialectOf(side);
-  const rows = within ? `(SELECT * FROM ${side.probe.from}) s WHERE ${d.quotient(d.ident(key), within.width)} IN (${within.groups.join(', ')})` : side.probe.from;
-  const groups = await perKeyGroup(side, key, width, rows, `, ${d.rowHash(side.columns, side.scheme)} AS h`, [sums(d)]);
-  return new Map(groups.map(({ group, values: [n, high, low], span }) => [group, { ...bucketOf(n, high, low), ...span }]));
+  const among = (w: { width: bigint; groups: bigint[] }) => {
+    const intervals = side.lookups && d.lookup ? groupIntervals(w.width, w.groups) : [];
+    return intervals.length && intervals.length <= MAX_LOOKUPS ? d.lookup!(side.probe.from, key, intervals) : `(SELECT * FROM ${side.probe.from}) s WHERE ${d.quotient(d.ident(key), w.width)} IN (${w.groups.join(', ')})`;
+  };
+  const rows = within ? among(within) : side.probe.from;
+  return perKeyGroup(side, key, width, rows, `, ${d.rowHash(side.columns, side.scheme)} AS h`, [sums(d)], ([n, high, low], span) => ({ ...bucketOf(n, high, low), ...span }));
+}
+
+/** Intervals looked up one by one at most: beyond, one read of the slice costs less (and MariaDB's range optimizer gives up). */
+const MAX_LOOKUPS = 4096;
+
+/**
+ * The keys of groups of `width` (the key divided by it, rounded toward zero: group 0 holds the keys
+ * from -(width - 1) to width - 1) as inclusive intervals, sorted, neighbours merged.
+ */
+export function groupIntervals(width: bigint, groups: bigint[]): [bigint, bigint][] {
+  const out: [bigint, bigint][] = [];
+  for (const g of [...groups].sort((p, q) => (p < q ? -1 : p > q ? 1 : 0))) {
+    const lo = g > 0n ? g * width : g * width - width + 1n;
+    const hi = g < 0n ? g * width : g * width + width - 1n;
+    const last = out.at(-1);
+    if (last && lo <= last[1] + 1n) last[1] = hi;
+    else out.push([lo, hi]);
+  }
+  return out;
 }
 
 /** A group of rows by key as keyCounts sees it, without hashing: its rows and keys, and whether any may be new since a mark. */
@@ -139,15 +198,14 @@ export interface CountedGroup extends KeySpan {
  * condition over the slice's rows (ChangeTracking.changedSince), flags the groups holding a row it
  * holds for.
  */
-export async function keyCounts(side: HashedSlice, key: string, width: bigint, changed?: string): Promise<Map<bigint | typeof NULL_KEYS, CountedGroup>> {
+export async function keyCounts(side: HashedSlice, key: string, width: bigint, changed?: string): Promise<GroupTexts<CountedGroup>> {
   const d = dialectOf(side);
   const flag = changed === undefined ? '' : `, CASE WHEN ${changed} THEN 1 ELSE 0 END AS c`;
-  const groups = await perKeyGroup(side, key, width, side.probe.from, flag, [d.text('count(*)'), d.text(changed === undefined ? '0' : 'max(c)')]);
-  return new Map(groups.map(({ group, values: [n, c], span }) => [group, { rows: BigInt(n!), changed: c === '1', ...span }]));
+  return perKeyGroup(side, key, width, side.probe.from, flag, [d.text('count(*)'), d.text(changed === undefined ? '0' : 'max(c)')], ([n, c], span) => ({ rows: BigInt(n!), changed: c === '1', ...span }));
 }
 
-/** keyGroups' group of the rows whose key is NULL. */
-export const NULL_KEYS = 'NULL';
+/** keyGroups' group of the rows whose key is NULL, as the engines print it. */
+export const NULL_KEYS = 'n';
 
 /** The fingerprint `fingerprint` gives the rows of these groups together. */
 export const fingerprintOfGroups = (groups: Iterable<Bucket>): string => {

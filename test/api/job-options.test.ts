@@ -66,6 +66,13 @@ describe('job options: honoured or refused', () => {
     const ready = await job({ name: 'as-needed', dstDbName: 'ready', enableSchemaMigration: false });
     expect(ready.task.status).toBe('DONE');
     expect(await atDestination("SELECT string_agg(id || ':' || v || ':' || coalesce(note, '-'), ',' ORDER BY id) FROM ready.t")).toBe('1:a:-,2:b:-,3:c:-');
+    // Nor indexes: not even the one an increment gives a keyed table for its lookups.
+    await pgQuery(src.url, "UPDATE t SET v = 'B' WHERE id = 2");
+    const again = await job({ name: 'as-needed-again', dstDbName: 'ready', enableSchemaMigration: false, increment: true });
+    expect(again.task.status).toBe('DONE');
+    expect(await atDestination("SELECT string_agg(id || ':' || v, ',' ORDER BY id) FROM ready.t")).toBe('1:a,2:B,3:c');
+    expect(await atDestination("SELECT count(*) FROM pg_indexes WHERE schemaname = 'ready'")).toBe('0');
+    await pgQuery(src.url, "UPDATE t SET v = 'b' WHERE id = 2");
   });
 
   it('a timer keeps enableSchemaMigration false in the jobs it makes', async () => {

@@ -140,6 +140,16 @@ describe('PostgreSQL reader and writer', () => {
       const { rows: [pages] } = await admin.query("SELECT pg_relation_size('brin.t') / current_setting('block_size')::int AS n");
       expect(Number(pages.n)).toBeGreaterThan(1000); // more than 128-page ranges enough to tell
       expect((await admin.query('SELECT brin_summarize_new_values($1::regclass) AS n', [index.name])).rows[0].n).toBe(0);
+
+      // For increments' lookups, a B-tree takes its place, once, and the table gets its statistics; the next copy keeps it so.
+      const definitions = async () => (await admin.query("SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indrelid = 'brin.t'::regclass")).rows.map((i) => i.def.replace(/^.* USING /, ''));
+      expect(await writer.indexForLookups('brin', 't', 'id')).toBe('built');
+      expect(await writer.indexForLookups('brin', 't', 'id')).toBe('present');
+      expect(await definitions()).toEqual(['btree (id)']);
+      expect((await admin.query("SELECT count(*)::int AS n FROM pg_stats WHERE schemaname = 'brin' AND tablename = 't'")).rows[0].n).toBe(2);
+      await writer.ensureTable('brin', 't', columns, false, { key: 'id' });
+      await writer.replace('brin', 't', columns, { column: 'id', lo: 0n, hi: 20_000n }, rows(0, 20_000));
+      expect(await definitions()).toEqual(['btree (id)']);
     } finally {
       await writer.close();
     }

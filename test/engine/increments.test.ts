@@ -111,6 +111,9 @@ describe('increments decided by the fingerprints of both ends', () => {
       await pgQuery(src.url, "CREATE TABLE m (id bigint PRIMARY KEY, v int, t text); INSERT INTO m SELECT g, g % 11, md5(g::text) FROM generate_series(1, 6000) g");
       const { sourceId, jobId, copied } = await firstCopy(src, 'inc-marks', 'm', 'inc_marks', { 'task.chunk.rows': 2000 });
       expect(copied).toEqual({ status: 'DONE', rows: 6000 });
+      const indexes = () => psqlLines(dst.url, "SELECT regexp_replace(indexdef, '.* USING ', '') FROM pg_indexes WHERE schemaname = 'inc_marks' AND tablename = 'm'");
+      const indexed = async () => (await messages(sourceId, jobId)).filter((m) => /^inc_marks\.m: indexed id for increments, which look its changed keys up \(a B-tree, built in [\d.]+ s\)$/.test(m)).length;
+      expect(await indexes()).toBe("brin (id) WITH (autosummarize='on')\n");
       const ends = async () => same(await psqlLines(src.url, 'SELECT * FROM m ORDER BY id'), await psqlLines(dst.url, 'SELECT * FROM inc_marks.m ORDER BY id'));
       const counted = async () => (await messages(sourceId, jobId)).filter((m) => / key groups may have changed since the last complete run's snapshot; /.test(m)).length;
 
@@ -124,6 +127,9 @@ describe('increments decided by the fingerprints of both ends', () => {
       // Every chunk was counted first, against the first run's snapshot.
       expect(await counted()).toBe(3);
       await ends();
+      // The first increment gave the key a B-tree for its lookups, in place of the BRIN index the chunks loaded with; once.
+      expect(await indexes()).toBe('btree (id)\n');
+      expect(await indexed()).toBe(1);
 
       // It commits after that run took its snapshot: the next increment still moves it.
       await open.query('RELEASE SAVEPOINT s');
@@ -131,6 +137,7 @@ describe('increments decided by the fingerprints of both ends', () => {
       await pgQuery(src.url, 'INSERT INTO m VALUES (6001, 1, NULL)');
       expect(await start(sourceId, jobId)).toEqual({ status: 'DONE', rows: 2 });
       expect(await counted()).toBe(3);
+      expect(await indexed()).toBe(0);
       await ends();
 
       // A column added with a default changes every row without writing one: not counted, hashed, copied.
@@ -183,9 +190,34 @@ describe('increments decided by the fingerprints of both ends', () => {
     }
   });
 
-  it('keyed tables, chunked or whole, from PostgreSQL into DuckDB and from MariaDB into PostgreSQL: only the keys whose rows differ move', async () => {
+  it('PostgreSQL: a destination table this role may write but not index: increments still move only what changed, reading it whole, and say so', async () => {
+    const src = await createPgDatabase('openmms_inc_owner');
+    const role = `${src.name}_writer`;
+    try {
+      await pgQuery(src.url, 'CREATE TABLE w (id bigint PRIMARY KEY, v int); INSERT INTO w SELECT g, g FROM generate_series(1, 3000) g');
+      await pgQuery(dst.url, `CREATE ROLE ${role} LOGIN; CREATE SCHEMA inc_owned; CREATE TABLE inc_owned.w (id bigint, v int);
+        GRANT USAGE ON SCHEMA inc_owned TO ${role}; GRANT SELECT, INSERT, DELETE ON inc_owned.w TO ${role}`);
+      const sourceId = (await call('POST', '/datasources', { name: 'inc-owner', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'POSTGRESQL', ...dst.conn, user: role } } })).dataSourceId;
+      await scan(sourceId);
+      const jobId = (await call('POST', `/datasources/${sourceId}/jobs`, { name: 'w', srcDbName: 'public', dstDbName: 'inc_owned', tables: ['w'] })).jobId;
+      expect(await settle(sourceId, jobId)).toEqual({ status: 'DONE', rows: 3000 });
+      await pgQuery(src.url, 'UPDATE w SET v = 0 WHERE id = 7; DELETE FROM w WHERE id = 2000');
+      expect(await start(sourceId, jobId)).toEqual({ status: 'DONE', rows: 1 });
+      expect((await messages(sourceId, jobId)).filter((m) => m.startsWith('inc_owned.w: could not index id for increments'))).toEqual([
+        'inc_owned.w: could not index id for increments (must be owner of table w): they read whole chunks to find changed keys',
+      ]);
+      same(await psqlLines(src.url, 'SELECT * FROM w ORDER BY id'), await psqlLines(dst.url, 'SELECT * FROM inc_owned.w ORDER BY id'));
+      expect(await psqlLines(dst.url, "SELECT count(*) FROM pg_indexes WHERE schemaname = 'inc_owned'")).toBe('0\n');
+    } finally {
+      await src.drop();
+      await pgQuery(dst.url, `DROP SCHEMA IF EXISTS inc_owned CASCADE; DROP ROLE IF EXISTS ${role}`);
+    }
+  });
+
+  it('keyed tables, chunked or whole, from PostgreSQL into DuckDB and MariaDB and from MariaDB into PostgreSQL: only the keys whose rows differ move', async () => {
     const src = await createPgDatabase('openmms_inc_keys');
     const my = await createMariaDatabase('openmms_inc_keys');
+    const myDst = await createMariaDatabase('openmms_inc_keys_dst');
     const file = join(dataDir, 'keys.duckdb');
     try {
       await pgQuery(src.url, `CREATE TABLE k (id int PRIMARY KEY, v text, d double precision); INSERT INTO k SELECT g, md5(g::text), g / 7.0 FROM generate_series(1, 50000) g;
@@ -193,12 +225,15 @@ describe('increments decided by the fingerprints of both ends', () => {
       await my.admin.query(`CREATE TABLE k (id bigint PRIMARY KEY, v varchar(40), f FLOAT); INSERT INTO k SELECT seq, MD5(seq), seq / 3 FROM seq_1_to_20000`);
       const duckId = (await call('POST', '/datasources', { name: 'keys-duck', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'DUCKDB', path: 'keys.duckdb' } } })).dataSourceId;
       const myId = (await call('POST', '/datasources', { name: 'keys-my', type: 'MYSQL', config: { source: { ...MARIADB, database: my.name }, destination: { type: 'POSTGRESQL', ...dst.conn } } })).dataSourceId;
-      await Promise.all([scan(duckId), scan(myId)]);
+      const toMyId = (await call('POST', '/datasources', { name: 'keys-to-my', type: 'POSTGRESQL', config: { source: src.conn, destination: { type: 'MYSQL', ...MARIADB } } })).dataSourceId;
+      await Promise.all([scan(duckId), scan(myId), scan(toMyId)]);
       // k in 5 chunks; two (leading key a, three rows per key) whole.
       const duckJob = (await call('POST', `/datasources/${duckId}/jobs`, { name: 'k', srcDbName: 'public', dstDbName: 'main', tables: ['k', 'two'], others: { 'task.chunk.rows': 10_000 } })).jobId;
       const myJob = (await call('POST', `/datasources/${myId}/jobs`, { name: 'k', srcDbName: my.name, dstDbName: 'inc_keys', tables: ['k'] })).jobId;
       expect(await settle(duckId, duckJob)).toEqual({ status: 'DONE', rows: 59000 });
       expect(await settle(myId, myJob)).toEqual({ status: 'DONE', rows: 20000 });
+      const toMyJob = (await call('POST', `/datasources/${toMyId}/jobs`, { name: 'k', srcDbName: 'public', dstDbName: myDst.name, tables: ['k'], others: { 'task.chunk.rows': 10_000 } })).jobId;
+      expect(await settle(toMyId, toMyJob)).toEqual({ status: 'DONE', rows: 50000 });
 
       // Updates, inserts and deletes spread over every chunk, some beyond the last scan's highest key.
       await pgQuery(src.url, `UPDATE k SET v = 'changed' WHERE id % 997 = 0; DELETE FROM k WHERE id % 1999 = 1; INSERT INTO k SELECT g, 'new', NULL FROM generate_series(50001, 50020) g;
@@ -208,6 +243,7 @@ describe('increments decided by the fingerprints of both ends', () => {
       // two's keys 1500 (changed) and 1 (a row added) are replaced with all their rows, 3 and 4.
       expect(await start(duckId, duckJob)).toEqual({ status: 'DONE', rows: 50 + 20 + 1 + 3 + 4 });
       expect(await start(myId, myJob)).toEqual({ status: 'DONE', rows: 4 });
+      expect(await start(toMyId, toMyJob)).toEqual({ status: 'DONE', rows: 50 + 20 + 1 });
 
       const duckLines = async (select: string) => {
         const duck = await (await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' })).connect();
@@ -220,11 +256,12 @@ describe('increments decided by the fingerprints of both ends', () => {
       same(await psqlLines(src.url, 'SELECT id, v, d::text FROM k ORDER BY id'), await duckLines("SELECT id, v, regexp_replace(CAST(d AS VARCHAR), '\\.0$', '') FROM main.k ORDER BY id"));
       same(await psqlLines(src.url, 'SELECT a, b, v FROM two ORDER BY a, b'), await duckLines('SELECT a, b, v FROM main.two ORDER BY a, b'));
       same(await mariadbLines(my.name, 'SELECT id, v FROM k ORDER BY id'), await psqlLines(dst.url, 'SELECT id, v FROM inc_keys.k ORDER BY id'));
+      same(await psqlLines(src.url, "SELECT id, v, coalesce(d::text, 'NULL') FROM k ORDER BY id"), await mariadbLines(myDst.name, 'SELECT id, v, d FROM k ORDER BY id'));
       expect(await psqlLines(dst.url, "SELECT count(*) FROM inc_keys.k WHERE id = 17 AND f = '1.0000001'::real")).toBe('1\n');
       // Nothing changed since: compared, nothing moves.
       expect(await start(duckId, duckJob)).toEqual({ status: 'DONE', rows: 0 });
     } finally {
-      await Promise.all([src.drop(), my.drop()]);
+      await Promise.all([src.drop(), my.drop(), myDst.drop()]);
     }
   });
 

@@ -3,6 +3,7 @@ import { rangeCondition } from '../../src/connectors/data.js';
 import { quoteIdent } from '../../src/connectors/sql.js';
 import { SqliteDatabase } from '../../src/store/sqlite-driver.js';
 import { mergeIntervals } from '../../src/verification/key-diff.js';
+import { groupIntervals } from '../../src/verification/slice-hash.js';
 
 describe('the key intervals an increment replaces', () => {
   it('merge where they touch or overlap, then across the smallest gaps down to the limit', () => {
@@ -21,6 +22,20 @@ describe('the key intervals an increment replaces', () => {
     const n = (db.prepare(`SELECT count(*) AS n FROM t WHERE ${where}`).get() as { n: number }).n;
     const want = only.flatMap(([a, b]) => Array.from({ length: Number(b - a) + 1 }, (_, k) => a + BigInt(k))).filter((k) => k >= 100n && k < 50_000n).length;
     expect(n).toBe(want);
+    db.close();
+  });
+});
+
+describe('the key groups an increment looks up', () => {
+  it('are the keys each engine puts in them (division rounded toward zero, group 0 on both sides of zero), neighbours merged', () => {
+    expect(groupIntervals(10n, [2n, 0n, -1n, 1n, 5n, -4n])).toEqual([[-49n, -40n], [-19n, 29n], [50n, 59n]]);
+    const db = new SqliteDatabase(':memory:');
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t WITH RECURSIVE s(v) AS (SELECT -500 UNION ALL SELECT v + 1 FROM s WHERE v < 500) SELECT v FROM s');
+    for (const [width, groups] of [[7n, [-71n, -3n, -1n, 0n, 1n, 2n, 40n]], [1n, [-5n, 0n, 9n]], [250n, [-2n, -1n, 0n, 1n]]] as [bigint, bigint[]][]) {
+      const byGroup = db.prepare(`SELECT id FROM t WHERE id / ${width} IN (${groups.join(', ')}) ORDER BY id`).all();
+      const byInterval = db.prepare(`SELECT id FROM t WHERE ${groupIntervals(width, groups).map(([lo, hi]) => `(id BETWEEN ${lo} AND ${hi})`).join(' OR ')} ORDER BY id`).all();
+      expect(byInterval).toEqual(byGroup);
+    }
     db.close();
   });
 });

@@ -96,10 +96,23 @@ export class MysqlWriter implements DestinationWriter {
   }
 
   /** Chunks are replaced by key range: each DELETE and check finds its rows through an index (added to a table created before). */
-  private async indexKey(db: string, table: string, key: string): Promise<void> {
+  private async indexKey(db: string, table: string, key: string): Promise<'built' | 'present'> {
     const name = keyIndexName(db, table, key);
     const [found] = await this.c.query<mysql.RowDataPacket[]>('SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = ?', [db, table, name]);
-    if (found.length === 0) await this.c.query(`ALTER TABLE ${qualified(db, table)} ADD INDEX ${quoteIdent(name)} (${quoteIdent(key)})`);
+    if (found.length > 0) return 'present';
+    await this.c.query(`ALTER TABLE ${qualified(db, table)} ADD INDEX ${quoteIdent(name)} (${quoteIdent(key)})`);
+    return 'built';
+  }
+
+  /** The key's index chunks are replaced by serves increments' lookups too: built where a table copied whole lacks it. */
+  async indexForLookups(db: string, table: string, column: string): Promise<'built' | 'present'> {
+    const lock = lockName(`ddl:${db}`);
+    await this.c.query('SELECT GET_LOCK(?, 600)', [lock]);
+    try {
+      return await this.indexKey(db, table, column);
+    } finally {
+      await this.c.query('SELECT RELEASE_LOCK(?)', [lock]).catch(() => {});
+    }
   }
 
   async replace(db: string, table: string, columns: DataColumn[], slice: SliceKey | null, rows: AsyncIterable<Row[]>, beforeCommit?: BeforeCommit): Promise<number> {

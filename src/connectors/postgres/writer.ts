@@ -45,10 +45,12 @@ export class PostgresWriter implements DestinationWriter {
       tableAsNeeded(`${db}.${table}`, new Set(present.keys()), names);
       return { types: present, notes: [] };
     }
+    // A key's B-tree for lookups (indexForLookups) replaces its BRIN index.
     const keyIndex = key === undefined ? null : keyIndexName(db, table, key);
-    const tagIndex = cutChunks ? keyIndexName(db, table, SLICE_COLUMN) : null;
     const exists = async (index: string | null) => index === null || (await this.client.query('SELECT 1 FROM pg_class WHERE oid = to_regclass($1)', [qualified(db, index)])).rowCount! > 0;
-    if (names.every((n) => present.has(n)) && (await exists(keyIndex)) && (await exists(tagIndex))) {
+    const keyIndexed = async () => key === undefined || (await exists(keyIndexName(db, table, key, true))) || (await exists(keyIndex));
+    const tagIndex = cutChunks ? keyIndexName(db, table, SLICE_COLUMN) : null;
+    if (names.every((n) => present.has(n)) && (await keyIndexed()) && (await exists(tagIndex))) {
       if (key !== undefined) await this.summarize(db, table, key);
       if (cutChunks) await this.summarize(db, table, SLICE_COLUMN);
       return { types: present, notes: [] };
@@ -69,7 +71,7 @@ export class PostgresWriter implements DestinationWriter {
       // Chunks are replaced by key range: each DELETE and check finds its rows through the index. A
       // chunk's rows arrive together, in adjacent pages, so a BRIN index (a key range per block of
       // pages) finds them nearly as well as a B-tree, at a fraction of its cost per row written.
-      if (keyIndex !== null) await this.client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(keyIndex)} ON ${target} USING brin (${quoteIdent(key!)}) WITH (autosummarize = on)`);
+      if (!(await keyIndexed())) await this.client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(keyIndex!)} ON ${target} USING brin (${quoteIdent(key!)}) WITH (autosummarize = on)`);
       // Cut chunks' tags likewise, a chunk's rows written together; but chunks loading side by side
       // interleave their pages, and a min/max of hashed tags would match most blocks: a bloom
       // summary (PostgreSQL 14+; before, a B-tree) tells which blocks may hold a tag.
@@ -94,6 +96,31 @@ export class PostgresWriter implements DestinationWriter {
     await this.client
       .query(`BEGIN; SET LOCAL lock_timeout = '100ms'; SELECT brin_summarize_new_values(to_regclass(${index})); COMMIT`)
       .catch(() => this.client.query('ROLLBACK').catch(() => {}));
+  }
+
+  /**
+   * A B-tree on the key beside its BRIN index. Built from the whole table at once: sorting the keys
+   * once costs less than keeping a B-tree in order while chunks load side by side. The tasks of one
+   * table take turns on a lock of its own, so one builds it and the others find it built. It
+   * replaces the BRIN index, which the planner would otherwise still pick for a list of keys (its
+   * estimate is cheap; each key matches a whole range of pages). Then the table is analyzed:
+   * without statistics (a table loaded moments ago has none until autovacuum comes by) the planner
+   * takes a list of a few hundred keys for most of the table, and reads it all.
+   */
+  async indexForLookups(db: string, table: string, column: string): Promise<'built' | 'present'> {
+    const index = keyIndexName(db, table, column, true);
+    const exists = async () => (await this.client.query('SELECT 1 FROM pg_index WHERE indexrelid = to_regclass($1) AND indisvalid', [qualified(db, index)])).rowCount! > 0;
+    if (await exists()) return 'present';
+    let built = false;
+    await this.ddl(`openmms:lookups:${db}.${table}`, async () => {
+      if (await exists()) return;
+      await this.client.query(`CREATE INDEX ${quoteIdent(index)} ON ${qualified(db, table)} (${quoteIdent(column)})`);
+      await this.client.query(`DROP INDEX IF EXISTS ${qualified(db, keyIndexName(db, table, column))}`);
+      built = true;
+    });
+    if (!built) return 'present';
+    await this.client.query(`ANALYZE ${qualified(db, table)}`);
+    return 'built';
   }
 
   /**

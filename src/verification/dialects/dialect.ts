@@ -29,6 +29,13 @@ export interface Dialect {
   /** An integer expression divided by a positive integer, rounded toward zero (as all these engines divide integers). */
   quotient(expr: string, by: bigint): string;
   /**
+   * The rows of `from` (a FROM item) whose integer `key` lies in one of `intervals` (inclusive),
+   * found interval by interval through an index on the key, as a FROM item of `from`'s columns.
+   * Only for an end whose key is so indexed (HashedSlice.lookups); without it, the caller reads
+   * the whole slice and keeps the rows of the groups it names.
+   */
+  lookup?(from: string, key: string, intervals: [bigint, bigint][]): string;
+  /**
    * Appended to the subquery that computes each row's hash, so the planner keeps it a subquery:
    * merged into the outer query, the hash would be computed once per reference to it.
    */
