@@ -400,9 +400,8 @@ export interface DestinationWriter {
   /**
    * Makes the rows of a few keys of `column` quick to find, for increments, which look up the keys
    * that changed, replace them and check them: where the engine's key index finds only ranges of
-   * pages (PostgreSQL's BRIN, cheap while chunks load), a B-tree beside it, built once. 'built' when
-   * this call built it, 'present' when it was there. Absent: the engine's key index serves already,
-   * or nothing would.
+   * pages (PostgreSQL's BRIN, cheap while chunks load), a B-tree in its place; else the key's index
+   * where the table lacks one. Built once: 'built' when this call built it, 'present' when it was there.
    */
   indexForLookups?(db: string, table: string, column: string): Promise<'built' | 'present'>;
   /** Rows of a slice (or of the whole table) at the destination. */

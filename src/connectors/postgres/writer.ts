@@ -99,10 +99,10 @@ export class PostgresWriter implements DestinationWriter {
   }
 
   /**
-   * A B-tree on the key beside its BRIN index. Built from the whole table at once: sorting the keys
-   * once costs less than keeping a B-tree in order while chunks load side by side. The tasks of one
-   * table take turns on a lock of its own, so one builds it and the others find it built. It
-   * replaces the BRIN index, which the planner would otherwise still pick for a list of keys (its
+   * A B-tree on the key, in place of its BRIN index. Built from the whole table at once: sorting the
+   * keys once costs less than keeping a B-tree in order while chunks load side by side. The tasks of
+   * one table take turns on a lock of its own, so one builds it and the others find it built. The
+   * BRIN index goes: beside the B-tree, the planner would still pick it for a list of keys (its
    * estimate is cheap; each key matches a whole range of pages). Then the table is analyzed:
    * without statistics (a table loaded moments ago has none until autovacuum comes by) the planner
    * takes a list of a few hundred keys for most of the table, and reads it all.
