@@ -14,15 +14,21 @@ import { destinationNameProblem, type NameKind } from '../connectors/names.js';
 import { setTablesStatus } from '../store/catalog-status.js';
 import * as catalog from '../store/catalog.js';
 import type { Store } from '../store/store.js';
+import { ListCache } from '../store/list-cache.js';
 
 type Page = { offset: number; limit: number };
 
 /** ListMmsDbs / GetMmsDb, ListMmsTables / GetMmsTable, ListMmsPartitions / GetMmsPartition. */
 export class CatalogService {
+  /** Lists' ids kept between calls where the store tells when it changed (the embedded store). */
+  private readonly lists: ListCache | undefined;
+
   constructor(
     private readonly store: Store,
     private readonly dataSources: DataSourceService,
-  ) {}
+  ) {
+    this.lists = store.version ? new ListCache(store.version) : undefined;
+  }
 
   private async source(sourceId: number): Promise<CatalogSource> {
     const source = await this.dataSources.get(sourceId);
@@ -36,17 +42,17 @@ export class CatalogService {
 
   async listDbs(sourceId: number, f: catalog.CatalogFilter, sort: catalog.CatalogSort, page: Page) {
     const source = await this.source(sourceId);
-    return { source, ...(await catalog.listDbs(this.store.db, sourceId, f, sort, page)) };
+    return { source, ...(await catalog.listDbs(this.store.db, sourceId, f, sort, page, this.lists)) };
   }
 
   async listTables(sourceId: number, f: catalog.CatalogFilter, sort: catalog.CatalogSort, page: Page) {
     const source = await this.source(sourceId);
-    return { source, ...(await catalog.listTables(this.store.db, sourceId, f, sort, page)) };
+    return { source, ...(await catalog.listTables(this.store.db, sourceId, f, sort, page, this.lists)) };
   }
 
   async listPartitions(sourceId: number, f: catalog.CatalogFilter, sort: catalog.CatalogSort, page: Page) {
     const source = await this.source(sourceId);
-    return { source, ...(await catalog.listPartitions(this.store.db, sourceId, f, sort, page)) };
+    return { source, ...(await catalog.listPartitions(this.store.db, sourceId, f, sort, page, this.lists)) };
   }
 
   async getDb(sourceId: number, id: number) {

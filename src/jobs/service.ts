@@ -24,6 +24,7 @@ import { noSchemaLevel } from '../catalog/service.js';
 import { decodeColumns } from '../connectors/connector.js';
 import { fidelity } from '../connectors/fidelity.js';
 import { logicalType, maxColumns, slicesAsFolders, writesChunks } from '../connectors/index.js';
+import { ListCache } from '../store/list-cache.js';
 
 /** The body of CreateMmsJob. */
 export interface CreateJobRequest extends ScopeRequest {
@@ -82,13 +83,18 @@ export interface JobEngine {
 }
 
 export class JobService {
+  /** ListMmsJobs' ids kept between calls where the store tells when it changed (the embedded store). */
+  private readonly lists: ListCache | undefined;
+
   constructor(
     private readonly store: Store,
     private readonly dataSources: DataSourceService,
     private readonly engine: JobEngine | null,
     private readonly guard: DestinationGuard,
     private readonly limits: JobLimits = DEFAULT_JOB_LIMITS,
-  ) {}
+  ) {
+    this.lists = store.version ? new ListCache(store.version) : undefined;
+  }
 
   /** Refuses one more queued or running job once `maxActiveJobs` are (over all data sources). */
   private async assertJobSlot(self: number | null): Promise<void> {
@@ -307,7 +313,7 @@ export class JobService {
 
   async list(sourceId: number, filter: jobs.JobFilter, page: { offset: number; limit: number }, statusOrder?: 'asc' | 'desc') {
     await this.dataSources.get(sourceId);
-    return jobs.listJobs(this.store.db, sourceId, filter, page, statusOrder);
+    return jobs.listJobs(this.store.db, sourceId, filter, page, statusOrder, this.lists);
   }
 
   async act(sourceId: number, jobId: number, action: JobAction, now = Date.now()): Promise<void> {

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { CatalogDbRow, CatalogPartitionRow, CatalogTableRow, Database, MigrationStatus } from './schema.js';
 import { COUNTER } from './rollup.js';
 import { containsText } from './sql.js';
+import type { ListCache } from './list-cache.js';
 
 const COUNTER_COLUMNS = Object.values(COUNTER);
 
@@ -125,14 +126,26 @@ function filtered<Q extends { where: (...a: any[]) => Q }>(db: Kysely<Database>,
  * the source's own rows, and with a second condition SQLite walked the source's index (6 ms over
  * 100,000 partitions) instead of looking up 100 rowids.
  */
-async function paged<Row extends { id: number }>(q: any, sort: CatalogSort, page: Page, read: (ids: number[]) => Promise<Row[]>, known?: number): Promise<{ total: number; rows: Row[] }> {
-  const total = known ?? (await q.select((eb: any) => eb.fn.countAll().as('total')).executeTakeFirstOrThrow()).total;
+async function paged<Row extends { id: number }>(q: any, sort: CatalogSort, page: Page, read: (ids: number[]) => Promise<Row[]>, known?: number, cached?: Cached): Promise<{ total: number; rows: Row[] }> {
   let ids = q.select('o.id');
   if (sort) ids = ids.orderBy(`o.${sort.field}`, sort.order);
-  const order: number[] = (await ids.orderBy('o.id', 'asc').offset(page.offset).limit(page.limit).execute()).map((r: { id: number }) => r.id);
+  ids = ids.orderBy('o.id', 'asc');
+  let total: number;
+  let order: number[];
+  if (cached) {
+    const all = await cached.cache.ids(cached.key, async () => (await ids.execute()).map((r: { id: number }) => r.id));
+    [total, order] = [known ?? all.length, all.slice(page.offset, page.offset + page.limit)];
+  } else {
+    total = Number(known ?? (await q.select((eb: any) => eb.fn.countAll().as('total')).executeTakeFirstOrThrow()).total);
+    order = (await ids.offset(page.offset).limit(page.limit).execute()).map((r: { id: number }) => r.id);
+  }
   const byId = new Map((order.length ? await read(order) : []).map((r) => [r.id, r]));
-  return { total: Number(total), rows: order.map((id) => byId.get(id)!).filter(Boolean) };
+  return { total, rows: order.map((id) => byId.get(id)!).filter(Boolean) };
 }
+
+/** A list's ids kept between calls (ListCache), under a key naming the list and its filters. */
+type Cached = { cache: ListCache; key: string };
+const cachedAs = (cache: ListCache | undefined, ...key: unknown[]): Cached | undefined => (cache ? { cache, key: JSON.stringify(key) } : undefined);
 
 /** A db's partitions by status: its partitioned tables' counters added up. */
 const PARTITION_SUMS = ['n_init', 'n_doing', 'n_done', 'n_failed', 'n_part_done'] as const;
@@ -181,20 +194,20 @@ export type CatalogPartitionListRow = CatalogPartitionRow & { db_name: string; t
   table_dst_name: string | null;
 };
 
-export const listDbs = (db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page) =>
+export const listDbs = (db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page, cache?: ListCache) =>
   paged(filtered(db, db.selectFrom('catalog_dbs as o'), sourceId, f, 'o.name', 'db'), sort, page, (ids) =>
     dbsQuery(db).where('o.id', 'in', ids).execute() as Promise<CatalogDbListRow[]>,
-  );
-export const listTables = (db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page) =>
+  undefined, cachedAs(cache, 'dbs', sourceId, f, sort));
+export const listTables = (db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page, cache?: ListCache) =>
   paged(filtered(db, db.selectFrom('catalog_tables as o'), sourceId, f, 'o.name', 'table'), sort, page, (ids) =>
     tablesQuery(db).where('o.id', 'in', ids).execute(),
-  );
+  undefined, cachedAs(cache, 'tables', sourceId, f, sort));
 /**
  * ListMmsPartitions. A table filter is resolved to ids first, so the planner walks the partitions'
  * list index (table, source, live, status, id) in page order; and when nothing but tables and
  * statuses filters, the total comes from the tables' status counters instead of a count.
  */
-export async function listPartitions(db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page) {
+export async function listPartitions(db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page, cache?: ListCache) {
   let filter = f;
   let known: number | undefined;
   if (f.tableId !== undefined || f.tableName !== undefined) {
@@ -210,7 +223,7 @@ export async function listPartitions(db: Kysely<Database>, sourceId: number, f: 
     const statuses = (f.status?.length ? f.status : Object.keys(COUNTER)) as MigrationStatus[];
     if (counted) known = found.reduce((n, t) => n + statuses.reduce((m, st) => m + Number(t[COUNTER[st]] ?? 0), 0), 0);
   }
-  return paged(filtered(db, db.selectFrom('catalog_partitions as o'), sourceId, filter, 'o.value', 'partition'), sort, page, (ids) => partitionsQuery(db).where('o.id', 'in', ids).execute(), known);
+  return paged(filtered(db, db.selectFrom('catalog_partitions as o'), sourceId, filter, 'o.value', 'partition'), sort, page, (ids) => partitionsQuery(db).where('o.id', 'in', ids).execute(), known, cachedAs(cache, 'partitions', sourceId, filter, sort));
 }
 
 export const getDb = (db: Kysely<Database>, sourceId: number, id: number) => dbsQuery(db).where('o.source_id', '=', sourceId).where('o.id', '=', id).executeTakeFirst() as Promise<CatalogDbListRow | undefined>;

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, JobRow, JobStatus } from './schema.js';
 import { containsText } from './sql.js';
 import { conflict } from '../errors.js';
+import type { ListCache } from './list-cache.js';
 
 export interface JobFilter {
   name?: string;
@@ -32,6 +33,7 @@ export async function listJobs(
   f: JobFilter,
   page: { offset: number; limit: number },
   statusOrder?: 'asc' | 'desc',
+  cache?: ListCache,
 ): Promise<{ total: number; rows: JobListRow[] }> {
   let q = db.selectFrom('jobs as j').where('j.source_id', '=', sourceId);
   if (f.name !== undefined) q = q.where(containsText(db, 'j.name', f.name));
@@ -57,13 +59,21 @@ export async function listJobs(
       exists(selectFrom('job_tables as t').select('t.job_id').whereRef('t.job_id', '=', 'j.id').where(`t.${column}`, '=', value)),
     );
   }
-  // Counted and paged on the jobs' indexes alone; only the page's rows are read whole.
-  const { total } = await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+  // Counted and paged on the jobs' indexes alone (or kept: ListCache); only the page's rows are read whole.
   let ids = q.select('j.id');
   if (statusOrder) ids = ids.orderBy('j.status', statusOrder);
-  const order = (await ids.orderBy('j.id', 'desc').offset(page.offset).limit(page.limit).execute()).map((r) => r.id);
+  ids = ids.orderBy('j.id', 'desc');
+  let total: number;
+  let order: number[];
+  if (cache) {
+    const all = await cache.ids(JSON.stringify(['jobs', sourceId, f, statusOrder ?? null]), async () => (await ids.execute()).map((r) => r.id));
+    [total, order] = [all.length, all.slice(page.offset, page.offset + page.limit)];
+  } else {
+    total = Number((await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()).total);
+    order = (await ids.offset(page.offset).limit(page.limit).execute()).map((r) => r.id);
+  }
   const byId = new Map((order.length ? await withSourceName(db).where('j.id', 'in', order).execute() : []).map((r) => [r.id, r]));
-  return { total: Number(total), rows: order.flatMap((id) => byId.get(id) ?? []) };
+  return { total, rows: order.flatMap((id) => byId.get(id) ?? []) };
 }
 
 /**

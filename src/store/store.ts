@@ -10,6 +10,12 @@ import type { StoreDialect } from './migrations/types.js';
 export interface Store {
   db: Kysely<Database>;
   dialect: StoreDialect;
+  /**
+   * A text that changes whenever the store's contents may have (ListCache): SQLite's count of rows
+   * this connection changed, with the file's data version, which moves on other connections'
+   * commits. Absent where nothing so cheap tells (PostgreSQL).
+   */
+  version?: () => string;
   close(): Promise<void>;
 }
 
@@ -61,7 +67,9 @@ function openSqlite(file: string): Store {
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(database) }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  const changes = database.prepare('SELECT total_changes()').pluck();
+  const version = () => `${database.pragma('data_version', { simple: true })}:${changes.get()}`;
+  return { db, dialect: 'sqlite', version, close: () => db.destroy() };
 }
 
 // int8 and numeric counts arrive as strings by default; our values (epoch ms, byte sizes) fit a double.
