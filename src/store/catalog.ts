@@ -132,8 +132,8 @@ async function paged<Row extends { id: number }>(q: any, sort: CatalogSort, page
   ids = ids.orderBy('o.id', 'asc');
   let total: number;
   let order: number[];
-  if (cached) {
-    const all = await cached.cache.ids(cached.key, async () => (await ids.execute()).map((r: { id: number }) => r.id));
+  const all = cached ? await cached.cache.ids(cached.key, async () => (await ids.execute()).map((r: { id: number }) => r.id), cached.eager) : null;
+  if (all) {
     [total, order] = [known ?? all.length, all.slice(page.offset, page.offset + page.limit)];
   } else {
     total = Number(known ?? (await q.select((eb: any) => eb.fn.countAll().as('total')).executeTakeFirstOrThrow()).total);
@@ -143,9 +143,10 @@ async function paged<Row extends { id: number }>(q: any, sort: CatalogSort, page
   return { total, rows: order.map((id) => byId.get(id)!).filter(Boolean) };
 }
 
-/** A list's ids kept between calls (ListCache), under a key naming the list and its filters. */
-type Cached = { cache: ListCache; key: string };
-const cachedAs = (cache: ListCache | undefined, ...key: unknown[]): Cached | undefined => (cache ? { cache, key: JSON.stringify(key) } : undefined);
+/** A list's ids kept between calls (ListCache), under a key naming the list and its filters; `eager` with a contains filter. */
+type Cached = { cache: ListCache; key: string; eager: boolean };
+const cachedAs = (cache: ListCache | undefined, kind: string, sourceId: number, f: CatalogFilter, sort: CatalogSort): Cached | undefined =>
+  cache ? { cache, key: JSON.stringify([kind, sourceId, f, sort]), eager: f.name !== undefined } : undefined;
 
 /** A db's partitions by status: its partitioned tables' counters added up. */
 const PARTITION_SUMS = ['n_init', 'n_doing', 'n_done', 'n_failed', 'n_part_done'] as const;

@@ -65,8 +65,8 @@ export async function listJobs(
   ids = ids.orderBy('j.id', 'desc');
   let total: number;
   let order: number[];
-  if (cache) {
-    const all = await cache.ids(JSON.stringify(['jobs', sourceId, f, statusOrder ?? null]), async () => (await ids.execute()).map((r) => r.id));
+  const all = cache ? await cache.ids(JSON.stringify(['jobs', sourceId, f, statusOrder ?? null]), async () => (await ids.execute()).map((r) => r.id), f.name !== undefined) : null;
+  if (all) {
     [total, order] = [all.length, all.slice(page.offset, page.offset + page.limit)];
   } else {
     total = Number((await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()).total);

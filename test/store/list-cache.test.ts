@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setPartitionStatus } from '../../src/store/catalog-status.js';
 import { ListCache } from '../../src/store/list-cache.js';
-import { SqliteDatabase } from '../../src/store/sqlite-driver.js';
+import { openStore } from '../../src/store/store.js';
 import { mmsCalls, TestApi } from '../support/api.js';
 import { createPgDatabase, pgQuery } from '../support/stores.js';
 
 describe('lists kept between calls while the store is unchanged', () => {
-  it('read again once the version moves; the least recently used dropped beyond the ids kept', async () => {
+  it('read again once the version moves: at once where eager, else at a second call; the least recently used dropped beyond the ids kept', async () => {
     let version = 'a';
     const reads: string[] = [];
     const cache = new ListCache(() => version, 5);
-    const ids = (key: string, n: number) => cache.ids(key, async () => (reads.push(key), Array.from({ length: n }, (_, i) => i)));
+    const ids = (key: string, n: number, eager = true) => cache.ids(key, async () => (reads.push(key), Array.from({ length: n }, (_, i) => i)), eager);
     expect(await ids('x', 3)).toEqual([0, 1, 2]);
     await ids('x', 3);
     expect(reads).toEqual(['x']);
@@ -23,6 +23,14 @@ describe('lists kept between calls while the store is unchanged', () => {
     await ids('y', 2);
     await ids('x', 3);
     expect(reads).toEqual(['x', 'x', 'y', 'z', 'x']);
+
+    // Not eager: the first call at a version reads nothing (the caller reads its page), the second reads them all, the third keeps them.
+    expect(await ids('w', 2, false)).toBeNull();
+    expect(await ids('w', 2, false)).toEqual([0, 1]);
+    expect(await ids('w', 2, false)).toEqual([0, 1]);
+    version = 'c';
+    expect(await ids('w', 2, false)).toBeNull();
+    expect(reads).toEqual(['x', 'x', 'y', 'z', 'x', 'w']);
   });
 
   describe('ListMmsPartitions on the embedded store', () => {
@@ -58,16 +66,20 @@ describe('lists kept between calls while the store is unchanged', () => {
       await setPartitionStatus(api.testStore.store.db, await partition('p012'), 'DONE');
       expect(await values('status=DONE&value=p01')).toEqual({ total: 1, values: ['k=p012'] });
       expect(await values('status=INIT&value=p01&pageSize=20')).toMatchObject({ total: 9 });
+      // Without a contains filter a list's ids are kept from its second call at one version on.
+      for (let i = 0; i < 3; i++) expect(await values('status=INIT&pageSize=5&pageNum=24')).toMatchObject({ total: 119, values: { length: 4 } });
 
       // Another connection to the file (a second process on the same store) changes one.
-      const other = new SqliteDatabase(api.testStore.url.replace(/^sqlite:/, ''));
+      const p013 = await partition('p013');
+      const other = await openStore(api.testStore.url);
       try {
-        other.prepare("UPDATE catalog_partitions SET status = 'FAILED' WHERE value = 'k=p013'").run();
+        await setPartitionStatus(other.db, p013, 'FAILED');
       } finally {
-        other.close();
+        await other.close();
       }
       expect(await values('status=FAILED&value=p01')).toEqual({ total: 1, values: ['k=p013'] });
       expect(await values('status=INIT&value=p01&pageSize=20')).toMatchObject({ total: 8 });
+      for (let i = 0; i < 3; i++) expect(await values('status=INIT&pageSize=5&pageNum=24')).toMatchObject({ total: 118, values: { length: 3 } });
     });
   });
 });
