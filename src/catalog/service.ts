@@ -20,14 +20,14 @@ type Page = { offset: number; limit: number };
 
 /** ListMmsDbs / GetMmsDb, ListMmsTables / GetMmsTable, ListMmsPartitions / GetMmsPartition. */
 export class CatalogService {
-  /** Lists' ids kept between calls where the store tells when it changed (the embedded store). */
-  private readonly lists: ListCache | undefined;
+  /** Lists' ids kept between calls while the store is unchanged. */
+  private readonly lists: ListCache;
 
   constructor(
     private readonly store: Store,
     private readonly dataSources: DataSourceService,
   ) {
-    this.lists = store.version ? new ListCache(store.version) : undefined;
+    this.lists = new ListCache(store.version);
   }
 
   private async source(sourceId: number): Promise<CatalogSource> {

@@ -83,8 +83,8 @@ export interface JobEngine {
 }
 
 export class JobService {
-  /** ListMmsJobs' ids kept between calls where the store tells when it changed (the embedded store). */
-  private readonly lists: ListCache | undefined;
+  /** ListMmsJobs' ids kept between calls while the store is unchanged. */
+  private readonly lists: ListCache;
 
   constructor(
     private readonly store: Store,
@@ -93,7 +93,7 @@ export class JobService {
     private readonly guard: DestinationGuard,
     private readonly limits: JobLimits = DEFAULT_JOB_LIMITS,
   ) {
-    this.lists = store.version ? new ListCache(store.version) : undefined;
+    this.lists = new ListCache(store.version);
   }
 
   /** Refuses one more queued or running job once `maxActiveJobs` are (over all data sources). */

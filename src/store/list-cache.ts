@@ -11,7 +11,7 @@ export class ListCache {
 
   /** `maxIds`: ids kept in all, `maxLists` lists; the least recently used dropped beyond. */
   constructor(
-    private readonly version: () => string,
+    private readonly version: () => string | Promise<string>,
     private readonly maxIds = 1_000_000,
     private readonly maxLists = 256,
   ) {}
@@ -25,7 +25,7 @@ export class ListCache {
    */
   async ids(key: string, read: () => Promise<number[]>, eager: boolean): Promise<number[] | null> {
     // Taken before reading: a write during the read leaves the list labelled older, read again next time.
-    const version = this.version();
+    const version = await this.version();
     const kept = this.lists.get(key);
     if (kept) this.drop(key);
     if (kept?.version === version && kept.ids) {

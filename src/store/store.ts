@@ -11,11 +11,13 @@ export interface Store {
   db: Kysely<Database>;
   dialect: StoreDialect;
   /**
-   * A text that changes whenever the store's contents may have (ListCache): SQLite's count of rows
-   * this connection changed, with the file's data version, which moves on other connections'
-   * commits. Absent where nothing so cheap tells (PostgreSQL).
+   * A text that changes whenever the store's contents may have (ListCache), read before what it
+   * labels. SQLite: the rows this connection changed, with the file's data version, which moves on
+   * other connections' commits. PostgreSQL: the next transaction id, where no transaction is in
+   * progress (any write takes an id, so while it stays the same nothing was written since); else a
+   * text never given again.
    */
-  version?: () => string;
+  version: () => string | Promise<string>;
   close(): Promise<void>;
 }
 
@@ -87,7 +89,13 @@ function openPostgres(connectionString: string): Store {
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  let busy = 0;
+  const version = async () => {
+    const { rows } = await pool.query<{ lo: string; hi: string }>('SELECT txid_snapshot_xmin(s)::text AS lo, txid_snapshot_xmax(s)::text AS hi FROM txid_current_snapshot() AS s');
+    // A transaction in progress may commit without a new id being taken: its writes would go unseen.
+    return rows[0]!.lo === rows[0]!.hi ? rows[0]!.hi : `busy ${++busy}`;
+  };
+  return { db, dialect: 'postgres', version, close: () => db.destroy() };
 }
 
 async function migrate(store: Store): Promise<void> {

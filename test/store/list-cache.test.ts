@@ -3,7 +3,7 @@ import { setPartitionStatus } from '../../src/store/catalog-status.js';
 import { ListCache } from '../../src/store/list-cache.js';
 import { openStore } from '../../src/store/store.js';
 import { mmsCalls, TestApi } from '../support/api.js';
-import { createPgDatabase, pgQuery } from '../support/stores.js';
+import { createPgDatabase, pgQuery, STORE_KINDS } from '../support/stores.js';
 
 describe('lists kept between calls while the store is unchanged', () => {
   it('read again once the version moves: at once where eager, else at a second call; the least recently used dropped beyond the ids kept', async () => {
@@ -33,7 +33,7 @@ describe('lists kept between calls while the store is unchanged', () => {
     expect(reads).toEqual(['x', 'x', 'y', 'z', 'x', 'w']);
   });
 
-  describe('ListMmsPartitions on the embedded store', () => {
+  describe.each(STORE_KINDS)('ListMmsPartitions on the %s store', (kind) => {
     let api: TestApi;
     let src: Awaited<ReturnType<typeof createPgDatabase>>;
     let sourceId: number;
@@ -48,7 +48,7 @@ describe('lists kept between calls while the store is unchanged', () => {
       src = await createPgDatabase('openmms_list_cache');
       const parts = Array.from({ length: 120 }, (_, i) => `CREATE TABLE t_${i} PARTITION OF t FOR VALUES IN ('p${String(i).padStart(3, '0')}');`);
       await pgQuery(src.url, `CREATE TABLE t (k text, v int) PARTITION BY LIST (k); ${parts.join(' ')}`);
-      api = await TestApi.start('sqlite');
+      api = await TestApi.start(kind);
       sourceId = (await call('POST', '/datasources', { name: 'lists', type: 'POSTGRESQL', config: { source: src.conn } })).dataSourceId;
       await scan(sourceId);
     });
@@ -69,7 +69,7 @@ describe('lists kept between calls while the store is unchanged', () => {
       // Without a contains filter a list's ids are kept from its second call at one version on.
       for (let i = 0; i < 3; i++) expect(await values('status=INIT&pageSize=5&pageNum=24')).toMatchObject({ total: 119, values: { length: 4 } });
 
-      // Another connection to the file (a second process on the same store) changes one.
+      // Another connection to the store (a second process on it) changes one.
       const p013 = await partition('p013');
       const other = await openStore(api.testStore.url);
       try {
