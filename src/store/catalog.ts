@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { CatalogDbRow, CatalogPartitionRow, CatalogTableRow, Database, MigrationStatus } from './schema.js';
 import { COUNTER } from './rollup.js';
 import { containsText } from './sql.js';
-import type { ListCache } from './list-cache.js';
+import { pageOfIds, type CachedList, type ListCache } from './list-cache.js';
 
 const COUNTER_COLUMNS = Object.values(COUNTER);
 
@@ -126,26 +126,21 @@ function filtered<Q extends { where: (...a: any[]) => Q }>(db: Kysely<Database>,
  * the source's own rows, and with a second condition SQLite walked the source's index (6 ms over
  * 100,000 partitions) instead of looking up 100 rowids.
  */
-async function paged<Row extends { id: number }>(q: any, sort: CatalogSort, page: Page, read: (ids: number[]) => Promise<Row[]>, known?: number, cached?: Cached): Promise<{ total: number; rows: Row[] }> {
+async function paged<Row extends { id: number }>(q: any, sort: CatalogSort, page: Page, read: (ids: number[]) => Promise<Row[]>, known?: number, cached?: CachedList): Promise<{ total: number; rows: Row[] }> {
   let ids = q.select('o.id');
   if (sort) ids = ids.orderBy(`o.${sort.field}`, sort.order);
   ids = ids.orderBy('o.id', 'asc');
-  let total: number;
-  let order: number[];
-  const all = cached ? await cached.cache.ids(cached.key, async () => (await ids.execute()).map((r: { id: number }) => r.id), cached.eager) : null;
-  if (all) {
-    [total, order] = [known ?? all.length, all.slice(page.offset, page.offset + page.limit)];
-  } else {
-    total = Number(known ?? (await q.select((eb: any) => eb.fn.countAll().as('total')).executeTakeFirstOrThrow()).total);
-    order = (await ids.offset(page.offset).limit(page.limit).execute()).map((r: { id: number }) => r.id);
-  }
+  const idsOf = async (query: any) => (await query.execute()).map((r: { id: number }) => r.id) as number[];
+  const { total, ids: order } = await pageOfIds(cached, page, {
+    all: () => idsOf(ids),
+    page: () => idsOf(ids.offset(page.offset).limit(page.limit)),
+    total: async () => Number(known ?? (await q.select((eb: any) => eb.fn.countAll().as('total')).executeTakeFirstOrThrow()).total),
+  });
   const byId = new Map((order.length ? await read(order) : []).map((r) => [r.id, r]));
   return { total, rows: order.map((id) => byId.get(id)!).filter(Boolean) };
 }
 
-/** A list's ids kept between calls (ListCache), under a key naming the list and its filters; `eager` with a contains filter. */
-type Cached = { cache: ListCache; key: string; eager: boolean };
-const cachedAs = (cache: ListCache | undefined, kind: string, sourceId: number, f: CatalogFilter, sort: CatalogSort): Cached | undefined =>
+const cachedAs = (cache: ListCache | undefined, kind: string, sourceId: number, f: CatalogFilter, sort: CatalogSort): CachedList | undefined =>
   cache ? { cache, key: JSON.stringify([kind, sourceId, f, sort]), eager: f.name !== undefined } : undefined;
 
 /** A db's partitions by status: its partitioned tables' counters added up. */

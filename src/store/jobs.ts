@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, JobRow, JobStatus } from './schema.js';
 import { containsText } from './sql.js';
 import { conflict } from '../errors.js';
-import type { ListCache } from './list-cache.js';
+import { pageOfIds, type ListCache } from './list-cache.js';
 
 export interface JobFilter {
   name?: string;
@@ -63,15 +63,12 @@ export async function listJobs(
   let ids = q.select('j.id');
   if (statusOrder) ids = ids.orderBy('j.status', statusOrder);
   ids = ids.orderBy('j.id', 'desc');
-  let total: number;
-  let order: number[];
-  const all = cache ? await cache.ids(JSON.stringify(['jobs', sourceId, f, statusOrder ?? null]), async () => (await ids.execute()).map((r) => r.id), f.name !== undefined) : null;
-  if (all) {
-    [total, order] = [all.length, all.slice(page.offset, page.offset + page.limit)];
-  } else {
-    total = Number((await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()).total);
-    order = (await ids.offset(page.offset).limit(page.limit).execute()).map((r) => r.id);
-  }
+  const cached = cache && { cache, key: JSON.stringify(['jobs', sourceId, f, statusOrder ?? null]), eager: f.name !== undefined };
+  const { total, ids: order } = await pageOfIds(cached, page, {
+    all: async () => (await ids.execute()).map((r) => r.id),
+    page: async () => (await ids.offset(page.offset).limit(page.limit).execute()).map((r) => r.id),
+    total: async () => Number((await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()).total),
+  });
   const byId = new Map((order.length ? await withSourceName(db).where('j.id', 'in', order).execute() : []).map((r) => [r.id, r]));
   return { total, rows: order.flatMap((id) => byId.get(id) ?? []) };
 }

@@ -55,3 +55,24 @@ export class ListCache {
     this.lists.delete(key);
   }
 }
+
+/** A list kept in a ListCache: under a key naming the list and its filters, `eager` with a contains filter (see ListCache.ids). */
+export interface CachedList {
+  cache: ListCache;
+  key: string;
+  eager: boolean;
+}
+
+/**
+ * One page of a list's ids, and their total: a slice of its kept ids (ListCache), or read as the
+ * store pages and counts them.
+ */
+export async function pageOfIds(
+  cached: CachedList | undefined,
+  page: { offset: number; limit: number },
+  read: { all: () => Promise<number[]>; page: () => Promise<number[]>; total: () => Promise<number> },
+): Promise<{ total: number; ids: number[] }> {
+  const all = cached ? await cached.cache.ids(cached.key, read.all, cached.eager) : null;
+  if (all) return { total: all.length, ids: all.slice(page.offset, page.offset + page.limit) };
+  return { total: await read.total(), ids: await read.page() };
+}
