@@ -31,7 +31,7 @@ export class CatalogService {
   }
 
   private async source(sourceId: number): Promise<CatalogSource> {
-    const source = await this.dataSources.get(sourceId);
+    const source = await this.dataSources.describe(sourceId);
     return { name: source.row.name, project: destinationDatabase(source.config), destination: source.config.destination.type };
   }
 

@@ -105,9 +105,22 @@ export class DataSourceService {
   }
 
   async get(id: number): Promise<DataSource> {
+    return this.hydrate(await this.row(id));
+  }
+
+  /**
+   * The data source with its passwords left sealed: for callers that need only its names and where
+   * it leads (catalog and job lists, which call this at every page), or that it exists.
+   */
+  async describe(id: number): Promise<DataSource> {
+    const row = await this.row(id);
+    return { row, type: row.type as Engine, config: decodeDataSourceConfig(row.config) };
+  }
+
+  private async row(id: number): Promise<DataSourceRow> {
     const row = await repo.findDataSource(this.store.db, id);
     if (!row) throw notFound('DataSource', id);
-    return this.hydrate(row);
+    return row;
   }
 
   /**

@@ -299,7 +299,7 @@ export class JobService {
   }
 
   async get(sourceId: number, jobId: number): Promise<jobs.JobListRow> {
-    await this.dataSources.get(sourceId);
+    await this.dataSources.describe(sourceId);
     const job = await jobs.findJob(this.store.db, sourceId, jobId);
     if (!job) throw notFound('Job', jobId);
     return job;
@@ -312,7 +312,7 @@ export class JobService {
   }
 
   async list(sourceId: number, filter: jobs.JobFilter, page: { offset: number; limit: number }, statusOrder?: 'asc' | 'desc') {
-    await this.dataSources.get(sourceId);
+    await this.dataSources.describe(sourceId);
     return jobs.listJobs(this.store.db, sourceId, filter, page, statusOrder, this.lists);
   }
 
