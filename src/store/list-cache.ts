@@ -27,7 +27,6 @@ export class ListCache {
     // Taken before reading: a write during the read leaves the list labelled older, read again next time.
     const version = await this.version();
     const kept = this.lists.get(key);
-    if (kept) this.drop(key);
     if (kept?.version === version && kept.ids) {
       this.keep(key, kept);
       return kept.ids;
@@ -41,7 +40,9 @@ export class ListCache {
     return ids;
   }
 
+  /** Keeps `list` as the most recently used (two calls reading one list at once keep the later). */
   private keep(key: string, list: { version: string; ids: number[] | null }): void {
+    this.drop(key);
     this.lists.set(key, list);
     this.held += list.ids?.length ?? 0;
     for (const oldest of this.lists.keys()) {
