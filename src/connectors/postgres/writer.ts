@@ -47,7 +47,7 @@ export class PostgresWriter implements DestinationWriter {
     }
     // A key's B-tree for lookups (indexForLookups) replaces its BRIN index.
     const keyIndex = key === undefined ? null : keyIndexName(db, table, key);
-    const exists = async (index: string | null) => index === null || (await this.client.query('SELECT 1 FROM pg_class WHERE oid = to_regclass($1)', [qualified(db, index)])).rowCount! > 0;
+    const exists = async (index: string | null) => index === null || (await this.hasIndex(db, index));
     const keyIndexed = async () => key === undefined || (await exists(keyIndexName(db, table, key, true))) || (await exists(keyIndex));
     const tagIndex = cutChunks ? keyIndexName(db, table, SLICE_COLUMN) : null;
     if (names.every((n) => present.has(n)) && (await keyIndexed()) && (await exists(tagIndex))) {
@@ -109,11 +109,10 @@ export class PostgresWriter implements DestinationWriter {
    */
   async indexForLookups(db: string, table: string, column: string): Promise<'built' | 'present'> {
     const index = keyIndexName(db, table, column, true);
-    const exists = async () => (await this.client.query('SELECT 1 FROM pg_index WHERE indexrelid = to_regclass($1) AND indisvalid', [qualified(db, index)])).rowCount! > 0;
-    if (await exists()) return 'present';
+    if (await this.hasIndex(db, index)) return 'present';
     let built = false;
     await this.ddl(`openmms:lookups:${db}.${table}`, async () => {
-      if (await exists()) return;
+      if (await this.hasIndex(db, index)) return;
       await this.client.query(`CREATE INDEX ${quoteIdent(index)} ON ${qualified(db, table)} (${quoteIdent(column)})`);
       await this.client.query(`DROP INDEX IF EXISTS ${qualified(db, keyIndexName(db, table, column))}`);
       built = true;
@@ -121,6 +120,11 @@ export class PostgresWriter implements DestinationWriter {
     if (!built) return 'present';
     await this.client.query(`ANALYZE ${qualified(db, table)}`);
     return 'built';
+  }
+
+  /** Whether the schema `db` holds a usable index of this name (a failed concurrent build leaves an invalid one). */
+  private async hasIndex(db: string, index: string): Promise<boolean> {
+    return (await this.client.query('SELECT 1 FROM pg_index WHERE indexrelid = to_regclass($1) AND indisvalid', [qualified(db, index)])).rowCount! > 0;
   }
 
   /**
