@@ -155,6 +155,12 @@ export interface SourceReader {
    * these native type names (an enum, a composite), by name; others are left out.
    */
   typeDefinitions?(natives: string[]): Promise<Map<string, string>>;
+  /**
+   * A slice's rows as PostgreSQL's CSV (NULL unquoted and empty, an empty text `""`; booleans
+   * `t`/`f`), each value in the text `read` gives it, for a destination engine's own CSV reader
+   * (duckdb/csv-load.ts says which types it reads so).
+   */
+  csvText?(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Buffer>;
   /** Where the engine can tell rows that may have changed since an earlier snapshot without reading their values. */
   changes?: ChangeTracking;
   close(): Promise<void>;
@@ -408,8 +414,12 @@ export interface DestinationWriter {
   count(db: string, table: string, slice: SliceKey | null): Promise<number>;
   /** See SourceReader.probe: the destination slice's rows. */
   probe?(db: string, table: string, slice: SliceKey | null): SliceProbe;
-  /** See SourceReader.probeBatch: the rows of these destination slices, SLICE_COLUMN holding each one's key. */
-  probeBatch?(db: string, table: string, keys: SliceKey[]): SliceProbe;
+  /**
+   * See SourceReader.probeBatch: the rows of these destination slices, SLICE_COLUMN holding each
+   * one's key; `columns` are the table's (where none of the slices was ever written, the rows are
+   * none, of these columns).
+   */
+  probeBatch?(db: string, table: string, keys: SliceKey[], columns: DataColumn[]): SliceProbe;
   /** Whether `replaceFrom` can take this reader's rows of these columns, into these (else the caller uses `replace`). */
   takesFrom?(reader: SourceReader, columns: DataColumn[], dstColumns: DataColumn[]): boolean;
   /**

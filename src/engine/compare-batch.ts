@@ -17,7 +17,7 @@ export async function compareBatch(run: TaskRun, parts: SizedPart[], one: (part:
   try {
     const both = new SliceComparison(
       { engine: run.sourceType, probe: reader.probeBatch!(task.src_db_name, task.src_table_name, run.columns, pairs), columns: run.columns },
-      { engine: run.destination.type, probe: writer.probeBatch!(task.dst_db_name, task.dst_table_name, pairs.map((p) => p.key)), columns: run.dstColumns },
+      { engine: run.destination.type, probe: writer.probeBatch!(task.dst_db_name, task.dst_table_name, pairs.map((p) => p.key), run.dstColumns), columns: run.dstColumns },
     );
     found = await verifying(run, () => both.fingerprintsByKey());
   } catch (err) {

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mms, TestApi } from '../support/api.js';
+import { mms, mmsCalls, TestApi } from '../support/api.js';
 import { firstDifference, mariadbLines, psqlLines } from '../support/cli-read.js';
 import { BROKEN_ORDERS, expectedAcct, LIVE_SCHEMA, startWriter, USED_IDS, type LiveKey, type Transact } from '../support/live-writer.js';
 import { createMariaDatabase, MARIADB } from '../support/mariadb.js';
 import { until } from '../support/processes.js';
 import { createPgDatabase } from '../support/stores.js';
+import { duckdbRows } from '../support/duckdb-read.js';
 
 /**
  * Live sources: a writer keeps updating, inserting and deleting rows (and orders with their lines)
@@ -187,5 +188,59 @@ describe.each([
     expect(moved).toBeGreaterThan(0);
     // Keys move one by one in key ranges; a cut chunk that differs moves whole.
     if (key === 'integer') expect(moved).toBeLessThanOrEqual(2 * changedIds);
+  });
+});
+
+// Into a lake, tables go whole (a lake has no key ranges), through PostgreSQL's CSV and DuckDB's
+// read_csv, cut into files of rowsPerFile rows as the CSV streams: read back with DuckDB.
+describe('a PostgreSQL source that keeps taking writes, copied into a lake', () => {
+  const ROWS_PER_FILE = 7_000;
+  let api: TestApi;
+  let source: LiveSource;
+  let dataDir: string;
+  const { call, scan } = mmsCalls(() => api);
+  const files = (table: string) => join(dataDir, 'lake', 'live.db', table, '*.parquet');
+  /** DuckDB's rows of `select` over the lake's tables, printed as psql's COPY text prints them. */
+  const atLake = async (select: string) => {
+    const views = TABLES.map((t) => `CREATE VIEW ${t} AS SELECT * FROM read_parquet('${files(t)}', hive_partitioning = false);`).join(' ');
+    const rows = await duckdbRows(`${views} ${select}`);
+    return rows.map((r) => `${r.map((v) => v ?? '\\N').join('\t')}\n`).join('');
+  };
+
+  beforeAll(async () => {
+    source = await postgresSource('integer');
+    await source.seed();
+    dataDir = mkdtempSync(join(tmpdir(), 'openmms-live-lake-'));
+    api = await TestApi.start('sqlite', dataDir, { runJobs: true, concurrency: 4 });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await source?.close();
+  });
+
+  it('DONE, every file of rowsPerFile rows, and the lake is the source as of the job’s snapshot', async () => {
+    const config = { ...source.config(), destination: { type: 'LAKE', path: 'lake', options: { rowsPerFile: ROWS_PER_FILE } } };
+    const sourceId = (await call('POST', '/datasources', { name: 'live-lake', type: 'POSTGRESQL', config })).dataSourceId;
+    await scan(sourceId);
+    const writer = startWriter(source.transact, { acctRows: ACCT_ROWS, orders: ORDERS });
+    try {
+      await until(async () => writer.committed >= 50);
+      const { jobId } = await call('POST', `/datasources/${sourceId}/jobs`, { name: 'live-lake', srcDbName: source.srcDb, dstDbName: 'live', tables: TABLES });
+      await until(async () => ['DONE', 'FAILED'].includes((await call('GET', `/datasources/${sourceId}/jobs/${jobId}`)).status));
+      const tasks = (await call('GET', `/datasources/${sourceId}/tasks?jobId=${jobId}&pageSize=100`)).objectList;
+      expect([(await call('GET', `/datasources/${sourceId}/jobs/${jobId}`)).status, tasks.filter((t: any) => t.status !== 'DONE').map((t: any) => t.errMsg)]).toEqual(['DONE', []]);
+    } finally {
+      await writer.stop();
+    }
+    const seen = Number(await atLake('SELECT coalesce(max(seq), 0) FROM writer_log'));
+    expect(seen).toBeGreaterThan(0);
+    expect(Number(await source.atSource('SELECT max(seq) FROM writer_log'))).toBeGreaterThan(seen);
+    expect(firstDifference(await source.atSource(`SELECT id, v, note FROM (${expectedAcct(seen)}) e ORDER BY id`), await atLake('SELECT id, v, note FROM acct ORDER BY id'))).toBeNull();
+    expect(firstDifference(await source.atSource(`SELECT seq, op, id, v, note FROM writer_log WHERE seq <= ${seen} ORDER BY seq`), await atLake('SELECT seq, op, id, v, note FROM writer_log ORDER BY seq'))).toBeNull();
+    expect(await atLake(BROKEN_ORDERS)).toBe('0\n');
+    // Files of ROWS_PER_FILE rows each, but the last of each table.
+    const perFile = await duckdbRows(`SELECT count(*) FROM read_parquet('${files('acct')}', filename = true) GROUP BY filename ORDER BY count(*) DESC`);
+    const acctRows = Number(await atLake('SELECT count(*) FROM acct'));
+    expect(perFile.map((r) => Number(r[0]))).toEqual([...Array(Math.floor(acctRows / ROWS_PER_FILE)).fill(ROWS_PER_FILE), ...(acctRows % ROWS_PER_FILE ? [acctRows % ROWS_PER_FILE] : [])]);
   });
 });

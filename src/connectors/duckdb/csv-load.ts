@@ -1,8 +1,8 @@
-import { createWriteStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { linesIn, type CopyWatch, type DataColumn } from '../data.js';
+import { open, rm } from 'node:fs/promises';
+import { NotTaken, type CopyWatch, type DataColumn } from '../data.js';
 import { isDated, type LogicalType } from '../types/logical.js';
 import { quoteLiteral } from './connect.js';
+import { csvColumnLimit } from './resources.js';
 import { toDuckdb } from './types.js';
 
 /**
@@ -11,11 +11,12 @@ import { toDuckdb } from './types.js';
  * each is cast to its column's type as the appender's values are (values.ts castExprs). Only types
  * whose text casts to the same value as that path's: booleans (`t`/`f`), integers, doubles
  * (shortest round-trip text, read correctly rounded), decimals, texts, JSON, uuids, dates and
- * timestamps (a BC year turned astronomical, as text-forms.ts bcToAstronomical does).
+ * timestamps (a BC year turned astronomical, as text-forms.ts bcToAstronomical does); and only as
+ * many columns as `read_csv` takes within DuckDB's memory limit.
  */
 const LOADABLE = new Set<LogicalType['kind']>(['boolean', 'int8', 'int16', 'int32', 'int64', 'float64', 'decimal', 'string', 'varchar', 'char', 'json', 'uuid', 'date', 'timestamp', 'timestamptz']);
 
-export const csvLoadable = (columns: DataColumn[]) => columns.every((c) => LOADABLE.has(c.type.kind) && !(c.type.kind === 'timestamp' && c.type.precision > 6));
+export const csvLoadable = (columns: DataColumn[]) => columns.length <= csvColumnLimit() && columns.every((c) => LOADABLE.has(c.type.kind) && !(c.type.kind === 'timestamp' && c.type.precision > 6));
 
 /** SQL of bcToAstronomical: `0044-03-15 BC` → `-0043-03-15`, `0001-… BC` → `0000-…`. */
 function astronomical(col: string): string {
@@ -41,14 +42,83 @@ export function readCsv(file: string, columns: DataColumn[]): string {
   return `read_csv(${quoteLiteral(file)}, columns = {${names}}, header = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, new_line = '\\n', max_line_size = ${CSV_LINE_BYTES}, buffer_size = ${CSV_LINE_BYTES}, auto_detect = false)`;
 }
 
-/** Writes a CSV stream to `file` (owner-only), telling `watch` of its bytes and lines (rows, but for a text holding a newline). */
-export async function writeCsv(chunks: AsyncIterable<Buffer>, file: string, watch: CopyWatch): Promise<void> {
-  const counted = async function* (source: AsyncIterable<Buffer>) {
-    for await (const chunk of source) {
-      if (watch.signal.aborted) throw new Error('stopped');
-      watch.progress(linesIn(chunk), chunk.length);
-      yield chunk;
+/**
+ * A failed load as its caller should see it. PostgreSQL writes well-formed CSV: what `read_csv`
+ * refuses is a row past its line limit, and what a cast refuses is a value past DuckDB's range.
+ * The appender's way (NotTaken) takes the first and names the row of the second.
+ */
+export const csvRefusal = (err: Error): Error => (/CSV Error|Parallel CSV Reader|Conversion Error/.test(err.message) ? new NotTaken(err.message) : err);
+
+/**
+ * Counts the rows of PostgreSQL's CSV as it streams: a row ends at a newline outside quotes (a
+ * quoted text may hold newlines; `""` inside quotes is a quote, and toggling twice leaves it inside).
+ */
+export class CsvRowEnds {
+  private quoted = false;
+
+  /** From `from`, up to `max` row ends: how many, and the offset just past the last (the chunk's end when fewer). */
+  scan(chunk: Buffer, from: number, max: number): { rows: number; end: number } {
+    let rows = 0;
+    let i = from;
+    let quote = chunk.indexOf(34, i);
+    while (rows < max) {
+      if (!this.quoted) {
+        const newline = chunk.indexOf(10, i);
+        if (newline !== -1 && (quote === -1 || newline < quote)) {
+          rows++;
+          i = newline + 1;
+          continue;
+        }
+      }
+      if (quote === -1) return { rows, end: chunk.length };
+      this.quoted = !this.quoted;
+      i = quote + 1;
+      quote = chunk.indexOf(34, i);
     }
+    return { rows, end: i };
+  }
+}
+
+/**
+ * Writes a CSV stream into files (owner-only) of at most `rowsPerFile` rows each: `path(i)` names
+ * the i-th, and `done(i)` is called once it is complete, while the next one fills (one `done` at a
+ * time; an empty last file is not kept, but an empty stream gives one empty file). Tells `watch`
+ * of rows and bytes as they pass; returns the rows.
+ */
+export async function writeCsvFiles(
+  chunks: AsyncIterable<Buffer>, path: (i: number) => string, rowsPerFile: number, watch: CopyWatch, done: (i: number) => Promise<void>,
+): Promise<number> {
+  const ends = new CsvRowEnds();
+  let [part, inPart, total] = [0, 0, 0];
+  let file = await open(path(0), 'w', 0o600);
+  let pending: Promise<void> = Promise.resolve();
+  const finish = async (i: number) => {
+    await file.close();
+    await pending;
+    pending = done(i);
+    pending.catch(() => {}); // awaited at the next file or the end
   };
-  await pipeline(chunks, counted, createWriteStream(file, { mode: 0o600 }));
+  try {
+    for await (const chunk of chunks) {
+      if (watch.signal.aborted) throw new Error('stopped');
+      for (let at = 0; at < chunk.length; ) {
+        const { rows, end } = ends.scan(chunk, at, rowsPerFile - inPart);
+        await file.write(chunk.subarray(at, end));
+        watch.progress(rows, end - at);
+        [inPart, total, at] = [inPart + rows, total + rows, end];
+        if (inPart === rowsPerFile) {
+          await finish(part++);
+          file = await open(path(part), 'w', 0o600);
+          inPart = 0;
+        }
+      }
+    }
+    if (inPart > 0 || part === 0) await finish(part);
+    else await file.close().then(() => rm(path(part)));
+    await pending;
+    return total;
+  } finally {
+    await file.close().catch(() => {});
+    await pending.catch(() => {});
+  }
 }

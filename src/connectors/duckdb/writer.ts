@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Connection } from '../engines.js';
-import { NotTaken, otherTagsCondition, SLICE_COLUMN, sliceCondition, slicesCondition, tableAsNeeded, tagOf, type TableSchema, type BeforeCommit, type SliceKey, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type SlicePair, type SliceProbe, type SourceReader } from '../data.js';
-import { PostgresReader } from '../postgres/reader.js';
+import { otherTagsCondition, SLICE_COLUMN, sliceCondition, slicesCondition, tableAsNeeded, tagOf, type TableSchema, type BeforeCommit, type SliceKey, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type SlicePair, type SliceProbe, type SourceReader } from '../data.js';
 import { FALLBACK_SCRATCH, scratchFolder } from '../scratch.js';
-import { csvCastExprs, csvLoadable, readCsv, writeCsv } from './csv-load.js';
+import { csvCastExprs, csvLoadable, csvRefusal, readCsv, writeCsvFiles } from './csv-load.js';
 import { duckProbe, openDuck, quoteIdent, quoteLiteral, type DuckSession } from './connect.js';
 import { castExprs, duckdbType, stage } from './values.js';
 
@@ -59,7 +58,7 @@ export class DuckdbWriter implements DestinationWriter {
   }
 
   takesFrom(reader: SourceReader, columns: DataColumn[], _dstColumns: DataColumn[]): boolean {
-    return reader instanceof PostgresReader && csvLoadable(columns);
+    return !!reader.csvText && csvLoadable(columns);
   }
 
   /**
@@ -73,7 +72,7 @@ export class DuckdbWriter implements DestinationWriter {
     const dir = await scratchFolder(this.scratch, 'csv');
     try {
       const files = slices.map((_, i) => join(dir, `${i}.csv`));
-      for (const [i, { slice }] of slices.entries()) await writeCsv((reader as PostgresReader).csvText(from.db, from.table, columns, slice), files[i]!, watch);
+      for (const [i, { slice }] of slices.entries()) await writeCsvFiles(reader.csvText!(from.db, from.table, columns, slice), () => files[i]!, Infinity, watch, async () => {});
       const rows = await this.inTransaction(async () => {
         let n = 0;
         for (const [i, { key }] of slices.entries()) n += await this.swapIn(db, table, dstColumns, csvCastExprs(dstColumns), key, readCsv(files[i]!, dstColumns));
@@ -81,10 +80,7 @@ export class DuckdbWriter implements DestinationWriter {
         await beforeCommit?.(keys.length > 1 && keys.every((k) => k !== null) ? this.probeBatch(db, table, keys as string[]) : this.probe(db, table, keys[0] ?? null));
         return n;
       }).catch((err: Error) => {
-        // PostgreSQL writes well-formed CSV: what read_csv refuses is a row past its line limit, and
-        // what a cast refuses is a value past DuckDB's range. The appender's way takes the first and
-        // names the row of the second.
-        throw /CSV Error|Parallel CSV Reader|Conversion Error/.test(err.message) ? new NotTaken(err.message) : err;
+        throw csvRefusal(err);
       });
       const bytes = (await Promise.all(files.map((f) => stat(f)))).reduce((n, s) => n + s.size, 0);
       return { rows, bytes };

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, rename, rm } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import type { Connection } from '../engines.js';
-import { tableAsNeeded, type BeforeCommit, type DataColumn, type DestinationWriter, type Row, type SliceKey, type SliceProbe, type TableSchema } from '../data.js';
+import { SLICE_COLUMN, tableAsNeeded, type BeforeCommit, type CopyWatch, type DataColumn, type DestinationWriter, type Row, type SliceKey, type SlicePair, type SliceProbe, type SourceReader, type TableSchema } from '../data.js';
 import { duckProbe, openDuck, quoteIdent, quoteLiteral, type DuckSession } from '../duckdb/connect.js';
+import { csvCastExprs, csvLoadable, csvRefusal, readCsv, writeCsvFiles } from '../duckdb/csv-load.js';
+import { FALLBACK_SCRATCH, scratchFolder } from '../scratch.js';
+import { StagedFolder } from './staged-folder.js';
 import { castExprs, stage } from '../duckdb/values.js';
 import { toParquet } from '../duckdb/types.js';
 import { dbFolder, outsideLayout, STAGING_PREFIXES } from './layout.js';
@@ -17,8 +20,17 @@ function folderKey(key: SliceKey | null): string | null {
   return key;
 }
 
+/** The Parquet files of a folder, as a FROM item. */
+const filesOf = (folder: string) => `read_parquet(${quoteLiteral(join(folder, '*.parquet'))}, hive_partitioning = false)`;
+
 /** The Parquet files of a folder, as a slice's rows. */
-const filesProbe = (duck: DuckSession, folder: string): SliceProbe => duckProbe(duck, `read_parquet(${quoteLiteral(join(folder, '*.parquet'))}, hive_partitioning = false)`, 'parquet');
+const filesProbe = (duck: DuckSession, folder: string): SliceProbe => duckProbe(duck, filesOf(folder), 'parquet');
+
+/** How each Parquet file is written. */
+const PARQUET = 'FORMAT PARQUET, ROW_GROUP_SIZE 30000';
+
+/** A staged folder's i-th file, as COPY … TO names it. */
+const partFile = (folder: StagedFolder, part: number) => quoteLiteral(join(folder.path, `part-${part}.parquet`));
 
 /** A pinned folder, or an error saying what could not be written and why. */
 function pinOrSay(pin: () => PinnedFolder, what: string): PinnedFolder {
@@ -77,6 +89,8 @@ export class LakeWriter implements DestinationWriter {
     private readonly root: PinnedFolder,
     private readonly duck: DuckSession,
     private readonly rowsPerFile: number,
+    /** Where the CSV files of the fast path go (Connection.scratch). */
+    private readonly scratch: string,
   ) {}
 
   static async open(conn: Connection): Promise<LakeWriter> {
@@ -85,7 +99,7 @@ export class LakeWriter implements DestinationWriter {
       const duck = await openDuck(':memory:', { readOnly: false, scratch: conn.scratch });
       await duck.all(`SET TimeZone = 'UTC'`);
       const rowsPerFile = Number(conn.options?.rowsPerFile);
-      return new LakeWriter(root, duck, Number.isInteger(rowsPerFile) && rowsPerFile > 0 ? rowsPerFile : FILE_ROWS);
+      return new LakeWriter(root, duck, Number.isInteger(rowsPerFile) && rowsPerFile > 0 ? rowsPerFile : FILE_ROWS, conn.scratch ?? FALLBACK_SCRATCH);
     } catch (err) {
       root.close();
       throw err;
@@ -131,22 +145,27 @@ export class LakeWriter implements DestinationWriter {
     if (this.table(db, table, alter) === null) tableAsNeeded(`${db}.${table}`, new Set(), []);
   }
 
+  /** A slice's folder (for a whole table, the table's), staged beside its place. */
+  private async staged(db: string, table: string, slice: string | null): Promise<StagedFolder> {
+    const { dbFolder: dbDir, tableFolder } = this.table(db, table)!;
+    if (slice === null) return StagedFolder.open(dbDir, table, false);
+    const parent = pinOrSay(() => pinBelow(tableFolder, dirname(slice), { create: true }), `cannot write '${db}.${table}' partition ${slice}`);
+    return StagedFolder.open(parent, basename(slice), true);
+  }
+
+  private async swapIn(db: string, table: string, staged: StagedFolder, slice: string | null): Promise<void> {
+    await staged.swapIn();
+    // A whole table swapped in is a new folder: the one held is the old one's, now gone.
+    if (slice === null) this.unpin(join(relative('/', dbFolder('/', db)), table));
+  }
+
   async replace(db: string, table: string, columns: DataColumn[], key: SliceKey | null, rows: AsyncIterable<Row[]>, beforeCommit?: BeforeCommit): Promise<number> {
     const slice = folderKey(key);
-    const { dbFolder: dbDir, tableFolder } = this.table(db, table)!;
-    // The folder the slice's folder (for a whole table, the table's) is swapped in, and its name there.
-    const parent = slice === null ? dbDir : pinOrSay(() => pinBelow(tableFolder, dirname(slice), { create: true }), `cannot write '${db}.${table}' partition ${slice}`);
-    const name = slice === null ? table : basename(slice);
-    const id = randomUUID().replace(/-/g, '');
-    const [fresh, old, target] = [`${STAGING_PREFIXES[0]}${id}`, `${STAGING_PREFIXES[1]}${id}`, name].map((n) => join(parent.path, n)) as [string, string, string];
+    const staging = await this.staged(db, table, slice);
     const source = (async function* () {
       yield* rows;
     })();
-    let staging: PinnedFolder | null = null;
     try {
-      // Owner-only while it fills: nobody else can put a link where a file is about to be written.
-      await mkdir(fresh, { mode: 0o700 });
-      staging = pinBelow(parent, basename(fresh));
       // Every column goes into the files, partition columns too: a reader gets each value with its
       // type from the file (a folder name is only text); the folder name repeats the same value.
       const parquetType = (c: DataColumn) => toParquet(c.type);
@@ -154,14 +173,13 @@ export class LakeWriter implements DestinationWriter {
       // A file per `rowsPerFile` rows: what is staged in memory stays small however large the slice.
       let n = 0;
       const runs = new RowRuns(source, this.rowsPerFile);
+      const id = randomUUID().replace(/-/g, '');
       for (let part = 0; !runs.ended; part++) {
         const staged = `mms_stage_${id}_${part}`;
         try {
           const k = await stage(this.duck.connection, staged, columns, runs.next(), { table, type: parquetType, before: n });
           // An empty slice still gets its (empty) file: the file carries the schema.
-          if (k > 0 || part === 0) {
-            await this.duck.all(`COPY (SELECT ${casts.join(', ')} FROM temp.${staged}) TO ${quoteLiteral(join(staging.path, `part-${part}.parquet`))} (FORMAT PARQUET, ROW_GROUP_SIZE 30000)`);
-          }
+          if (k > 0 || part === 0) await this.duck.all(`COPY (SELECT ${casts.join(', ')} FROM temp.${staged}) TO ${partFile(staging, part)} (${PARQUET})`);
           n += k;
         } finally {
           await this.duck.all(`DROP TABLE IF EXISTS temp.${staged}`);
@@ -169,25 +187,67 @@ export class LakeWriter implements DestinationWriter {
       }
       // The staged files are checked before they take the slice's place (the rename is the lake's commit).
       await beforeCommit?.(filesProbe(this.duck, staging.path));
-      await chmod(fresh, 0o755);
-      const hadOld = existsSync(target);
-      if (hadOld) await rename(target, old);
-      try {
-        await rename(fresh, target);
-      } catch (err) {
-        if (hadOld) await rename(old, target); // put the old files back
-        throw err;
-      }
-      await rm(old, { recursive: true, force: true });
-      // A whole table swapped in is a new folder: the one held is the old one's, now gone.
-      if (slice === null) this.unpin(join(relative('/', dbFolder('/', db)), table));
+      await this.swapIn(db, table, staging, slice);
       return n;
     } finally {
-      staging?.close();
       await source.return(undefined); // on a failure, lets the source reader release its query
-      await rm(fresh, { recursive: true, force: true });
-      if (parent !== dbDir) parent.close();
+      await staging.close();
     }
+  }
+
+  takesFrom(reader: SourceReader, columns: DataColumn[]): boolean {
+    return !!reader.csvText && csvLoadable(columns);
+  }
+
+  /**
+   * The source engine's CSV, cut into files of `rowsPerFile` rows as it streams (csv-load.ts counts
+   * rows where quotes allow), each read by DuckDB's `read_csv` and written as one Parquet file
+   * while the next fills: no value crosses JavaScript. Every slice is staged and checked before
+   * any is swapped in.
+   */
+  async replaceFrom(
+    reader: SourceReader, from: { db: string; table: string }, slices: SlicePair[], db: string, table: string, columns: DataColumn[], dstColumns: DataColumn[], watch: CopyWatch, beforeCommit?: BeforeCommit,
+  ): Promise<{ rows: number; bytes: number }> {
+    if (!this.takesFrom(reader, columns)) throw new Error('replaceFrom: these columns cannot pass through');
+    const casts = csvCastExprs(dstColumns).map((e, k) => `${e} AS ${quoteIdent(dstColumns[k]!.name)}`).join(', ');
+    const dir = await scratchFolder(this.scratch, 'csv');
+    const staged: { folder: StagedFolder; slice: string | null }[] = [];
+    try {
+      let [rows, bytes] = [0, 0];
+      for (const [i, pair] of slices.entries()) {
+        const slice = folderKey(pair.key);
+        const folder = await this.staged(db, table, slice);
+        staged.push({ folder, slice });
+        const csv = (part: number) => join(dir, `${i}-${part}.csv`);
+        await writeCsvFiles(reader.csvText!(from.db, from.table, columns, pair.slice), csv, this.rowsPerFile, watch, async (part) => {
+          bytes += (await stat(csv(part))).size;
+          const [r] = await this.duck.all<{ Count: bigint }>(`COPY (SELECT ${casts} FROM ${readCsv(csv(part), dstColumns)}) TO ${partFile(folder, part)} (${PARQUET})`);
+          rows += Number(r?.Count ?? 0);
+          await rm(csv(part));
+        });
+      }
+      await beforeCommit?.(staged.length === 1 ? filesProbe(this.duck, staged[0]!.folder.path) : this.taggedFiles(staged.map((s, i) => [s.folder.path, slices[i]!.key as string])));
+      for (const s of staged) await this.swapIn(db, table, s.folder, s.slice);
+      return { rows, bytes };
+    } catch (err) {
+      throw csvRefusal(err as Error);
+    } finally {
+      for (const s of staged) await s.folder.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Folders' files, each row tagged in SLICE_COLUMN with its folder's slice key (as probeBatch). */
+  private taggedFiles(folders: [path: string, key: string][]): SliceProbe {
+    return duckProbe(this.duck, `(${folders.map(([path, key]) => `SELECT *, ${quoteLiteral(key)} AS ${SLICE_COLUMN} FROM ${filesOf(path)}`).join(' UNION ALL ')})`, 'parquet');
+  }
+
+  /** The slices' files as written; slices never written have no rows (and where none was, no files give the columns: `columns` do). */
+  probeBatch(db: string, table: string, keys: SliceKey[], columns: DataColumn[]): SliceProbe {
+    const written = keys.map((k): [string, string] => [this.folder(db, table, folderKey(k)), k as string]).filter(([path]) => existsSync(path));
+    if (written.length) return this.taggedFiles(written);
+    const none = [...columns.map((c) => `CAST(NULL AS ${toParquet(c.type)}) AS ${quoteIdent(c.name)}`), `CAST(NULL AS VARCHAR) AS ${SLICE_COLUMN}`];
+    return duckProbe(this.duck, `(SELECT ${none.join(', ')} WHERE false)`, 'parquet');
   }
 
   /** A partition gone from the source: its folder moved aside (the lake's commit), then deleted. */
