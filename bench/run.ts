@@ -12,7 +12,8 @@ const SMALL_PARTITIONS = int('BENCH_SMALL_PARTITIONS', 10_000);
 const ONLY = new RegExp(process.env.BENCH_ONLY ?? '', 'i');
 const SCALE_PARTITIONS = int('BENCH_SCALE_PARTITIONS', 100_000);
 const JOBS = int('BENCH_JOBS', 10_000);
-const RSS_LIMIT = 300 * 2 ** 20;
+// The speed issue's goal for the DuckDB and lake copies.
+const RSS_LIMIT = 512 * 2 ** 20;
 
 const started = performance.now();
 const log = (s: string) => console.error(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${s}`);
@@ -33,13 +34,14 @@ const copies = await throughput(ROWS, PARTITIONS, SMALL_PARTITIONS, WORKERS, ONL
 console.log(`\nMachine: ${cpus().length} × ${cpus()[0]?.model}, ${fmt(totalmem() / 2 ** 30, 0)} GiB; Node ${process.version}; ${version('psql --version')}; ${version('mariadb --version')}`);
 console.log(`Data: ${ROWS.toLocaleString('en-US')} rows (ints, decimals, double, text, timestamps, JSON, NULLs) and ${PARTITIONS.toLocaleString('en-US')} partitions × 1,000 rows; MB = source table size.\n`);
 const plain = { style: { head: [], border: [] } };
-const t = new Table({ ...plain, head: ['engine pair', 'table', 'tool', 'rows', 'MB', 's', 'MB/s', 'rows/s', 'peak RSS MB', 'OpenMMS ÷ tool time'] });
+const cpu = (seconds?: number) => (seconds === undefined ? '' : fmt(seconds));
+const t = new Table({ ...plain, head: ['engine pair', 'table', 'tool', 'rows', 'MB', 's', 'MB/s', 'rows/s', 'PostgreSQL CPU s', 'peak RSS MB', 'OpenMMS ÷ tool time'] });
 for (const r of copies) {
   const rate = (s: number) => [fmt(s), fmt(mb(r.bytes) / s), fmt(r.rows / s, 0)];
-  t.push([r.pair, r.table, 'OpenMMS', r.rows.toLocaleString('en-US'), fmt(mb(r.bytes)), ...rate(r.seconds), `${fmt(mb(r.peakRss ?? 0), 0)}${(r.peakRss ?? 0) > RSS_LIMIT ? ' (over 300)' : ''}`, '']);
+  t.push([r.pair, r.table, 'OpenMMS', r.rows.toLocaleString('en-US'), fmt(mb(r.bytes)), ...rate(r.seconds), cpu(r.engineCpu), `${fmt(mb(r.peakRss ?? 0), 0)}${(r.peakRss ?? 0) > RSS_LIMIT ? ' (over 512)' : ''}`, '']);
   for (const b of r.baselines) {
-    if ('skipped' in b.run) t.push(['', '', b.name, { colSpan: 7, content: `did not run: ${b.run.skipped}` }]);
-    else t.push(['', '', b.name, '', '', ...rate(b.run.seconds), '', `${fmt(b.run.seconds / r.seconds, 2)}×`]);
+    if ('skipped' in b.run) t.push(['', '', b.name, { colSpan: 8, content: `did not run: ${b.run.skipped}` }]);
+    else t.push(['', '', b.name, '', '', ...rate(b.run.seconds), cpu(b.run.engineCpu), '', `${fmt(b.run.seconds / r.seconds, 2)}×`]);
   }
 }
 console.log(t.toString());

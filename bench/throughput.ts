@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createMariaSource, createPgDestination, createPgSource, MARIADB, pgExec, pgTableBytes } from './data.js';
 import { mariadbPipe, pgcopydb, pgloader, psqlPipe, psqlPipeChecked, psqlThenDuckdb, type BaselineRun } from './baselines.js';
 import { runJob, scan, startService, startWorker } from './service.js';
+import { withPostgresCpu } from './engine-cpu.js';
 import { randomBytes } from 'node:crypto';
 
 export interface ThroughputRow {
@@ -14,8 +15,10 @@ export interface ThroughputRow {
   bytes: number;
   seconds: number;
   peakRss: number | null;
-  /** Baseline name → its seconds, or why it did not run. */
-  baselines: { name: string; run: BaselineRun | { skipped: string } }[];
+  /** The PostgreSQL server's CPU seconds meanwhile (both ends where both are PostgreSQL). */
+  engineCpu?: number;
+  /** Baseline name → its seconds (and the PostgreSQL server's CPU), or why it did not run. */
+  baselines: { name: string; run: (BaselineRun & { engineCpu?: number }) | { skipped: string } }[];
 }
 
 /** pgcopydb's limit per copy (an earlier run on 10,000 partitions used up the machine's memory). */
@@ -53,16 +56,20 @@ export async function throughput(rows: number, partitions: number, small: number
     const measure = async (pair: string, table: string, bytes: number, sourceId: number, job: object, baselines: [string, () => Promise<BaselineRun | { skipped: string }>][]) => {
       if (!only.test(`${pair} ${table}`)) return;
       log(`${pair} ${table}: OpenMMS`);
-      const ours = await runJob(svc, sourceId, job);
-      const row: ThroughputRow = { pair, table, rows: ours.rows, bytes, seconds: ours.seconds, peakRss: ours.peakRss, baselines: [] };
+      const ours = await withPostgresCpu(() => runJob(svc, sourceId, job));
+      const row: ThroughputRow = { pair, table, rows: ours.rows, bytes, seconds: ours.seconds, peakRss: ours.peakRss, engineCpu: ours.engineCpu, baselines: [] };
       for (const [name, run] of baselines) {
         log(`${pair} ${table}: ${name}`);
-        row.baselines.push({ name, run: await run() });
+        row.baselines.push({ name, run: await withPostgresCpu(run) });
       }
       out.push(row);
     };
     // What the default content verification (each engine fingerprints the slice) costs: the same copy into a fresh schema, counts only.
-    await measure('PostgreSQL → PostgreSQL, counts only', 'wide', wideBytes, pgToPg, { name: 'wide-counts', srcDbName: 'public', tables: ['wide'], dstDbName: 'ours_counts', others: { 'verify.content': false } }, []);
+    // Each counts-only case beside the pipe of the same table into an empty table, with both ends' PostgreSQL CPU.
+    const pipeInto = (table: string) => async () => (await pgExec(dst.url, `TRUNCATE base.${table}`), psqlPipe(src.url, `SELECT * FROM ${table}`, dst.url, `base.${table}`));
+    await measure('PostgreSQL → PostgreSQL, counts only', 'wide', wideBytes, pgToPg, { name: 'wide-counts', srcDbName: 'public', tables: ['wide'], dstDbName: 'ours_counts', others: { 'verify.content': false } }, [
+      ['psql \\copy pipe', pipeInto('wide')],
+    ]);
     // Cut into chunks by its primary key (the defaults: 2,000,000 rows or 128 MB), each verified before its commit.
     await measure('PostgreSQL → PostgreSQL', 'wide (in chunks, verified)', wideBytes, pgToPg, { name: 'wide', srcDbName: 'public', tables: ['wide'], dstDbName: 'ours', increment: false }, [
       ['psql \\copy pipe', () => psqlPipe(src.url, 'SELECT * FROM wide', dst.url, 'base.wide')],
@@ -98,13 +105,22 @@ export async function throughput(rows: number, partitions: number, small: number
       ['psql \\copy pipe', () => psqlPipe(src.url, 'SELECT * FROM events', dst.url, 'base.events')],
       ['pgcopydb clone', () => pgcopydb(src.url, ['events', ...Array.from({ length: partitions }, (_, i) => `events_${i}`)], PGCOPYDB_TIMEOUT)],
     ]);
+    await measure('PostgreSQL → PostgreSQL, counts only', `events (${partitions} partitions)`, eventBytes, pgToPg, { name: 'events-counts', srcDbName: 'public', tables: ['events'], dstDbName: 'ours_counts', others: { 'verify.content': false } }, [
+      ['psql \\copy pipe', pipeInto('events')],
+    ]);
     if (small > 0) {
       await measure('PostgreSQL → PostgreSQL', `small (${small} partitions)`, smallBytes, pgToPg, { name: 'small', srcDbName: 'public', tables: ['small'], dstDbName: 'ours' }, [
         ['psql \\copy pipe', () => psqlPipe(src.url, 'SELECT * FROM small', dst.url, 'base.small')],
         ['pgcopydb clone', async () => ({ skipped: 'pgcopydb 0.10 used up the 24 GB of this machine on 10,000 partitions in an earlier run, so it is not started' })],
       ]);
+      await measure('PostgreSQL → PostgreSQL, counts only', `small (${small} partitions)`, smallBytes, pgToPg, { name: 'small-counts', srcDbName: 'public', tables: ['small'], dstDbName: 'ours_counts', others: { 'verify.content': false } }, [
+        ['psql \\copy pipe', pipeInto('small')],
+      ]);
     }
-    if (small > 0 && only.test('PostgreSQL → PostgreSQL small (cluster)')) for (const n of workers) out.push(await scaleOut(src.url, dst.url, n, smallBytes, log));
+    // The same copies by a cluster: the embedded runs above are what each is held against.
+    for (const [table, bytes] of [['wide', wideBytes], ['small', smallBytes]] as const) {
+      if (bytes > 0 && only.test(`PostgreSQL → PostgreSQL ${table} (cluster)`)) for (const n of workers) out.push(await scaleOut(src.url, dst.url, table, n, bytes, log));
+    }
     await measure('MariaDB → PostgreSQL, counts only', 'wide', wideBytes, mariaToPg, { name: 'wide-counts', srcDbName: maria.name, tables: ['wide'], dstDbName: 'ours_maria_counts', others: { 'verify.content': false } }, []);
     await measure('MariaDB → PostgreSQL', 'wide', wideBytes, mariaToPg, { name: 'wide', srcDbName: maria.name, tables: ['wide'], dstDbName: 'ours_maria', increment: false }, [
       ['mariadb --batch | psql', () => mariadbPipe(maria.name, 'SELECT * FROM wide', dst.url, 'base_maria.wide')],
@@ -114,6 +130,9 @@ export async function throughput(rows: number, partitions: number, small: number
     await measure('PostgreSQL → DuckDB, counts only', 'wide', wideBytes, pgToDuck, { name: 'wide-counts', srcDbName: 'public', tables: ['wide'], dstDbName: 'counts', others: { 'verify.content': false } }, []);
     await measure('PostgreSQL → DuckDB', 'wide', wideBytes, pgToDuck, { name: 'wide', srcDbName: 'public', tables: ['wide'], increment: false }, [
       ['psql CSV file + DuckDB read_csv', () => psqlThenDuckdb(src.url, 'SELECT * FROM wide', (csv) => `CREATE TABLE wide AS SELECT * FROM read_csv(${csv})`)],
+    ]);
+    await measure('PostgreSQL → DuckDB', `events (${partitions} partitions)`, eventBytes, pgToDuck, { name: 'events', srcDbName: 'public', tables: ['events'] }, [
+      ['psql CSV file + DuckDB read_csv', () => psqlThenDuckdb(src.url, 'SELECT * FROM events', (csv) => `CREATE TABLE events AS SELECT * FROM read_csv(${csv})`)],
     ]);
     // The embedded default destination, again and again on one server: each run must end DONE.
     const pgToDefault = await source('pg-default', 'POSTGRESQL', pgConn(src.url), undefined, 'public');
@@ -134,22 +153,23 @@ export async function throughput(rows: number, partitions: number, small: number
 }
 
 /**
- * Scale-out: the `small` table (many small partitions) copied PostgreSQL → PostgreSQL by `n` cluster
- * workers on a PostgreSQL store, with each worker's CPU time (the engines share the same 2 cores).
+ * Scale-out: `table` (wide: in chunks; small: many small partitions) copied PostgreSQL → PostgreSQL
+ * by `n` cluster workers on a PostgreSQL store, with each worker's CPU time (the engines share the
+ * same 2 cores).
  */
-async function scaleOut(srcUrl: string, dstUrl: string, n: number, bytes: number, log: (s: string) => void): Promise<ThroughputRow> {
+async function scaleOut(srcUrl: string, dstUrl: string, table: string, n: number, bytes: number, log: (s: string) => void): Promise<ThroughputRow> {
   const store = await createPgDestination();
   const env = { OPENMMS_STORE_URL: store.url, OPENMMS_SECRET_KEY: randomBytes(32).toString('hex'), OPENMMS_DATA_DIR: mkdtempSync(join(tmpdir(), 'openmms-bench-workers-')) };
   const svc = await startService(env.OPENMMS_DATA_DIR, env);
   const workers = await Promise.all(Array.from({ length: n }, () => startWorker(env)));
   try {
     const { dataSourceId } = await svc.call('POST', '/datasources', { name: 'pg-pg', type: 'POSTGRESQL', config: { source: pgConn(srcUrl), destination: { type: 'POSTGRESQL', ...pgConn(dstUrl) } } });
-    await scan(svc, dataSourceId, { dbName: 'public' });
-    log(`PostgreSQL → PostgreSQL small, cluster of ${n} worker(s): OpenMMS`);
+    await scan(svc, dataSourceId, { dbName: 'public', tableNames: [table] });
+    log(`PostgreSQL → PostgreSQL ${table}, cluster of ${n} worker(s): OpenMMS`);
     const before = workers.map((w) => w.cpuSeconds());
-    const ours = await runJob(svc, dataSourceId, { name: 'small', srcDbName: 'public', tables: ['small'], dstDbName: `workers_${n}` });
+    const ours = await withPostgresCpu(() => runJob(svc, dataSourceId, { name: table, srcDbName: 'public', tables: [table], dstDbName: `workers_${n}`, increment: false }));
     const busy = workers.map((w, i) => (w.cpuSeconds() - before[i]!).toFixed(1)).join(' + ');
-    return { pair: `PostgreSQL → PostgreSQL, ${n} worker(s), PostgreSQL store`, table: `small (worker CPU s: ${busy})`, rows: ours.rows, bytes, seconds: ours.seconds, peakRss: null, baselines: [] };
+    return { pair: `PostgreSQL → PostgreSQL, ${n} worker(s), PostgreSQL store`, table: `${table} (worker CPU s: ${busy})`, rows: ours.rows, bytes, seconds: ours.seconds, peakRss: null, engineCpu: ours.engineCpu, baselines: [] };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
     await svc.stop();

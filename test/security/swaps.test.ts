@@ -21,9 +21,14 @@ async function swapper(folder: string, target: string): Promise<ChildProcess> {
     const pause = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.random() * ms);
     for (let i = 0; ; i++) {
       fs.renameSync(folder, folder + '.real');
-      fs.symlinkSync(target, folder);
-      pause(4);
-      fs.unlinkSync(folder);
+      try {
+        fs.symlinkSync(target, folder);
+        pause(4);
+        fs.unlinkSync(folder);
+      } catch {
+        // The service made the folder again meanwhile (a lake's root is created where missing): set aside.
+        fs.renameSync(folder, folder + '.made-' + i);
+      }
       fs.renameSync(folder + '.real', folder);
       pause(1);
       if (i === 0) process.stdout.write('swapping');
@@ -34,8 +39,10 @@ async function swapper(folder: string, target: string): Promise<ChildProcess> {
 }
 
 async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the swapper ended early (${child.exitCode ?? child.signalCode})`);
+  const exited = once(child, 'exit');
   child.kill('SIGKILL');
-  await once(child, 'exit');
+  await exited;
 }
 
 /** The same call `times` times, while a swapper runs; the statuses seen. */
