@@ -318,14 +318,15 @@ describe('increments decided by the fingerprints of both ends', () => {
     }
   });
 
-  // Into a lake, a batch is a folder per partition, each read with the others in one query; a
-  // partition's folder deleted behind the service, and then the whole table's, are copied again.
-  it.each(['POSTGRESQL', 'LAKE'] as const)('many small partitions are compared in batches (into %s), one query per end, and only those that differ are copied again', async (to) => {
+  // Into DuckDB, a batch is one DELETE and one INSERT from each partition's CSV file; into a lake, a
+  // folder per partition, each read with the others in one query; a partition's folder deleted
+  // behind the service, and then the whole table's, are copied again.
+  it.each(['POSTGRESQL', 'DUCKDB', 'LAKE'] as const)('many small partitions are compared in batches (into %s), one query per end, and only those that differ are copied again', async (to) => {
     const src = await createPgDatabase('openmms_inc_many');
     try {
       const parts = Array.from({ length: 40 }, (_, i) => `CREATE TABLE m_${i} PARTITION OF m FOR VALUES IN (${i});`).join('\n');
       await pgQuery(src.url, `CREATE TABLE m (p int, id bigint, v text) PARTITION BY LIST (p); ${parts} INSERT INTO m SELECT g % 40, g, md5(g::text) FROM generate_series(1, 4000) g`);
-      const destination = to === 'LAKE' ? { type: 'LAKE', path: 'lake-many' } : { type: 'POSTGRESQL', ...dst.conn };
+      const destination = { POSTGRESQL: { type: 'POSTGRESQL', ...dst.conn }, DUCKDB: { type: 'DUCKDB', path: 'many.duckdb' }, LAKE: { type: 'LAKE', path: 'lake-many' } }[to];
       const sourceId = (await call('POST', '/datasources', { name: `inc-many-${to}`, type: 'POSTGRESQL', config: { source: src.conn, destination } })).dataSourceId;
       await scan(sourceId);
       const jobId = (await call('POST', `/datasources/${sourceId}/jobs`, { name: 'm', srcDbName: 'public', dstDbName: 'inc_many', tables: ['m'] })).jobId;
@@ -333,9 +334,10 @@ describe('increments decided by the fingerprints of both ends', () => {
       const lake = join(dataDir, 'lake-many', 'inc_many.db', 'm');
       const atDestination = async () => {
         if (to === 'POSTGRESQL') return psqlLines(dst.url, 'SELECT p, id, v FROM inc_many.m ORDER BY id');
-        const instance = await DuckDBInstance.create(':memory:');
+        const instance = await DuckDBInstance.create(to === 'DUCKDB' ? join(dataDir, 'many.duckdb') : ':memory:');
         const c = await instance.connect();
-        const rows = (await c.runAndReadAll(`SELECT p, id, v FROM read_parquet('${lake}/*/*.parquet', hive_partitioning = false) ORDER BY id`)).getRows();
+        const from = to === 'DUCKDB' ? 'inc_many.m' : `read_parquet('${lake}/*/*.parquet', hive_partitioning = false)`;
+        const rows = (await c.runAndReadAll(`SELECT p, id, v FROM ${from} ORDER BY id`)).getRows();
         instance.closeSync();
         return rows.map((r) => `${r.join('\t')}\n`).join('');
       };

@@ -36,10 +36,14 @@ export const csvCastExprs = (columns: DataColumn[]) => columns.map((c, i) => `CA
  */
 export const CSV_LINE_BYTES = 2 * 2 ** 20;
 
-/** `read_csv` of a file PostgreSQL wrote, every column text: unquoted empty is NULL, `""` the empty text. */
-export function readCsv(file: string, columns: DataColumn[]): string {
+/**
+ * `read_csv` of a file PostgreSQL wrote (or of several, each row with its file's path in `filename`),
+ * every column text: unquoted empty is NULL, `""` the empty text.
+ */
+export function readCsv(file: string | string[], columns: DataColumn[]): string {
   const names = columns.map((_, i) => `'c${i}': 'VARCHAR'`).join(', ');
-  return `read_csv(${quoteLiteral(file)}, columns = {${names}}, header = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, new_line = '\\n', max_line_size = ${CSV_LINE_BYTES}, buffer_size = ${CSV_LINE_BYTES}, auto_detect = false)`;
+  const files = typeof file === 'string' ? quoteLiteral(file) : `[${file.map(quoteLiteral).join(', ')}], filename = true`;
+  return `read_csv(${files}, columns = {${names}}, header = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, new_line = '\\n', max_line_size = ${CSV_LINE_BYTES}, buffer_size = ${CSV_LINE_BYTES}, auto_detect = false)`;
 }
 
 /**

@@ -73,11 +73,13 @@ export class DuckdbWriter implements DestinationWriter {
     try {
       const files = slices.map((_, i) => join(dir, `${i}.csv`));
       for (const [i, { slice }] of slices.entries()) await writeCsvFiles(reader.csvText!(from.db, from.table, columns, slice), () => files[i]!, Infinity, watch, async () => {});
+      const keys = slices.map((p) => p.key);
+      const tags = keys.length > 1 && keys.every((k) => typeof k === 'string') ? (keys as string[]) : null;
       const rows = await this.inTransaction(async () => {
-        let n = 0;
-        for (const [i, { key }] of slices.entries()) n += await this.swapIn(db, table, dstColumns, csvCastExprs(dstColumns), key, readCsv(files[i]!, dstColumns));
-        const keys = slices.map((p) => p.key);
-        await beforeCommit?.(keys.length > 1 && keys.every((k) => k !== null) ? this.probeBatch(db, table, keys as string[]) : this.probe(db, table, keys[0] ?? null));
+        // A batch of partitions: one DELETE and one INSERT from all their files, each row tagged by
+        // its file's number (a statement per partition cost three times as much).
+        const n = tags ? await this.swapInTagged(db, table, dstColumns, tags, files) : await this.swapIn(db, table, dstColumns, csvCastExprs(dstColumns), keys[0] ?? null, readCsv(files[0]!, dstColumns));
+        await beforeCommit?.(tags ? this.probeBatch(db, table, tags) : this.probe(db, table, keys[0] ?? null));
         return n;
       }).catch((err: Error) => {
         throw csvRefusal(err);
@@ -108,6 +110,16 @@ export class DuckdbWriter implements DestinationWriter {
     const names = [...columns.map((c) => quoteIdent(c.name)), ...(tag === null ? [] : [quoteIdent(SLICE_COLUMN)])];
     await this.duck.all(`DELETE FROM ${this.rowsOf(db, table, slice)}`);
     const [inserted] = await this.duck.all<{ Count: bigint }>(`INSERT INTO ${target} (${names.join(', ')}) SELECT ${[...values, ...(tag === null ? [] : [quoteLiteral(tag)])].join(', ')} FROM ${from}`);
+    return Number(inserted?.Count ?? 0);
+  }
+
+  /** Replaces the rows of partitions tagged `tags` with those of `files` (the i-th file's tagged tags[i]); the rows inserted. */
+  private async swapInTagged(db: string, table: string, columns: DataColumn[], tags: string[], files: string[]): Promise<number> {
+    const target = this.duck.qualified(db, table);
+    await this.duck.all(`DELETE FROM ${target} WHERE ${slicesCondition(tags, quoteIdent, quoteLiteral)}`);
+    const tag = `[${tags.map(quoteLiteral).join(', ')}][CAST(regexp_extract(filename, '(\\d+)\\.csv$', 1) AS INTEGER) + 1]`;
+    const names = [...columns.map((c) => quoteIdent(c.name)), quoteIdent(SLICE_COLUMN)];
+    const [inserted] = await this.duck.all<{ Count: bigint }>(`INSERT INTO ${target} (${names.join(', ')}) SELECT ${[...csvCastExprs(columns), tag].join(', ')} FROM ${readCsv(files, columns)}`);
     return Number(inserted?.Count ?? 0);
   }
 
