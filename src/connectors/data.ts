@@ -158,9 +158,10 @@ export interface SourceReader {
   /**
    * A slice's rows as PostgreSQL's CSV (NULL unquoted and empty, an empty text `""`; booleans
    * `t`/`f`), each value in the text `read` gives it, for a destination engine's own CSV reader
-   * (duckdb/csv-load.ts says which types it reads so).
+   * (duckdb/csv-load.ts says which types it reads so). `counted` hears the engine's count of them
+   * once they have all been read (CopyWatch.sourceRows).
    */
-  csvText?(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Buffer>;
+  csvText?(db: string, table: string, columns: DataColumn[], slice: Slice | null, counted?: (rows: number) => void): AsyncIterable<Buffer>;
   /** Where the engine can tell rows that may have changed since an earlier snapshot without reading their values. */
   changes?: ChangeTracking;
   close(): Promise<void>;
@@ -359,9 +360,16 @@ export const SLICE_COLUMN = '_mms_partition';
 export interface CopyWatch {
   signal: AbortSignal;
   progress(rows: number, bytes: number): void;
+  /**
+   * The source engine's own count of the rows its bulk output held (PostgreSQL's COPY command tag),
+   * once it has all been read: the rows of the scan the copy read, in its snapshot, so a count-only
+   * verification needs no second count at the source. Told for each slice read (replaceFrom of one
+   * slice: a batch counts by slice at both ends instead).
+   */
+  sourceRows?(rows: number): void;
 }
 
-/** Lines in a chunk of COPY or CSV text: its rows, for progress (a CSV text holding a newline counts twice). */
+/** Lines in a chunk of COPY text: its rows (the text format escapes newlines in values), for progress. */
 export function linesIn(chunk: Buffer): number {
   let n = 0;
   for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;

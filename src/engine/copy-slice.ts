@@ -2,8 +2,8 @@ import { NotTaken, SLICE_COLUMN, type BeforeCommit, type Row, type Slice } from 
 import { openReader, slicesAsFolders } from '../connectors/index.js';
 import { switchOf, VERIFY_ONLY } from '../jobs/config.js';
 import { Checksum } from './checksum.js';
-import { BESIDE_BYTES, checkWritten, sourceBeside, type SourceBeside } from './slice-check.js';
-import { describe, enter, guarded, StopRequested, VerificationFailed, verifying, type TaskRun, type Verification } from './task-run.js';
+import { BESIDE_BYTES, checkWritten, countedSource, sourceBeside, type SourceBeside } from './slice-check.js';
+import { checksContent, describe, enter, guarded, StopRequested, VerificationFailed, verifying, type TaskRun, type Verification } from './task-run.js';
 
 /** Bytes a batch carries, roughly as it travels (for progress, not for billing). */
 function batchBytes(batch: Row[]): number {
@@ -33,7 +33,9 @@ export async function copySlice(run: TaskRun, slice: Slice | null, size: number 
   const sourceSum = switchOf(config.others, 'verify.checksum') ? new Checksum(run.columns) : null;
   const verifies = !config.schemaOnly && (config.enableVerification || verifyOnly);
   if (!config.schemaOnly) await enter(run, verifyOnly ? 'VERIFICATION' : 'DATA');
-  const beside = verifies && !verifyOnly && run.concurrentReaders && (size ?? 0) >= BESIDE_BYTES ? await sourceBeside(run, slice) : null;
+  // Counts only, the engines' bulk path counts the source's rows itself (CopyWatch.sourceRows): no second count beside it.
+  const countedByCopy = !checksContent(config) && !sourceSum && !!run.writer.takesFrom?.(run.reader, run.columns, run.dstColumns);
+  const beside = verifies && !verifyOnly && !countedByCopy && run.concurrentReaders && (size ?? 0) >= BESIDE_BYTES ? await sourceBeside(run, slice) : null;
   try {
     const copied = verifyOnly ? await checkOnly(run, slice, beside, sourceSum) : await run.meter.slice(() => copyChecked(run, slice, verifies ? beside : undefined, sourceSum));
     if (sourceSum && copied.verification) Object.assign(copied.verification, await verifying(run, () => readBack(run, slice, sourceSum)));
@@ -65,10 +67,12 @@ async function copyChecked(run: TaskRun, slice: Slice | null, beside: SourceBesi
   let bytes = 0;
   let verification: Verification | null = null;
   let rowsSeen = 0;
+  // The source engine's count of what its bulk output held, where it said (a count-only check takes it).
+  let sourceRows: number | null = null;
   const check: BeforeCommit | undefined = beside === undefined ? undefined : async (written) => {
     verification = await verifying(run, async () => {
       await run.ctx.faults?.beforeCheck?.(written, task);
-      return checkWritten(run, slice, written, beside, rowsSeen);
+      return checkWritten(run, slice, written, beside ?? (sourceRows === null ? null : countedSource(sourceRows)), rowsSeen);
     });
     // Stopped while it was checked: the slice rolls back rather than commit.
     if (run.signal.aborted) throw new StopRequested();
@@ -79,7 +83,7 @@ async function copyChecked(run: TaskRun, slice: Slice | null, beside: SourceBesi
   const watch = { signal: run.signal, progress: (rows: number, n: number) => {
     rowsSeen += rows;
     run.meter.add(rows, n);
-  } };
+  }, sourceRows: (rows: number) => void (sourceRows = rows) };
   const fast = !sourceSum && writer.takesFrom?.(reader, run.columns, run.dstColumns)
     ? await writer.replaceFrom!(reader, from, [{ slice, key: run.dstSlice(slice) }], task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, watch, check).catch((err) => {
         if (err instanceof NotTaken) {
@@ -90,7 +94,7 @@ async function copyChecked(run: TaskRun, slice: Slice | null, beside: SourceBesi
       })
     : null;
   if (fast) return { written: fast.rows, bytes: fast.bytes, verification };
-  rowsSeen = 0;
+  [rowsSeen, sourceRows] = [0, null];
   const rows = guarded(run, reader.read(task.src_db_name, task.src_table_name, run.columns, slice, { zeroDatesAsNull: switchOf(config.others, 'mysql.zeroDatesAsNull') === true }), (b) => {
     const n = batchBytes(b);
     bytes += n;

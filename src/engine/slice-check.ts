@@ -36,6 +36,9 @@ export async function sourceBeside(run: TaskRun, slice: Slice | null): Promise<S
   return { rows, fingerprint, close: () => reader.close() };
 }
 
+/** A source side already counted (by the copy's own scan: CopyWatch.sourceRows). */
+export const countedSource = (rows: number): SourceBeside => ({ rows: Promise.resolve(rows), fingerprint: null, close: async () => {} });
+
 const countOf = async (probe: SliceProbe) => Number((await probe.query(`SELECT count(*) FROM ${probe.from}`))[0]![0]);
 
 /**

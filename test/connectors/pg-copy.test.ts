@@ -109,6 +109,26 @@ describe('PostgreSQL reader and writer', () => {
   });
 
   // Tasks of several tables start at once on a new schema: each writer must find what another just created.
+  it('its COPY output tells the rows PostgreSQL read: a whole table, a key range, CSV; nothing when the reader stops early', async () => {
+    await admin.query(`CREATE TABLE s.k (id bigint PRIMARY KEY, v text); INSERT INTO s.k SELECT g, CASE WHEN g % 3 = 0 THEN E'a\\nb' END FROM generate_series(1, 5000) g`);
+    const columns = await columnsOf('k');
+    const reader = await PostgresReader.open(conn);
+    try {
+      const counted: number[] = [];
+      const drain = async (chunks: AsyncIterable<Buffer>) => { for await (const _ of chunks); };
+      await drain(reader.copyText('s', 'k', columns, [{ slice: null, key: null }], (n) => counted.push(n)));
+      const range = { value: null, location: '', spec: [], range: { column: 'id', lo: 1001n, hi: 3001n } };
+      await drain(reader.csvText('s', 'k', columns, range, (n) => counted.push(n)));
+      const { rows: [{ whole, part }] } = await admin.query(`SELECT (SELECT count(*) FROM s.k)::int AS whole, (SELECT count(*) FROM s.k WHERE id >= 1001 AND id < 3001)::int AS part`);
+      expect(counted).toEqual([whole, part]);
+      // A consumer that stops mid-stream hears no count (the rows were not all read).
+      for await (const _ of reader.csvText('s', 'k', columns, null, (n) => counted.push(n))) break;
+      expect(counted).toHaveLength(2);
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('creates one schema and one type for many tables at once: each writer finds what another just created', async () => {
     const pair = 'CREATE TYPE pair AS (a integer, b text)';
     const columns: DataColumn[] = [{ name: 'id', type: { kind: 'int64' }, native: 'bigint' }, { name: 'p', type: { kind: 'string' }, native: 'pair' }];

@@ -72,7 +72,7 @@ export class DuckdbWriter implements DestinationWriter {
     const dir = await scratchFolder(this.scratch, 'csv');
     try {
       const files = slices.map((_, i) => join(dir, `${i}.csv`));
-      for (const [i, { slice }] of slices.entries()) await writeCsvFiles(reader.csvText!(from.db, from.table, columns, slice), () => files[i]!, Infinity, watch, async () => {});
+      for (const [i, { slice }] of slices.entries()) await writeCsvFiles(reader.csvText!(from.db, from.table, columns, slice, watch.sourceRows), () => files[i]!, Infinity, watch, async () => {});
       const keys = slices.map((p) => p.key);
       const tags = keys.length > 1 && keys.every((k) => typeof k === 'string') ? (keys as string[]) : null;
       const rows = await this.inTransaction(async () => {

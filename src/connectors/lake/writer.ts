@@ -219,7 +219,7 @@ export class LakeWriter implements DestinationWriter {
         const folder = await this.staged(db, table, slice);
         staged.push({ folder, slice });
         const csv = (part: number) => join(dir, `${i}-${part}.csv`);
-        await writeCsvFiles(reader.csvText!(from.db, from.table, columns, pair.slice), csv, this.rowsPerFile, watch, async (part) => {
+        await writeCsvFiles(reader.csvText!(from.db, from.table, columns, pair.slice, watch.sourceRows), csv, this.rowsPerFile, watch, async (part) => {
           bytes += (await stat(csv(part))).size;
           const [r] = await this.duck.all<{ Count: bigint }>(`COPY (SELECT ${casts} FROM ${readCsv(csv(part), dstColumns)}) TO ${partFile(folder, part)} (${PARQUET})`);
           rows += Number(r?.Count ?? 0);

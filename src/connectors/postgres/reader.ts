@@ -106,25 +106,26 @@ export class PostgresReader implements SourceReader {
    * path), all in one snapshot; each row ends with its slice's key where it has one (the
    * destination's slice column).
    */
-  copyText(db: string, table: string, columns: DataColumn[], slices: SlicePair[]): AsyncIterable<Buffer> {
-    return this.copyOut(batchQuery(db, table, columns.map((c) => quoteIdent(c.name)), slices));
+  copyText(db: string, table: string, columns: DataColumn[], slices: SlicePair[], counted?: (rows: number) => void): AsyncIterable<Buffer> {
+    return this.copyOut(batchQuery(db, table, columns.map((c) => quoteIdent(c.name)), slices), '', counted);
   }
 
   /**
    * A slice's rows as CSV (NULL unquoted and empty, an empty text `""`), each value in the text
    * `read` gives it, for a destination engine's own CSV reader.
    */
-  csvText(db: string, table: string, columns: DataColumn[], slice: Slice | null): AsyncIterable<Buffer> {
-    return this.copyOut(`SELECT ${columns.map(valueExpr).join(', ')} FROM ${fromClause(db, table, slice)}`, ' WITH (FORMAT csv)');
+  csvText(db: string, table: string, columns: DataColumn[], slice: Slice | null, counted?: (rows: number) => void): AsyncIterable<Buffer> {
+    return this.copyOut(`SELECT ${columns.map(valueExpr).join(', ')} FROM ${fromClause(db, table, slice)}`, ' WITH (FORMAT csv)', counted);
   }
 
-  /** COPY (query) TO STDOUT, in the reader's snapshot. */
-  private async *copyOut(query: string, options = ''): AsyncGenerator<Buffer> {
+  /** COPY (query) TO STDOUT, in the reader's snapshot; `counted` hears the rows its command tag reports. */
+  private async *copyOut(query: string, options = '', counted?: (rows: number) => void): AsyncGenerator<Buffer> {
     const stream = this.client.query(copyTo(`COPY (${query}) TO STDOUT${options}`));
     let finished = false;
     try {
       yield* stream;
       finished = true;
+      counted?.(stream.rowCount);
     } finally {
       // A consumer that stops early (a stopped job) leaves COPY mid-stream: that connection is done for.
       if (!finished) {

@@ -249,7 +249,7 @@ export class PostgresWriter implements DestinationWriter {
   ): Promise<{ rows: number; bytes: number }> {
     if (!this.takesFrom(reader, columns, dstColumns)) throw new Error('replaceFrom: these columns cannot pass through');
     const keys = slices.every((s) => s.key !== null) ? slices.map((s) => s.key!) : null;
-    const text = (reader as PostgresReader).copyText(from.db, from.table, columns, slices);
+    const text = (reader as PostgresReader).copyText(from.db, from.table, columns, slices, watch.sourceRows);
     let bytes = 0;
     const rows = await this.replaceWith(db, table, dstColumns, keys, beforeCommit, async (copy) => {
       let lines = 0;
