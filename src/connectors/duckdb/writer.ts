@@ -78,8 +78,10 @@ export class DuckdbWriter implements DestinationWriter {
       const rows = await this.inTransaction(async () => {
         // A batch of partitions: one DELETE and one INSERT from all their files, each row tagged by
         // its file's number (a statement per partition cost three times as much).
-        const n = tags ? await this.swapInTagged(db, table, dstColumns, tags, files) : await this.swapIn(db, table, dstColumns, csvCastExprs(dstColumns), keys[0] ?? null, readCsv(files[0]!, dstColumns));
-        await beforeCommit?.(tags ? this.probeBatch(db, table, tags) : this.probe(db, table, keys[0] ?? null));
+        let n = 0;
+        if (tags) n = await this.swapInTagged(db, table, dstColumns, tags, files);
+        else for (const [i, key] of keys.entries()) n += await this.swapIn(db, table, dstColumns, csvCastExprs(dstColumns), key, readCsv(files[i]!, dstColumns));
+        await beforeCommit?.(keys.length > 1 && keys.every((k) => k !== null) ? this.probeBatch(db, table, keys as SliceKey[]) : this.probe(db, table, keys[0] ?? null));
         return n;
       }).catch((err: Error) => {
         throw csvRefusal(err);
@@ -132,7 +134,7 @@ export class DuckdbWriter implements DestinationWriter {
     return duckProbe(this.duck, this.rowsOf(db, table, slice));
   }
 
-  probeBatch(db: string, table: string, keys: string[]): SliceProbe {
+  probeBatch(db: string, table: string, keys: SliceKey[]): SliceProbe {
     return duckProbe(this.duck, `${this.duck.qualified(db, table)} WHERE ${slicesCondition(keys, quoteIdent, quoteLiteral)}`);
   }
 
