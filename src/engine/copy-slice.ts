@@ -33,11 +33,13 @@ export async function copySlice(run: TaskRun, slice: Slice | null, size: number 
   const sourceSum = switchOf(config.others, 'verify.checksum') ? new Checksum(run.columns) : null;
   const verifies = !config.schemaOnly && (config.enableVerification || verifyOnly);
   if (!config.schemaOnly) await enter(run, verifyOnly ? 'VERIFICATION' : 'DATA');
-  // Counts only, the engines' bulk path counts the source's rows itself (CopyWatch.sourceRows): no second count beside it.
-  const countedByCopy = !checksContent(config) && !sourceSum && !!run.writer.takesFrom?.(run.reader, run.columns, run.dstColumns);
+  // The engines' own bulk path, when no value needs to be seen on the way (a checksum does).
+  const bulk = !sourceSum && !!run.writer.takesFrom?.(run.reader, run.columns, run.dstColumns);
+  // Counts only, that path counts the source's rows itself (CopyWatch.sourceRows): no second count beside it.
+  const countedByCopy = bulk && !checksContent(config);
   const beside = verifies && !verifyOnly && !countedByCopy && run.concurrentReaders && (size ?? 0) >= BESIDE_BYTES ? await sourceBeside(run, slice) : null;
   try {
-    const copied = verifyOnly ? await checkOnly(run, slice, beside, sourceSum) : await run.meter.slice(() => copyChecked(run, slice, verifies ? beside : undefined, sourceSum));
+    const copied = verifyOnly ? await checkOnly(run, slice, beside, sourceSum) : await run.meter.slice(() => copyChecked(run, slice, verifies ? beside : undefined, sourceSum, bulk));
     if (sourceSum && copied.verification) Object.assign(copied.verification, await verifying(run, () => readBack(run, slice, sourceSum)));
     return copied;
   } finally {
@@ -61,8 +63,8 @@ async function checkOnly(run: TaskRun, slice: Slice | null, beside: SourceBeside
   return { written, bytes: 0, verification: await verifying(run, () => checkWritten(run, slice, writer.probe!(task.dst_db_name, task.dst_table_name, run.dstSlice(slice)), beside, written)) };
 }
 
-/** Copies the slice; `beside` (undefined: no verification) is its source side read beside the copy, if any. */
-async function copyChecked(run: TaskRun, slice: Slice | null, beside: SourceBeside | null | undefined, sourceSum: Checksum | null): Promise<SliceCopy> {
+/** Copies the slice (`bulk`: by the engines' bulk path first); `beside` (undefined: no verification) is its source side read beside the copy, if any. */
+async function copyChecked(run: TaskRun, slice: Slice | null, beside: SourceBeside | null | undefined, sourceSum: Checksum | null, bulk: boolean): Promise<SliceCopy> {
   const { task, config, reader, writer } = run;
   let bytes = 0;
   let verification: Verification | null = null;
@@ -78,13 +80,12 @@ async function copyChecked(run: TaskRun, slice: Slice | null, beside: SourceBesi
     if (run.signal.aborted) throw new StopRequested();
   };
   if (config.schemaOnly) return { written: 0, bytes, verification };
-  // The engines' own bulk path when no value needs to be seen on the way (a checksum does).
   const from = { db: task.src_db_name, table: task.src_table_name };
   const watch = { signal: run.signal, progress: (rows: number, n: number) => {
     rowsSeen += rows;
     run.meter.add(rows, n);
   }, sourceRows: (rows: number) => void (sourceRows = rows) };
-  const fast = !sourceSum && writer.takesFrom?.(reader, run.columns, run.dstColumns)
+  const fast = bulk
     ? await writer.replaceFrom!(reader, from, [{ slice, key: run.dstSlice(slice) }], task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, watch, check).catch((err) => {
         if (err instanceof NotTaken) {
           run.meter.discard(); // nothing written: what it counted is counted again on the other path

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { CatalogDbRow, CatalogPartitionRow, CatalogTableRow, Database, MigrationStatus } from './schema.js';
 import { COUNTER } from './rollup.js';
 import { containsText } from './sql.js';
-import { pageOfIds, type CachedList, type ListCache } from './list-cache.js';
+import { cachedList, pageOfIds, type CachedList, type ListCache } from './list-cache.js';
 
 const COUNTER_COLUMNS = Object.values(COUNTER);
 
@@ -141,7 +141,7 @@ async function paged<Row extends { id: number }>(q: any, sort: CatalogSort, page
 }
 
 const cachedAs = (cache: ListCache | undefined, kind: string, sourceId: number, f: CatalogFilter, sort: CatalogSort): CachedList | undefined =>
-  cache ? { cache, key: JSON.stringify([kind, sourceId, f, sort]), eager: f.name !== undefined } : undefined;
+  cachedList(cache, [kind, sourceId, f, sort], f.name !== undefined);
 
 /** A db's partitions by status: its partitioned tables' counters added up. */
 const PARTITION_SUMS = ['n_init', 'n_doing', 'n_done', 'n_failed', 'n_part_done'] as const;

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, JobRow, JobStatus } from './schema.js';
 import { containsText } from './sql.js';
 import { conflict } from '../errors.js';
-import { pageOfIds, type ListCache } from './list-cache.js';
+import { cachedList, pageOfIds, type ListCache } from './list-cache.js';
 
 export interface JobFilter {
   name?: string;
@@ -63,8 +63,7 @@ export async function listJobs(
   let ids = q.select('j.id');
   if (statusOrder) ids = ids.orderBy('j.status', statusOrder);
   ids = ids.orderBy('j.id', 'desc');
-  const cached = cache && { cache, key: JSON.stringify(['jobs', sourceId, f, statusOrder ?? null]), eager: f.name !== undefined };
-  const { total, ids: order } = await pageOfIds(cached, page, {
+  const { total, ids: order } = await pageOfIds(cachedList(cache, ['jobs', sourceId, f, statusOrder ?? null], f.name !== undefined), page, {
     all: async () => (await ids.execute()).map((r) => r.id),
     page: async () => (await ids.offset(page.offset).limit(page.limit).execute()).map((r) => r.id),
     total: async () => Number((await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()).total),

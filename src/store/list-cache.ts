@@ -64,6 +64,10 @@ export interface CachedList {
   eager: boolean;
 }
 
+/** The list named by `parts` (its kind, data source, filters and order) in `cache`, if there is one. */
+export const cachedList = (cache: ListCache | undefined, parts: unknown[], eager: boolean): CachedList | undefined =>
+  cache ? { cache, key: JSON.stringify(parts), eager } : undefined;
+
 /**
  * One page of a list's ids, and their total: a slice of its kept ids (ListCache), or read as the
  * store pages and counts them.

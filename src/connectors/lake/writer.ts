@@ -29,6 +29,9 @@ const filesProbe = (duck: DuckSession, folder: string): SliceProbe => duckProbe(
 /** How each Parquet file is written. */
 const PARQUET = 'FORMAT PARQUET, ROW_GROUP_SIZE 30000';
 
+/** A SELECT list of `exprs`, each named after its column (the files' column names). */
+const namedAs = (exprs: string[], columns: DataColumn[]) => exprs.map((e, k) => `${e} AS ${quoteIdent(columns[k]!.name)}`).join(', ');
+
 /** A staged folder's i-th file, as COPY … TO names it. */
 const partFile = (folder: StagedFolder, part: number) => quoteLiteral(join(folder.path, `part-${part}.parquet`));
 
@@ -169,7 +172,7 @@ export class LakeWriter implements DestinationWriter {
       // Every column goes into the files, partition columns too: a reader gets each value with its
       // type from the file (a folder name is only text); the folder name repeats the same value.
       const parquetType = (c: DataColumn) => toParquet(c.type);
-      const casts = castExprs(columns, parquetType).map((e, k) => `${e} AS ${quoteIdent(columns[k]!.name)}`);
+      const casts = namedAs(castExprs(columns, parquetType), columns);
       // A file per `rowsPerFile` rows: what is staged in memory stays small however large the slice.
       let n = 0;
       const runs = new RowRuns(source, this.rowsPerFile);
@@ -179,7 +182,7 @@ export class LakeWriter implements DestinationWriter {
         try {
           const k = await stage(this.duck.connection, staged, columns, runs.next(), { table, type: parquetType, before: n });
           // An empty slice still gets its (empty) file: the file carries the schema.
-          if (k > 0 || part === 0) await this.duck.all(`COPY (SELECT ${casts.join(', ')} FROM temp.${staged}) TO ${partFile(staging, part)} (${PARQUET})`);
+          if (k > 0 || part === 0) await this.duck.all(`COPY (SELECT ${casts} FROM temp.${staged}) TO ${partFile(staging, part)} (${PARQUET})`);
           n += k;
         } finally {
           await this.duck.all(`DROP TABLE IF EXISTS temp.${staged}`);
@@ -209,7 +212,7 @@ export class LakeWriter implements DestinationWriter {
     reader: SourceReader, from: { db: string; table: string }, slices: SlicePair[], db: string, table: string, columns: DataColumn[], dstColumns: DataColumn[], watch: CopyWatch, beforeCommit?: BeforeCommit,
   ): Promise<{ rows: number; bytes: number }> {
     if (!this.takesFrom(reader, columns)) throw new Error('replaceFrom: these columns cannot pass through');
-    const casts = csvCastExprs(dstColumns).map((e, k) => `${e} AS ${quoteIdent(dstColumns[k]!.name)}`).join(', ');
+    const casts = namedAs(csvCastExprs(dstColumns), dstColumns);
     const dir = await scratchFolder(this.scratch, 'csv');
     const staged: { folder: StagedFolder; slice: string | null }[] = [];
     try {
