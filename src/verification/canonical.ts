@@ -29,6 +29,16 @@ import type { LogicalType } from '../connectors/types/logical.js';
  */
 export const PORTABLE_SCHEME = 'portable-md5-60-v2';
 
+/**
+ * PORTABLE_SCHEME with one change: a float32 or float64 is the IEEE 754 bits of the value as a
+ * double, 16 lower-case hex digits (`1.5` → `3ff8000000000000`, `-0` → `8000000000000000`), and
+ * `nan` for any NaN. It tells the same values apart as the shortest digits do (both are one-to-one
+ * on doubles), and engines that can read a double's bits print them for a fraction of the cost:
+ * per 5M doubles PostgreSQL 3.7 s → 0.2 s, DuckDB 2.3 s → 0.2 s. MariaDB cannot, so a pair with
+ * MariaDB at one end keeps PORTABLE_SCHEME (Dialect.schemes).
+ */
+export const PORTABLE_BITS_SCHEME = 'portable-md5-60-v3';
+
 /** Kinds whose canonical text may hold any character (the others print digits, signs, letters and ISO punctuation only). */
 const FREE_TEXT = new Set<LogicalType['kind']>(['string', 'varchar', 'char', 'json', 'timetz', 'array', 'map', 'struct']);
 
@@ -77,6 +87,14 @@ export function floatText(x: number): string {
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
   if (x === 0) return Object.is(x, -0) ? '-0' : '0';
   return `${x < 0 ? '-' : ''}${scientific(String(Math.abs(x)))}`;
+}
+
+/** A double's canonical text in PORTABLE_BITS_SCHEME. */
+export function floatBits(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  const bytes = Buffer.alloc(8);
+  bytes.writeDoubleBE(x);
+  return bytes.toString('hex');
 }
 
 /** `1.500` → `1.5`, `2.0` → `2`, `-0.0` → `0`. */
@@ -131,7 +149,7 @@ const TIME_TEXT = /^(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?$/;
  * SQLite has no functions for most of the table above). Values SQLite holds in a form the copy
  * would not accept yield a text of their own, so they differ from whatever the other end holds.
  */
-export function sqliteCanonical(v: unknown, t: LogicalType): string | null {
+export function sqliteCanonical(v: unknown, t: LogicalType, scheme = PORTABLE_SCHEME): string | null {
   if (v === null || v === undefined) return null;
   const raw = () => (Buffer.isBuffer(v) ? `x:${v.toString('hex')}` : `${typeof v}:${String(v)}`);
   if (t.kind === 'binary') return Buffer.isBuffer(v) ? v.toString('hex') : raw();
@@ -141,9 +159,11 @@ export function sqliteCanonical(v: unknown, t: LogicalType): string | null {
       return v === 0n || v === 1n || v === 0 || v === 1 ? String(Number(v)) : raw();
     case 'int8': case 'int16': case 'int32': case 'int64':
       return typeof v === 'bigint' ? String(v) : typeof v === 'number' && Number.isInteger(v) ? String(BigInt(v)) : raw();
-    case 'float32': case 'float64':
-      if (typeof v === 'number' || typeof v === 'bigint') return floatText(Number(v));
-      return text === 'NaN' ? 'nan' : text === '-0 (negative zero)' ? '-0' : raw();
+    case 'float32': case 'float64': {
+      const form = scheme === PORTABLE_BITS_SCHEME ? floatBits : floatText;
+      if (typeof v === 'number' || typeof v === 'bigint') return form(Number(v));
+      return text === 'NaN' ? 'nan' : text === '-0 (negative zero)' ? form(-0) : raw();
+    }
     case 'decimal':
       return typeof v === 'bigint' ? String(v) : typeof v === 'number' ? decimalText(String(v)) : text === null ? raw() : decimalText(text);
     case 'date':

@@ -1,11 +1,10 @@
 import type { DataColumn, SliceProbe } from '../connectors/data.js';
 import type { Engine } from '../connectors/engines.js';
 import { printsStringList } from '../connectors/index.js';
-import { compareMode, PORTABLE_SCHEME } from './canonical.js';
+import { compareMode } from './canonical.js';
 import type { HashColumn } from './dialects/dialect.js';
-import { POSTGRES_NATIVE_SCHEME } from './dialects/postgres.js';
 import { keyDifferences, type KeyDifferences } from './key-diff.js';
-import { buckets, fingerprint, fingerprintsByKey, HASH_BITS, hashedSlice, rowsIn, type Bucket, type HashedRow, type HashedSlice } from './slice-hash.js';
+import { buckets, commonScheme, fingerprint, fingerprintsByKey, HASH_BITS, hashedSlice, rowsIn, type Bucket, type HashedRow, type HashedSlice } from './slice-hash.js';
 
 /** One end of a slice: its engine, its rows, and its columns (the destination's renamed, in the source's order). */
 export interface SliceEnd {
@@ -47,7 +46,7 @@ export class SliceComparison {
 
   constructor(source: SliceEnd, destination: SliceEnd) {
     const modes = source.columns.map((c) => compareMode(c.type, source.engine, destination.engine, printsStringList(source.engine, c.native)));
-    const scheme = source.probe.dialect === 'postgres' && destination.probe.dialect === 'postgres' ? POSTGRES_NATIVE_SCHEME : PORTABLE_SCHEME;
+    const scheme = commonScheme(source.probe, destination.probe);
     const sameType = source.columns.map((c, i) => c.native !== undefined && c.native === destination.columns[i]?.native);
     const hashed = (end: SliceEnd): HashedSlice =>
       hashedSlice(end.probe, scheme, end.columns.map((c, i): HashColumn => ({ name: c.name, type: c.type, native: c.native, compare: modes[i]!, sameType: sameType[i] })), end.lookups);

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { DuckDBInstance } from '@duckdb/node-api';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { floatText, sqliteCanonical } from '../../src/verification/canonical.js';
+import { floatBits, floatText, PORTABLE_BITS_SCHEME, PORTABLE_SCHEME, sqliteCanonical } from '../../src/verification/canonical.js';
 import { duckdb } from '../../src/verification/dialects/duckdb.js';
 import { mysql as mysqlDialect } from '../../src/verification/dialects/mysql.js';
 import { postgres } from '../../src/verification/dialects/postgres.js';
@@ -23,11 +23,21 @@ function doubles(): number[] {
   return out;
 }
 
-const column = { name: 'x', type: { kind: 'float64' as const }, compare: 'value' as const };
+const column = (kind: 'float32' | 'float64') => ({ name: 'x', type: { kind }, compare: 'value' as const });
 
-describe("each engine's SQL prints a double's canonical text as the reference does", () => {
-  const values = doubles();
-  const expected = values.map(floatText);
+/** The special doubles as each engine spells them, and their canonical values. */
+const SPECIAL = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0];
+const pgText = (v: number) => (Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : Object.is(v, -0) ? '-0' : String(v));
+/** As the SQLite writer keeps the doubles SQLite cannot hold (connectors/sqlite/values.ts). */
+const sqliteStored = (v: number) => (Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '-0 (negative zero)' : v);
+
+describe.each([
+  { scheme: PORTABLE_SCHEME, form: floatText },
+  { scheme: PORTABLE_BITS_SCHEME, form: floatBits },
+])("each engine's SQL prints a double's canonical text as the reference does ($scheme)", ({ scheme, form }) => {
+  const values = [...doubles(), ...SPECIAL];
+  // float32 values: doubles a float holds exactly, so that every engine reads the same float.
+  const floats = [...doubles().map(Math.fround).filter((x) => Number.isFinite(x) && x !== 0), ...SPECIAL];
   let pgDb: Awaited<ReturnType<typeof createPgDatabase>>;
   let maria: Awaited<ReturnType<typeof createMariaDatabase>>;
 
@@ -36,31 +46,41 @@ describe("each engine's SQL prints a double's canonical text as the reference do
   });
   afterAll(async () => Promise.all([pgDb?.drop(), maria?.drop()]));
 
-  it('PostgreSQL', () => {
-    const sql = `CREATE TABLE t (i int, x float8); INSERT INTO t VALUES ${values.map((v, i) => `(${i}, '${v}')`).join(', ')}; SELECT ${postgres.canonical(column)} FROM t ORDER BY i`;
-    expect(execFileSync('psql', [pgDb.url, '-qAtX', '-c', sql], { encoding: 'utf8' }).trim().split('\n')).toEqual(expected);
+  it.each([
+    { kind: 'float64' as const, type: 'float8', of: values },
+    { kind: 'float32' as const, type: 'real', of: floats },
+  ])('PostgreSQL, $type', ({ kind, type, of }) => {
+    const sql = `CREATE TABLE t_${type} (i int, x ${type}); INSERT INTO t_${type} VALUES ${of.map((v, i) => `(${i}, '${pgText(v)}')`).join(', ')}; SELECT ${postgres.canonical(column(kind), scheme)} FROM t_${type} ORDER BY i`;
+    expect(execFileSync('psql', [pgDb.url, '-qAtX', '-c', sql], { encoding: 'utf8' }).trim().split('\n')).toEqual(of.map(form));
   });
 
-  it('MariaDB', async () => {
-    await maria.admin.query(`CREATE TABLE t (i int, x double); INSERT INTO t VALUES ${values.map((v, i) => `(${i}, ${v})`).join(', ')}`);
-    const [rows] = await maria.admin.query<mysql.RowDataPacket[]>({ sql: `SELECT ${mysqlDialect.canonical(column)} FROM t ORDER BY i`, rowsAsArray: true });
-    expect(rows.map((r) => r[0])).toEqual(expected);
+  it.skipIf(scheme !== PORTABLE_SCHEME)('MariaDB (which holds no NaN, infinity or negative zero)', async () => {
+    const finite = doubles();
+    await maria.admin.query(`CREATE TABLE t (i int, x double); INSERT INTO t VALUES ${finite.map((v, i) => `(${i}, ${v})`).join(', ')}`);
+    const [rows] = await maria.admin.query<mysql.RowDataPacket[]>({ sql: `SELECT ${mysqlDialect.canonical(column('float64'), scheme)} FROM t ORDER BY i`, rowsAsArray: true });
+    expect(rows.map((r) => r[0])).toEqual(finite.map(form));
   });
 
-  it('DuckDB', async () => {
+  it.each([
+    { kind: 'float64' as const, type: 'DOUBLE', of: values },
+    { kind: 'float32' as const, type: 'FLOAT', of: floats },
+  ])('DuckDB, $type', async ({ kind, type, of }) => {
     const instance = await DuckDBInstance.create(':memory:');
     const c = await instance.connect();
-    await c.run(`CREATE TABLE t (i INTEGER, x DOUBLE); INSERT INTO t VALUES ${values.map((v, i) => `(${i}, '${v}'::DOUBLE)`).join(', ')}`);
-    const rows = (await c.runAndReadAll(`SELECT ${duckdb.canonical(column)} FROM t ORDER BY i`)).getRows();
+    await c.run(`CREATE TABLE t (i INTEGER, x ${type}); INSERT INTO t VALUES ${of.map((v, i) => `(${i}, '${pgText(v)}'::${type})`).join(', ')}`);
+    const rows = (await c.runAndReadAll(`SELECT ${duckdb.canonical(column(kind), scheme)} FROM t ORDER BY i`)).getRows();
     c.closeSync();
     instance.closeSync();
-    expect(rows.map((r) => r[0])).toEqual(expected);
+    expect(rows.map((r) => r[0])).toEqual(of.map(form));
   });
 
-  it('SQLite (through the reference itself), with its dates, times and special doubles', () => {
-    expect(values.map((v) => sqliteCanonical(v, { kind: 'float64' }))).toEqual(expected);
-    expect(sqliteCanonical('NaN', { kind: 'float64' })).toBe('nan');
-    expect(sqliteCanonical('-0 (negative zero)', { kind: 'float64' })).toBe('-0');
+  it('SQLite, as the SQLite writer stores doubles', () => {
+    expect(values.map((v) => sqliteCanonical(sqliteStored(v), { kind: 'float64' }, scheme))).toEqual(values.map(form));
+  });
+});
+
+describe('the reference canonical texts of other types', () => {
+  it('SQLite (through the reference itself), with its dates and times', () => {
     expect(sqliteCanonical('0044-03-15 BC', { kind: 'date' })).toBe('-735160');
     expect(sqliteCanonical('2024-01-31 10:00:00.5+02', { kind: 'timestamptz', precision: 6 })).toBe('1706688000500000');
     expect(sqliteCanonical('10:11:12.345678', { kind: 'time' })).toBe('36672345678');

@@ -14,10 +14,12 @@ export interface HashColumn {
 
 /** How one engine's SQL computes the canonical texts and row hashes of canonical.ts. */
 export interface Dialect {
+  /** The schemes this engine computes, the one it prefers first: two ends hash by the first both compute. */
+  schemes: readonly string[];
   /** The row's hash: a non-negative integer below 2^60, in the engine's integer type. */
   rowHash(columns: HashColumn[], scheme: string): string;
-  /** The column's canonical text (NULL for NULL). */
-  canonical(column: HashColumn): string;
+  /** The column's canonical text in a portable scheme (NULL for NULL). */
+  canonical(column: HashColumn, scheme: string): string;
   /** `s` with `\` doubled and U+001F as `\s` (canonical.ts PORTABLE_SCHEME), in the engine's SQL. */
   escape(s: string): string;
   /** The value as the engine prints it, for a report. */
@@ -100,8 +102,8 @@ export const presence = (col: string) => `CASE WHEN ${col} IS NULL THEN NULL ELS
  * A column's field in the portable row text: `v` and its canonical text (escaped where it is free
  * text), or `n` for NULL. `concat` joins two texts in the engine's SQL (`||` where not given).
  */
-export function portableField(d: Pick<Dialect, 'canonical' | 'escape'>, c: HashColumn, concat = (a: string, b: string) => `${a} || ${b}`): string {
-  const text = d.canonical(c);
+export function portableField(d: Pick<Dialect, 'canonical' | 'escape'>, c: HashColumn, scheme: string, concat = (a: string, b: string) => `${a} || ${b}`): string {
+  const text = d.canonical(c, scheme);
   return `coalesce(${concat("'v'", c.compare !== 'presence' && freeText(c.type) ? d.escape(text) : text)}, 'n')`;
 }
 

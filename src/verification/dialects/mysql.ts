@@ -18,9 +18,12 @@ const utf8 = (e: string) => `CONVERT(${e} USING utf8mb4)`;
 const numeric = (col: string, native?: string) => (/^(bit|year)/.test(native ?? '') ? `(${col} + 0)` : col);
 
 export const mysql: Dialect = {
+  // No SQL function reads a double's bits (PORTABLE_BITS_SCHEME).
+  schemes: [PORTABLE_SCHEME],
+
   rowHash(columns, scheme) {
     if (scheme !== PORTABLE_SCHEME) throw new Error(`MariaDB cannot compute ${scheme}`);
-    const parts = columns.map((c) => portableField(this, c, (a, b) => `CONCAT(${a}, ${b})`));
+    const parts = columns.map((c) => portableField(this, c, scheme, (a, b) => `CONCAT(${a}, ${b})`));
     return `CAST(CONV(LEFT(MD5(CONCAT_WS(CHAR(31), ${parts.join(', ') || "''"})), 15), 16, 10) AS UNSIGNED)`;
   },
 

@@ -1,5 +1,5 @@
 import { quoteIdent } from '../../connectors/sql.js';
-import { PORTABLE_SCHEME } from '../canonical.js';
+import { PORTABLE_BITS_SCHEME, PORTABLE_SCHEME } from '../canonical.js';
 import { decimalTextSql, escapeSql, portableField, presence, rowText, scientificSql, type Dialect, type HashColumn, type TextFunctions } from './dialect.js';
 
 /**
@@ -50,14 +50,16 @@ function upperEscapes(json: string): string {
 }
 
 export const postgres: Dialect = {
+  schemes: [POSTGRES_NATIVE_SCHEME, PORTABLE_BITS_SCHEME, PORTABLE_SCHEME],
+
   rowHash(columns, scheme) {
     // ROW(...)::text quotes values and leaves NULL empty, so NULL and '' differ.
     if (scheme === POSTGRES_NATIVE_SCHEME) return `(hashtextextended(ROW(${columns.map(nativeText).join(', ')})::text, 0) & 1152921504606846975)`;
-    if (scheme !== PORTABLE_SCHEME) throw new Error(`PostgreSQL cannot compute ${scheme}`);
-    return `('x' || substr(md5(${rowText(columns.map((c) => portableField(this, c)), 'chr(31)')}), 1, 15))::bit(60)::bigint`;
+    if (!this.schemes.includes(scheme)) throw new Error(`PostgreSQL cannot compute ${scheme}`);
+    return `('x' || substr(md5(${rowText(columns.map((c) => portableField(this, c, scheme)), 'chr(31)')}), 1, 15))::bit(60)::bigint`;
   },
 
-  canonical(c) {
+  canonical(c, scheme) {
     const col = quoteIdent(c.name);
     if (c.compare === 'presence') return presence(col);
     switch (c.type.kind) {
@@ -65,6 +67,8 @@ export const postgres: Dialect = {
       case 'decimal': return decimalTextSql(c.native === 'money' ? `${col}::numeric::text` : `${col}::text`);
       case 'float32':
       case 'float64':
+        // Every NaN is equal to 'NaN' in PostgreSQL.
+        if (scheme === PORTABLE_BITS_SCHEME) return `CASE WHEN ${col} = 'NaN' THEN 'nan' ELSE encode(float8send(${col}::float8), 'hex') END`;
         return `CASE WHEN ${col} IS NULL THEN NULL WHEN ${col} = 'NaN' THEN 'nan' WHEN ${col} = 'Infinity' THEN 'inf' WHEN ${col} = '-Infinity' THEN '-inf' WHEN ${col} = 0 THEN CASE WHEN ${col}::text LIKE '-%' THEN '-0' ELSE '0' END `
           + `ELSE CASE WHEN ${col} < 0 THEN '-' ELSE '' END || ${scientificSql(`abs(${col}::float8)::text`, fns)} END`;
       case 'char': return `rtrim(${col}::text, ' ')`;
