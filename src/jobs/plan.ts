@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import { decodeColumns } from '../connectors/connector.js';
 import { decodeCuts } from '../connectors/cuts.js';
-import type { Engine } from '../connectors/engines.js';
+import { SINGLE_WRITER, type Engine } from '../connectors/engines.js';
 import { writesChunks } from '../connectors/index.js';
 import { decodeDataSourceConfig } from '../datasources/stored-config.js';
 import { parseSpec } from '../connectors/partition-spec.js';
@@ -63,7 +63,7 @@ export async function loadPlanTables(db: Kysely<Database>, dbId: number, jobTabl
 
 /** The planner's options for a job's config; `destination`: the engine it writes, where chunks matter (whether it takes them). */
 export function planOptions(config: Pick<JobConfig, 'increment' | 'taskType' | 'partitions' | 'others'>, type: JobType, filters: Map<string, PartitionFilter>, destination?: Engine): PlanOptions {
-  const limits = taskLimits(config.others);
+  const limits = taskLimits(config.others, destination !== undefined && SINGLE_WRITER.has(destination));
   return {
     // A verification-only job checks everything in scope, copied or not.
     increment: config.increment && config.taskType !== VERIFY_ONLY,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileFilter } from '../../src/planner/filter/compile.js';
+import type { Engine } from '../../src/connectors/engines.js';
+import { planOptions } from '../../src/jobs/plan.js';
 import { planTasks, taskLimits, type PlanPartition, type PlanTable } from '../../src/planner/tasks.js';
 
 const GB = 1024 ** 3;
@@ -105,6 +107,18 @@ describe('task planning', () => {
   it('reads MMA task limits from the job config', () => {
     expect(taskLimits({})).toEqual({ maxPartitionsPerTask: 50, maxBytesPerTask: 5 * GB, chunk: { bytes: 128 * 1024 ** 2, rows: 2_000_000 } });
     expect(taskLimits({ 'task.partition.max.num': 10, 'task.partition.max.size': '0.5' })).toMatchObject({ maxPartitionsPerTask: 10, maxBytesPerTask: 0.5 * GB });
+  });
+
+  it('packs ten times the partitions into a task for a single-writer file (DuckDB, SQLite), unless the job says how many', () => {
+    const parts = Array.from({ length: 1200 }, (_, i) => part(i + 1, 1000));
+    const tasksInto = (destination: Engine, others: Record<string, unknown> = {}) =>
+      planTasks([table(parts)], planOptions({ increment: false, taskType: null, partitions: [], others }, 'Tables', new Map(), destination)).map((t) => t.partitions!.length);
+    expect(tasksInto('POSTGRESQL')).toEqual(Array(24).fill(50));
+    expect(tasksInto('LAKE')).toEqual(Array(24).fill(50));
+    expect(tasksInto('DUCKDB')).toEqual([500, 500, 200]);
+    expect(tasksInto('SQLITE')).toEqual([500, 500, 200]);
+    expect(tasksInto('DUCKDB', { 'task.partition.max.num': 50 })).toEqual(Array(24).fill(50));
+    expect(tasksInto('DUCKDB', { 'task.partition.max.size': 0.25 / 1024 })).toEqual([262, 262, 262, 262, 152]);
   });
 });
 
