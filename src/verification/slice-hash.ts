@@ -235,7 +235,7 @@ export async function countsByKey(probe: SliceProbe): Promise<Map<string, number
 export async function rowsIn(side: HashedSlice, lo: bigint, hi: bigint, limit: number): Promise<HashedRow[]> {
   const d = dialectOf(side);
   const n = side.columns.length;
-  const exprs = [...side.columns.map((c, i) => `${d.canonical(c, side.scheme)} AS c${i}`), ...side.columns.map((c, i) => `${d.shown(c)} AS s${i}`)];
+  const exprs = [...side.columns.map((c, i) => `${d.canonical(c)} AS c${i}`), ...side.columns.map((c, i) => `${d.shown(c)} AS s${i}`)];
   const sql = `SELECT ${d.text('h')}, ${side.columns.map((_, i) => `c${i}`).join(', ')}, ${side.columns.map((_, i) => `s${i}`).join(', ')} `
     + `FROM (SELECT ${d.rowHash(side.columns, side.scheme)} AS h, ${exprs.join(', ')} FROM ${side.probe.from}${d.fence}) t WHERE h >= ${lo} AND h <= ${hi} ORDER BY h LIMIT ${limit}`;
   return (await side.probe.query(sql)).map((r) => ({

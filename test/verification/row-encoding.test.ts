@@ -95,7 +95,7 @@ describe('the portable row encoding', () => {
   it("MariaDB: a TIME's canonical text keeps its sign (a duration there), so -01:00:00 never passes for 01:00:00", async () => {
     const time: HashColumn = { name: 't', type: { kind: 'time' }, compare: 'value' };
     const [rows] = await maria.admin.query<mysql.RowDataPacket[]>({
-      sql: `SELECT ${mysqlDialect.canonical(time, PORTABLE_SCHEME)} FROM (SELECT CAST('01:00:00' AS TIME(6)) AS t UNION ALL SELECT CAST('-01:00:00' AS TIME(6)) UNION ALL SELECT CAST('00:00:00.5' AS TIME(6))) x`,
+      sql: `SELECT ${mysqlDialect.canonical(time)} FROM (SELECT CAST('01:00:00' AS TIME(6)) AS t UNION ALL SELECT CAST('-01:00:00' AS TIME(6)) UNION ALL SELECT CAST('00:00:00.5' AS TIME(6))) x`,
       rowsAsArray: true,
     });
     expect(rows.map((r) => r[0])).toEqual(['3600000000', '-3600000000', '500000']);
@@ -103,17 +103,17 @@ describe('the portable row encoding', () => {
 
   it('a float zero keeps its sign in every engine that holds one (MariaDB holds none)', async () => {
     const f: HashColumn = { name: 'f', type: { kind: 'float64' }, compare: 'value' };
-    const pg = execFileSync('psql', [pgDb.url, '-qAtX', '-c', `SELECT ${postgres.canonical(f, PORTABLE_SCHEME)} FROM (VALUES (1, '-0'::float8), (2, '0'::float8), (3, '-0'::float4::float8)) v(i, f) ORDER BY i`], { encoding: 'utf8' });
-    expect(pg).toBe('-0\n0\n-0\n');
+    const pg = execFileSync('psql', [pgDb.url, '-qAtX', '-c', `SELECT ${postgres.canonical(f)} FROM (VALUES (1, '-0'::float8), (2, '0'::float8), (3, '-0'::float4::float8)) v(i, f) ORDER BY i`], { encoding: 'utf8' });
+    expect(pg).toBe('8000000000000000\n0000000000000000\n8000000000000000\n');
     const instance = await DuckDBInstance.create(':memory:');
     const c = await instance.connect();
-    const duck = (await c.runAndReadAll(`SELECT ${duckdb.canonical(f, PORTABLE_SCHEME)} FROM (VALUES (1, '-0'::DOUBLE), (2, '0'::DOUBLE), (3, '-0'::FLOAT)) v(i, f) ORDER BY i`)).getRows();
+    const duck = (await c.runAndReadAll(`SELECT ${duckdb.canonical(f)} FROM (VALUES (1, '-0'::DOUBLE), (2, '0'::DOUBLE), (3, '-0'::FLOAT)) v(i, f) ORDER BY i`)).getRows();
     c.closeSync();
     instance.closeSync();
-    expect(duck.map((r) => r[0])).toEqual(['-0', '0', '-0']);
-    expect([sqliteCanonical('-0 (negative zero)', { kind: 'float64' }), sqliteCanonical(0, { kind: 'float64' }), sqliteCanonical(-0, { kind: 'float64' })]).toEqual(['-0', '0', '-0']);
-    const [rows] = await maria.admin.query<mysql.RowDataPacket[]>({ sql: `SELECT ${mysqlDialect.canonical(f, PORTABLE_SCHEME)} FROM (SELECT -0e0 AS f) x`, rowsAsArray: true });
-    expect(rows.map((r) => r[0])).toEqual(['0']);
+    expect(duck.map((r) => r[0])).toEqual(['8000000000000000', '0000000000000000', '8000000000000000']);
+    expect([sqliteCanonical('-0 (negative zero)', { kind: 'float64' }), sqliteCanonical(0, { kind: 'float64' }), sqliteCanonical(-0, { kind: 'float64' })]).toEqual(['8000000000000000', '0000000000000000', '8000000000000000']);
+    const [rows] = await maria.admin.query<mysql.RowDataPacket[]>({ sql: `SELECT ${mysqlDialect.canonical(f)} FROM (SELECT -0e0 AS f) x`, rowsAsArray: true });
+    expect(rows.map((r) => r[0])).toEqual(['0000000000000000']);
   });
 
   it('SQLite', () => {

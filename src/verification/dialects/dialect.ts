@@ -18,8 +18,8 @@ export interface Dialect {
   schemes: readonly string[];
   /** The row's hash: a non-negative integer below 2^60, in the engine's integer type. */
   rowHash(columns: HashColumn[], scheme: string): string;
-  /** The column's canonical text in a portable scheme (NULL for NULL). */
-  canonical(column: HashColumn, scheme: string): string;
+  /** The column's canonical text (NULL for NULL). */
+  canonical(column: HashColumn): string;
   /** `s` with `\` doubled and U+001F as `\s` (canonical.ts PORTABLE_SCHEME), in the engine's SQL. */
   escape(s: string): string;
   /** The value as the engine prints it, for a report. */
@@ -44,43 +44,6 @@ export interface Dialect {
   fence: string;
 }
 
-/** Text functions the float form is built from, in one engine's spelling. */
-export interface TextFunctions {
-  /** The part of `s` before the first `sep`, all of it if none. */
-  before(s: string, sep: string): string;
-  /** The part after the first `sep`, '' if none. */
-  after(s: string, sep: string): string;
-  length(s: string): string;
-  trimZeros(s: string, side: 'LEADING' | 'TRAILING'): string;
-  /** A text holding an optionally signed integer ('' is 0) as an integer. */
-  integer(s: string): string;
-  concat(parts: string[]): string;
-  /** `body` with `name` standing for `value`, computed once per row (where the engine can). */
-  bind?(value: string, name: string, body: string): string;
-}
-
-/**
- * canonical.ts's `scientific` in SQL: `t` is a positive double's shortest text (`1e+100`,
- * `1.5e-07`, `1000000000000000.0`, `0.1`), the result `<digits>e<exponent of the first digit>`.
- * Each intermediate text is used several times: an engine with `bind` computes it once (DuckDB
- * spent 3.3 s per million rows casting each double to text again at every use).
- */
-export function scientificSql(t: string, f: TextFunctions): string {
-  const bind = (value: string, name: string, body: (ref: string) => string) => (f.bind ? f.bind(value, name, body(name)) : body(value));
-  return bind(t, 'sci_t', (t) =>
-    bind(f.before(t, 'e'), 'sci_m', (mantissa) =>
-      bind(f.before(mantissa, '.'), 'sci_w', (whole) =>
-        bind(f.concat([whole, f.after(mantissa, '.')]), 'sci_d', (digits) =>
-          bind(f.trimZeros(digits, 'LEADING'), 'sci_l', (significant) => {
-            const exponent = `(${f.integer(f.after(t, 'e'))} + ${f.length(whole)} - 1 - (${f.length(digits)} - ${f.length(significant)}))`;
-            return f.concat([f.trimZeros(significant, 'TRAILING'), "'e'", exponent]);
-          }),
-        ),
-      ),
-    ),
-  );
-}
-
 /** canonical.ts's `decimalText` in the SQL PostgreSQL and DuckDB share: a fraction's trailing zeros and a bare point dropped. */
 export const decimalTextSql = (x: string) => `CASE WHEN strpos(${x}, '.') > 0 THEN rtrim(rtrim(${x}, '0'), '.') ELSE ${x} END`;
 
@@ -102,8 +65,8 @@ export const presence = (col: string) => `CASE WHEN ${col} IS NULL THEN NULL ELS
  * A column's field in the portable row text: `v` and its canonical text (escaped where it is free
  * text), or `n` for NULL. `concat` joins two texts in the engine's SQL (`||` where not given).
  */
-export function portableField(d: Pick<Dialect, 'canonical' | 'escape'>, c: HashColumn, scheme: string, concat = (a: string, b: string) => `${a} || ${b}`): string {
-  const text = d.canonical(c, scheme);
+export function portableField(d: Pick<Dialect, 'canonical' | 'escape'>, c: HashColumn, concat = (a: string, b: string) => `${a} || ${b}`): string {
+  const text = d.canonical(c);
   return `coalesce(${concat("'v'", c.compare !== 'presence' && freeText(c.type) ? d.escape(text) : text)}, 'n')`;
 }
 

@@ -1,18 +1,7 @@
 import { quoteIdent } from '../../connectors/sql.js';
 import { duckDecimalText } from '../../connectors/duckdb/values.js';
-import { epochDigits, PORTABLE_BITS_SCHEME, PORTABLE_SCHEME } from '../canonical.js';
-import { decimalTextSql, escapeSql, portableField, presence, rowText, scientificSql, type Dialect, type HashColumn, type TextFunctions } from './dialect.js';
-
-const fns: TextFunctions = {
-  before: (s, sep) => `split_part(${s}, '${sep}', 1)`,
-  after: (s, sep) => `split_part(${s}, '${sep}', 2)`,
-  length: (s) => `length(${s})`,
-  trimZeros: (s, side) => `${side === 'LEADING' ? 'ltrim' : 'rtrim'}(${s}, '0')`,
-  integer: (s) => `CAST(coalesce(nullif(${s}, ''), '0') AS INTEGER)`,
-  concat: (parts) => `(${parts.join(' || ')})`,
-  // A one-element list's lambda: its parameter is computed once, however often the body uses it.
-  bind: (value, name, body) => `list_transform([${value}], ${name} -> ${body})[1]`,
-};
+import { epochDigits, PORTABLE_SCHEME } from '../canonical.js';
+import { decimalTextSql, escapeSql, portableField, presence, rowText, type Dialect, type HashColumn } from './dialect.js';
 
 const text = (e: string) => `CAST(${e} AS VARCHAR)`;
 
@@ -33,7 +22,7 @@ function isoInterval(col: string): string {
  */
 function duckDialect(intervalAsText: boolean): Dialect {
   const escape = escapeSql('chr');
-  const canonical = (c: HashColumn, scheme: string): string => {
+  const canonical = (c: HashColumn): string => {
     const col = quoteIdent(c.name);
     if (c.compare === 'presence') return presence(col);
     switch (c.type.kind) {
@@ -42,9 +31,7 @@ function duckDialect(intervalAsText: boolean): Dialect {
       case 'float32':
       case 'float64':
         // BIT of a DOUBLE is its 64 bits, as a BLOB its 8 bytes high first.
-        if (scheme === PORTABLE_BITS_SCHEME) return `CASE WHEN isnan(${col}) THEN 'nan' ELSE lower(hex(CAST(CAST(CAST(${col} AS DOUBLE) AS BIT) AS BLOB))) END`;
-        return `CASE WHEN ${col} IS NULL THEN NULL WHEN isnan(${col}) THEN 'nan' WHEN isinf(${col}) THEN CASE WHEN ${col} > 0 THEN 'inf' ELSE '-inf' END WHEN ${col} = 0 THEN CASE WHEN signbit(${col}) THEN '-0' ELSE '0' END `
-          + `ELSE CASE WHEN ${col} < 0 THEN '-' ELSE '' END || ${scientificSql(text(`abs(CAST(${col} AS DOUBLE))`), fns)} END`;
+        return `CASE WHEN isnan(${col}) THEN 'nan' ELSE lower(hex(CAST(CAST(CAST(${col} AS DOUBLE) AS BIT) AS BLOB))) END`;
       case 'char': return `rtrim(${text(col)}, ' ')`;
       case 'uuid': return `lower(${text(col)})`;
       case 'binary': return `lower(hex(${col}))`;
@@ -59,12 +46,11 @@ function duckDialect(intervalAsText: boolean): Dialect {
       default: return text(col);
     }
   };
-  const schemes = [PORTABLE_BITS_SCHEME, PORTABLE_SCHEME];
   return {
-    schemes,
+    schemes: [PORTABLE_SCHEME],
     rowHash(columns, scheme) {
-      if (!schemes.includes(scheme)) throw new Error(`DuckDB cannot compute ${scheme}`);
-      const row = rowText(columns.map((c) => portableField({ canonical, escape }, c, scheme)), 'chr(31)');
+      if (scheme !== PORTABLE_SCHEME) throw new Error(`DuckDB cannot compute ${scheme}`);
+      const row = rowText(columns.map((c) => portableField({ canonical, escape }, c)), 'chr(31)');
       return `CAST('0x' || substr(md5(${row}), 1, 15) AS BIGINT)`;
     },
     canonical,

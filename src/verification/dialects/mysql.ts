@@ -1,15 +1,6 @@
 import { quoteIdent } from '../../connectors/mysql/connect.js';
 import { PORTABLE_SCHEME } from '../canonical.js';
-import { portableField, presence, scientificSql, type Dialect, type TextFunctions } from './dialect.js';
-
-const fns: TextFunctions = {
-  before: (s, sep) => `SUBSTRING_INDEX(${s}, '${sep}', 1)`,
-  after: (s, sep) => `IF(LOCATE('${sep}', ${s}) > 0, SUBSTRING_INDEX(${s}, '${sep}', -1), '')`,
-  length: (s) => `CHAR_LENGTH(${s})`,
-  trimZeros: (s, side) => `TRIM(${side} '0' FROM ${s})`,
-  integer: (s) => `CAST(IF(${s} = '', '0', ${s}) AS SIGNED)`,
-  concat: (parts) => `CONCAT(${parts.join(', ')})`,
-};
+import { portableField, presence, type Dialect } from './dialect.js';
 
 /** Text in UTF-8 whatever the column's character set (latin1 'é' must hash as the other engines' 'é'). */
 const utf8 = (e: string) => `CONVERT(${e} USING utf8mb4)`;
@@ -17,13 +8,32 @@ const utf8 = (e: string) => `CONVERT(${e} USING utf8mb4)`;
 /** BIT and YEAR print as bytes and 4 digits; `+ 0` makes them the numbers they are. */
 const numeric = (col: string, native?: string) => (/^(bit|year)/.test(native ?? '') ? `(${col} + 0)` : col);
 
+/**
+ * A double's IEEE 754 bits (canonical.ts), worked out by arithmetic: no SQL function of
+ * MariaDB reads them. Every step is exact: the exponent from LOG2, corrected by one where LOG2
+ * rounded across a power of two (and capped at 1023: it may round the largest doubles up to 1024,
+ * past what POW holds); the value divided by that power of two, a significand in [1, 2); its
+ * fraction times 2^52, an integer. A subnormal is a multiple of 2^-1074. MariaDB holds no NaN,
+ * infinity or negative zero. No user variables: one read before its statement assigned it is typed
+ * by the value it held before (5e-324 read as 0 in a session's first statement), and arithmetic
+ * costs little next to the MD5.
+ */
+function doubleBits(col: string): string {
+  const a = `ABS(CAST(${col} AS DOUBLE))`;
+  const e0 = `LEAST(FLOOR(LOG2(${a})), 1023)`;
+  const e = `(${e0} + (${a} / POW(2, ${e0}) >= 2) - (${a} / POW(2, ${e0}) < 1))`;
+  const hex = (bits: string) => `LOWER(LPAD(HEX(IF(${col} < 0, 9223372036854775808, 0) | ${bits}), 16, '0'))`;
+  return `CASE WHEN ${col} IS NULL THEN NULL WHEN ${col} = 0 THEN '0000000000000000' `
+    + `WHEN ${a} < 2.2250738585072014e-308 THEN ${hex(`CAST(${a} / 4.9406564584124654e-324 AS UNSIGNED)`)} `
+    + `ELSE ${hex(`((${e} + 1023) << 52) | CAST((${a} / POW(2, ${e}) - 1) * 4503599627370496 AS UNSIGNED)`)} END`;
+}
+
 export const mysql: Dialect = {
-  // No SQL function reads a double's bits (PORTABLE_BITS_SCHEME).
   schemes: [PORTABLE_SCHEME],
 
   rowHash(columns, scheme) {
     if (scheme !== PORTABLE_SCHEME) throw new Error(`MariaDB cannot compute ${scheme}`);
-    const parts = columns.map((c) => portableField(this, c, scheme, (a, b) => `CONCAT(${a}, ${b})`));
+    const parts = columns.map((c) => portableField(this, c, (a, b) => `CONCAT(${a}, ${b})`));
     return `CAST(CONV(LEFT(MD5(CONCAT_WS(CHAR(31), ${parts.join(', ') || "''"})), 15), 16, 10) AS UNSIGNED)`;
   },
 
@@ -38,14 +48,7 @@ export const mysql: Dialect = {
         return `IF(LOCATE('.', ${x}) > 0, TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM ${x})), ${x})`;
       }
       case 'float32':
-      case 'float64': {
-        // MariaDB holds no NaN or infinity. The shortest text is printed once into a user variable
-        // (CASE evaluates its WHEN first): the form below reads it a dozen times, and printing a
-        // double is what costs.
-        const d = `CAST(${col} AS DOUBLE)`;
-        const t = `@${quoteIdent(`openmms:${c.name}`)}`;
-        return `CASE WHEN (${t} := CAST(ABS(${d}) AS CHAR)) IS NULL THEN NULL WHEN ${d} = 0 THEN '0' ELSE CONCAT(IF(${d} < 0, '-', ''), ${scientificSql(t, fns)}) END`;
-      }
+      case 'float64': return doubleBits(col);
       case 'char': return `TRIM(TRAILING ' ' FROM ${utf8(col)})`;
       case 'uuid': return `LOWER(${utf8(col)})`;
       case 'binary': return `LOWER(HEX(${col}))`;

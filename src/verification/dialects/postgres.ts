@@ -1,6 +1,6 @@
 import { quoteIdent } from '../../connectors/sql.js';
-import { PORTABLE_BITS_SCHEME, PORTABLE_SCHEME } from '../canonical.js';
-import { decimalTextSql, escapeSql, portableField, presence, rowText, scientificSql, type Dialect, type HashColumn, type TextFunctions } from './dialect.js';
+import { PORTABLE_SCHEME } from '../canonical.js';
+import { decimalTextSql, escapeSql, portableField, presence, rowText, type Dialect, type HashColumn } from './dialect.js';
 
 /**
  * PostgreSQL → PostgreSQL compares each row's text as PostgreSQL itself prints it under the
@@ -8,15 +8,6 @@ import { decimalTextSql, escapeSql, portableField, presence, rowText, scientific
  * texts, and exact for every type the two ends share.
  */
 export const POSTGRES_NATIVE_SCHEME = 'postgresql-row-hash-60-v2';
-
-const fns: TextFunctions = {
-  before: (s, sep) => `split_part(${s}, '${sep}', 1)`,
-  after: (s, sep) => `split_part(${s}, '${sep}', 2)`,
-  length: (s) => `length(${s})`,
-  trimZeros: (s, side) => `${side === 'LEADING' ? 'ltrim' : 'rtrim'}(${s}, '0')`,
-  integer: (s) => `coalesce(nullif(${s}, ''), '0')::int`,
-  concat: (parts) => `(${parts.join(' || ')})`,
-};
 
 /**
  * A value as its type's output function prints it, as COPY does: `::text` is not always that
@@ -50,16 +41,16 @@ function upperEscapes(json: string): string {
 }
 
 export const postgres: Dialect = {
-  schemes: [POSTGRES_NATIVE_SCHEME, PORTABLE_BITS_SCHEME, PORTABLE_SCHEME],
+  schemes: [POSTGRES_NATIVE_SCHEME, PORTABLE_SCHEME],
 
   rowHash(columns, scheme) {
     // ROW(...)::text quotes values and leaves NULL empty, so NULL and '' differ.
     if (scheme === POSTGRES_NATIVE_SCHEME) return `(hashtextextended(ROW(${columns.map(nativeText).join(', ')})::text, 0) & 1152921504606846975)`;
     if (!this.schemes.includes(scheme)) throw new Error(`PostgreSQL cannot compute ${scheme}`);
-    return `('x' || substr(md5(${rowText(columns.map((c) => portableField(this, c, scheme)), 'chr(31)')}), 1, 15))::bit(60)::bigint`;
+    return `('x' || substr(md5(${rowText(columns.map((c) => portableField(this, c)), 'chr(31)')}), 1, 15))::bit(60)::bigint`;
   },
 
-  canonical(c, scheme) {
+  canonical(c) {
     const col = quoteIdent(c.name);
     if (c.compare === 'presence') return presence(col);
     switch (c.type.kind) {
@@ -68,9 +59,7 @@ export const postgres: Dialect = {
       case 'float32':
       case 'float64':
         // Every NaN is equal to 'NaN' in PostgreSQL.
-        if (scheme === PORTABLE_BITS_SCHEME) return `CASE WHEN ${col} = 'NaN' THEN 'nan' ELSE encode(float8send(${col}::float8), 'hex') END`;
-        return `CASE WHEN ${col} IS NULL THEN NULL WHEN ${col} = 'NaN' THEN 'nan' WHEN ${col} = 'Infinity' THEN 'inf' WHEN ${col} = '-Infinity' THEN '-inf' WHEN ${col} = 0 THEN CASE WHEN ${col}::text LIKE '-%' THEN '-0' ELSE '0' END `
-          + `ELSE CASE WHEN ${col} < 0 THEN '-' ELSE '' END || ${scientificSql(`abs(${col}::float8)::text`, fns)} END`;
+        return `CASE WHEN ${col} = 'NaN' THEN 'nan' ELSE encode(float8send(${col}::float8), 'hex') END`;
       case 'char': return `rtrim(${col}::text, ' ')`;
       case 'uuid': return `lower(${col}::text)`;
       case 'binary': return `encode(${col}, 'hex')`;
