@@ -60,7 +60,7 @@ function assertPortable(s: string, t: LogicalType): void {
   }
 }
 
-const trimFraction = (s: string) => s.replace(/\.(\d*?)0+$/, (_m, kept: string) => (kept ? `.${kept}` : ''));
+const trimFraction = (s: string) => (s.includes('.') ? s.replace(/\.(\d*?)0+$/, (_m, kept: string) => (kept ? `.${kept}` : '')) : s);
 
 /** One snapshot for all a transaction reads, which writes nothing. */
 export const START_SNAPSHOT = 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY';

@@ -46,7 +46,7 @@ export const postgres: Dialect = {
   rowHash(columns, scheme) {
     // ROW(...)::text quotes values and leaves NULL empty, so NULL and '' differ.
     if (scheme === POSTGRES_NATIVE_SCHEME) return `(hashtextextended(ROW(${columns.map(nativeText).join(', ')})::text, 0) & 1152921504606846975)`;
-    if (!this.schemes.includes(scheme)) throw new Error(`PostgreSQL cannot compute ${scheme}`);
+    if (scheme !== PORTABLE_SCHEME) throw new Error(`PostgreSQL cannot compute ${scheme}`);
     return `('x' || substr(md5(${rowText(columns.map((c) => portableField(this, c)), 'chr(31)')}), 1, 15))::bit(60)::bigint`;
   },
 
