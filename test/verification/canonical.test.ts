@@ -25,16 +25,18 @@ function doubles(): number[] {
 
 const column = (kind: 'float32' | 'float64') => ({ name: 'x', type: { kind }, compare: 'value' as const });
 
-/** The special doubles as each engine spells them, and their canonical values. */
+/** Doubles with special bits, which MariaDB does not hold. */
 const SPECIAL = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0];
+/** float32 values: doubles a float holds exactly, so that every engine reads the same float. */
+const float32s = () => doubles().map(Math.fround).filter((x) => Number.isFinite(x) && x !== 0);
+/** A double as PostgreSQL and DuckDB read it. */
 const pgText = (v: number) => (Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : Object.is(v, -0) ? '-0' : String(v));
 /** As the SQLite writer keeps the doubles SQLite cannot hold (connectors/sqlite/values.ts). */
 const sqliteStored = (v: number) => (Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '-0 (negative zero)' : v);
 
 describe("each engine's SQL prints a double's canonical text (its bits) as the reference does", () => {
   const values = [...doubles(), ...SPECIAL];
-  // float32 values: doubles a float holds exactly, so that every engine reads the same float.
-  const floats = [...doubles().map(Math.fround).filter((x) => Number.isFinite(x) && x !== 0), ...SPECIAL];
+  const floats = [...float32s(), ...SPECIAL];
   let pgDb: Awaited<ReturnType<typeof createPgDatabase>>;
   let maria: Awaited<ReturnType<typeof createMariaDatabase>>;
 
@@ -53,7 +55,7 @@ describe("each engine's SQL prints a double's canonical text (its bits) as the r
 
   it.each([
     { kind: 'float64' as const, type: 'double', of: doubles() },
-    { kind: 'float32' as const, type: 'float', of: doubles().map(Math.fround).filter((x) => Number.isFinite(x) && x !== 0) },
+    { kind: 'float32' as const, type: 'float', of: float32s() },
   ])('MariaDB, $type (it holds no NaN, infinity or negative zero)', async ({ kind, type, of }) => {
     await maria.admin.query(`CREATE TABLE t_${type} (i int, x ${type}); INSERT INTO t_${type} VALUES ${of.map((v, i) => `(${i}, ${v})`).join(', ')}`);
     const [rows] = await maria.admin.query<mysql.RowDataPacket[]>({ sql: `SELECT ${mysqlDialect.canonical(column(kind))} FROM t_${type} ORDER BY i`, rowsAsArray: true });
