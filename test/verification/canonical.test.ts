@@ -9,10 +9,23 @@ import { postgres } from '../../src/verification/dialects/postgres.js';
 import { createPgDatabase } from '../support/stores.js';
 import { createMariaDatabase } from '../support/mariadb.js';
 
-/** Doubles of every shape: subnormals, extremes, integers past 2^53, long fractions, random bit patterns. */
+/**
+ * Doubles of every shape: subnormals, extremes, integers past 2^53, long fractions, powers of two
+ * and their neighbours one bit either side (where an exponent worked out by LOG2 could be off by
+ * one), random bit patterns.
+ */
 function doubles(): number[] {
   const out = [5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 0.1, 0.30000000000000004, 1e15, 1e16, 1e21, 123456789012345680000, 1.5e-7, 100000, 1234567, 2 ** 53 + 2, -2.5, 1 / 3];
   const view = new DataView(new ArrayBuffer(8));
+  const bitsAway = (x: number, d: bigint) => {
+    view.setFloat64(0, x);
+    view.setBigUint64(0, view.getBigUint64(0) + d);
+    return view.getFloat64(0);
+  };
+  for (const k of [-1074, -1023, -1022, -1021, -600, -1, 0, 1, 52, 53, 600, 1022, 1023]) {
+    const p = 2 ** k;
+    out.push(...[p, -p, bitsAway(p, 1n), bitsAway(p, -1n), -bitsAway(p, -1n)].filter((x) => x !== 0));
+  }
   let seed = 7n;
   while (out.length < 300) {
     seed = (seed * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn;
