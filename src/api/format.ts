@@ -21,9 +21,22 @@ import type { TaskPartitionTable } from '../store/schema.js';
 
 type TaskPartitionRow = Selectable<TaskPartitionTable>;
 
+const DAY_MS = 86_400_000;
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+/** Dates formatted lately, by day: formatting a time was a list page's largest cost after its SQL. */
+const dates = new Map<number, string>();
+
 /** MMS times: `yyyy-MM-dd HH:mm:ss`, here always in UTC. */
 export function formatTime(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+  const day = Math.floor(ms / DAY_MS);
+  let date = dates.get(day);
+  if (date === undefined) {
+    if (dates.size >= 4096) dates.clear();
+    date = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    dates.set(day, date);
+  }
+  const s = Math.floor((ms - day * DAY_MS) / 1000);
+  return `${date} ${TWO_DIGITS[Math.floor(s / 3600)]}:${TWO_DIGITS[Math.floor(s / 60) % 60]}:${TWO_DIGITS[s % 60]}`;
 }
 
 const optionalTime = (ms: number | null) => (ms === null ? null : formatTime(ms));
@@ -134,10 +147,11 @@ export function tableOut(source: CatalogSource, row: CatalogTableListRow) {
 }
 
 export function partitionOut(source: CatalogSource, row: CatalogPartitionListRow) {
+  const { parent } = row;
   return {
-    id: row.id, sourceId: row.source_id, sourceName: source.name, dbId: row.db_id, dbName: row.db_name, tableId: row.table_id, tableName: row.table_name, value: row.value, ...catalogStats(row),
-    dstProjectName: row.table_dst_project_name ?? row.db_dst_project_name ?? source.project, dstSchemaName: row.table_dst_schema_name ?? row.db_dst_name,
-    dstTableName: row.table_dst_name ?? row.table_name, dstValue: row.value,
+    id: row.id, sourceId: row.source_id, sourceName: source.name, dbId: row.db_id, dbName: parent.db_name, tableId: row.table_id, tableName: parent.table_name, value: row.value, ...catalogStats(row),
+    dstProjectName: parent.table_dst_project_name ?? parent.db_dst_project_name ?? source.project, dstSchemaName: parent.table_dst_schema_name ?? parent.db_dst_name,
+    dstTableName: parent.table_dst_name ?? parent.table_name, dstValue: row.value,
   };
 }
 

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecretBox } from '../security/secrets.js';
 import type { Store } from '../store/store.js';
+import { StoreCache } from '../store/store-cache.js';
 import { conflict, MmsError, notFound } from '../errors.js';
 import { ADMINISTRATOR, decodePolicy, type Policy } from './policy.js';
 
@@ -34,11 +35,15 @@ export const unauthenticated = (code: string, message: string) => new MmsError(4
 export class AccessKeyService {
   /** A token that never leaves this process: in-process callers (the demo) act as administrator with it. */
   readonly internalToken = `omms_internal_${randomBytes(32).toString('base64url')}`;
+  /** Tokens' principals, by the token's hash. */
+  private readonly tokens: StoreCache;
 
   constructor(
     private readonly store: Store,
     private readonly secrets: SecretBox,
-  ) {}
+  ) {
+    this.tokens = new StoreCache(store.version);
+  }
 
   async create(name: string, policy: Policy, given?: { id: string; secret: string }, now = Date.now()): Promise<{ accessKeyId: string; accessKeySecret: string }> {
     const id = given?.id ?? newId();
@@ -79,14 +84,18 @@ export class AccessKeyService {
 
   async principalForToken(token: string, now = Date.now()): Promise<Principal | null> {
     if (token === this.internalToken) return { accessKeyId: 'internal', name: 'openmms (in-process)', policy: ADMINISTRATOR };
-    const row = await this.store.db
-      .selectFrom('api_tokens as t')
-      .innerJoin('access_keys as k', 'k.id', 't.access_key_id')
-      .select(['k.id', 'k.name', 'k.policy', 't.expire_time'])
-      .where('t.hash', '=', tokenHash(token))
-      .executeTakeFirst();
-    if (!row || row.expire_time < now) return null;
-    return { accessKeyId: row.id, name: row.name, policy: decodePolicy(row.policy) };
+    const hash = tokenHash(token);
+    // Kept while the store is unchanged: a revoked token or deleted key is a write, read at the next call.
+    const found = await (await this.tokens.at()).value(hash, async () => {
+      const row = await this.store.db
+        .selectFrom('api_tokens as t')
+        .innerJoin('access_keys as k', 'k.id', 't.access_key_id')
+        .select(['k.id', 'k.name', 'k.policy', 't.expire_time'])
+        .where('t.hash', '=', hash)
+        .executeTakeFirst();
+      return row && { expireTime: row.expire_time, principal: Object.freeze({ accessKeyId: row.id, name: row.name, policy: decodePolicy(row.policy) }) };
+    });
+    return found && found.expireTime >= now ? found.principal : null;
   }
 
   /**

@@ -14,25 +14,27 @@ import { destinationNameProblem, type NameKind } from '../connectors/names.js';
 import { setTablesStatus } from '../store/catalog-status.js';
 import * as catalog from '../store/catalog.js';
 import type { Store } from '../store/store.js';
-import { ListCache } from '../store/list-cache.js';
+import { StoreCache, type StoreView } from '../store/store-cache.js';
 
 type Page = { offset: number; limit: number };
 
 /** ListMmsDbs / GetMmsDb, ListMmsTables / GetMmsTable, ListMmsPartitions / GetMmsPartition. */
 export class CatalogService {
-  /** Lists' ids kept between calls while the store is unchanged. */
-  private readonly lists: ListCache;
+  /** Lists' ids, and each call's data source, kept between calls while the store is unchanged. */
+  private readonly lists: StoreCache;
 
   constructor(
     private readonly store: Store,
     private readonly dataSources: DataSourceService,
   ) {
-    this.lists = new ListCache(store.version);
+    this.lists = new StoreCache(store.version);
   }
 
-  private async source(sourceId: number): Promise<CatalogSource> {
-    const source = await this.dataSources.describe(sourceId);
-    return { name: source.row.name, project: destinationDatabase(source.config), destination: source.config.destination.type };
+  private async source(sourceId: number, view?: StoreView): Promise<CatalogSource> {
+    return (view ?? (await this.lists.at())).value(`source ${sourceId}`, async () => {
+      const source = await this.dataSources.describe(sourceId);
+      return { name: source.row.name, project: destinationDatabase(source.config), destination: source.config.destination.type };
+    });
   }
 
   /** The data source's default destination database (MMS's project). */
@@ -41,18 +43,21 @@ export class CatalogService {
   }
 
   async listDbs(sourceId: number, f: catalog.CatalogFilter, sort: catalog.CatalogSort, page: Page) {
-    const source = await this.source(sourceId);
-    return { source, ...(await catalog.listDbs(this.store.db, sourceId, f, sort, page, this.lists)) };
+    const view = await this.lists.at();
+    const source = await this.source(sourceId, view);
+    return { source, ...(await catalog.listDbs(this.store.db, sourceId, f, sort, page, view)) };
   }
 
   async listTables(sourceId: number, f: catalog.CatalogFilter, sort: catalog.CatalogSort, page: Page) {
-    const source = await this.source(sourceId);
-    return { source, ...(await catalog.listTables(this.store.db, sourceId, f, sort, page, this.lists)) };
+    const view = await this.lists.at();
+    const source = await this.source(sourceId, view);
+    return { source, ...(await catalog.listTables(this.store.db, sourceId, f, sort, page, view)) };
   }
 
   async listPartitions(sourceId: number, f: catalog.CatalogFilter, sort: catalog.CatalogSort, page: Page) {
-    const source = await this.source(sourceId);
-    return { source, ...(await catalog.listPartitions(this.store.db, sourceId, f, sort, page, this.lists)) };
+    const view = await this.lists.at();
+    const source = await this.source(sourceId, view);
+    return { source, ...(await catalog.listPartitions(this.store.db, sourceId, f, sort, page, view)) };
   }
 
   async getDb(sourceId: number, id: number) {

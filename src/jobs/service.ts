@@ -24,7 +24,7 @@ import { noSchemaLevel } from '../catalog/service.js';
 import { decodeColumns } from '../connectors/connector.js';
 import { fidelity } from '../connectors/fidelity.js';
 import { logicalType, maxColumns, slicesAsFolders, writesChunks } from '../connectors/index.js';
-import { ListCache } from '../store/list-cache.js';
+import { StoreCache } from '../store/store-cache.js';
 
 /** The body of CreateMmsJob. */
 export interface CreateJobRequest extends ScopeRequest {
@@ -83,8 +83,8 @@ export interface JobEngine {
 }
 
 export class JobService {
-  /** ListMmsJobs' ids kept between calls while the store is unchanged. */
-  private readonly lists: ListCache;
+  /** ListMmsJobs' ids, and that a data source exists, kept between calls while the store is unchanged. */
+  private readonly lists: StoreCache;
 
   constructor(
     private readonly store: Store,
@@ -93,7 +93,7 @@ export class JobService {
     private readonly guard: DestinationGuard,
     private readonly limits: JobLimits = DEFAULT_JOB_LIMITS,
   ) {
-    this.lists = new ListCache(store.version);
+    this.lists = new StoreCache(store.version);
   }
 
   /** Refuses one more queued or running job once `maxActiveJobs` are (over all data sources). */
@@ -312,8 +312,9 @@ export class JobService {
   }
 
   async list(sourceId: number, filter: jobs.JobFilter, page: { offset: number; limit: number }, statusOrder?: 'asc' | 'desc') {
-    await this.dataSources.describe(sourceId);
-    return jobs.listJobs(this.store.db, sourceId, filter, page, statusOrder, this.lists);
+    const view = await this.lists.at();
+    await view.value(`source ${sourceId}`, async () => void (await this.dataSources.describe(sourceId)));
+    return jobs.listJobs(this.store.db, sourceId, filter, page, statusOrder, view);
   }
 
   async act(sourceId: number, jobId: number, action: JobAction, now = Date.now()): Promise<void> {

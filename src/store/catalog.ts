@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { CatalogDbRow, CatalogPartitionRow, CatalogTableRow, Database, MigrationStatus } from './schema.js';
 import { COUNTER } from './rollup.js';
 import { containsText } from './sql.js';
-import { cachedList, pageOfIds, type CachedList, type ListCache } from './list-cache.js';
+import { cachedList, pageOfIds, type CachedList, type StoreView } from './store-cache.js';
 
 const COUNTER_COLUMNS = Object.values(COUNTER);
 
@@ -140,7 +140,7 @@ async function paged<Row extends { id: number }>(q: any, sort: CatalogSort, page
   return { total, rows: order.map((id) => byId.get(id)!).filter(Boolean) };
 }
 
-const cachedAs = (cache: ListCache | undefined, kind: string, sourceId: number, f: CatalogFilter, sort: CatalogSort): CachedList | undefined =>
+const cachedAs = (cache: StoreView | undefined, kind: string, sourceId: number, f: CatalogFilter, sort: CatalogSort): CachedList | undefined =>
   cachedList(cache, [kind, sourceId, f, sort], f.name !== undefined);
 
 /** A db's partitions by status: its partitioned tables' counters added up. */
@@ -171,30 +171,45 @@ function tablesQuery(db: Kysely<Database>) {
     .selectAll('o')
     .select(['d.name as db_name', 'd.dst_project_name as db_dst_project_name', 'd.dst_name as db_dst_name']);
 }
-function partitionsQuery(db: Kysely<Database>) {
-  return db
-    .selectFrom('catalog_partitions as o')
-    .innerJoin('catalog_tables as t', 't.id', 'o.table_id')
-    .innerJoin('catalog_dbs as d', 'd.id', 'o.db_id')
-    .selectAll('o')
-    .select(['d.name as db_name', 't.name as table_name', 'd.dst_project_name as db_dst_project_name', 'd.dst_name as db_dst_name'])
-    .select(['t.dst_project_name as table_dst_project_name', 't.dst_schema_name as table_dst_schema_name', 't.dst_name as table_dst_name']);
+/** What a partition's list and GetMmsPartition show of its own row (not what only jobs read: scan, key bounds, fingerprint). */
+const PARTITION_COLUMNS = ['id', 'source_id', 'db_id', 'table_id', 'value', 'status', 'updated', 'dropped', 'num_rows', 'size', 'last_ddl_time'] as const;
+
+/**
+ * Partitions with their table's and db's names and mappings, read once per table: joined to each
+ * of a page's 100 rows, they tripled its read (and spreading a parent into each row cost more).
+ */
+async function withParents(db: Kysely<Database>, rows: CatalogPartitionRowShown[], view?: StoreView): Promise<CatalogPartitionListRow[]> {
+  if (rows.length === 0) return [];
+  const tableIds = [...new Set(rows.map((r) => r.table_id))];
+  const read = () =>
+    db
+      .selectFrom('catalog_tables as t')
+      .innerJoin('catalog_dbs as d', 'd.id', 't.db_id')
+      .select(['t.id', 'd.name as db_name', 't.name as table_name', 'd.dst_project_name as db_dst_project_name', 'd.dst_name as db_dst_name'])
+      .select(['t.dst_project_name as table_dst_project_name', 't.dst_schema_name as table_dst_schema_name', 't.dst_name as table_dst_name'])
+      .where('t.id', 'in', tableIds)
+      .execute();
+  const parents = view ? await view.value(`parents ${tableIds.join(',')}`, read) : await read();
+  const byTable = new Map(parents.map((p) => [p.id, p]));
+  return rows.map((r) => Object.assign(r, { parent: byTable.get(r.table_id)! }));
 }
+
+const partitionsById = async (db: Kysely<Database>, ids: number[], sourceId?: number, view?: StoreView) =>
+  withParents(db, await db.selectFrom('catalog_partitions').select(PARTITION_COLUMNS).where('id', 'in', ids).$if(sourceId !== undefined, (q) => q.where('source_id', '=', sourceId!)).execute(), view);
 
 /** The db's mapping, which a table's own overrides. */
 type DbMapping = { db_dst_project_name: string | null; db_dst_name: string | null };
 export type CatalogTableListRow = CatalogTableRow & { db_name: string } & DbMapping;
-export type CatalogPartitionListRow = CatalogPartitionRow & { db_name: string; table_name: string } & DbMapping & {
-  table_dst_project_name: string | null;
-  table_dst_schema_name: string | null;
-  table_dst_name: string | null;
+type CatalogPartitionRowShown = Pick<CatalogPartitionRow, (typeof PARTITION_COLUMNS)[number]>;
+export type CatalogPartitionListRow = CatalogPartitionRowShown & {
+  parent: { db_name: string; table_name: string; table_dst_project_name: string | null; table_dst_schema_name: string | null; table_dst_name: string | null } & DbMapping;
 };
 
-export const listDbs = (db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page, cache?: ListCache) =>
+export const listDbs = (db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page, cache?: StoreView) =>
   paged(filtered(db, db.selectFrom('catalog_dbs as o'), sourceId, f, 'o.name', 'db'), sort, page, (ids) =>
     dbsQuery(db).where('o.id', 'in', ids).execute() as Promise<CatalogDbListRow[]>,
   undefined, cachedAs(cache, 'dbs', sourceId, f, sort));
-export const listTables = (db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page, cache?: ListCache) =>
+export const listTables = (db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page, cache?: StoreView) =>
   paged(filtered(db, db.selectFrom('catalog_tables as o'), sourceId, f, 'o.name', 'table'), sort, page, (ids) =>
     tablesQuery(db).where('o.id', 'in', ids).execute(),
   undefined, cachedAs(cache, 'tables', sourceId, f, sort));
@@ -203,7 +218,7 @@ export const listTables = (db: Kysely<Database>, sourceId: number, f: CatalogFil
  * list index (table, source, live, status, id) in page order; and when nothing but tables and
  * statuses filters, the total comes from the tables' status counters instead of a count.
  */
-export async function listPartitions(db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page, cache?: ListCache) {
+export async function listPartitions(db: Kysely<Database>, sourceId: number, f: CatalogFilter, sort: CatalogSort, page: Page, cache?: StoreView) {
   let filter = f;
   let known: number | undefined;
   if (f.tableId !== undefined || f.tableName !== undefined) {
@@ -212,19 +227,20 @@ export async function listPartitions(db: Kysely<Database>, sourceId: number, f: 
     if (f.tableName !== undefined) tables = tables.where('name', '=', f.tableName);
     if (f.dbId !== undefined) tables = tables.where('db_id', '=', f.dbId);
     if (f.dbName !== undefined) tables = tables.where('db_id', 'in', (eb) => eb.selectFrom('catalog_dbs').select('id').where('name', '=', f.dbName!).where('source_id', '=', sourceId));
-    const found = await tables.execute();
+    const key = JSON.stringify(['tables', sourceId, f.tableId, f.tableName, f.dbId, f.dbName]);
+    const found = cache ? await cache.value(key, () => tables.execute()) : await tables.execute();
     filter = { ...f, tableId: undefined, tableName: undefined, tableIds: found.map((t) => t.id) };
     // The counters hold a live table's live partitions by status.
     const counted = found.every((t) => !t.dropped) && f.name === undefined && f.updated === undefined && !f.dropped && f.lastDdlTimeStart === undefined && f.lastDdlTimeEnd === undefined;
     const statuses = (f.status?.length ? f.status : Object.keys(COUNTER)) as MigrationStatus[];
     if (counted) known = found.reduce((n, t) => n + statuses.reduce((m, st) => m + Number(t[COUNTER[st]] ?? 0), 0), 0);
   }
-  return paged(filtered(db, db.selectFrom('catalog_partitions as o'), sourceId, filter, 'o.value', 'partition'), sort, page, (ids) => partitionsQuery(db).where('o.id', 'in', ids).execute(), known, cachedAs(cache, 'partitions', sourceId, filter, sort));
+  return paged(filtered(db, db.selectFrom('catalog_partitions as o'), sourceId, filter, 'o.value', 'partition'), sort, page, (ids) => partitionsById(db, ids, undefined, cache), known, cachedAs(cache, 'partitions', sourceId, filter, sort));
 }
 
 export const getDb = (db: Kysely<Database>, sourceId: number, id: number) => dbsQuery(db).where('o.source_id', '=', sourceId).where('o.id', '=', id).executeTakeFirst() as Promise<CatalogDbListRow | undefined>;
 export const getTable = (db: Kysely<Database>, sourceId: number, id: number) => tablesQuery(db).where('o.source_id', '=', sourceId).where('o.id', '=', id).executeTakeFirst();
-export const getPartition = (db: Kysely<Database>, sourceId: number, id: number) => partitionsQuery(db).where('o.source_id', '=', sourceId).where('o.id', '=', id).executeTakeFirst();
+export const getPartition = async (db: Kysely<Database>, sourceId: number, id: number): Promise<CatalogPartitionListRow | undefined> => (await partitionsById(db, [id], sourceId))[0];
 
 /** The destination mapping (UpdateMmsTable/Tables) of the given tables of a database, by name. */
 export async function destinationMapping(db: Kysely<Database>, dbId: number, tables: string[]): Promise<Map<string, { dst_project_name: string | null; dst_name: string | null }>> {

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, JobRow, JobStatus } from './schema.js';
 import { containsText } from './sql.js';
 import { conflict } from '../errors.js';
-import { cachedList, pageOfIds, type ListCache } from './list-cache.js';
+import { cachedList, pageOfIds, type StoreView } from './store-cache.js';
 
 export interface JobFilter {
   name?: string;
@@ -33,7 +33,7 @@ export async function listJobs(
   f: JobFilter,
   page: { offset: number; limit: number },
   statusOrder?: 'asc' | 'desc',
-  cache?: ListCache,
+  cache?: StoreView,
 ): Promise<{ total: number; rows: JobListRow[] }> {
   let q = db.selectFrom('jobs as j').where('j.source_id', '=', sourceId);
   if (f.name !== undefined) q = q.where(containsText(db, 'j.name', f.name));
@@ -59,7 +59,7 @@ export async function listJobs(
       exists(selectFrom('job_tables as t').select('t.job_id').whereRef('t.job_id', '=', 'j.id').where(`t.${column}`, '=', value)),
     );
   }
-  // Counted and paged on the jobs' indexes alone (or kept: ListCache); only the page's rows are read whole.
+  // Counted and paged on the jobs' indexes alone (or kept: StoreCache); only the page's rows are read whole.
   let ids = q.select('j.id');
   if (statusOrder) ids = ids.orderBy('j.status', statusOrder);
   ids = ids.orderBy('j.id', 'desc');

@@ -11,7 +11,7 @@ export interface Store {
   db: Kysely<Database>;
   dialect: StoreDialect;
   /**
-   * A text that changes whenever the store's contents may have (ListCache), read before what it
+   * A text that changes whenever the store's contents may have (StoreCache), read before what it
    * labels. SQLite: the rows this connection changed, with the file's data version, which moves on
    * other connections' commits. PostgreSQL: the next transaction id, where no transaction is in
    * progress (any write takes an id, so while it stays the same nothing was written since); else a
@@ -69,8 +69,10 @@ function openSqlite(file: string): Store {
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(database) }) });
+  // Prepared once: better-sqlite3's pragma() compiles its statement at every call.
+  const dataVersion = database.prepare('PRAGMA data_version').pluck();
   const changes = database.prepare('SELECT total_changes()').pluck();
-  const version = () => `${database.pragma('data_version', { simple: true })}:${changes.get()}`;
+  const version = () => `${dataVersion.get()}:${changes.get()}`;
   return { db, dialect: 'sqlite', version, close: () => db.destroy() };
 }
 

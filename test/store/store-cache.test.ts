@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setPartitionStatus } from '../../src/store/catalog-status.js';
-import { ListCache } from '../../src/store/list-cache.js';
+import { StoreCache } from '../../src/store/store-cache.js';
 import { openStore } from '../../src/store/store.js';
 import { mmsCalls, TestApi } from '../support/api.js';
 import { createPgDatabase, pgQuery, STORE_KINDS } from '../support/stores.js';
@@ -9,8 +9,8 @@ describe('lists kept between calls while the store is unchanged', () => {
   it('read again once the version moves: at once where eager, else at a second call; the least recently used dropped beyond the ids kept', async () => {
     let version = 'a';
     const reads: string[] = [];
-    const cache = new ListCache(() => version, 5);
-    const ids = (key: string, n: number, eager = true) => cache.ids(key, async () => (reads.push(key), Array.from({ length: n }, (_, i) => i)), eager);
+    const cache = new StoreCache(() => version, 5);
+    const ids = async (key: string, n: number, eager = true) => (await cache.at()).ids(key, async () => (reads.push(key), Array.from({ length: n }, (_, i) => i)), eager);
     expect(await ids('x', 3)).toEqual([0, 1, 2]);
     await ids('x', 3);
     expect(reads).toEqual(['x']);
@@ -31,6 +31,55 @@ describe('lists kept between calls while the store is unchanged', () => {
     version = 'c';
     expect(await ids('w', 2, false)).toBeNull();
     expect(reads).toEqual(['x', 'x', 'y', 'z', 'x', 'w']);
+  });
+
+  it('values: kept at one version, read again at the next, the least recently used dropped; a view reads the version once', async () => {
+    let version = 'a';
+    let versionReads = 0;
+    const reads: string[] = [];
+    const cache = new StoreCache(() => (versionReads++, version), 100, 10, 2);
+    const value = async (key: string) => (await cache.at()).value(key, async () => (reads.push(key), `${key}@${version}`));
+    expect(await value('x')).toBe('x@a');
+    expect(await value('x')).toBe('x@a');
+    version = 'b';
+    expect(await value('x')).toBe('x@b');
+    await value('y');
+    await value('x');
+    await value('z'); // drops y, the least recently used
+    await value('x');
+    await value('y');
+    expect(reads).toEqual(['x', 'x', 'y', 'z', 'y']);
+
+    versionReads = 0;
+    const view = await cache.at();
+    version = 'c'; // a write after the view was taken: the view stays at b, its next one reads again
+    expect([await view.value('x', async () => 'unread'), await view.ids('l', async () => [1], true)]).toEqual(['x@b', [1]]);
+    expect(versionReads).toBe(1);
+    expect(await value('x')).toBe('x@c');
+  });
+
+  it('calls at one version while the list is being read share that read; at another version they read their own', async () => {
+    let version = 'a';
+    let reads = 0;
+    const releases: (() => void)[] = [];
+    const cache = new StoreCache(() => version);
+    const read = () => {
+      const n = ++reads;
+      return new Promise<number[]>((resolve) => releases.push(() => resolve([n])));
+    };
+    const first = (await cache.at()).ids('x', read, true);
+    const second = (await cache.at()).ids('x', read, true);
+    await expect.poll(() => reads).toBe(1);
+    releases[0]!();
+    expect(await Promise.all([first, second])).toEqual([[1], [1]]);
+    version = 'b';
+    const third = (await cache.at()).ids('x', read, true);
+    version = 'c';
+    const fourth = (await cache.at()).ids('x', read, true);
+    await expect.poll(() => reads).toBe(3);
+    releases[2]!();
+    releases[1]!();
+    expect(await Promise.all([third, fourth])).toEqual([[2], [3]]);
   });
 
   describe.each(STORE_KINDS)('ListMmsPartitions on the %s store', (kind) => {
