@@ -50,7 +50,7 @@ export class Dispatcher implements JobEngine {
   async dispatch(now = Date.now()): Promise<void> {
     await planQueuedJobs(this.db, 'postgres', this.log);
     const offers = await claimableTasks(this.db, now).limit(OFFER_BATCH).execute();
-    for (const t of offers) await this.queue.offer(t.id, etaPriority(t.eta));
+    await this.queue.offer(offers.map((t) => ({ taskId: t.id, priority: etaPriority(t.eta) })));
     for (const s of await claimableScans(this.db, now).limit(OFFER_BATCH).execute()) await this.queue.offerScan(s.id);
   }
 }

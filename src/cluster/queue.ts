@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import PgBoss from 'pg-boss';
 
 export const TASK_QUEUE = 'mms-task';
@@ -14,6 +15,29 @@ export interface ScanMessage {
 
 /** pg-boss options: short maintenance so an expired job (a dead worker's) is retried quickly. */
 const BOSS_OPTIONS = { maintenanceIntervalSeconds: 5, monitorStateIntervalSeconds: 30, schema: 'openmms_queue' } as const;
+
+/**
+ * At most one waiting message per singleton key (a task or a scan): the dispatcher offers every
+ * claimable task at each pass, and pg-boss's default policy (`standard`) ignores the key, so a
+ * task waiting its turn was queued once a second (1,564 messages for a job of 200 tasks), each
+ * fetched and declined by a worker. A message a worker holds does not block a new one: a task it
+ * declined (over a limit) is offered again at the next pass.
+ */
+const QUEUE_POLICY = 'short';
+
+/** How a message is kept: a worker that dies holds its message this long before pg-boss hands it out again. */
+const MESSAGE = { expireInSeconds: 30, retryLimit: 1_000_000, retryDelay: 2 } as const;
+
+/**
+ * A message id (a UUID) that sorts by `ms`, then `i`, then at random. pg-boss takes the messages of
+ * one priority by creation time, then id, and one statement creates them all at one time: with
+ * random ids a job's tasks ran in random order, which cost a partitioned destination 35% more in
+ * its index (rows no longer appended at its end).
+ */
+export function orderedId(ms: number, i: number): string {
+  const hex = ms.toString(16).padStart(12, '0') + i.toString(16).padStart(4, '0') + randomBytes(8).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 /** A job's eta as a pg-boss priority: earlier eta, higher priority; no eta, lowest. */
 export function etaPriority(eta: string | null): number {
@@ -36,30 +60,31 @@ export class TaskQueue {
     await boss.start();
     for (const name of [TASK_QUEUE, SCAN_QUEUE]) {
       // Several processes may create it at once: an error is fine only if the queue exists now.
-      if (!(await boss.getQueue(name))) {
-        await boss.createQueue(name).catch(async (err) => {
+      const queue = await boss.getQueue(name);
+      if (!queue) {
+        await boss.createQueue(name, { name, policy: QUEUE_POLICY }).catch(async (err) => {
           if (!(await boss.getQueue(name))) throw err;
         });
+      } else if (queue.policy !== QUEUE_POLICY) {
+        await boss.updateQueue(name, { name, policy: QUEUE_POLICY }); // created by an earlier version
       }
     }
     return new TaskQueue(boss);
   }
 
-  /** Offers a task to the workers; a task already waiting or taken is not offered twice. */
-  async offer(taskId: number, priority: number): Promise<void> {
-    await this.boss.send(TASK_QUEUE, { taskId } satisfies TaskMessage, {
-      singletonKey: `task-${taskId}`,
-      priority,
-      // A worker that dies holds its message this long before pg-boss hands it out again.
-      expireInSeconds: 30,
-      retryLimit: 1_000_000,
-      retryDelay: 2,
-    });
+  /**
+   * Offers tasks to the workers in one statement, taken in this order within a priority; a task
+   * whose message still waits is not queued twice.
+   */
+  async offer(tasks: { taskId: number; priority: number }[]): Promise<void> {
+    if (tasks.length === 0) return;
+    const now = Date.now();
+    await this.boss.insert(tasks.map(({ taskId, priority }, i) => ({ id: orderedId(now, i), name: TASK_QUEUE, data: { taskId } satisfies TaskMessage, singletonKey: `task-${taskId}`, priority, ...MESSAGE })));
   }
 
-  /** Offers a scan to the workers, once while it waits or runs. */
+  /** Offers a scan to the workers; not queued twice while its message waits. */
   async offerScan(scanId: number): Promise<void> {
-    await this.boss.send(SCAN_QUEUE, { scanId } satisfies ScanMessage, { singletonKey: `scan-${scanId}`, expireInSeconds: 30, retryLimit: 1_000_000, retryDelay: 2 });
+    await this.boss.send(SCAN_QUEUE, { scanId } satisfies ScanMessage, { singletonKey: `scan-${scanId}`, ...MESSAGE });
   }
 
   /** Takes task messages with `concurrency` handlers at once. */
