@@ -35,6 +35,8 @@ const MESSAGE = { expireInSeconds: 30, retryLimit: 1_000_000, retryDelay: 2 } as
  * no longer appended at the end of the slice tag's index.
  */
 export function orderedId(ms: number, i: number): string {
+  // Four hex digits hold the position: a longer one would make no UUID, and fail the whole offer.
+  if (!Number.isInteger(i) || i < 0 || i > 0xffff) throw new RangeError(`a message's position in one offer is from 0 to 65535, not ${i}`);
   const hex = ms.toString(16).padStart(12, '0') + i.toString(16).padStart(4, '0') + randomBytes(8).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -9,6 +9,7 @@ describe('the task queue', () => {
     expect(ids.every((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id))).toBe(true);
     expect([...ids].sort()).toEqual(ids);
     expect(orderedId(1_000, 0)).not.toBe(ids[0]);
+    expect(() => orderedId(1_000, 65_536)).toThrow(RangeError);
   });
 
   let db: Awaited<ReturnType<typeof createPgDatabase>>;
