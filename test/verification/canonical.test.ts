@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { DuckDBInstance } from '@duckdb/node-api';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { floatBits, sqliteCanonical } from '../../src/verification/canonical.js';
+import { decimalText, floatBits, sqliteCanonical } from '../../src/verification/canonical.js';
 import { duckdb } from '../../src/verification/dialects/duckdb.js';
 import { mysql as mysqlDialect } from '../../src/verification/dialects/mysql.js';
 import { postgres } from '../../src/verification/dialects/postgres.js';
@@ -99,5 +99,38 @@ describe('the reference canonical texts of other types', () => {
     expect(sqliteCanonical('2024-01-31 10:00:00.5+02', { kind: 'timestamptz', precision: 6 })).toBe('1706688000500000');
     expect(sqliteCanonical('10:11:12.345678', { kind: 'time' })).toBe('36672345678');
     expect(sqliteCanonical('true', { kind: 'boolean' })).toBe('string:true');
+  });
+});
+
+describe("PostgreSQL prints a decimal's and an integer's canonical text as the reference does, whatever the column's type", () => {
+  let pgDb: Awaited<ReturnType<typeof createPgDatabase>>;
+  beforeAll(async () => {
+    pgDb = await createPgDatabase('openmms_canon_num');
+  });
+  afterAll(async () => pgDb?.drop());
+
+  const psql = (sql: string) => execFileSync('psql', [pgDb.url, '-qAtX', '-c', sql], { encoding: 'utf8' }).trim().split('\n');
+  const decimals = ['0', '0.00', '-0.50', '1.50', '2.00', '100', '100.0', '-100.010', '12345678901234567890.123456789000', '0.000000000001', '1e20', 'NaN', 'Infinity', '-Infinity'];
+
+  // numeric of any scale (scale() decides), numeric(p,s) (its scale pads zeros), money, and a
+  // destination column of another type holding decimals as text (printed: no scale() for it).
+  it.each([
+    { type: 'numeric', native: 'numeric', of: decimals },
+    { type: 'numeric(30,12)', native: 'numeric(30,12)', of: decimals.filter((d) => !/e|NaN|Inf/.test(d) && d.length < 25) },
+    { type: 'money', native: 'money', of: ['0', '1.50', '-2.00', '1234567.89'] },
+    { type: 'text', native: 'text', of: ['1.50', '2.00', '100', '-0.50', 'NaN'] },
+  ])('decimal in a $type column', ({ type, native, of }) => {
+    const t = `t_${type.replace(/\W/g, '_')}`;
+    const column = { name: 'x', type: { kind: 'decimal' as const, precision: 38, scale: 12 }, native, compare: 'value' as const };
+    const printed = psql(`CREATE TABLE ${t} (i int, x ${type}); INSERT INTO ${t} VALUES ${of.map((v, i) => `(${i}, '${v}')`).join(', ')}, (${of.length}, NULL); SELECT coalesce(${type === 'money' ? 'x::numeric' : 'x'}::text, 'NULL') FROM ${t} ORDER BY i`);
+    const canonical = psql(`SELECT coalesce(${postgres.canonical(column)}, 'NULL') FROM ${t} ORDER BY i`);
+    expect(canonical).toEqual(printed.map((p) => (p === 'NULL' ? p : decimalText(p))));
+  });
+
+  it.each(['smallint', 'integer', 'bigint'] as const)('%s', (type) => {
+    const kind = ({ smallint: 'int16', integer: 'int32', bigint: 'int64' } as const)[type];
+    const of = type === 'smallint' ? [-32768, -1, 0, 7, 32767] : type === 'integer' ? [-2147483648, 0, 42, 2147483647] : ['-9223372036854775808', '0', '9007199254740993', '9223372036854775807'];
+    const canonical = psql(`CREATE TABLE t_${type} (i int, x ${type}); INSERT INTO t_${type} VALUES ${of.map((v, i) => `(${i}, ${v})`).join(', ')}, (${of.length}, NULL); SELECT coalesce(${postgres.canonical({ name: 'x', type: { kind }, compare: 'value' })}, 'NULL') FROM t_${type} ORDER BY i`);
+    expect(canonical).toEqual([...of.map(String), 'NULL']);
   });
 });

@@ -55,7 +55,17 @@ export const postgres: Dialect = {
     if (c.compare === 'presence') return presence(col);
     switch (c.type.kind) {
       case 'boolean': return `${col}::int::text`;
-      case 'decimal': return decimalTextSql(c.native === 'money' ? `${col}::numeric::text` : `${col}::text`);
+      case 'decimal': {
+        // A numeric prints a point where its scale is positive: scale() tells it without printing
+        // the value twice. A column of another type (a destination table made before) is printed.
+        const n = c.native === 'money' ? `${col}::numeric` : /^numeric\b/.test(c.native ?? '') ? col : null;
+        return n === null ? decimalTextSql(`${col}::text`) : `CASE WHEN scale(${n}) > 0 THEN rtrim(rtrim(${n}::text, '0'), '.') ELSE ${n}::text END`;
+      }
+      // An integer's cast to text is its output function's text (concat's detour costs a sixth more).
+      case 'int8':
+      case 'int16':
+      case 'int32':
+      case 'int64': return `${col}::text`;
       case 'float32':
       case 'float64':
         // Every NaN is equal to 'NaN' in PostgreSQL.
