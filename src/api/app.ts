@@ -11,6 +11,7 @@ import type { JobLimits } from '../jobs/quotas.js';
 import type { SecretBox } from '../security/secrets.js';
 import type { Sandbox } from '../security/sandbox.js';
 import type { Store } from '../store/store.js';
+import { oncePerCall, type CallVersion } from '../store/store-cache.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { clientErrorHandler, frameworkErrors, installHardening, parseJsonBody } from './hardening.js';
 import { ErrorBody } from './schemas/common.js';
@@ -48,6 +49,10 @@ declare module 'fastify' {
     scheduler: TimerScheduler | null;
     /** Access keys and tokens (the server bootstraps the first administrator through it). */
     accessKeys: AccessKeyService;
+  }
+  interface FastifyRequest {
+    /** A call that writes nothing (GET) reads the store's version once for all its caches (store-cache.ts). */
+    storeVersion: CallVersion | undefined;
   }
 }
 
@@ -120,6 +125,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
   installHardening(app);
+  app.decorateRequest('storeVersion', undefined);
+  app.addHook('onRequest', async (req) => {
+    if (req.method === 'GET' || req.method === 'HEAD') req.storeVersion = oncePerCall(deps.store.version);
+  });
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });

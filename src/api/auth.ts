@@ -137,7 +137,7 @@ async function authenticate(req: FastifyRequest, keys: AccessKeyService, nonces:
   const now = Date.now();
   const bearer = /^Bearer\s+(\S+)$/i.exec(header);
   if (bearer) {
-    const principal = await keys.principalForToken(bearer[1]!);
+    const principal = await keys.principalForToken(bearer[1]!, now, req.storeVersion);
     if (!principal) throw unauthenticated('InvalidToken', 'the bearer token is unknown or has expired; log in again');
     return principal;
   }

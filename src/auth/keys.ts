@@ -3,7 +3,7 @@ import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecretBox } from '../security/secrets.js';
 import type { Store } from '../store/store.js';
-import { StoreCache } from '../store/store-cache.js';
+import { StoreCache, type CallVersion } from '../store/store-cache.js';
 import { conflict, MmsError, notFound } from '../errors.js';
 import { ADMINISTRATOR, decodePolicy, type Policy } from './policy.js';
 
@@ -82,11 +82,11 @@ export class AccessKeyService {
     return { token, expireTime };
   }
 
-  async principalForToken(token: string, now = Date.now()): Promise<Principal | null> {
+  async principalForToken(token: string, now = Date.now(), callVersion?: CallVersion): Promise<Principal | null> {
     if (token === this.internalToken) return { accessKeyId: 'internal', name: 'openmms (in-process)', policy: ADMINISTRATOR };
     const hash = tokenHash(token);
     // Kept while the store is unchanged: a revoked token or deleted key is a write, read at the next call.
-    const found = await (await this.tokens.at()).value(hash, async () => {
+    const found = await (await this.tokens.at(callVersion)).value(hash, async () => {
       const row = await this.store.db
         .selectFrom('api_tokens as t')
         .innerJoin('access_keys as k', 'k.id', 't.access_key_id')

@@ -14,7 +14,7 @@ import { destinationNameProblem, type NameKind } from '../connectors/names.js';
 import { setTablesStatus } from '../store/catalog-status.js';
 import * as catalog from '../store/catalog.js';
 import type { Store } from '../store/store.js';
-import { StoreCache, type StoreView } from '../store/store-cache.js';
+import { StoreCache, type CallVersion, type StoreView } from '../store/store-cache.js';
 
 type Page = { offset: number; limit: number };
 
@@ -42,20 +42,20 @@ export class CatalogService {
     return (await this.source(sourceId)).project;
   }
 
-  async listDbs(sourceId: number, f: catalog.CatalogFilter, sort: catalog.CatalogSort, page: Page) {
-    const view = await this.lists.at();
+  async listDbs(sourceId: number, f: catalog.CatalogFilter, sort: catalog.CatalogSort, page: Page, callVersion?: CallVersion) {
+    const view = await this.lists.at(callVersion);
     const source = await this.source(sourceId, view);
     return { source, ...(await catalog.listDbs(this.store.db, sourceId, f, sort, page, view)) };
   }
 
-  async listTables(sourceId: number, f: catalog.CatalogFilter, sort: catalog.CatalogSort, page: Page) {
-    const view = await this.lists.at();
+  async listTables(sourceId: number, f: catalog.CatalogFilter, sort: catalog.CatalogSort, page: Page, callVersion?: CallVersion) {
+    const view = await this.lists.at(callVersion);
     const source = await this.source(sourceId, view);
     return { source, ...(await catalog.listTables(this.store.db, sourceId, f, sort, page, view)) };
   }
 
-  async listPartitions(sourceId: number, f: catalog.CatalogFilter, sort: catalog.CatalogSort, page: Page) {
-    const view = await this.lists.at();
+  async listPartitions(sourceId: number, f: catalog.CatalogFilter, sort: catalog.CatalogSort, page: Page, callVersion?: CallVersion) {
+    const view = await this.lists.at(callVersion);
     const source = await this.source(sourceId, view);
     return { source, ...(await catalog.listPartitions(this.store.db, sourceId, f, sort, page, view)) };
   }

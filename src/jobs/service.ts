@@ -24,7 +24,7 @@ import { noSchemaLevel } from '../catalog/service.js';
 import { decodeColumns } from '../connectors/connector.js';
 import { fidelity } from '../connectors/fidelity.js';
 import { logicalType, maxColumns, slicesAsFolders, writesChunks } from '../connectors/index.js';
-import { StoreCache } from '../store/store-cache.js';
+import { StoreCache, type CallVersion } from '../store/store-cache.js';
 
 /** The body of CreateMmsJob. */
 export interface CreateJobRequest extends ScopeRequest {
@@ -311,8 +311,8 @@ export class JobService {
     return { job, throughput: await runThroughput(this.store.db, jobId, job.run) };
   }
 
-  async list(sourceId: number, filter: jobs.JobFilter, page: { offset: number; limit: number }, statusOrder?: 'asc' | 'desc') {
-    const view = await this.lists.at();
+  async list(sourceId: number, filter: jobs.JobFilter, page: { offset: number; limit: number }, statusOrder?: 'asc' | 'desc', callVersion?: CallVersion) {
+    const view = await this.lists.at(callVersion);
     await view.value(`source ${sourceId}`, async () => void (await this.dataSources.describe(sourceId)));
     return jobs.listJobs(this.store.db, sourceId, filter, page, statusOrder, view);
   }

@@ -25,10 +25,11 @@ export class StoreCache {
 
   /**
    * The store as it is now: what it keeps is read at most once per call of `at`. A call reads the
-   * version once for all it keeps (on PostgreSQL each reading is a round trip).
+   * version once for all it keeps (on PostgreSQL each reading is a round trip), and an API call's
+   * caches share one reading (`callVersion`).
    */
-  async at(): Promise<StoreView> {
-    const version = await this.version();
+  async at(callVersion?: CallVersion): Promise<StoreView> {
+    const version = await (callVersion ?? this.version)();
     return { value: (key, read) => this.value(version, key, read), ids: (key, read, eager) => this.ids(version, key, read, eager) };
   }
 
@@ -85,6 +86,18 @@ export class StoreCache {
     this.held -= this.lists.get(key)?.ids?.length ?? 0;
     this.lists.delete(key);
   }
+}
+
+/**
+ * The store's version as one API call that writes nothing reads it: once, on first use, whichever
+ * of its caches asks first (the caller's token, then the list it asked for). Read after the call
+ * began, it shows every write committed before; a call that writes must read it after its writes.
+ */
+export type CallVersion = () => Promise<string>;
+
+export function oncePerCall(version: () => string | Promise<string>): CallVersion {
+  let read: Promise<string> | undefined;
+  return () => (read ??= Promise.resolve().then(version));
 }
 
 /** The store at one version (StoreCache.at): what is kept at that version, else read and kept. */

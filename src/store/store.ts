@@ -93,7 +93,8 @@ function openPostgres(connectionString: string): Store {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let busy = 0;
   const version = async () => {
-    const { rows } = await pool.query<{ lo: string; hi: string }>('SELECT txid_snapshot_xmin(s)::text AS lo, txid_snapshot_xmax(s)::text AS hi FROM txid_current_snapshot() AS s');
+    // Named: prepared once per connection, not parsed and planned at every call.
+    const { rows } = await pool.query<{ lo: string; hi: string }>({ name: 'openmms-store-version', text: 'SELECT txid_snapshot_xmin(s)::text AS lo, txid_snapshot_xmax(s)::text AS hi FROM txid_current_snapshot() AS s' });
     // A transaction in progress may commit without a new id being taken: its writes would go unseen.
     return rows[0]!.lo === rows[0]!.hi ? rows[0]!.hi : `busy ${++busy}`;
   };

@@ -3,7 +3,7 @@ import { setPartitionStatus } from '../../src/store/catalog-status.js';
 import { StoreCache } from '../../src/store/store-cache.js';
 import { openStore } from '../../src/store/store.js';
 import { mmsCalls, TestApi } from '../support/api.js';
-import { createPgDatabase, pgQuery, STORE_KINDS } from '../support/stores.js';
+import { createPgDatabase, createTestStore, pgQuery, STORE_KINDS, type TestStore } from '../support/stores.js';
 
 describe('lists kept between calls while the store is unchanged', () => {
   it('read again once the version moves: at once where eager, else at a second call; the least recently used dropped beyond the ids kept', async () => {
@@ -84,8 +84,11 @@ describe('lists kept between calls while the store is unchanged', () => {
 
   describe.each(STORE_KINDS)('ListMmsPartitions on the %s store', (kind) => {
     let api: TestApi;
+    let testStore: TestStore;
     let src: Awaited<ReturnType<typeof createPgDatabase>>;
     let sourceId: number;
+    /** The store's version, as every cache of the app reads it, counted. */
+    let versionReads = 0;
     const { call, scan } = mmsCalls(() => api);
     const values = async (query: string) => {
       const page = await call('GET', `/datasources/${sourceId}/partitions?tableName=t&${query}`);
@@ -97,13 +100,27 @@ describe('lists kept between calls while the store is unchanged', () => {
       src = await createPgDatabase('openmms_list_cache');
       const parts = Array.from({ length: 120 }, (_, i) => `CREATE TABLE t_${i} PARTITION OF t FOR VALUES IN ('p${String(i).padStart(3, '0')}');`);
       await pgQuery(src.url, `CREATE TABLE t (k text, v int) PARTITION BY LIST (k); ${parts.join(' ')}`);
-      api = await TestApi.start(kind);
+      testStore = await createTestStore(kind);
+      const version = testStore.store.version;
+      testStore.store.version = () => (versionReads++, version());
+      api = await TestApi.start(kind, undefined, { store: testStore });
       sourceId = (await call('POST', '/datasources', { name: 'lists', type: 'POSTGRESQL', config: { source: src.conn } })).dataSourceId;
       await scan(sourceId);
     });
     afterAll(async () => {
       await api?.close();
+      await testStore?.drop();
       await src?.drop();
+    });
+
+    it("a list call reads the store's version once: the caller's token and the list share it", async () => {
+      const jobs = () => call('GET', `/datasources/${sourceId}/jobs?pageSize=5`);
+      for (const list of [() => values('status=INIT&pageSize=5&pageNum=2'), () => values('value=p01'), jobs]) {
+        await list();
+        versionReads = 0;
+        await list();
+        expect(versionReads).toBe(1);
+      }
     });
 
     it('page after page with a contains filter, then as statuses change here and from another connection', async () => {

@@ -61,7 +61,7 @@ export const catalogRoutes =
       { preValidation: mmsEncodings, schema: { operationId: 'ListMmsDbs', tags, params: SourceParams, querystring: ListDbsQuery, response: { 200: Paged(DbOut), ...errorResponses } } },
       async (req) => {
         const a = listArgs(req.query, { name: req.query.name });
-        const { source, total, rows } = await catalog.listDbs(req.params.sourceId, a.filter, a.sort, a.page);
+        const { source, total, rows } = await catalog.listDbs(req.params.sourceId, a.filter, a.sort, a.page, req.storeVersion);
         return { requestId: req.id, data: { total, objectList: rows.map((r) => dbOut(source, r)), pageNum: a.pageNum, pageSize: a.pageSize } };
       },
     );
@@ -85,7 +85,7 @@ export const catalogRoutes =
         const a = listArgs(req.query, { dbId, dbName, name, hasPartitions, destination: { project, dstProjectName, dstName } });
         // Every OpenMMS table is of type TABLE.
         if (type !== undefined && type.toUpperCase() !== 'TABLE') return { requestId: req.id, data: { total: 0, objectList: [], pageNum: a.pageNum, pageSize: a.pageSize } };
-        const { source, total, rows } = await catalog.listTables(req.params.sourceId, a.filter, a.sort, a.page);
+        const { source, total, rows } = await catalog.listTables(req.params.sourceId, a.filter, a.sort, a.page, req.storeVersion);
         const objectList = onlyName ? rows.map((r) => ({ id: r.id, name: r.name })) : rows.map((r) => tableOut(source, r));
         return { requestId: req.id, data: { total, objectList, pageNum: a.pageNum, pageSize: a.pageSize } };
       },
@@ -130,7 +130,7 @@ export const catalogRoutes =
       async (req) => {
         const { dbId, dbName, tableId, tableName, value } = req.query;
         const a = listArgs(req.query, { dbId, dbName, tableId, tableName, name: value });
-        const { source, total, rows } = await catalog.listPartitions(req.params.sourceId, a.filter, a.sort, a.page);
+        const { source, total, rows } = await catalog.listPartitions(req.params.sourceId, a.filter, a.sort, a.page, req.storeVersion);
         return { requestId: req.id, data: { total, objectList: rows.map((r) => partitionOut(source, r)), pageNum: a.pageNum, pageSize: a.pageSize } };
       },
     );

@@ -51,6 +51,7 @@ export const jobRoutes =
           { ...filter, ...(stopped !== undefined && { stopped: stopped === '1' || stopped === 'true' }) },
           page,
           statusOrder,
+          req.storeVersion,
         );
         return { requestId: req.id, data: { total, objectList: rows.map(jobOut), pageNum, pageSize } };
       },
