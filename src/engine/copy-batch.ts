@@ -3,6 +3,7 @@ import { switchOf, VERIFY_ONLY } from '../jobs/config.js';
 import type { TaskPartitionRow } from '../store/schema.js';
 import { SliceComparison } from '../verification/compare.js';
 import { countsByKey } from '../verification/slice-hash.js';
+import { BESIDE_BYTES } from './slice-check.js';
 import { mark, markUnfinished, recordCopied } from './slice-status.js';
 import { checksContent, enter, sliceOf, verifying, type TaskRun, type Verification } from './task-run.js';
 
@@ -55,18 +56,48 @@ export function canBatch(run: TaskRun): boolean {
 /** Each slice's rows at both ends (the source's only when verifying) and, with content verification, fingerprints. */
 type Found = Map<string, Pick<Verification, 'sourceRows' | 'destinationRows' | 'scheme' | 'sourceFingerprint' | 'destinationFingerprint' | 'presenceOnly'>>;
 
-/** The batch's slices at both ends: the source in the copy's snapshot, the destination as written (`written`, tagged by slice key). */
-async function inspect(run: TaskRun, pairs: { slice: SlicePair['slice']; key: string }[], written: SliceProbe, verify: boolean): Promise<Found> {
+type Pairs = { slice: SlicePair['slice']; key: string }[];
+
+/** A batch's two ends, compared by the engines (the source's rows tagged by slice key, as the destination's). */
+const comparisonOf = (run: TaskRun, source: SliceProbe, destination: SliceProbe) =>
+  new SliceComparison({ engine: run.sourceType, probe: source, columns: run.columns }, { engine: run.destination.type, probe: destination, columns: run.dstColumns });
+
+/** The source's side of a batch's check, by slice key: fingerprints where content is checked, else rows. */
+type SourceSide = { fingerprints: Promise<Map<string, { rows: number; fingerprint: string }>> } | { counts: Promise<Map<string, number>> };
+
+/**
+ * A large batch's source side, read on a second reader in the copy's snapshot while the copy runs,
+ * as a large slice's is (slice-check.ts sourceBeside): the source engine hashes while the
+ * destination loads, instead of after. Null where the batch is small, nothing is verified, or the
+ * source's readers cannot share a snapshot.
+ */
+async function sourceBeside(run: TaskRun, parts: SizedPart[], pairs: Pairs): Promise<{ side: SourceSide; close: () => Promise<void> } | null> {
+  const { task, config, writer } = run;
+  if (!config.enableVerification || !run.concurrentReaders || parts.reduce((n, p) => n + (p.size ?? 0), 0) < BESIDE_BYTES) return null;
+  const reader = await run.openSource();
+  const probe = reader.probeBatch!(task.src_db_name, task.src_table_name, run.columns, pairs);
+  const destination = writer.probeBatch!(task.dst_db_name, task.dst_table_name, pairs.map((p) => p.key), run.dstColumns);
+  const side: SourceSide = checksContent(config) ? { fingerprints: comparisonOf(run, probe, destination).sourceFingerprintsByKey() } : { counts: countsByKey(probe) };
+  // Awaited once the rows are written; a copy that fails first must not leave it unhandled.
+  void ('fingerprints' in side ? side.fingerprints : side.counts).catch(() => {});
+  return { side, close: () => reader.close() };
+}
+
+/**
+ * The batch's slices at both ends: the source in the copy's snapshot (`early`: read beside the
+ * copy), the destination as written (`written`, tagged by slice key).
+ */
+async function inspect(run: TaskRun, pairs: Pairs, written: SliceProbe, verify: boolean, early?: SourceSide): Promise<Found> {
   const { task, reader, config } = run;
   const keys = pairs.map((p) => p.key);
   const source = () => reader.probeBatch!(task.src_db_name, task.src_table_name, run.columns, pairs);
   const found: Found = new Map();
   if (verify && checksContent(config)) {
-    const both = new SliceComparison({ engine: run.sourceType, probe: source(), columns: run.columns }, { engine: run.destination.type, probe: written, columns: run.dstColumns });
-    for (const [key, f] of await both.fingerprintsByKey()) found.set(key, { sourceRows: f.sourceRows, destinationRows: f.destinationRows, ...f.fingerprints });
+    const both = comparisonOf(run, source(), written);
+    for (const [key, f] of await both.fingerprintsByKey(early && 'fingerprints' in early ? early.fingerprints : undefined)) found.set(key, { sourceRows: f.sourceRows, destinationRows: f.destinationRows, ...f.fingerprints });
     return found;
   }
-  const [s, d] = await Promise.all([verify ? countsByKey(source()) : null, countsByKey(written)]);
+  const [s, d] = await Promise.all([verify ? (early && 'counts' in early ? early.counts : countsByKey(source())) : null, countsByKey(written)]);
   for (const key of keys) found.set(key, { sourceRows: s?.get(key) ?? 0, destinationRows: d.get(key) ?? 0 });
   return found;
 }
@@ -97,13 +128,16 @@ export async function copyBatch(run: TaskRun, parts: SizedPart[], one: (part: Si
     const f = found.get(key) ?? { sourceRows: 0, destinationRows: 0 };
     return f.sourceRows === f.destinationRows && f.sourceFingerprint === f.destinationFingerprint;
   };
+  let beside: Awaited<ReturnType<typeof sourceBeside>> = null;
   try {
+    beside = await sourceBeside(run, parts, pairs);
     const watch = { signal: run.signal, progress: (rows: number, n: number) => run.meter.add(rows, n) };
     copied = await run.meter.slice(() => writer.replaceFrom!(reader, { db: task.src_db_name, table: task.src_table_name }, pairs, task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, watch, async (written) => {
-      found = config.enableVerification ? await verifying(run, () => inspect(run, pairs, written, true)) : await inspect(run, pairs, written, false);
+      found = config.enableVerification ? await verifying(run, () => inspect(run, pairs, written, true, beside?.side)) : await inspect(run, pairs, written, false);
       if (config.enableVerification && !pairs.every((p) => matches(p.key))) throw new BatchMismatch();
     }));
   } catch (err) {
+    await beside?.close();
     if (!(err instanceof BatchMismatch)) {
       await markUnfinished(run, parts, err);
       throw err;
@@ -113,6 +147,7 @@ export async function copyBatch(run: TaskRun, parts: SizedPart[], one: (part: Si
     if (failure) throw failure;
     return;
   }
+  await beside?.close();
   const done = parts.map((part, i) => {
     const f = found.get(pairs[i]!.key) ?? { sourceRows: 0, destinationRows: 0 };
     const verification: Verification | null = config.enableVerification ? { slice: part.value, ...f, written: f.destinationRows, ok: true } : null;

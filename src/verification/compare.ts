@@ -75,12 +75,17 @@ export class SliceComparison {
     return keyDifferences(this.source, this.destination, sourceKey, destinationKey, span, changed);
   }
 
+  /** The source's side of `fingerprintsByKey` alone, for a caller that reads it before the destination is written. */
+  sourceFingerprintsByKey(): Promise<Map<string, { rows: number; fingerprint: string }>> {
+    return fingerprintsByKey(this.source);
+  }
+
   /**
    * For ends over a batch of slices (probeBatch: rows tagged with their slice's key): each slice's
    * counts and fingerprints, both ends in one query each. A slice absent from the map has no rows at either end.
    */
-  async fingerprintsByKey(): Promise<Map<string, { sourceRows: number; destinationRows: number; fingerprints: ContentFingerprints }>> {
-    const [s, d] = await Promise.all([fingerprintsByKey(this.source), fingerprintsByKey(this.destination)]);
+  async fingerprintsByKey(source = this.sourceFingerprintsByKey()): Promise<Map<string, { sourceRows: number; destinationRows: number; fingerprints: ContentFingerprints }>> {
+    const [s, d] = await Promise.all([source, fingerprintsByKey(this.destination)]);
     const none = { rows: 0, fingerprint: '0:0' }; // what `fingerprint` gives a slice without rows
     const out = new Map<string, { sourceRows: number; destinationRows: number; fingerprints: ContentFingerprints }>();
     for (const key of new Set([...s.keys(), ...d.keys()])) {
