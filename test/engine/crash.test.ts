@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgDatabase } from '../support/stores.js';
 import { openDuck } from '../../src/connectors/duckdb/connect.js';
+import { openStore } from '../../src/store/store.js';
 import { mmsClient, SERVING, spawnMms, until } from '../support/processes.js';
 
 /** The real server process, as `mms serve` runs it. */
@@ -105,18 +106,22 @@ describe('a server killed mid-copy or mid-scan', () => {
     try {
       const c = new pg.Client({ connectionString: wide.url });
       await c.connect();
-      await c.query(`CREATE SCHEMA w; DO $$ BEGIN FOR i IN 1..400 LOOP EXECUTE format('CREATE TABLE w.t%s (id int, v text)', i); END LOOP; END $$;`);
+      await c.query(`CREATE SCHEMA w; DO $$ BEGIN FOR i IN 1..1000 LOOP EXECUTE format('CREATE TABLE w.t%s (id int, v text)', i); END LOOP; END $$;`);
       await c.end();
       const { dataSourceId: id } = await call('POST', '/datasources', { name: 'wide', type: 'POSTGRESQL', config: { source: wide.conn, destination: { type: 'POSTGRESQL', ...dst.conn } } });
       const { scanId } = await call('POST', `/datasources/${id}/scans`);
       await until(async () => (await call('GET', `/datasources/${id}/scans/${scanId}`)).status === 'DOING');
       server.child.kill('SIGKILL');
       await once(server.child, 'exit');
+      // Killed mid-scan, as the store it left says (read before anything can take the scan over).
+      const left = await openStore(`sqlite:${join(dataDir, 'openmms.sqlite')}`);
+      const killed = await left.db.selectFrom('scans').select('status').where('id', '=', scanId).executeTakeFirstOrThrow().finally(() => left.close());
+      expect(killed.status).toBe('DOING');
       server = await startServer(dataDir, key);
 
       await until(async () => ['DONE', 'FAILED'].includes((await call('GET', `/datasources/${id}/scans/${scanId}`)).status));
       expect(await call('GET', `/datasources/${id}/scans/${scanId}`)).toMatchObject({ status: 'DONE', errorMsg: null });
-      expect((await call('GET', `/datasources/${id}/tables?dbName=w&pageSize=1`)).total).toBe(400);
+      expect((await call('GET', `/datasources/${id}/tables?dbName=w&pageSize=1`)).total).toBe(1000);
     } finally {
       server.child.kill('SIGTERM');
       await once(server.child, 'exit').catch(() => {});
