@@ -128,16 +128,18 @@ export async function copyBatch(run: TaskRun, parts: SizedPart[], one: (part: Si
     const f = found.get(key) ?? { sourceRows: 0, destinationRows: 0 };
     return f.sourceRows === f.destinationRows && f.sourceFingerprint === f.destinationFingerprint;
   };
-  let beside: Awaited<ReturnType<typeof sourceBeside>> = null;
   try {
-    beside = await sourceBeside(run, parts, pairs);
-    const watch = { signal: run.signal, progress: (rows: number, n: number) => run.meter.add(rows, n) };
-    copied = await run.meter.slice(() => writer.replaceFrom!(reader, { db: task.src_db_name, table: task.src_table_name }, pairs, task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, watch, async (written) => {
-      found = config.enableVerification ? await verifying(run, () => inspect(run, pairs, written, true, beside?.side)) : await inspect(run, pairs, written, false);
-      if (config.enableVerification && !pairs.every((p) => matches(p.key))) throw new BatchMismatch();
-    }));
+    const beside = await sourceBeside(run, parts, pairs);
+    try {
+      const watch = { signal: run.signal, progress: (rows: number, n: number) => run.meter.add(rows, n) };
+      copied = await run.meter.slice(() => writer.replaceFrom!(reader, { db: task.src_db_name, table: task.src_table_name }, pairs, task.dst_db_name, task.dst_table_name, run.columns, run.dstColumns, watch, async (written) => {
+        found = config.enableVerification ? await verifying(run, () => inspect(run, pairs, written, true, beside?.side)) : await inspect(run, pairs, written, false);
+        if (config.enableVerification && !pairs.every((p) => matches(p.key))) throw new BatchMismatch();
+      }));
+    } finally {
+      await beside?.close();
+    }
   } catch (err) {
-    await beside?.close();
     if (!(err instanceof BatchMismatch)) {
       await markUnfinished(run, parts, err);
       throw err;
@@ -147,7 +149,6 @@ export async function copyBatch(run: TaskRun, parts: SizedPart[], one: (part: Si
     if (failure) throw failure;
     return;
   }
-  await beside?.close();
   const done = parts.map((part, i) => {
     const f = found.get(pairs[i]!.key) ?? { sourceRows: 0, destinationRows: 0 };
     const verification: Verification | null = config.enableVerification ? { slice: part.value, ...f, written: f.destinationRows, ok: true } : null;
